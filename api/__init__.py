@@ -1,0 +1,1 @@
+"""The hashdb HTTP API: a thin FastAPI face over :mod:`hashdb.service`."""

@@ -1,0 +1,145 @@
+"""The one exception hierarchy of hashdb.
+
+Every error a user can cause is a subclass of :class:`HashDBError` with a stable ``code``.
+The API maps ``http_status`` to an RFC 9457 problem response and the CLI maps ``exit_code``
+to its process exit status, each in one place, so a new error needs no edits there.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class HashDBError(Exception):
+    """Base of every error hashdb raises on purpose."""
+
+    code: ClassVar[str] = "hashdb_error"
+    http_status: ClassVar[int] = 400
+    exit_code: ClassVar[int] = 1
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class UsageError(HashDBError):
+    code = "usage_error"
+    http_status = 400
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    code = "config_error"
+
+
+# --- hashes -------------------------------------------------------------------------------
+
+
+class InvalidHash(HashDBError):
+    """A hash value that is not valid for its algorithm (wrong length, not hex)."""
+
+    code = "invalid_hash"
+    http_status = 422
+
+
+class UnknownAlgorithm(InvalidHash):
+    code = "unknown_algorithm"
+
+
+class DegenerateHash(InvalidHash):
+    """All-zero / all-one hashes: they come from blank images and would match far too much."""
+
+    code = "degenerate_hash"
+
+
+class LowQualityHash(InvalidHash):
+    """A PDQ hash whose quality score is below the list's minimum."""
+
+    code = "low_quality"
+
+
+# --- media --------------------------------------------------------------------------------
+
+
+class MediaError(HashDBError):
+    """Media that cannot be decoded into something hashable."""
+
+    code = "unreadable_media"
+    http_status = 422
+
+
+class UnsupportedMedia(MediaError):
+    code = "unsupported_media"
+    http_status = 415
+
+
+class CorruptMedia(MediaError):
+    code = "corrupt_media"
+
+
+class EmptyMedia(MediaError):
+    code = "empty_media"
+
+
+class MediaTooLarge(MediaError):
+    """Too many pixels (a decompression bomb) or too many bytes."""
+
+    code = "media_too_large"
+
+
+class MediaTooSmall(MediaError):
+    code = "media_too_small"
+
+
+class UploadTooLarge(MediaError):
+    code = "upload_too_large"
+    http_status = 413
+
+
+class FileNotReadable(MediaError):
+    code = "file_not_readable"
+
+
+# --- storage ------------------------------------------------------------------------------
+
+
+class NotFound(HashDBError):
+    code = "not_found"
+    http_status = 404
+
+
+class ListNotFound(NotFound):
+    code = "list_not_found"
+
+
+class EntryNotFound(NotFound):
+    code = "entry_not_found"
+
+
+class Conflict(HashDBError):
+    code = "conflict"
+    http_status = 409
+
+
+class InvalidValue(HashDBError):
+    """A field value outside what the store accepts (e.g. an unknown list action)."""
+
+    code = "invalid_value"
+    http_status = 422
+
+
+class StoreUnavailable(HashDBError):
+    code = "store_unavailable"
+    http_status = 503
+    exit_code = 3
+
+
+class SchemaTooNew(StoreUnavailable):
+    code = "schema_too_new"

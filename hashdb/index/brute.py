@@ -1,0 +1,84 @@
+"""Brute-force index: XOR + popcount over every stored hash. Exact, simple, the reference."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from hashdb.index.base import EMPTY, HammingIndex, Neighbours, as_words
+
+_COMPACT_FRACTION = 0.25
+
+
+class BruteForceIndex(HammingIndex):
+    def __init__(self, bits: int) -> None:
+        super().__init__(bits)
+        self._words_per_hash = -(-self.width // 8)
+        self._words = np.empty((0, self._words_per_hash), dtype=np.uint64)
+        self._ids = np.empty(0, dtype=np.int64)
+        self._alive = np.empty(0, dtype=bool)
+        self._row_of: dict[int, int] = {}
+        self._size = 0  # rows in use (alive or tombstoned)
+
+    def __len__(self) -> int:
+        return len(self._row_of)
+
+    def add(self, ids: Sequence[int], hashes: Sequence[bytes]) -> None:
+        if len(ids) != len(hashes):
+            raise ValueError("ids and hashes differ in length")
+        if not len(ids):
+            return
+        self.remove(ids)
+        words = as_words(hashes, self.width)
+        count = words.shape[0]
+        self._reserve(self._size + count)
+        start = self._size
+        self._words[start : start + count] = words
+        self._ids[start : start + count] = np.asarray(ids, dtype=np.int64)
+        self._alive[start : start + count] = True
+        for offset, entry_id in enumerate(ids):
+            self._row_of[int(entry_id)] = start + offset
+        self._size += count
+
+    def remove(self, ids: Iterable[int]) -> None:
+        for entry_id in ids:
+            row = self._row_of.pop(int(entry_id), None)
+            if row is not None:
+                self._alive[row] = False
+        dead = self._size - len(self._row_of)
+        if self._size and dead > _COMPACT_FRACTION * self._size:
+            self._compact()
+
+    def query(self, value: bytes, radius: int) -> Neighbours:
+        if not self._row_of:
+            return EMPTY
+        query = as_words([value], self.width)[0]
+        distances = np.bitwise_count(self._words[: self._size] ^ query).sum(axis=1, dtype=np.int32)
+        hits = np.flatnonzero((distances <= radius) & self._alive[: self._size])
+        return Neighbours(self._ids[hits], distances[hits])
+
+    def memory_bytes(self) -> int:
+        return int(self._words.nbytes + self._ids.nbytes + self._alive.nbytes)
+
+    def _reserve(self, needed: int) -> None:
+        capacity = self._words.shape[0]
+        if needed <= capacity:
+            return
+        new_capacity = max(needed, capacity * 2, 1024)
+        words = np.empty((new_capacity, self._words_per_hash), dtype=np.uint64)
+        words[: self._size] = self._words[: self._size]
+        ids = np.empty(new_capacity, dtype=np.int64)
+        ids[: self._size] = self._ids[: self._size]
+        alive = np.zeros(new_capacity, dtype=bool)
+        alive[: self._size] = self._alive[: self._size]
+        self._words, self._ids, self._alive = words, ids, alive
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self._alive[: self._size])
+        self._words[: keep.size] = self._words[keep]
+        self._ids[: keep.size] = self._ids[keep]
+        self._alive[: keep.size] = True
+        self._alive[keep.size :] = False
+        self._size = int(keep.size)
+        self._row_of = {int(entry_id): row for row, entry_id in enumerate(self._ids[: self._size])}

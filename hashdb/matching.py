@@ -1,0 +1,189 @@
+"""Hashes in, explained matches out.
+
+The :class:`Matcher` keeps one in-memory index per algorithm, built from the store's live
+entries and kept fresh by following the store's change sequence, so an entry added or retired
+by any process is seen here within ``refresh_interval`` seconds, without a rebuild. An index
+query at the widest threshold of any list gives candidates; each candidate is then checked
+against its own list's threshold, read fresh from the store, and explained.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from hashdb.hashing import ALGORITHMS, Digest
+from hashdb.index import HammingIndex, make_index
+from hashdb.store.base import Store
+from hashdb.store.models import ChangeKind, Entry, HashList, ListAction
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One live entry that a query hash falls within its list's threshold of."""
+
+    list: str
+    list_id: int
+    action: ListAction
+    entry_id: int
+    algorithm: str
+    distance: int
+    threshold: int
+    query_hash: str
+    entry_hash: str
+    label: str | None
+    note: str | None
+    added_by: str | None
+    added_at: datetime
+    source_sha256: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "list": self.list,
+            "entry_id": self.entry_id,
+            "algorithm": self.algorithm,
+            "distance": self.distance,
+            "threshold": self.threshold,
+            "label": self.label,
+            "action": self.action.value,
+            "note": self.note,
+            "added_by": self.added_by,
+            "added_at": self.added_at.isoformat(),
+            "query_hash": self.query_hash,
+            "entry_hash": self.entry_hash,
+            "source_sha256": self.source_sha256,
+        }
+
+
+class Matcher:
+    def __init__(self, store: Store, refresh_interval: float = 0.2) -> None:
+        self._store = store
+        self._refresh_interval = refresh_interval
+        self._indexes: dict[str, HammingIndex] = {
+            name: make_index(algorithm) for name, algorithm in ALGORITHMS.items()
+        }
+        self._lists: dict[int, HashList] | None = None
+        self._seq = 0
+        self._loaded = False
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def seq(self) -> int:
+        return self._seq
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def size(self, algorithm: str | None = None) -> int:
+        if algorithm is not None:
+            return len(self._indexes[algorithm])
+        return sum(len(index) for index in self._indexes.values())
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Load the indexes on first use; afterwards apply changes made since the last look."""
+        now = time.monotonic()
+        if self._loaded and not force and now - self._checked_at < self._refresh_interval:
+            return
+        with self._lock:
+            if not self._loaded:
+                self._load_all()
+            self._apply_changes()
+            self._checked_at = time.monotonic()
+
+    def _load_all(self) -> None:
+        # Read the sequence first: changes racing the load are then replayed, and replaying
+        # an add or retire is harmless (adds replace by id, removes ignore unknown ids).
+        self._seq = self._store.current_seq()
+        for name, index in self._indexes.items():
+            for batch in self._store.iter_live_hashes(name):
+                index.add(batch.ids, batch.values)
+        self._loaded = True
+
+    def _apply_changes(self) -> None:
+        while True:
+            changes = self._store.changes_since(self._seq)
+            if not changes:
+                return
+            for change in changes:
+                if change.kind is ChangeKind.LIST:
+                    self._lists = None
+                elif change.entry_id is not None and change.algorithm in self._indexes:
+                    index = self._indexes[change.algorithm]
+                    if change.kind is ChangeKind.ADD and change.value is not None:
+                        index.add([change.entry_id], [change.value])
+                    else:
+                        index.remove([change.entry_id])
+                self._seq = change.seq
+
+    def lists(self) -> dict[int, HashList]:
+        current = self._lists
+        if current is None:
+            current = {hash_list.id: hash_list for hash_list in self._store.lists()}
+            self._lists = current
+        return current
+
+    def match(self, digests: Sequence[Digest], lists: Collection[str] | None = None) -> list[Match]:
+        self.refresh()
+        candidate_lists = [
+            hash_list
+            for hash_list in self.lists().values()
+            if lists is None or hash_list.name in lists
+        ]
+        found: list[tuple[Digest, int, int]] = []
+        for digest in digests:
+            radius = max(
+                (
+                    hash_list.thresholds[digest.algorithm]
+                    for hash_list in candidate_lists
+                    if digest.algorithm in hash_list.thresholds
+                ),
+                default=None,
+            )
+            if radius is None or digest.algorithm not in self._indexes:
+                continue
+            neighbours = self._indexes[digest.algorithm].query(digest.value, radius)
+            found.extend((digest, entry_id, distance) for entry_id, distance in neighbours.pairs())
+        if not found:
+            return []
+        entries = self._store.get_entries([entry_id for _, entry_id, _ in found])
+        allowed = {hash_list.id: hash_list for hash_list in candidate_lists}
+        matches = [
+            match
+            for digest, entry_id, distance in found
+            if (match := _explain(digest, entries.get(entry_id), distance, allowed)) is not None
+        ]
+        matches.sort(key=lambda match: (match.distance, match.list, match.entry_id))
+        return matches
+
+
+def _explain(
+    digest: Digest, entry: Entry | None, distance: int, lists: dict[int, HashList]
+) -> Match | None:
+    if entry is None or not entry.live or entry.list_id not in lists:
+        return None
+    hash_list = lists[entry.list_id]
+    threshold = hash_list.thresholds.get(digest.algorithm)
+    if threshold is None or distance > threshold:
+        return None
+    return Match(
+        list=hash_list.name,
+        list_id=hash_list.id,
+        action=hash_list.action,
+        entry_id=entry.id,
+        algorithm=digest.algorithm,
+        distance=distance,
+        threshold=threshold,
+        query_hash=digest.hex,
+        entry_hash=entry.hex,
+        label=entry.label,
+        note=entry.note,
+        added_by=entry.added_by,
+        added_at=entry.added_at,
+        source_sha256=entry.source_sha256,
+    )

@@ -1,0 +1,146 @@
+"""Safe still-image decoding: one decode, shared by every hasher.
+
+Decoding is where hostile input lands first, so every failure becomes one typed
+:class:`~hashdb.errors.MediaError`: unknown formats, truncated or corrupt files,
+decompression bombs (checked from the header, before any pixel is decoded), and images too
+small to hash. Large JPEGs are decoded at a reduced DCT scale (Pillow ``draft``) and other
+large images box-reduced to the same scale, which keeps perceptual hashes within a few bits
+(see ``bench/hashing.py``) at a fraction of the cost.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from hashdb.errors import CorruptMedia, EmptyMedia, MediaTooLarge, MediaTooSmall, UnsupportedMedia
+
+#: Pillow format names we accept (MPO is the multi-picture JPEG many phones write).
+SUPPORTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "TIFF"})
+
+DEFAULT_MAX_PIXELS = 80_000_000
+DEFAULT_MIN_SIDE = 16
+DEFAULT_DECODE_SIZE = 512
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    min_side: int = DEFAULT_MIN_SIDE
+    #: Reduce large images so both sides stay at least this big; 0 decodes at full size.
+    decode_size: int = DEFAULT_DECODE_SIZE
+
+
+@dataclass
+class PreparedImage:
+    """A decoded image (RGB, upright, alpha flattened) and the bytes it came from."""
+
+    data: bytes
+    rgb: Image.Image
+    format: str
+    original_size: tuple[int, int]
+    _cache: dict[str, object] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def rgb_array(self) -> np.ndarray:
+        return np.ascontiguousarray(np.asarray(self.rgb, dtype=np.uint8))
+
+    @cached_property
+    def gray(self) -> Image.Image:
+        return self.rgb.convert("L")
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.rgb.size
+
+
+def decode_image(data: bytes, options: DecodeOptions | None = None) -> PreparedImage:
+    options = options or DecodeOptions()
+    if not data:
+        raise EmptyMedia("the file is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            # Our own pixel limit below replaces Pillow's global one.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            return _prepare(image, data, options)
+    except Image.DecompressionBombError as exc:
+        raise MediaTooLarge(f"image refused as a decompression bomb: {exc}") from None
+    except UnidentifiedImageError:
+        raise UnsupportedMedia(
+            "not a supported image (JPEG, PNG, WebP, GIF, BMP, TIFF)", bytes=len(data)
+        ) from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
+        # Pillow reports truncation and corruption with these.
+        raise CorruptMedia(f"the image is corrupt or truncated: {exc}") from None
+
+
+def _prepare(image: Image.Image, data: bytes, options: DecodeOptions) -> PreparedImage:
+    if image.format not in SUPPORTED_FORMATS:
+        raise UnsupportedMedia(f"image format {image.format} is not supported")
+    width, height = image.size
+    if width * height > options.max_pixels:
+        raise MediaTooLarge(
+            f"image is {width}x{height} = {width * height} pixels, over the limit of "
+            f"{options.max_pixels} (decompression bomb protection)",
+            width=width,
+            height=height,
+        )
+    if min(width, height) < options.min_side:
+        raise MediaTooSmall(
+            f"image is {width}x{height}; both sides must be at least {options.min_side} pixels",
+            width=width,
+            height=height,
+        )
+    if options.decode_size and image.format in ("JPEG", "MPO"):
+        image.draft("RGB", (options.decode_size, options.decode_size))
+    image.load()
+    image = _upright(image)
+    if options.decode_size:
+        factor = min(image.size) // options.decode_size
+        if factor >= 2:
+            image = image.reduce(factor)
+    return PreparedImage(
+        data=data,
+        rgb=_flatten_to_rgb(image),
+        format=str(image.format or ""),
+        original_size=(width, height),
+    )
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    fmt = image.format
+    try:
+        upright = ImageOps.exif_transpose(image)
+    except Exception:  # a malformed EXIF block must not lose an otherwise good image
+        return image
+    upright.format = fmt
+    return upright
+
+
+def _flatten_to_rgb(image: Image.Image) -> Image.Image:
+    fmt = image.format
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        canvas.alpha_composite(rgba)
+        result = canvas.convert("RGB")
+    elif image.mode != "RGB":
+        if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+            # 16-bit grayscale: scale to 8 bits rather than clip.
+            array = np.asarray(image, dtype=np.float64)
+            peak = float(array.max()) or 1.0
+            image = Image.fromarray((array * (255.0 / peak)).astype(np.uint8), "L")
+        result = image.convert("RGB")
+    else:
+        result = image
+    result.format = fmt
+    return result

@@ -1,0 +1,45 @@
+"""Storage: the :class:`Store` protocol, its records, and ``open_store`` by URL."""
+
+from __future__ import annotations
+
+from hashdb.store.base import ChangeFeed, EntryStore, ListStore, Store
+from hashdb.store.models import (
+    AddOutcome,
+    Change,
+    ChangeKind,
+    Entry,
+    HashList,
+    ListAction,
+    LiveHashes,
+    NewEntry,
+    NewList,
+)
+
+
+def open_store(url: str) -> Store:
+    """Open (and create or migrate) the database at ``url``: a SQLite path or postgresql:// URL."""
+    if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        from hashdb.store.postgres import open_postgres
+
+        return open_postgres(url)
+    from hashdb.store.sqlite import open_sqlite
+
+    return open_sqlite(url)
+
+
+__all__ = [
+    "AddOutcome",
+    "Change",
+    "ChangeFeed",
+    "ChangeKind",
+    "Entry",
+    "EntryStore",
+    "HashList",
+    "ListAction",
+    "ListStore",
+    "LiveHashes",
+    "NewEntry",
+    "NewList",
+    "Store",
+    "open_store",
+]

@@ -1,0 +1,1 @@
+"""The ``hashdb`` command line: a thin face over :mod:`hashdb.service`."""

@@ -1,0 +1,151 @@
+"""``hashdb add``, ``add-hash``, ``entry`` and ``retire``: what analysts do to entries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hashdb.errors import HashDBError
+from hashdb.service import AddReport, EntryMetadata
+from hashdb.store import Entry
+from tools.context import current_user, emit_json, state
+
+ListOption = Annotated[
+    str, typer.Option("--list", "-l", help="List to add to (created if missing).")
+]
+LabelOption = Annotated[
+    str | None, typer.Option("--label", help="Label, e.g. the group or campaign.")
+]
+NoteOption = Annotated[str | None, typer.Option("--note", help="Free-text note: why it is listed.")]
+ByOption = Annotated[
+    str | None, typer.Option("--added-by", help="Who adds it (default: the login name).")
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Also add degenerate or low-quality hashes.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON lines.")]
+
+
+def _print_report(label: str, report: AddReport, as_json: bool) -> None:
+    if as_json:
+        emit_json({"path": label, **report.to_dict()})
+        return
+    ids = ", ".join(str(added.entry_id) for added in report.added)
+    typer.echo(
+        f"{label}: {len(report.added)} hashes in list {report.list_name} "
+        f"({report.created} new) entries [{ids}]"
+    )
+    for refusal in report.refused:
+        typer.echo(f"{label}: refused {refusal.algorithm}: {refusal.reason}", err=True)
+
+
+def add(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Media files to add.", show_default=False)],
+    list_name: ListOption,
+    label: LabelOption = None,
+    note: NoteOption = None,
+    added_by: ByOption = None,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Hash media files and add their hashes to a list. Adding twice changes nothing."""
+    service = state(ctx).service
+    metadata = EntryMetadata(label=label, note=note, added_by=added_by or current_user())
+    problems = 0
+    for path in files:
+        try:
+            report = service.add_media(list_name, service.read_file(path), metadata, force=force)
+        except HashDBError as error:
+            problems += 1
+            if as_json:
+                emit_json({"path": str(path), "error": error.to_dict()})
+            else:
+                typer.echo(f"{path}: error: {error.message}", err=True)
+            continue
+        problems += bool(report.refused)
+        _print_report(str(path), report, as_json)
+    if problems:
+        raise typer.Exit(1)
+
+
+def add_hash(
+    ctx: typer.Context,
+    hashes: Annotated[list[str], typer.Argument(help="Hex hash values.", show_default=False)],
+    list_name: ListOption,
+    algorithm: Annotated[
+        str, typer.Option("--algorithm", "-a", help="pdq, phash, dhash, md5, sha256.")
+    ],
+    label: LabelOption = None,
+    note: NoteOption = None,
+    added_by: ByOption = None,
+    force: ForceOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Add raw hashes (as received from a partner). A malformed value adds nothing."""
+    service = state(ctx).service
+    metadata = EntryMetadata(label=label, note=note, added_by=added_by or current_user())
+    report = service.add_hex(list_name, algorithm, hashes, metadata, force=force)
+    _print_report(algorithm, report, as_json)
+    if report.refused:
+        raise typer.Exit(1)
+
+
+def _entry_dict(entry: Entry) -> dict[str, object]:
+    return {
+        "entry_id": entry.id,
+        "list": entry.list_name,
+        "algorithm": entry.algorithm,
+        "hash": entry.hex,
+        "quality": entry.quality,
+        "label": entry.label,
+        "note": entry.note,
+        "added_by": entry.added_by,
+        "added_at": entry.added_at.isoformat(),
+        "source_sha256": entry.source_sha256,
+        "retired_at": entry.retired_at.isoformat() if entry.retired_at else None,
+        "retired_reason": entry.retired_reason,
+        "retired_by": entry.retired_by,
+    }
+
+
+def _print_entry(entry: Entry, as_json: bool) -> None:
+    body = _entry_dict(entry)
+    if as_json:
+        emit_json(body)
+        return
+    for key, value in body.items():
+        if value is not None:
+            typer.echo(f"{key}: {value}")
+
+
+def show_entry(
+    ctx: typer.Context,
+    entry_id: Annotated[int, typer.Argument(help="Entry id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show one entry: its hash, list, label, provenance and retirement."""
+    _print_entry(state(ctx).service.get_entry(entry_id), as_json)
+
+
+def retire(
+    ctx: typer.Context,
+    entry_id: Annotated[int, typer.Argument(help="Entry id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is retired (required).")],
+    retired_by: Annotated[
+        str | None, typer.Option("--by", help="Who retires it (default: the login name).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Retire an entry: it stops matching at once everywhere but is kept for audit."""
+    entry = state(ctx).service.retire_entry(entry_id, reason, retired_by or current_user())
+    _print_entry(entry, as_json)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("add")(add)
+    app.command("add-hash")(add_hash)
+    app.command("entry")(show_entry)
+    app.command("retire")(retire)

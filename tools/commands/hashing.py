@@ -1,0 +1,49 @@
+"""``hashdb hash``: print the hashes of media files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hashdb.errors import HashDBError
+from tools.context import emit_json, state
+
+
+def hash_files(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Media files to hash.", show_default=False)],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per file per line.")
+    ] = False,
+    algorithm: Annotated[
+        list[str] | None,
+        typer.Option("--algorithm", "-a", help="Only these algorithms (repeatable)."),
+    ] = None,
+) -> None:
+    """Print the PDQ, pHash, dHash, MD5 and SHA-256 hashes of each file."""
+    service = state(ctx).service
+    failed = 0
+    for path in files:
+        try:
+            hashes = service.hash_file(path, algorithm or None)
+        except HashDBError as error:
+            failed += 1
+            if as_json:
+                emit_json({"path": str(path), "error": error.to_dict()})
+            else:
+                typer.echo(f"{path}: error: {error.message}", err=True)
+            continue
+        if as_json:
+            emit_json({"path": str(path), **hashes.to_dict()})
+        else:
+            for digest in hashes.digests:
+                quality = f" quality={digest.quality}" if digest.quality is not None else ""
+                typer.echo(f"{path}\t{digest.algorithm}\t{digest.hex}{quality}")
+    if failed:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("hash")(hash_files)
