@@ -35,6 +35,16 @@ class UsageError(HashDBError):
     exit_code = 2
 
 
+class Unauthorized(HashDBError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class Forbidden(HashDBError):
+    code = "forbidden"
+    http_status = 403
+
+
 class ConfigError(UsageError):
     code = "config_error"
 

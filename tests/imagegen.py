@@ -19,9 +19,7 @@ def scene(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
     y, x = np.mgrid[0:height, 0:width]
     base = rng.integers(0, 256, 3)
     slope = rng.uniform(-0.3, 0.3, (3, 2))
-    channels = [
-        np.clip(base[c] + slope[c, 0] * x + slope[c, 1] * y, 0, 255) for c in range(3)
-    ]
+    channels = [np.clip(base[c] + slope[c, 0] * x + slope[c, 1] * y, 0, 255) for c in range(3)]
     image = Image.fromarray(np.stack(channels, axis=2).astype(np.uint8), "RGB")
     draw = ImageDraw.Draw(image)
     scale = max(width, height) / 640

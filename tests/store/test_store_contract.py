@@ -42,9 +42,7 @@ def test_new_list_defaults_enable_pdq_and_exact_hashes_only(store: Store) -> Non
     assert store.create_list(NewList("defaults")).thresholds == {"pdq": 31, "md5": 0, "sha256": 0}
 
 
-@pytest.mark.parametrize(
-    "thresholds", [{"pdq": -1}, {"pdq": 129}, {"sha256": 3}, {"phash": 33}]
-)
+@pytest.mark.parametrize("thresholds", [{"pdq": -1}, {"pdq": 129}, {"sha256": 3}, {"phash": 33}])
 def test_out_of_range_thresholds_are_refused(store: Store, thresholds: dict[str, int]) -> None:
     with pytest.raises(InvalidValue):
         store.create_list(NewList("bad", thresholds=thresholds))
