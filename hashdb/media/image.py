@@ -11,7 +11,6 @@ large images box-reduced to the same scale, which keeps perceptual hashes within
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -24,6 +23,11 @@ from hashdb.errors import CorruptMedia, EmptyMedia, MediaTooLarge, MediaTooSmall
 SUPPORTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "TIFF"})
 
 DEFAULT_MAX_PIXELS = 80_000_000
+
+# hashdb checks every image against its own configurable pixel limit (DecodeOptions.max_pixels)
+# from the header, before any pixel is decoded; Pillow's global limit would only get in the way
+# of a deployment that raises ours, and reports bombs without their dimensions.
+Image.MAX_IMAGE_PIXELS = None
 DEFAULT_MIN_SIDE = 16
 DEFAULT_DECODE_SIZE = 512
 
@@ -64,13 +68,8 @@ def decode_image(data: bytes, options: DecodeOptions | None = None) -> PreparedI
     if not data:
         raise EmptyMedia("the file is empty (0 bytes)")
     try:
-        with warnings.catch_warnings():
-            # Our own pixel limit below replaces Pillow's global one.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            return _prepare(image, data, options)
-    except Image.DecompressionBombError as exc:
-        raise MediaTooLarge(f"image refused as a decompression bomb: {exc}") from None
+        image = Image.open(io.BytesIO(data))
+        return _prepare(image, data, options)
     except UnidentifiedImageError:
         raise UnsupportedMedia(
             "not a supported image (JPEG, PNG, WebP, GIF, BMP, TIFF)", bytes=len(data)
