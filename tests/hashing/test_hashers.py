@@ -46,7 +46,9 @@ def _hash(algorithm: str, data: bytes) -> Digest:
 
 @pytest.mark.parametrize("filename", sorted(PINNED))
 def test_pinned_hashes_of_committed_images(filename: str) -> None:
-    digests = {d.algorithm: d.hex for d in compute_all(decode_image((DATA / filename).read_bytes()))}
+    digests = {
+        d.algorithm: d.hex for d in compute_all(decode_image((DATA / filename).read_bytes()))
+    }
     for algorithm, expected in PINNED[filename].items():
         assert digests[algorithm] == expected, algorithm
 

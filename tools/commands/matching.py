@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hashdb.errors import HashDBError, MediaError
+from hashdb.errors import HashDBError, ListNotFound, MediaError, UsageError
 from tools.context import emit_json, state
 
 
@@ -23,9 +23,11 @@ def match_files(
 ) -> None:
     """Match each file against the lists; exit 1 if some file could not be read."""
     service = state(ctx).service
-    if lists:
-        for name in lists:
-            service.get_list(name)  # an unknown list is a usage mistake, reported once
+    for name in lists or ():
+        try:
+            service.get_list(name)
+        except ListNotFound as error:  # a typo in --list is a usage mistake: exit 2, once
+            raise UsageError(error.message) from None
     unreadable = 0
     for path in files:
         try:
