@@ -32,6 +32,24 @@ DEFAULT_MIN_SIDE = 16
 DEFAULT_DECODE_SIZE = 512
 
 
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+)
+
+
+def sniff_image_format(data: bytes) -> str | None:
+    """The image format the leading bytes claim, whether or not the rest is intact."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return next((fmt for magic, fmt in _SIGNATURES if data.startswith(magic)), None)
+
+
 @dataclass(frozen=True)
 class DecodeOptions:
     max_pixels: int = DEFAULT_MAX_PIXELS
@@ -71,6 +89,11 @@ def decode_image(data: bytes, options: DecodeOptions | None = None) -> PreparedI
         image = Image.open(io.BytesIO(data))
         return _prepare(image, data, options)
     except UnidentifiedImageError:
+        claimed = sniff_image_format(data)
+        if claimed is not None:
+            raise CorruptMedia(
+                f"the file starts like a {claimed} image but cannot be decoded"
+            ) from None
         raise UnsupportedMedia(
             "not a supported image (JPEG, PNG, WebP, GIF, BMP, TIFF)", bytes=len(data)
         ) from None
