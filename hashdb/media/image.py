@@ -30,6 +30,8 @@ DEFAULT_MAX_PIXELS = 80_000_000
 Image.MAX_IMAGE_PIXELS = None
 DEFAULT_MIN_SIDE = 16
 DEFAULT_DECODE_SIZE = 512
+GRAY_SIZE = 128
+_EXIF_ORIENTATION = 0x0112
 
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -74,7 +76,12 @@ class PreparedImage:
 
     @cached_property
     def gray(self) -> Image.Image:
-        return self.rgb.convert("L")
+        """Grayscale, box-reduced to about ``GRAY_SIZE``: the 8x8/32x32 hashes (pHash, dHash)
+        resample with Lanczos, whose cost grows with the input size while their bits do not
+        change (``bench/hashing.py`` measures this)."""
+        gray = self.rgb.convert("L")
+        factor = min(gray.size) // GRAY_SIZE
+        return gray.reduce(factor) if factor >= 2 else gray
 
     @property
     def size(self) -> tuple[int, int]:
@@ -138,6 +145,8 @@ def _prepare(image: Image.Image, data: bytes, options: DecodeOptions) -> Prepare
 def _upright(image: Image.Image) -> Image.Image:
     fmt = image.format
     try:
+        if image.getexif().get(_EXIF_ORIENTATION, 1) == 1:
+            return image  # already upright: skip the copy exif_transpose would make
         upright = ImageOps.exif_transpose(image)
     except Exception:  # a malformed EXIF block must not lose an otherwise good image
         return image

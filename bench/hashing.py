@@ -1,0 +1,134 @@
+"""Decode + hash cost per 1920x1080 JPEG, on one core, and what reduced-size decoding costs in
+hash accuracy.
+
+    python -m bench.hashing [--images 40] [--repeat 3]
+
+Prints per-stage milliseconds (median over images), end-to-end images/second/core for every
+hash together (PDQ + pHash + dHash + MD5 + SHA-256), and the bit distance between hashes of the
+reduced and the full-size decode. Timings are noisy on shared machines: read the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import imagehash
+import numpy as np
+import pdqhash
+from PIL import Image
+
+from hashdb.hashing import ALGORITHMS, compute_all
+from hashdb.media import DecodeOptions, decode_image
+from tests.imagegen import scene
+
+
+def make_corpus(count: int) -> list[bytes]:
+    corpus = []
+    for seed in range(count):
+        buffer = io.BytesIO()
+        scene(seed, (1920, 1080)).save(buffer, "JPEG", quality=85)
+        corpus.append(buffer.getvalue())
+    return corpus
+
+
+def median_ms(function: Callable[[bytes], object], corpus: list[bytes], repeat: int) -> float:
+    samples = []
+    for data in corpus:
+        best = float("inf")
+        for _ in range(repeat):
+            start = time.perf_counter()
+            function(data)
+            best = min(best, time.perf_counter() - start)
+        samples.append(best)
+    return statistics.median(samples) * 1000
+
+
+def full_decode(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image.convert("RGB")
+
+
+def draft_decode(data: bytes, size: int) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.draft("RGB", (size, size))
+    image.load()
+    return image.convert("RGB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    corpus = make_corpus(args.images)
+    full_images = [full_decode(d) for d in corpus]
+    half_images = [draft_decode(d, 512) for d in corpus]
+
+    rows: list[tuple[str, float]] = []
+
+    def stage(name: str, function: Callable[[bytes], object]) -> float:
+        value = median_ms(function, corpus, args.repeat)
+        rows.append((name, value))
+        return value
+
+    def on_image(images: list[Image.Image], op: Callable[[Image.Image], object]) -> Callable[[bytes], object]:
+        lookup = {id(d): image for d, image in zip(corpus, images, strict=True)}
+        return lambda data: op(lookup[id(data)])
+
+    stage("decode full 1920x1080", full_decode)
+    stage("decode draft -> 960x540", lambda d: draft_decode(d, 512))
+    stage("decode draft -> 480x270", lambda d: draft_decode(d, 256))
+    full_arrays = {id(d): np.asarray(i) for d, i in zip(corpus, full_images, strict=True)}
+    half_arrays = {id(d): np.asarray(i) for d, i in zip(corpus, half_images, strict=True)}
+    stage("pdq on 1920x1080", lambda d: pdqhash.compute(full_arrays[id(d)]))
+    stage("pdq on 960x540", lambda d: pdqhash.compute(half_arrays[id(d)]))
+    stage("phash on 1920x1080", on_image(full_images, imagehash.phash))
+    stage("phash on 960x540", on_image(half_images, imagehash.phash))
+    stage("dhash on 960x540", on_image(half_images, imagehash.dhash))
+    stage("sha256 + md5 of bytes", lambda d: (hashlib.sha256(d).digest(), hashlib.md5(d).digest()))
+
+    def end_to_end(decode_size: int) -> Callable[[bytes], object]:
+        options = DecodeOptions(decode_size=decode_size)
+        return lambda data: compute_all(decode_image(data, options))
+
+    e2e = {
+        size: stage(f"hashdb all 5 hashes, decode_size={size}", end_to_end(size))
+        for size in (0, 512, 256)
+    }
+
+    print(f"# bench/hashing.py on {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}, {args.images} images")
+    print()
+    print("| stage (one core) | median ms | images/s/core |")
+    print("|---|---:|---:|")
+    for name, value in rows:
+        print(f"| {name} | {value:.2f} | {1000 / value:.0f} |")
+    print()
+    print(f"Reduced decode speed-up: decode_size=512 is {e2e[0] / e2e[512]:.1f}x, "
+          f"decode_size=256 is {e2e[0] / e2e[256]:.1f}x faster than full size.")
+    print()
+    print("| hash | decode_size | mean bits from full-size hash | max bits |")
+    print("|---|---:|---:|---:|")
+    for size in (512, 256):
+        options = DecodeOptions(decode_size=size)
+        for name in ("pdq", "phash", "dhash"):
+            algorithm = ALGORITHMS[name]
+            distances = [
+                algorithm.compute(decode_image(d, options)).distance(
+                    algorithm.compute(decode_image(d, DecodeOptions(decode_size=0)))
+                )
+                for d in corpus
+            ]
+            print(f"| {name} | {size} | {statistics.mean(distances):.1f} | {max(distances)} |")
+
+
+if __name__ == "__main__":
+    main()
