@@ -79,7 +79,9 @@ def main() -> None:
         rows.append((name, value))
         return value
 
-    def on_image(images: list[Image.Image], op: Callable[[Image.Image], object]) -> Callable[[bytes], object]:
+    def on_image(
+        images: list[Image.Image], op: Callable[[Image.Image], object]
+    ) -> Callable[[bytes], object]:
         lookup = {id(d): image for d, image in zip(corpus, images, strict=True)}
         return lambda data: op(lookup[id(data)])
 
@@ -104,16 +106,20 @@ def main() -> None:
         for size in (0, 512, 256)
     }
 
-    print(f"# bench/hashing.py on {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}, {args.images} images")
+    print(
+        f"# bench/hashing.py on {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {args.images} images"
+    )
     print()
     print("| stage (one core) | median ms | images/s/core |")
     print("|---|---:|---:|")
     for name, value in rows:
         print(f"| {name} | {value:.2f} | {1000 / value:.0f} |")
     print()
-    print(f"Reduced decode speed-up: decode_size=512 is {e2e[0] / e2e[512]:.1f}x, "
-          f"decode_size=256 is {e2e[0] / e2e[256]:.1f}x faster than full size.")
+    print(
+        f"Reduced decode speed-up: decode_size=512 is {e2e[0] / e2e[512]:.1f}x, "
+        f"decode_size=256 is {e2e[0] / e2e[256]:.1f}x faster than full size."
+    )
     print()
     print("| hash | decode_size | mean bits from full-size hash | max bits |")
     print("|---|---:|---:|---:|")
