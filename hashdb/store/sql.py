@@ -91,9 +91,13 @@ class SQLStore:
         try:
             migrate(engine)
         except (OperationalError, DBAPIError) as exc:
+            engine.dispose()
             raise StoreUnavailable(
                 f"cannot open the database {self.safe_url}: {exc.orig}"
             ) from None
+        except BaseException:
+            engine.dispose()
+            raise
 
     @property
     def safe_url(self) -> str:
