@@ -19,7 +19,7 @@ def create_app(settings: Settings | None = None, service: HashDB | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        service.matcher.refresh(force=True)  # load the index before taking traffic
+        service.warm_up()  # load the index and the hashers before taking traffic
         yield
         service.close()
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from hashdb.errors import (
     FileNotReadable,
@@ -155,6 +158,15 @@ class HashDB:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+    def warm_up(self) -> None:
+        """Load the index and hash one generated image, so the first real request pays for
+        neither (imagehash imports SciPy on its first pHash: ~0.4 s)."""
+        self.matcher.refresh(force=True)
+        gradient = Image.linear_gradient("L").resize((64, 64)).convert("RGB")
+        buffer = io.BytesIO()
+        gradient.save(buffer, "PNG")
+        self.hash_bytes(buffer.getvalue())
 
     # --- hashing ------------------------------------------------------------------------
 

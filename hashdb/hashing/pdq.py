@@ -25,5 +25,5 @@ class PDQ(HashAlgorithm):
     description = "Meta PDQ, 256 bits, quality 0-100; ThreatExchange hex."
 
     def compute(self, media: PreparedImage) -> Digest:
-        vector, quality = pdqhash.compute(media.rgb_array)
+        vector, quality = pdqhash.compute(media.pdq_array)
         return Digest(self.name, pdq_vector_to_bytes(vector), int(quality))

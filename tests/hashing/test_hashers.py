@@ -6,11 +6,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
+import pdqhash
 import pytest
 from PIL import Image
 
 from hashdb.hashing import ALGORITHMS, Digest, HashAlgorithm, compute_all
+from hashdb.hashing.pdq import pdq_vector_to_bytes
 from hashdb.media import DecodeOptions, decode_image
+from hashdb.media.image import PDQ_SIDE
 from tests.imagegen import encode, scene
 
 DATA = Path(__file__).parent.parent / "data"
@@ -116,3 +120,16 @@ def test_hashing_does_not_depend_on_buffer_identity() -> None:
     data = encode(scene(7))
     copy = io.BytesIO(data).getvalue()
     assert compute_all(decode_image(data)) == compute_all(decode_image(copy))
+
+
+def test_pdq_agrees_with_the_reference_hashers_thumbnail() -> None:
+    """ThreatExchange's reference hasher fits images into 512x512 before PDQ; partners' hashes
+    computed that way must land within a few bits of ours."""
+    data = encode(scene(8, (1920, 1080)), "JPEG", quality=90)
+    prepared = decode_image(data)
+    assert PDQ_SIDE // 2 < max(prepared.pdq_array.shape[:2]) <= PDQ_SIDE
+    reference = Image.open(io.BytesIO(data)).convert("RGB")
+    reference.thumbnail((PDQ_SIDE, PDQ_SIDE))
+    vector, _quality = pdqhash.compute(np.asarray(reference))
+    expected = Digest("pdq", pdq_vector_to_bytes(vector))
+    assert ALGORITHMS["pdq"].compute(prepared).distance(expected) <= 6
