@@ -103,6 +103,7 @@ class Matcher:
         for name, index in self._indexes.items():
             for batch in self._store.iter_live_hashes(name):
                 index.add(batch.ids, batch.values)
+            index.flush()
         self._loaded = True
 
     def _apply_changes(self) -> None:
