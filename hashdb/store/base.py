@@ -12,6 +12,8 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
+import numpy as np
+
 from hashdb.store.models import (
     AddOutcome,
     AuditRecord,
@@ -80,7 +82,15 @@ class AuditLog(Protocol):
     ) -> list[AuditRecord]: ...
 
 
-class Store(ListStore, EntryStore, ChangeFeed, AuditLog, Protocol):
+class BulkHashes(Protocol):
+    """Live hashes as numpy batches: start-up loads of millions of entries (issue 5)."""
+
+    def live_hash_arrays(self, algorithm: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Batches of (ids int64, hashes (n, width) uint8) of live entries, in id order."""
+        ...
+
+
+class Store(ListStore, EntryStore, ChangeFeed, AuditLog, BulkHashes, Protocol):
     url: str
 
     def transaction(self) -> AbstractContextManager[None]: ...

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -28,7 +29,7 @@ from hashdb.errors import (
     StoreUnavailable,
 )
 from hashdb.hashing import ALGORITHMS, get_algorithm
-from hashdb.store import schema
+from hashdb.store import bulk, schema
 from hashdb.store.migrations import migrate
 from hashdb.store.models import (
     AddOutcome,
@@ -474,6 +475,12 @@ class SQLStore:
                 )
                 for row in connection.execute(query)
             ]
+
+    def live_hash_arrays(self, algorithm: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        try:
+            yield from bulk.live_hash_arrays(self.engine, algorithm)
+        except OperationalError as exc:
+            raise StoreUnavailable(f"database error: {exc.orig}") from None
 
     def iter_live_hashes(self, algorithm: str, batch_size: int = 100_000) -> Iterator[LiveHashes]:
         table = schema.entries

@@ -56,7 +56,7 @@ def _apply(index: HammingIndex, operations: list[Operation]) -> None:
             index.remove(ids)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.sampled_from([8, 32]).flatmap(histories), st.sampled_from([0, 3, 10_000]))
 def test_equals_brute_force_after_any_history(
     history: tuple[list[Operation], list[tuple[bytes, int]]], build_min: int
