@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from hashdb.store.exchange import ImportCounts, ImportRow
 from hashdb.store.models import (
     AddOutcome,
     AuditRecord,
@@ -90,7 +91,16 @@ class BulkHashes(Protocol):
         ...
 
 
-class Store(ListStore, EntryStore, ChangeFeed, AuditLog, BulkHashes, Protocol):
+class EntryExchange(Protocol):
+    """Bulk import and export of entries (``hashdb import`` / ``hashdb export``, issue 5)."""
+
+    def import_entries(self, list_id: int, rows: Sequence[ImportRow]) -> ImportCounts: ...
+    def export_entries(
+        self, list_ids: Sequence[int] | None, since: datetime | None, *, live_only: bool = False
+    ) -> Iterator[Entry]: ...
+
+
+class Store(ListStore, EntryStore, ChangeFeed, AuditLog, BulkHashes, EntryExchange, Protocol):
     url: str
 
     def transaction(self) -> AbstractContextManager[None]: ...
