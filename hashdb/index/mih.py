@@ -50,7 +50,7 @@ _COMPACT_FRACTION = 0.25
 #: Fall back to a scan when the estimated candidates exceed this fraction of the rows.
 _SCAN_FRACTION = 0.25
 #: Upper bound on candidates gathered at once by a batched query (bounds temporary memory).
-_BATCH_CANDIDATES = 2_000_000
+_BATCH_CANDIDATES = 1_000_000
 
 
 @cache
@@ -291,13 +291,27 @@ class MultiIndexHashIndex(HammingIndex):
         hit_rows: list[np.ndarray] = []
         hit_dist: list[np.ndarray] = []
         if use_buckets:
-            per_query = max(1, int(plan[0].size * static.rows / _BUCKETS))
-            step = max(1, _BATCH_CANDIDATES // per_query)
-            for begin in range(0, queries.shape[0], step):
-                found = self._probe(static, words, queries[begin : begin + step], plan, radius)
+            starts, lengths = self._buckets(static, queries, plan)
+            # Chunks of queries holding at most _BATCH_CANDIDATES candidates (at least one
+            # query each): clustered data can put thousands of candidates behind one query.
+            totals = np.cumsum(lengths.sum(axis=1))
+            begin = 0
+            while begin < queries.shape[0]:
+                done = int(totals[begin - 1]) if begin else 0
+                end = int(np.searchsorted(totals, done + _BATCH_CANDIDATES, side="right"))
+                end = max(end, begin + 1)
+                found = self._probe(
+                    static,
+                    words,
+                    queries[begin:end],
+                    starts[begin:end],
+                    lengths[begin:end],
+                    radius,
+                )
                 hit_q.append(found[0] + begin)
                 hit_rows.append(found[1])
                 hit_dist.append(found[2])
+                begin = end
         if scan_from < rows:
             found = _scan(words[scan_from:rows], queries, radius)
             hit_q.append(found[0])
@@ -305,22 +319,30 @@ class MultiIndexHashIndex(HammingIndex):
             hit_dist.append(found[2])
         return _split(queries.shape[0], hit_q, hit_rows, hit_dist, ids, alive)
 
-    def _probe(
-        self,
-        static: _Static,
-        words: np.ndarray,
-        queries: np.ndarray,
-        plan: tuple[np.ndarray, np.ndarray],
-        radius: int,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _buckets(
+        self, static: _Static, queries: np.ndarray, plan: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(q, probes) start positions in ``perm.ravel()`` and lengths of every bucket probed."""
         subs, masks = plan
         keys = self._keys(queries)  # (q, m)
         probe_keys = keys[:, subs].astype(np.int64) ^ masks  # (q, p)
         flat = subs * (_BUCKETS + 1) + probe_keys  # into offsets.ravel()
         offsets = static.offsets.ravel()
         starts = offsets[flat].astype(np.int64)
-        lengths = (offsets[flat + 1] - starts).ravel()
-        starts = (starts + subs * static.rows).ravel()  # into perm.ravel()
+        lengths = offsets[flat + 1] - starts
+        return starts + subs * static.rows, lengths
+
+    def _probe(
+        self,
+        static: _Static,
+        words: np.ndarray,
+        queries: np.ndarray,
+        starts: np.ndarray,
+        lengths: np.ndarray,
+        radius: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        probes = lengths.shape[1]
+        starts, lengths = starts.ravel(), lengths.ravel()
         total = int(lengths.sum())
         if not total:
             empty = np.empty(0, dtype=np.int64)
@@ -328,9 +350,7 @@ class MultiIndexHashIndex(HammingIndex):
         ends = np.cumsum(lengths)
         positions = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
         candidate_rows = np.take(static.perm.ravel(), positions)
-        owner = np.repeat(
-            np.repeat(np.arange(queries.shape[0], dtype=np.int64), subs.size), lengths
-        )
+        owner = np.repeat(np.repeat(np.arange(queries.shape[0], dtype=np.int64), probes), lengths)
         candidates = np.take(words, candidate_rows, axis=0)  # take: ~10x faster than [rows]
         if queries.shape[0] == 1:
             distances = _distances(candidates, queries[0])
