@@ -153,3 +153,13 @@ class StoreUnavailable(HashDBError):
 
 class SchemaTooNew(StoreUnavailable):
     code = "schema_too_new"
+
+
+# --- issue 5: bulk import ------------------------------------------------------------------
+
+
+class ImportRejected(HashDBError):
+    """A bulk import with bad rows (or an unreadable file): nothing was written."""
+
+    code = "import_rejected"
+    http_status = 422

@@ -101,8 +101,9 @@ class Matcher:
         # an add or retire is harmless (adds replace by id, removes ignore unknown ids).
         self._seq = self._store.current_seq()
         for name, index in self._indexes.items():
-            for batch in self._store.iter_live_hashes(name):
-                index.add(batch.ids, batch.values)
+            for ids, values in self._store.live_hash_arrays(name):
+                index.add(ids, values)
+            index.flush()
         self._loaded = True
 
     def _apply_changes(self) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from PIL import Image
 
@@ -15,6 +16,13 @@ from hashdb.errors import (
     InvalidHash,
     MediaTooLarge,
     UploadTooLarge,
+)
+from hashdb.exchange import (
+    ExchangeFormat,
+    ImportReport,
+    detect_format,
+    export_entries,
+    import_records,
 )
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
 from hashdb.matching import Match, Matcher
@@ -372,3 +380,64 @@ class HashDB:
 
     def retire_entry(self, entry_id: int, reason: str, retired_by: str | None = None) -> Entry:
         return self.store.retire_entry(entry_id, reason, retired_by)
+
+    # --- bulk exchange (issue 5) --------------------------------------------------------
+
+    def import_hashes(
+        self,
+        stream: TextIO,
+        fmt: ExchangeFormat,
+        *,
+        list_name: str | None,
+        source: str = "-",
+        skip_bad: bool = False,
+        force: bool = False,
+    ) -> ImportReport:
+        """Bulk import; bad rows abort everything unless ``skip_bad`` (see hashdb.exchange)."""
+        return import_records(
+            self.store,
+            stream,
+            fmt,
+            list_name=list_name,
+            source=source,
+            skip_bad=skip_bad,
+            force=force,
+            min_quality=self.settings.min_pdq_quality,
+        )
+
+    def import_file(
+        self,
+        path: Path,
+        *,
+        list_name: str | None,
+        fmt: str | None = None,
+        skip_bad: bool = False,
+        force: bool = False,
+    ) -> ImportReport:
+        exchange_format = detect_format(path, fmt)
+        try:
+            with path.open(encoding="utf-8", newline="") as stream:
+                return self.import_hashes(
+                    stream,
+                    exchange_format,
+                    list_name=list_name,
+                    source=str(path),
+                    skip_bad=skip_bad,
+                    force=force,
+                )
+        except FileNotFoundError:
+            raise FileNotReadable(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise FileNotReadable(f"{path}: is a directory") from None
+        except PermissionError:
+            raise FileNotReadable(f"{path}: permission denied") from None
+
+    def export_hashes(
+        self,
+        stream: TextIO,
+        fmt: ExchangeFormat,
+        *,
+        lists: Sequence[str] | None = None,
+        since: datetime | None = None,
+    ) -> int:
+        return export_entries(self.store, stream, fmt, lists=lists, since=since)

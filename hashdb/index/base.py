@@ -44,8 +44,11 @@ class HammingIndex(ABC):
         return self.bits // 8
 
     @abstractmethod
-    def add(self, ids: Sequence[int], hashes: Sequence[bytes]) -> None:
-        """Add entries; adding an id that is already present replaces its hash."""
+    def add(self, ids: Sequence[int] | np.ndarray, hashes: Sequence[bytes] | np.ndarray) -> None:
+        """Add entries; adding an id that is already present replaces its hash.
+
+        ``hashes`` may also be an ``(n, width)`` uint8 array (bulk loads skip per-hash objects).
+        """
 
     @abstractmethod
     def remove(self, ids: Iterable[int]) -> None:
@@ -60,6 +63,10 @@ class HammingIndex(ABC):
 
     @abstractmethod
     def __len__(self) -> int: ...
+
+    def flush(self) -> None:
+        """Fold pending adds into the index's fast structures now (after a bulk load)."""
+        return None
 
     def memory_bytes(self) -> int:
         """Approximate bytes held by the index structures (for benchmarks and /metrics)."""

@@ -24,11 +24,20 @@ class BruteForceIndex(HammingIndex):
     def __len__(self) -> int:
         return len(self._row_of)
 
-    def add(self, ids: Sequence[int], hashes: Sequence[bytes]) -> None:
+    def add(self, ids: Sequence[int] | np.ndarray, hashes: Sequence[bytes] | np.ndarray) -> None:
         if len(ids) != len(hashes):
             raise ValueError("ids and hashes differ in length")
         if not len(ids):
             return
+        latest = {int(entry_id): position for position, entry_id in enumerate(ids)}
+        if len(latest) != len(ids):  # the last of repeated ids wins, as with separate adds
+            keep = sorted(latest.values())
+            ids = [int(ids[position]) for position in keep]
+            hashes = (
+                hashes[keep]
+                if isinstance(hashes, np.ndarray)
+                else [hashes[position] for position in keep]
+            )
         self.remove(ids)
         words = as_words(hashes, self.width)
         count = words.shape[0]

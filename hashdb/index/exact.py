@@ -18,7 +18,7 @@ class ExactIndex(HammingIndex):
     def __len__(self) -> int:
         return len(self._hash_of)
 
-    def add(self, ids: Sequence[int], hashes: Sequence[bytes]) -> None:
+    def add(self, ids: Sequence[int] | np.ndarray, hashes: Sequence[bytes] | np.ndarray) -> None:
         self.remove(ids)
         for entry_id, value in zip(ids, hashes, strict=True):
             self._hash_of[int(entry_id)] = bytes(value)

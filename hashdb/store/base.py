@@ -12,6 +12,9 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
+import numpy as np
+
+from hashdb.store.exchange import ImportCounts, ImportRow
 from hashdb.store.models import (
     AddOutcome,
     AuditRecord,
@@ -80,7 +83,24 @@ class AuditLog(Protocol):
     ) -> list[AuditRecord]: ...
 
 
-class Store(ListStore, EntryStore, ChangeFeed, AuditLog, Protocol):
+class BulkHashes(Protocol):
+    """Live hashes as numpy batches: start-up loads of millions of entries (issue 5)."""
+
+    def live_hash_arrays(self, algorithm: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Batches of (ids int64, hashes (n, width) uint8) of live entries, in id order."""
+        ...
+
+
+class EntryExchange(Protocol):
+    """Bulk import and export of entries (``hashdb import`` / ``hashdb export``, issue 5)."""
+
+    def import_entries(self, list_id: int, rows: Sequence[ImportRow]) -> ImportCounts: ...
+    def export_entries(
+        self, list_ids: Sequence[int] | None, since: datetime | None, *, live_only: bool = False
+    ) -> Iterator[Entry]: ...
+
+
+class Store(ListStore, EntryStore, ChangeFeed, AuditLog, BulkHashes, EntryExchange, Protocol):
     url: str
 
     def transaction(self) -> AbstractContextManager[None]: ...

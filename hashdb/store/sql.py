@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -28,7 +29,7 @@ from hashdb.errors import (
     StoreUnavailable,
 )
 from hashdb.hashing import ALGORITHMS, get_algorithm
-from hashdb.store import schema
+from hashdb.store import bulk, exchange, schema
 from hashdb.store.migrations import migrate
 from hashdb.store.models import (
     AddOutcome,
@@ -474,6 +475,24 @@ class SQLStore:
                 )
                 for row in connection.execute(query)
             ]
+
+    def live_hash_arrays(self, algorithm: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        try:
+            yield from bulk.live_hash_arrays(self.engine, algorithm)
+        except OperationalError as exc:
+            raise StoreUnavailable(f"database error: {exc.orig}") from None
+
+    def import_entries(
+        self, list_id: int, rows: Sequence[exchange.ImportRow]
+    ) -> exchange.ImportCounts:
+        with self._writing() as connection:
+            return exchange.import_rows(connection, list_id, rows, utcnow())
+
+    def export_entries(
+        self, list_ids: Sequence[int] | None, since: datetime | None, *, live_only: bool = False
+    ) -> Iterator[Entry]:
+        with self._reading() as connection:
+            yield from exchange.export_entries(connection, list_ids, since, live_only=live_only)
 
     def iter_live_hashes(self, algorithm: str, batch_size: int = 100_000) -> Iterator[LiveHashes]:
         table = schema.entries

@@ -1,0 +1,128 @@
+"""Records (plain dicts, as read from or written to a file) <-> entries and import rows.
+
+Generic over the fields of :class:`~hashdb.store.models.Entry` and the columns of the
+entries table: a provenance field added to both later is exported and imported without a
+change here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from hashdb.errors import HashDBError
+from hashdb.hashing import Digest, get_algorithm
+from hashdb.store.exchange import ImportRow, importable_columns
+from hashdb.store.models import Entry
+
+#: Record keys that are not entry columns: ``list`` names the list, ``entry_id`` is the
+#: exporting database's id (informative, ignored on import).
+EXTRA = ("list", "entry_id")
+_SKIPPED_ENTRY_FIELDS = {"id", "list_id", "list_name", "algorithm", "value"}
+_FIRST = ("algorithm", "hash", "label", "note")
+
+
+class BadRow(Exception):
+    """A row that cannot be imported; readers put ``KEY`` in a record they could not parse."""
+
+    KEY = "__bad_row__"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@cache
+def known_fields() -> frozenset[str]:
+    return frozenset({"algorithm", "hash", *EXTRA, *importable_columns()})
+
+
+def entry_record(entry: Entry) -> dict[str, Any]:
+    """Every field of an entry, JSON-ready, in a stable order (CSV columns follow it)."""
+    rest = {
+        field.name: _jsonable(getattr(entry, field.name))
+        for field in dataclasses.fields(entry)
+        if field.name not in _SKIPPED_ENTRY_FIELDS
+    }
+    record: dict[str, Any] = {"algorithm": entry.algorithm, "hash": entry.hex}
+    for name in _FIRST[2:]:
+        record[name] = rest.pop(name, None)
+    record.update(rest)
+    record["list"] = entry.list_name
+    record["entry_id"] = entry.id
+    return record
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    if hasattr(value, "value") and isinstance(value.value, str | int):  # enums
+        return value.value
+    return value
+
+
+def parse_record(
+    line: int, record: dict[str, Any], *, force: bool, min_quality: int
+) -> tuple[str | None, ImportRow]:
+    """Validate one record: (its ``list`` field, the row to import), or raise BadRow."""
+    if BadRow.KEY in record:
+        raise BadRow(str(record[BadRow.KEY]))
+    unknown = [key for key in record if key not in known_fields()]
+    if unknown:
+        raise BadRow(f"unknown field(s) {', '.join(sorted(unknown))}")
+    algorithm_name = record.get("algorithm")
+    text = record.get("hash")
+    if not isinstance(algorithm_name, str) or not algorithm_name.strip():
+        raise BadRow("missing algorithm")
+    if not isinstance(text, str) or not text.strip():
+        raise BadRow("missing hash")
+    columns = importable_columns()
+    fields: dict[str, Any] = {}
+    for key, raw in record.items():
+        if key in columns and raw is not None and raw != "":
+            fields[key] = _convert(key, raw, columns[key].type)
+    try:
+        algorithm = get_algorithm(algorithm_name)
+        digest = algorithm.parse(text)
+        if fields.get("retired_at") is None:
+            if not force:
+                quality = fields.get("quality")
+                algorithm.check_storable(
+                    Digest(digest.algorithm, digest.value, quality), min_quality=min_quality
+                )
+        elif not str(fields.get("retired_reason") or "").strip():
+            raise BadRow("a retired entry needs a retired_reason")
+    except HashDBError as exc:
+        raise BadRow(exc.message) from None
+    list_name = record.get("list")
+    return (
+        str(list_name) if list_name not in (None, "") else None,
+        ImportRow(line, digest.algorithm, digest.value, fields),
+    )
+
+
+def _convert(key: str, raw: Any, column_type: Any) -> Any:
+    try:
+        python_type = column_type.python_type
+    except NotImplementedError:
+        python_type = object
+    try:
+        if python_type is datetime:
+            value = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if python_type is int:
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError(raw)
+            return int(raw)
+        if python_type is str:
+            return str(raw)
+        if python_type in (dict, list) and isinstance(raw, str):
+            return json.loads(raw)
+    except (TypeError, ValueError):
+        raise BadRow(f"{key}: {str(raw)[:60]!r} is not a valid {python_type.__name__}") from None
+    return raw

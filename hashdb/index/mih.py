@@ -1,0 +1,426 @@
+"""Multi-index hashing (Norouzi, Punjani, Fleet): exact Hamming range search without a full scan.
+
+Each hash is cut into ``m`` substrings of 16 bits (16 for a 256-bit PDQ hash, 4 for a 64-bit
+hash). By the pigeonhole principle, a hash within ``r`` bits of a query is within
+``r // m`` bits of it on at least one substring; more precisely, writing ``r = s*m + a``, it
+is within ``s`` bits on one of the first ``a + 1`` substrings or within ``s - 1`` bits on one
+of the others. So a query looks up, for each substring, the buckets of every key within that
+radius of its own key (17 keys per substring at PDQ's radius 31), and verifies the candidates
+found there with a full XOR + popcount. Nothing within the radius is ever missed; at 1e7
+hashes a query verifies ~40,000 candidates instead of scanning 10,000,000.
+
+Layout (numpy, no per-hash Python objects):
+
+* ``words``: the hashes as ``(rows, width/8)`` uint64, append-only; ``ids`` and ``alive``
+  alongside. Retiring an entry clears its ``alive`` flag (a tombstone); when a quarter of
+  the rows are dead they are compacted away.
+* the *static* part, rows ``[0, static)``: per substring a CSR bucket table, ``perm[s]``
+  (row numbers sorted by that substring's key, int32) and ``offsets[s]`` (65,537 bucket
+  starts). 16 substrings cost 64 bytes per hash on top of the 32 bytes of a PDQ hash.
+* the *delta*, rows ``[static, rows)``: recent adds, scanned by brute force, so an added
+  hash matches at once. When the delta outgrows a small bound it is merged into the static
+  part in place (an ``O(N)`` insert of the new rows into each sorted bucket table), never
+  rebuilt from the database.
+
+When a radius is so wide that the buckets would hold more candidates than a quarter of the
+hashes, or the index is small, a query scans every row instead: that is faster there.
+Queries run concurrently with updates: they read an immutable snapshot of the static part,
+and mutations hold a lock.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from hashdb.index.base import EMPTY, HammingIndex, Neighbours, as_words
+
+SUBSTRING_BITS = 16
+_BUCKETS = 1 << SUBSTRING_BITS
+#: Below this many rows a plain scan beats building bucket tables.
+BUILD_MIN = 20_000
+#: The delta is merged once it holds more than this many rows (or 1/16 of the static part).
+DELTA_MAX = 65_536
+_COMPACT_FRACTION = 0.25
+#: Fall back to a scan when the estimated candidates exceed this fraction of the rows.
+_SCAN_FRACTION = 0.25
+#: Upper bound on candidates gathered at once by a batched query (bounds temporary memory).
+_BATCH_CANDIDATES = 1_000_000
+
+
+@cache
+def _masks(radius: int) -> np.ndarray:
+    """Every 16-bit XOR mask with at most ``radius`` bits set."""
+    masks = [0]
+    for weight in range(1, radius + 1):
+        for bits in itertools.combinations(range(SUBSTRING_BITS), weight):
+            masks.append(sum(1 << bit for bit in bits))
+    return np.asarray(masks, dtype=np.int64)
+
+
+@cache
+def _probe_plan(substrings: int, radius: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(substring index, XOR mask) pairs a query at ``radius`` must look up; None if none."""
+    per, extra = divmod(radius, substrings)
+    subs: list[np.ndarray] = []
+    masks: list[np.ndarray] = []
+    for index in range(substrings):
+        sub_radius = per if index <= extra else per - 1
+        if sub_radius < 0:
+            continue
+        found = _masks(min(sub_radius, SUBSTRING_BITS))
+        subs.append(np.full(found.size, index, dtype=np.int64))
+        masks.append(found)
+    if not subs:
+        return None
+    return np.concatenate(subs), np.concatenate(masks)
+
+
+@dataclass(frozen=True, slots=True)
+class _Static:
+    """The merged part: rows ``[0, rows)`` bucketed by each substring."""
+
+    rows: int
+    perm: np.ndarray  # (m, rows) int32: row numbers sorted by substring key
+    offsets: np.ndarray  # (m, 65537) int32: bucket starts within perm[s]
+
+
+_NO_STATIC = _Static(0, np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int32))
+_MAX_ROWS = 2**31 - 1  # row numbers and bucket offsets are int32
+
+
+class MultiIndexHashIndex(HammingIndex):
+    def __init__(
+        self, bits: int, *, build_min: int = BUILD_MIN, delta_max: int = DELTA_MAX
+    ) -> None:
+        super().__init__(bits)
+        self._build_min = build_min
+        self._delta_max = delta_max
+        if bits % SUBSTRING_BITS:
+            raise ValueError(f"multi-index hashing needs a multiple of {SUBSTRING_BITS} bits")
+        self.substrings = bits // SUBSTRING_BITS
+        self._wpr = -(-self.width // 8)  # uint64 words per row
+        self._words = np.empty((0, self._wpr), dtype=np.uint64)
+        self._ids = np.empty(0, dtype=np.int64)
+        self._alive = np.empty(0, dtype=bool)
+        self._rows = 0
+        self._live = 0
+        self._ids_sorted = True  # ids[:rows] ascending: look ups are a binary search
+        self._sorter: np.ndarray | None = None
+        self._static = _NO_STATIC
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return self._live
+
+    # --- updates ------------------------------------------------------------------------
+
+    def add(self, ids: Sequence[int] | np.ndarray, hashes: Sequence[bytes] | np.ndarray) -> None:
+        id_array = np.asarray(ids, dtype=np.int64).reshape(-1)
+        if id_array.size != len(hashes):
+            raise ValueError("ids and hashes differ in length")
+        if not id_array.size:
+            return
+        words = as_words(hashes, self.width)
+        with self._lock:
+            # The last occurrence of an id in the batch wins, as with repeated single adds.
+            _, last = np.unique(id_array[::-1], return_index=True)
+            if last.size != id_array.size:
+                keep = np.sort(id_array.size - 1 - last)
+                id_array, words = id_array[keep], words[keep]
+            rows = self._find_rows(id_array)
+            present = rows >= 0
+            if present.any():
+                same = np.all(self._words[rows[present]] == words[present], axis=1)
+                unchanged = np.zeros(id_array.size, dtype=bool)
+                unchanged[np.flatnonzero(present)[same]] = True
+                self._kill(rows[present & ~unchanged])
+                id_array, words = id_array[~unchanged], words[~unchanged]
+            if id_array.size:
+                self._append(id_array, words)
+            self._maybe_compact()
+
+    def remove(self, ids: Iterable[int]) -> None:
+        id_array = np.fromiter((int(entry_id) for entry_id in ids), dtype=np.int64)
+        if not id_array.size:
+            return
+        with self._lock:
+            rows = self._find_rows(np.unique(id_array))
+            self._kill(rows[rows >= 0])
+            self._maybe_compact()
+
+    def flush(self) -> None:
+        """Merge pending adds into the bucket tables now (e.g. after a bulk load)."""
+        with self._lock:
+            if self._rows >= self._build_min and self._rows > self._static.rows:
+                self._merge()
+
+    def _append(self, ids: np.ndarray, words: np.ndarray) -> None:
+        count = ids.size
+        needed = self._rows + count
+        if needed > _MAX_ROWS:
+            raise ValueError(f"an index holds at most {_MAX_ROWS} rows")
+        if needed > self._words.shape[0]:
+            capacity = max(needed, self._words.shape[0] + self._words.shape[0] // 2, 1024)
+            grown = np.empty((capacity, self._wpr), dtype=np.uint64)
+            grown[: self._rows] = self._words[: self._rows]
+            grown_ids = np.empty(capacity, dtype=np.int64)
+            grown_ids[: self._rows] = self._ids[: self._rows]
+            grown_alive = np.zeros(capacity, dtype=bool)
+            grown_alive[: self._rows] = self._alive[: self._rows]
+            self._words, self._ids, self._alive = grown, grown_ids, grown_alive
+        start = self._rows
+        if self._ids_sorted and (
+            (start and ids[0] <= self._ids[start - 1]) or np.any(np.diff(ids) <= 0)
+        ):
+            self._ids_sorted = False
+        self._sorter = None
+        self._words[start:needed] = words
+        self._ids[start:needed] = ids
+        self._alive[start:needed] = True
+        self._rows = needed
+        self._live += count
+
+    def _kill(self, rows: np.ndarray) -> None:
+        if rows.size:
+            self._alive[rows] = False
+            self._live -= int(rows.size)
+
+    def _find_rows(self, ids: np.ndarray) -> np.ndarray:
+        """The live row holding each id, or -1."""
+        found = np.full(ids.size, -1, dtype=np.int64)
+        if not self._rows:
+            return found
+        stored = self._ids[: self._rows]
+        sorter = None
+        if not self._ids_sorted:
+            if self._sorter is None:
+                self._sorter = np.argsort(stored, kind="stable")
+            sorter = self._sorter
+        left = np.searchsorted(stored, ids, side="left", sorter=sorter)
+        right = np.searchsorted(stored, ids, side="right", sorter=sorter)
+        for position in np.flatnonzero(right > left):
+            for slot in range(int(left[position]), int(right[position])):
+                row = int(slot if sorter is None else sorter[slot])
+                if self._alive[row]:
+                    found[position] = row
+                    break
+        return found
+
+    def _maybe_compact(self) -> None:
+        dead = self._rows - self._live
+        if self._rows and dead > _COMPACT_FRACTION * self._rows:
+            keep = np.flatnonzero(self._alive[: self._rows])
+            self._words = np.ascontiguousarray(self._words[keep])
+            self._ids = self._ids[keep]
+            self._alive = np.ones(keep.size, dtype=bool)
+            self._rows = self._live = int(keep.size)
+            self._ids_sorted = bool(np.all(np.diff(self._ids) > 0))
+            self._sorter = None
+            self._static = _NO_STATIC
+            if self._rows >= self._build_min:
+                self._merge()
+
+    def _keys(self, words: np.ndarray) -> np.ndarray:
+        """(n, m) substring keys of packed rows."""
+        per_word = 64 // SUBSTRING_BITS
+        shifts = np.arange(per_word - 1, -1, -1, dtype=np.uint64) * np.uint64(SUBSTRING_BITS)
+        keys = (words[:, :, None] >> shifts) & np.uint64(_BUCKETS - 1)
+        result: np.ndarray = keys.reshape(words.shape[0], -1)[:, : self.substrings]
+        return result.astype(np.uint16)  # uint16 sorts by radix: 5x faster than int64
+
+    def _merge(self) -> None:
+        static = self._static
+        start, stop = static.rows, self._rows
+        if stop == start:
+            return
+        keys = self._keys(self._words[start:stop])
+        new_rows = np.arange(start, stop, dtype=np.int32)
+        m = self.substrings
+        perm = np.empty((m, stop), dtype=np.int32)
+        offsets = np.empty((m, _BUCKETS + 1), dtype=np.int32)
+        for sub in range(m):
+            order = np.argsort(keys[:, sub], kind="stable")
+            counts = np.bincount(keys[:, sub], minlength=_BUCKETS)
+            if start == 0:
+                perm[sub] = new_rows[order]
+                offsets[sub, 0] = 0
+                np.cumsum(counts, out=offsets[sub, 1:])
+            else:
+                old = static.offsets[sub]
+                at = old[keys[order, sub].astype(np.int64) + 1]  # end of each new row's bucket
+                perm[sub] = np.insert(static.perm[sub], at, new_rows[order])
+                offsets[sub, 0] = 0
+                offsets[sub, 1:] = old[1:] + np.cumsum(counts)
+        self._static = _Static(stop, perm, offsets)
+
+    def _delta_limit(self, static_rows: int) -> int:
+        return max(self._build_min, min(self._delta_max, static_rows // 16))
+
+    def _snapshot(self) -> tuple[_Static, int, np.ndarray, np.ndarray, np.ndarray]:
+        with self._lock:
+            if self._rows >= self._build_min and self._rows - self._static.rows > self._delta_limit(
+                self._static.rows
+            ):
+                self._merge()
+            return self._static, self._rows, self._words, self._ids, self._alive
+
+    # --- queries ------------------------------------------------------------------------
+
+    def query(self, value: bytes, radius: int) -> Neighbours:
+        return self.query_many([value], radius)[0]
+
+    def query_many(self, values: Sequence[bytes], radius: int) -> list[Neighbours]:
+        if not values:
+            return []
+        if not self._live or radius < 0:
+            return [EMPTY] * len(values)
+        static, rows, words, ids, alive = self._snapshot()
+        queries = as_words(values, self.width)
+        plan = _probe_plan(self.substrings, radius)
+        assert plan is not None  # a radius >= 0 always probes the first substring
+        # Where the buckets would hold most rows anyway, one scan of everything is cheaper.
+        use_buckets = static.rows > 0 and plan[0].size / _BUCKETS <= _SCAN_FRACTION
+        scan_from = static.rows if use_buckets else 0
+        hit_q: list[np.ndarray] = []
+        hit_rows: list[np.ndarray] = []
+        hit_dist: list[np.ndarray] = []
+        if use_buckets:
+            starts, lengths = self._buckets(static, queries, plan)
+            # Chunks of queries holding at most _BATCH_CANDIDATES candidates (at least one
+            # query each): clustered data can put thousands of candidates behind one query.
+            totals = np.cumsum(lengths.sum(axis=1))
+            begin = 0
+            while begin < queries.shape[0]:
+                done = int(totals[begin - 1]) if begin else 0
+                end = int(np.searchsorted(totals, done + _BATCH_CANDIDATES, side="right"))
+                end = max(end, begin + 1)
+                found = self._probe(
+                    static,
+                    words,
+                    queries[begin:end],
+                    starts[begin:end],
+                    lengths[begin:end],
+                    radius,
+                )
+                hit_q.append(found[0] + begin)
+                hit_rows.append(found[1])
+                hit_dist.append(found[2])
+                begin = end
+        if scan_from < rows:
+            found = _scan(words[scan_from:rows], queries, radius)
+            hit_q.append(found[0])
+            hit_rows.append(found[1] + scan_from)
+            hit_dist.append(found[2])
+        return _split(queries.shape[0], hit_q, hit_rows, hit_dist, ids, alive)
+
+    def _buckets(
+        self, static: _Static, queries: np.ndarray, plan: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(q, probes) start positions in ``perm.ravel()`` and lengths of every bucket probed."""
+        subs, masks = plan
+        keys = self._keys(queries)  # (q, m)
+        probe_keys = keys[:, subs].astype(np.int64) ^ masks  # (q, p)
+        flat = subs * (_BUCKETS + 1) + probe_keys  # into offsets.ravel()
+        offsets = static.offsets.ravel()
+        starts = offsets[flat].astype(np.int64)
+        lengths = offsets[flat + 1] - starts
+        return starts + subs * static.rows, lengths
+
+    def _probe(
+        self,
+        static: _Static,
+        words: np.ndarray,
+        queries: np.ndarray,
+        starts: np.ndarray,
+        lengths: np.ndarray,
+        radius: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        probes = lengths.shape[1]
+        starts, lengths = starts.ravel(), lengths.ravel()
+        total = int(lengths.sum())
+        if not total:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, empty.astype(np.int32)
+        ends = np.cumsum(lengths)
+        positions = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
+        candidate_rows = np.take(static.perm.ravel(), positions)
+        owner = np.repeat(np.repeat(np.arange(queries.shape[0], dtype=np.int64), probes), lengths)
+        candidates = np.take(words, candidate_rows, axis=0)  # take: ~10x faster than [rows]
+        if queries.shape[0] == 1:
+            distances = _distances(candidates, queries[0])
+        else:
+            distances = _distances(candidates, np.take(queries, owner, axis=0))
+        close = distances <= radius
+        # A hash close on several substrings is found several times: keep one of each.
+        pair = owner[close] * static.rows + candidate_rows[close]
+        pair, first = np.unique(pair, return_index=True)
+        return pair // static.rows, pair % static.rows, distances[close][first]
+
+    def memory_bytes(self) -> int:
+        static = self._static
+        return int(
+            self._words.nbytes
+            + self._ids.nbytes
+            + self._alive.nbytes
+            + static.perm.nbytes
+            + static.offsets.nbytes
+            + (self._sorter.nbytes if self._sorter is not None else 0)
+        )
+
+
+def _distances(rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Hamming distance of each packed row to ``query`` (one row, or one per row).
+
+    Word by word over strided columns: about three times faster than ``.sum(axis=1)``.
+    """
+    total: np.ndarray = np.bitwise_count(rows[:, 0] ^ query[..., 0]).astype(np.int32)
+    for word in range(1, rows.shape[1]):
+        total += np.bitwise_count(rows[:, word] ^ query[..., word])
+    return total
+
+
+def _scan(
+    words: np.ndarray, queries: np.ndarray, radius: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Brute force: (query index, row, distance) of every row within radius of each query."""
+    q_found: list[np.ndarray] = []
+    r_found: list[np.ndarray] = []
+    d_found: list[np.ndarray] = []
+    for index in range(queries.shape[0]):
+        distances = _distances(words, queries[index])
+        rows = np.flatnonzero(distances <= radius)
+        q_found.append(np.full(rows.size, index, dtype=np.int64))
+        r_found.append(rows)
+        d_found.append(distances[rows])
+    return np.concatenate(q_found), np.concatenate(r_found), np.concatenate(d_found)
+
+
+def _split(
+    count: int,
+    hit_q: list[np.ndarray],
+    hit_rows: list[np.ndarray],
+    hit_dist: list[np.ndarray],
+    ids: np.ndarray,
+    alive: np.ndarray,
+) -> list[Neighbours]:
+    if not hit_q:
+        return [EMPTY] * count
+    owner = np.concatenate(hit_q)
+    rows = np.concatenate(hit_rows)
+    distances = np.concatenate(hit_dist)
+    live = alive[rows]
+    owner, rows, distances = owner[live], rows[live], distances[live]
+    order = np.argsort(owner, kind="stable")
+    owner, rows, distances = owner[order], rows[order], distances[order]
+    bounds = np.searchsorted(owner, np.arange(count + 1))
+    found_ids = ids[rows]
+    return [
+        Neighbours(found_ids[lo:hi], distances[lo:hi]) if hi > lo else EMPTY
+        for lo, hi in itertools.pairwise(bounds.tolist())
+    ]

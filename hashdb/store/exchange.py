@@ -1,0 +1,235 @@
+"""Bulk import and export of entries: the SQL side of ``hashdb import`` / ``hashdb export``.
+
+Imports run inside the caller's write transaction and either apply completely or not at all.
+Entries go in through ``executemany`` on the raw driver cursor (SQLite) or SQLAlchemy's batched
+inserts (PostgreSQL), and the change sequence is written with one ``INSERT ... SELECT`` rather
+than a row per entry. Writers are serialised (``BEGIN IMMEDIATE`` / advisory lock), so every
+entry with an id above the largest one seen at the start was written by this import.
+
+Idempotent: a live entry already in the list is not added again; a retired row whose
+retirement is already recorded changes nothing; a retired row for a hash live in the list
+retires that entry (how ``--since`` sync carries retirements across).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+
+from hashdb.store import schema
+from hashdb.store.models import ChangeKind, Entry
+
+#: Columns an import may set besides list, algorithm and hash (the entries table decides).
+_FIXED = {"id", "list_id", "algorithm", "hash"}
+_RETIREMENT = ("retired_at", "retired_reason", "retired_by")
+
+
+@cache
+def importable_columns() -> dict[str, sa.Column[Any]]:
+    return {c.name: c for c in schema.entries.columns if c.name not in _FIXED}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """One validated row: ``fields`` maps entries-table columns to Python values."""
+
+    line: int
+    algorithm: str
+    value: bytes
+    fields: dict[str, Any]
+
+    @property
+    def retired_at(self) -> datetime | None:
+        value = self.fields.get("retired_at")
+        return value if isinstance(value, datetime) else None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    created: int = 0
+    existing: int = 0
+    retired: int = 0
+    history: int = 0  # retired rows recorded as retired entries
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def import_rows(
+    connection: sa.Connection, list_id: int, rows: Sequence[ImportRow], now: datetime
+) -> ImportCounts:
+    entries = schema.entries
+    live: dict[tuple[str, bytes], int] = {}
+    retired: set[tuple[str, bytes, datetime | None]] = set()
+    existing_rows = connection.execute(
+        sa.select(entries.c.id, entries.c.algorithm, entries.c.hash, entries.c.retired_at).where(
+            entries.c.list_id == list_id
+        )
+    )
+    for entry_id, algorithm, value, retired_at in existing_rows:
+        if retired_at is None:
+            live[(algorithm, bytes(value))] = entry_id
+        else:
+            retired.add((algorithm, bytes(value), _utc(retired_at)))
+    start_id = int(connection.execute(sa.select(sa.func.max(entries.c.id))).scalar() or 0)
+
+    new: dict[tuple[str, bytes], dict[str, Any]] = {}  # live rows to insert, by key
+    history: list[dict[str, Any]] = []  # retired rows to insert as retired entries
+    retire: dict[int, dict[str, Any]] = {}  # existing live entry id -> retirement
+    existing = 0
+    for row in rows:
+        key = (row.algorithm, row.value)
+        retired_at = _utc(row.retired_at)
+        if retired_at is None:
+            if key in live or key in new:
+                existing += 1
+            else:
+                new[key] = _values(row, list_id, now)
+            continue
+        if (row.algorithm, row.value, retired_at) in retired:
+            existing += 1
+        elif key in live:
+            retire[live.pop(key)] = {name: row.fields.get(name) for name in _RETIREMENT}
+            retired.add((row.algorithm, row.value, retired_at))
+        elif key in new:  # added and retired within the same file: only the retirement stays
+            del new[key]
+            history.append(_values(row, list_id, now))
+            retired.add((row.algorithm, row.value, retired_at))
+        else:
+            history.append(_values(row, list_id, now))
+            retired.add((row.algorithm, row.value, retired_at))
+
+    # In hash order: the unique index's B-tree then fills left to right, ~40% less work.
+    _insert(connection, sorted([*history, *new.values()], key=_hash_order))
+    if new:
+        connection.execute(
+            schema.changes.insert().from_select(
+                ["kind", "entry_id", "list_id", "at"],
+                sa.select(
+                    sa.literal(ChangeKind.ADD.value),
+                    entries.c.id,
+                    entries.c.list_id,
+                    sa.literal(now, schema.changes.c.at.type),
+                )
+                .where(entries.c.id > start_id, entries.c.retired_at.is_(None))
+                .order_by(entries.c.id),
+            )
+        )
+    if retire:
+        connection.execute(
+            entries.update()
+            .where(entries.c.id == sa.bindparam("entry_id"))
+            .values({name: sa.bindparam(f"new_{name}") for name in _RETIREMENT}),
+            [
+                {"entry_id": entry_id, **{f"new_{k}": v for k, v in values.items()}}
+                for entry_id, values in retire.items()
+            ],
+        )
+        connection.execute(
+            schema.changes.insert(),
+            [
+                {
+                    "kind": ChangeKind.RETIRE.value,
+                    "entry_id": entry_id,
+                    "list_id": list_id,
+                    "at": now,
+                }
+                for entry_id in retire
+            ],
+        )
+    return ImportCounts(
+        created=len(new), existing=existing, retired=len(retire), history=len(history)
+    )
+
+
+def _hash_order(values: dict[str, Any]) -> tuple[str, bytes]:
+    return values["algorithm"], values["hash"]
+
+
+def _values(row: ImportRow, list_id: int, now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {"added_at": now, **row.fields}
+    values["list_id"] = list_id
+    values["algorithm"] = row.algorithm
+    values["hash"] = row.value
+    return values
+
+
+def _insert(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    names = ["list_id", "algorithm", "hash", *importable_columns()]
+    if connection.dialect.name != "sqlite":
+        connection.execute(schema.entries.insert(), [dict.fromkeys(names) | row for row in rows])
+        return
+    # SQLite: executemany on the driver cursor, values converted by the column types' own
+    # bind processors so that SQLAlchemy reads back exactly what it would have written.
+    converters = [
+        (index, processor)
+        for index, name in enumerate(names)
+        if (processor := schema.entries.c[name].type.bind_processor(connection.dialect))
+    ]
+    converted: dict[tuple[int, Any], Any] = {}  # e.g. the one import time shared by all rows
+
+    def params() -> Iterator[list[Any]]:
+        for row in rows:
+            values = [row.get(name) for name in names]
+            for index, processor in converters:
+                value = values[index]
+                if value is not None:
+                    key = (index, value)
+                    if key not in converted:
+                        if len(converted) > 1024:
+                            converted.clear()
+                        converted[key] = processor(value)
+                    values[index] = converted[key]
+            yield values
+
+    raw: Any = connection.connection.dbapi_connection
+    sql = "INSERT INTO entries ({}) VALUES ({})".format(
+        ", ".join(names), ", ".join("?" * len(names))
+    )
+    cursor = raw.cursor()
+    try:
+        # A bigger page cache keeps the unique index's B-tree in memory for big imports.
+        cursor.execute("PRAGMA cache_size = -262144")
+        cursor.executemany(sql, params())
+    finally:
+        cursor.execute("PRAGMA cache_size = -2000")
+        cursor.close()
+
+
+def export_entries(
+    connection: sa.Connection,
+    list_ids: Sequence[int] | None,
+    since: datetime | None,
+    *,
+    live_only: bool = False,
+) -> Iterator[Entry]:
+    """Entries in id order; with ``since``, those added or retired at or after it."""
+    from hashdb.store.sql import _entry_from_row
+
+    entries = schema.entries
+    query = (
+        sa.select(entries, schema.lists.c.name.label("list_name"))
+        .join(schema.lists, schema.lists.c.id == entries.c.list_id)
+        .order_by(entries.c.id)
+    )
+    if list_ids is not None:
+        query = query.where(entries.c.list_id.in_(list(list_ids)))
+    if since is not None:
+        query = query.where(sa.or_(entries.c.added_at >= since, entries.c.retired_at >= since))
+    if live_only:
+        query = query.where(entries.c.retired_at.is_(None))
+    result = connection.execution_options(yield_per=10_000).execute(query)
+    for row in result:
+        yield _entry_from_row(row)

@@ -1,0 +1,262 @@
+"""Bulk import and export: round trips, bad rows, idempotence and --since sync, both backends."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from hashdb.errors import ImportRejected, UsageError
+from hashdb.exchange import ExchangeFormat, detect_format
+from hashdb.hashing import Digest
+from hashdb.service import EntryMetadata, HashDB
+from hashdb.settings import Settings
+from tools.cli import app
+
+
+def _pdq(seed: int) -> str:
+    return hashlib.sha256(seed.to_bytes(4, "big")).hexdigest()
+
+
+@pytest.fixture
+def second_url(request: pytest.FixtureRequest, db_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second, empty database on the same backend as ``db_url``."""
+    if "://" not in db_url:
+        yield str(tmp_path / "copy.sqlite")
+        return
+    server = request.getfixturevalue("postgres_server")
+    schema = f"hashdb_copy_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server.replace("postgresql://", "postgresql+psycopg://"))
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{server}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _service(url: str) -> HashDB:
+    return HashDB(Settings(db=url, refresh_interval=0))
+
+
+def _populate(service: HashDB) -> None:
+    meta = EntryMetadata(label="group-a", note="beheading video", added_by="ana")
+    service.add_hex("block", "pdq", [_pdq(i) for i in range(1, 30)], meta)
+    service.add_hex("block", "md5", ["00112233445566778899aabbccddeeff"], EntryMetadata())
+    service.add_hex(
+        "review", "pdq", [_pdq(1), _pdq(99)], EntryMetadata(note='has "quotes", commas')
+    )
+    first = service.store.get_list("block")
+    entries = {e.hex: e for e in service.store.export_entries([first.id], None)}
+    service.retire_entry(entries[_pdq(3)].id, "news footage", "ben")
+    retired = service.retire_entry(entries[_pdq(4)].id, "counter-speech", "ben")
+    service.add_hex("block", "pdq", [_pdq(4)], EntryMetadata(label="re-added"))  # again, later
+    assert retired.retired_at is not None
+
+
+def _snapshot(service: HashDB) -> dict[str, list[dict[str, Any]]]:
+    out = io.StringIO()
+    service.export_hashes(out, ExchangeFormat.JSONL)
+    by_list: dict[str, list[dict[str, Any]]] = {}
+    for line in out.getvalue().splitlines():
+        record = json.loads(line)
+        del record["entry_id"]
+        by_list.setdefault(record["list"], []).append(record)
+    return {name: sorted(rows, key=json.dumps) for name, rows in by_list.items()}
+
+
+@pytest.mark.parametrize("fmt", [ExchangeFormat.JSONL, ExchangeFormat.CSV])
+def test_export_then_import_into_a_fresh_database_reproduces_every_list(
+    db_url: str, second_url: str, fmt: ExchangeFormat
+) -> None:
+    source, copy = _service(db_url), _service(second_url)
+    _populate(source)
+    dump = io.StringIO()
+    written = source.export_hashes(dump, fmt)
+    assert written == 29 + 1 + 2 + 1
+    report = copy.import_hashes(io.StringIO(dump.getvalue()), fmt, list_name=None)
+    assert (report.total("created"), report.total("history")) == (31, 2)
+    assert _snapshot(copy) == _snapshot(source)
+    # Idempotent: the same file again changes nothing.
+    again = copy.import_hashes(io.StringIO(dump.getvalue()), fmt, list_name=None)
+    assert (again.total("created"), again.total("retired"), again.total("existing")) == (0, 0, 33)
+    assert _snapshot(copy) == _snapshot(source)
+    # The imported entries match, retired ones do not.
+    matches = copy.match_digests([Digest("pdq", bytes.fromhex(_pdq(5)))])
+    assert {m.list for m in matches if m.distance == 0} == {"block"}
+    assert not [
+        m for m in copy.match_digests([Digest("pdq", bytes.fromhex(_pdq(3)))]) if m.distance == 0
+    ]
+    source.close()
+    copy.close()
+
+
+def test_since_export_carries_retirements_to_another_deployment(
+    db_url: str, second_url: str
+) -> None:
+    source, copy = _service(db_url), _service(second_url)
+    _populate(source)
+    full = io.StringIO()
+    source.export_hashes(full, ExchangeFormat.JSONL)
+    copy.import_hashes(io.StringIO(full.getvalue()), ExchangeFormat.JSONL, list_name=None)
+    assert copy.match_digests([Digest("pdq", bytes.fromhex(_pdq(7)))])
+    mark = datetime.now(UTC)
+    hash_list = source.store.get_list("block")
+    entries = list(source.store.export_entries([hash_list.id], None))
+    target = next(e for e in entries if e.hex == _pdq(7))
+    source.retire_entry(target.id, "false positive", "ana")
+    source.add_hex("block", "pdq", [_pdq(200)], EntryMetadata(label="new"))
+    delta = io.StringIO()
+    assert source.export_hashes(delta, ExchangeFormat.JSONL, since=mark) == 2
+    report = copy.import_hashes(io.StringIO(delta.getvalue()), ExchangeFormat.JSONL, list_name=None)
+    assert (report.total("created"), report.total("retired")) == (1, 1)
+    assert _snapshot(copy) == _snapshot(source)
+    exact = [
+        m for m in copy.match_digests([Digest("pdq", bytes.fromhex(_pdq(7)))]) if m.distance == 0
+    ]
+    assert exact == []
+    again = copy.import_hashes(io.StringIO(delta.getvalue()), ExchangeFormat.JSONL, list_name=None)
+    assert (again.total("created"), again.total("retired")) == (0, 0)
+    source.close()
+    copy.close()
+
+
+def test_bad_rows_abort_the_whole_import_or_are_skipped_with_line_numbers(db_url: str) -> None:
+    service = _service(db_url)
+    text = (
+        "algorithm,hash,label,note,quality,added_at\n"
+        f"pdq,{_pdq(1)},a,,90,\n"
+        "pdq,abc,a,,,\n"  # too short
+        f"sha1,{_pdq(2)},,,,\n"  # unknown algorithm
+        f"pdq,{_pdq(3)},,,ninety,\n"  # not an int
+        f"pdq,{'0' * 64},,,,\n"  # degenerate
+        f"pdq,{_pdq(4)},,,,yesterday\n"  # not a time
+        f"pdq,{_pdq(5)},b,note\n"  # wrong field count
+    )
+    with pytest.raises(ImportRejected) as caught:
+        service.import_hashes(io.StringIO(text), ExchangeFormat.CSV, list_name="l")
+    lines = [error["line"] for error in caught.value.details["errors"]]
+    assert lines == [3, 4, 5, 6, 7, 8]
+    assert service.store.lists() == []  # nothing half-applied
+    report = service.import_hashes(
+        io.StringIO(text), ExchangeFormat.CSV, list_name="l", skip_bad=True
+    )
+    assert (report.total("created"), report.skipped) == (1, 6)
+    assert [error.line for error in report.errors] == [3, 4, 5, 6, 7, 8]
+    assert service.store.count_entries(service.store.get_list("l").id) == 1
+    service.close()
+
+
+def test_csv_header_must_name_known_columns(db_url: str) -> None:
+    service = _service(db_url)
+    for header in ("hash,label", "algorithm,hash,colour"):
+        with pytest.raises(ImportRejected, match="line 1"):
+            service.import_hashes(
+                io.StringIO(f"{header}\npdq,{_pdq(1)},x\n"), ExchangeFormat.CSV, list_name="l"
+            )
+    service.close()
+
+
+def test_jsonl_rows_keep_every_field_and_report_bad_lines(db_url: str) -> None:
+    service = _service(db_url)
+    added = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0)
+    lines = [
+        json.dumps(
+            {
+                "algorithm": "pdq",
+                "hash": _pdq(1),
+                "label": "x",
+                "quality": 88,
+                "added_by": "org-a",
+                "added_at": added.isoformat(),
+                "source_sha256": "ab" * 32,
+            }
+        ),
+        "{not json",
+        json.dumps(["a", "list"]),
+        json.dumps({"algorithm": "pdq", "hash": _pdq(2), "shape": "round"}),
+        json.dumps({"algorithm": "pdq", "hash": _pdq(3), "retired_at": added.isoformat()}),
+    ]
+    report = service.import_hashes(
+        io.StringIO("\n".join(lines)), ExchangeFormat.JSONL, list_name="l", skip_bad=True
+    )
+    assert [(e.line, e.message.split(":")[0]) for e in report.errors] == [
+        (2, "not valid JSON"),
+        (3, "each line must be a JSON object"),
+        (4, "unknown field(s) shape"),
+        (5, "a retired entry needs a retired_reason"),
+    ]
+    (entry,) = list(service.store.export_entries(None, None))
+    assert (entry.quality, entry.added_by, entry.added_at, entry.source_sha256) == (
+        88,
+        "org-a",
+        added,
+        "ab" * 32,
+    )
+    service.close()
+
+
+def test_threatexchange_csv_round_trip(db_url: str) -> None:
+    service = _service(db_url)
+    service.add_hex("block", "pdq", [_pdq(1), _pdq(2)], EntryMetadata(label="tag_a tag_b"))
+    service.add_hex("block", "md5", ["00112233445566778899aabbccddeeff"], EntryMetadata())
+    out = io.StringIO()
+    assert service.export_hashes(out, ExchangeFormat.TE) == 3
+    rows = out.getvalue().splitlines()
+    assert rows[0] == "signal_type,signal,tags"
+    assert f"pdq,{_pdq(1)},tag_a tag_b" in rows
+    assert "photo_md5,00112233445566778899aabbccddeeff," in rows
+    report = service.import_hashes(io.StringIO(out.getvalue()), ExchangeFormat.TE, list_name="copy")
+    assert report.total("created") == 3
+    copied = {
+        e.hex: e.label
+        for e in service.store.export_entries([service.store.get_list("copy").id], None)
+    }
+    assert copied[_pdq(2)] == "tag_a tag_b"
+    service.close()
+
+
+def test_format_comes_from_the_extension_or_the_flag() -> None:
+    assert detect_format(Path("a.csv"), None) is ExchangeFormat.CSV
+    assert detect_format(Path("a.JSONL"), None) is ExchangeFormat.JSONL
+    assert detect_format(Path("a.txt"), "te") is ExchangeFormat.TE
+    with pytest.raises(UsageError):
+        detect_format(Path("a.txt"), None)
+    with pytest.raises(UsageError):
+        detect_format(None, "xml")
+
+
+def test_cli_import_and_export(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = str(tmp_path / "cli.sqlite")
+    source = tmp_path / "in.csv"
+    source.write_text(f"algorithm,hash,label\npdq,{_pdq(1)},x\npdq,{_pdq(2)},y\n")
+    result = runner.invoke(app, ["--db", db, "import", "--list", "l", str(source), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["created"] == 2
+    result = runner.invoke(app, ["--db", db, "export", "--list", "l", "--format", "csv"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].startswith("algorithm,hash,label,note,")
+    target = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["--db", db, "export", "--output", str(target)])
+    assert result.exit_code == 0
+    assert len(target.read_text().splitlines()) == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"algorithm,hash\npdq,{_pdq(3)}\npdq,zz\n")
+    result = runner.invoke(app, ["--db", db, "import", "--list", "l", str(bad)])
+    assert result.exit_code == 1
+    assert "line 3" in result.stderr
+    result = runner.invoke(app, ["--db", db, "export", "--since", "yesterday"])
+    assert result.exit_code == 2
+    result = runner.invoke(app, ["--db", db, "import", "--list", "l", str(tmp_path / "no.csv")])
+    assert result.exit_code == 1
+    assert "no such file" in result.stderr
