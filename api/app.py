@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 import hashdb
 from api import problems
-from api.routes import health, match
+from api.routes import audit, entries, health, keys, lists, lookup, match
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 
@@ -32,5 +32,6 @@ def create_app(settings: Settings | None = None, service: HashDB | None = None) 
     app.state.hashdb = service
     problems.install(app)
     app.include_router(health.router)
-    app.include_router(match.router)
+    for module in (match, lookup, lists, entries, audit, keys):
+        app.include_router(module.router)
     return app

@@ -4,15 +4,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
 
-from api.deps import ServiceDep
+from api.deps import PlatformDep, ServiceDep
 from api.problems import PROBLEM_SCHEMA
 from api.schemas import MatchResponse
-from hashdb.errors import EmptyMedia
+from api.uploads import read_upload
 
 router = APIRouter(prefix="/v1", tags=["matching"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    status: PROBLEM_SCHEMA for status in (404, 413, 415, 422, 503)
+    status: PROBLEM_SCHEMA for status in (401, 403, 404, 413, 415, 422, 503)
 }
 
 
@@ -24,6 +24,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 )
 def match_upload(
     service: ServiceDep,
+    _caller: PlatformDep,
     file: Annotated[UploadFile, File(description="The media file (image).")],
     lists: Annotated[
         list[str] | None, Query(description="Only match these lists (repeatable).")
@@ -34,9 +35,4 @@ def match_upload(
     A sync route on purpose: decoding and hashing are CPU work and run in the thread pool,
     never on the event loop.
     """
-    limit = service.settings.max_upload_bytes
-    data = file.file.read(limit + 1)
-    service.check_upload_size(len(data))
-    if not data:
-        raise EmptyMedia("the upload is empty (0 bytes)")
-    return service.match_bytes(data, lists or None).to_dict()
+    return service.match_bytes(read_upload(service, file), lists or None).to_dict()

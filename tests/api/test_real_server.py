@@ -25,7 +25,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+def server(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
     db = str(tmp_path / "served.sqlite")
     port = _free_port()
     log = (tmp_path / "server.log").open("wb")
@@ -46,27 +46,38 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
                 time.sleep(0.1)
         else:
             pytest.fail("server did not start")
-        yield base, db
+        output = (tmp_path / "server.log").read_text()
+        key = next(line for line in output.splitlines() if line.startswith("hdb_"))
+        yield base, db, key
     finally:
         process.terminate()
         process.wait(timeout=15)
         log.close()
 
 
-def test_served_match_sees_entries_added_by_another_process(server: tuple[str, str]) -> None:
-    base, db = server
+def test_served_match_sees_entries_added_by_another_process(
+    server: tuple[str, str, str],
+) -> None:
+    base, db, key = server
+    headers = {"Authorization": f"Bearer {key}"}
     image = scene(1)
-    first = httpx.post(f"{base}/v1/match", files={"file": ("x.jpg", encode(image))}, timeout=30)
+    first = httpx.post(
+        f"{base}/v1/match", files={"file": ("x.jpg", encode(image))}, timeout=30, headers=headers
+    )
     assert first.status_code == 200 and first.json()["matched"] is False
 
     writer = HashDB(Settings(db=db))
     writer.add_media("terror", encode(image, "PNG"), EntryMetadata(label="seen"))
     writer.close()
 
-    second = httpx.post(f"{base}/v1/match", files={"file": ("x.jpg", encode(image))}, timeout=30)
+    second = httpx.post(
+        f"{base}/v1/match", files={"file": ("x.jpg", encode(image))}, timeout=30, headers=headers
+    )
     assert second.json()["matched"] is True
     assert second.json()["matches"][0]["label"] == "seen"
 
-    bad = httpx.post(f"{base}/v1/match", files={"file": ("x.jpg", b"nope")}, timeout=30)
+    bad = httpx.post(
+        f"{base}/v1/match", files={"file": ("x.jpg", b"nope")}, timeout=30, headers=headers
+    )
     assert bad.status_code == 415
     assert bad.headers["content-type"] == "application/problem+json"
