@@ -71,7 +71,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "upload_too_large",
+            415: "unsupported_media_type",
+        }.get(error.status_code, "http_error")
         return problem(error.status_code, code, str(error.detail))
 
     @app.exception_handler(Exception)

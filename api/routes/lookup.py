@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from api.deps import PlatformDep, ServiceDep
 from api.models.lookup import LookupRequest, LookupResponse
@@ -19,13 +19,19 @@ router = APIRouter(prefix="/v1", tags=["matching"])
     summary="Match hashes (no media) against the lists",
     responses={status: PROBLEM_SCHEMA for status in (401, 403, 404, 422, 503)},
 )
-def lookup(body: LookupRequest, service: ServiceDep, _caller: PlatformDep) -> dict[str, Any]:
+def lookup(
+    request: Request, body: LookupRequest, service: ServiceDep, _caller: PlatformDep
+) -> dict[str, Any]:
     """One result per hash, in order, each with every live entry within its list's threshold.
 
     A malformed hash fails the whole request with 422, naming it (``hashes.3``).
     """
     digests = [query.digest for query in body.hashes]
     found = service.lookup(digests, body.lists or None)
+    metrics = request.app.state.metrics
+    metrics.lookups.inc(len(digests))
+    for matches in found:
+        metrics.count_matches(matches)
     return {
         "results": [
             {

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 
 from api.deps import PlatformDep, ServiceDep
 from api.problems import PROBLEM_SCHEMA
@@ -23,6 +23,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     responses=_ERRORS,
 )
 def match_upload(
+    request: Request,
     service: ServiceDep,
     _caller: PlatformDep,
     file: Annotated[UploadFile, File(description="The media file (image).")],
@@ -35,4 +36,6 @@ def match_upload(
     A sync route on purpose: decoding and hashing are CPU work and run in the thread pool,
     never on the event loop.
     """
-    return service.match_bytes(read_upload(service, file), lists or None).to_dict()
+    result = service.match_bytes(read_upload(service, file), lists or None)
+    request.app.state.metrics.count_matches(result.matches)
+    return result.to_dict()
