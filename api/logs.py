@@ -31,18 +31,3 @@ class JSONFormatter(logging.Formatter):
         if record.exc_info:
             body["exception"] = self.formatException(record.exc_info)
         return json.dumps(body, default=str, ensure_ascii=False)
-
-
-def log_config(level: str = "info") -> dict[str, object]:
-    """A ``logging.config.dictConfig`` for uvicorn: every logger writes JSON lines to stderr."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "api.logs.JSONFormatter"}},
-        "handlers": {"default": handler},
-        "loggers": {
-            name: {"handlers": ["default"], "level": level.upper(), "propagate": False}
-            for name in ("hashdb", "uvicorn", "uvicorn.error")
-        },
-    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Annotated
 
@@ -13,6 +14,22 @@ from tools.commands.keys import operator
 from tools.context import state
 
 BOOTSTRAP_KEY_NAME = "bootstrap-admin"
+
+
+def log_config(level: str = "INFO") -> dict[str, object]:
+    """Every log line as one JSON object on stderr, with the request id (``api.logs``)."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        # By import string: the CLI never imports the API package.
+        "formatters": {"json": {"()": "api.logs.JSONFormatter"}},
+        "handlers": {"default": handler},
+        "loggers": {
+            name: {"handlers": ["default"], "level": level, "propagate": False}
+            for name in ("hashdb", "uvicorn", "uvicorn.error")
+        },
+    }
 
 
 def serve(
@@ -42,14 +59,21 @@ def serve(
     # The app is started by import string, so hand it the resolved settings the same way
     # every worker process reads them: through HASHDB_ variables.
     os.environ["HASHDB_DB"] = settings.db
+    extra: dict[str, object] = {}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        # Importing numpy, OpenCV and PDQ on a busy machine can take longer than the 5 s
+        # uvicorn allows a new worker by default before it kills and restarts it.
+        extra["timeout_worker_healthcheck"] = 60
     uvicorn.run(
         "api.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        log_level="info",
+        log_config=log_config(),
+        access_log=False,  # the app logs one JSON line per request itself
         timeout_graceful_shutdown=10,
+        **extra,  # type: ignore[arg-type]
     )
 
 
