@@ -9,7 +9,9 @@ from fastapi import FastAPI
 
 import hashdb
 from api import problems
-from api.routes import health, match
+from api.metrics import Metrics
+from api.middleware import RequestMiddleware
+from api.routes import audit, entries, health, keys, lists, lookup, match
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 
@@ -30,7 +32,14 @@ def create_app(settings: Settings | None = None, service: HashDB | None = None) 
         lifespan=lifespan,
     )
     app.state.hashdb = service
+    app.state.metrics = Metrics(service)
+    app.add_middleware(
+        RequestMiddleware,
+        max_body=service.settings.max_upload_bytes,
+        metrics=app.state.metrics,
+    )
     problems.install(app)
     app.include_router(health.router)
-    app.include_router(match.router)
+    for module in (match, lookup, lists, entries, audit, keys):
+        app.include_router(module.router)
     return app

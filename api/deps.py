@@ -6,10 +6,17 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from hashdb.errors import Forbidden
+from hashdb.errors import Forbidden, Unauthorized
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service import HashDB
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="An API key from `hashdb keys create`, sent as `Authorization: Bearer KEY`.",
+)
 
 
 def get_service(request: Request) -> HashDB:
@@ -21,9 +28,20 @@ def get_service(request: Request) -> HashDB:
 ServiceDep = Annotated[HashDB, Depends(get_service)]
 
 
-def get_principal(request: Request) -> Principal:
-    # Placeholder until API keys exist: every caller is a local admin.
-    return LOCAL_OPERATOR
+def get_principal(
+    request: Request,
+    service: ServiceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller named by its API key: 401 without a valid one (unless auth is off)."""
+    if not service.settings.auth:
+        principal = LOCAL_OPERATOR
+    elif credentials is None:
+        raise Unauthorized("this needs an API key: send Authorization: Bearer KEY")
+    else:
+        principal = service.keys.authenticate(credentials.credentials)
+    request.state.principal = principal
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -38,3 +56,8 @@ def require(role: Role) -> Callable[[Principal], Principal]:
         return principal
 
     return check
+
+
+PlatformDep = Annotated[Principal, Depends(require(Role.PLATFORM))]
+AnalystDep = Annotated[Principal, Depends(require(Role.ANALYST))]
+AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]

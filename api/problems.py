@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hashdb.errors import HashDBError
+from api.models.hashes import HASH_ERROR_CODES
+from hashdb.errors import HashDBError, Unauthorized
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("hashdb.api")
@@ -52,7 +53,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HashDBError)
     async def _hashdb_error(_request: Request, error: HashDBError) -> JSONResponse:
         extra = {"details": error.details} if error.details else {}
-        return problem(error.http_status, error.code, error.message, **extra)
+        response = problem(error.http_status, error.code, error.message, **extra)
+        if isinstance(error, Unauthorized):
+            response.headers["WWW-Authenticate"] = 'Bearer realm="hashdb"'
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -60,12 +64,19 @@ def install(app: FastAPI) -> None:
             {"field": ".".join(str(part) for part in e.get("loc", ())), "message": e.get("msg", "")}
             for e in error.errors()
         ]
-        fields = ", ".join(e["field"] for e in errors)
-        return problem(422, "invalid_request", f"invalid request: {fields}", errors=errors)
+        fields = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        kinds = {str(e.get("type", "")) for e in error.errors()}
+        code = kinds.pop() if len(kinds) == 1 and kinds <= HASH_ERROR_CODES else "invalid_request"
+        return problem(422, code, f"invalid request: {fields}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        code = {
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "upload_too_large",
+            415: "unsupported_media_type",
+        }.get(error.status_code, "http_error")
         return problem(error.status_code, code, str(error.detail))
 
     @app.exception_handler(Exception)

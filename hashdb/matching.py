@@ -130,37 +130,58 @@ class Matcher:
         return current
 
     def match(self, digests: Sequence[Digest], lists: Collection[str] | None = None) -> list[Match]:
+        """Every match of any of ``digests`` (the hashes of one piece of media), closest first."""
+        matches = [match for found in self.match_many(digests, lists) for match in found]
+        matches.sort(key=lambda match: (match.distance, match.list, match.entry_id))
+        return matches
+
+    def match_many(
+        self, digests: Sequence[Digest], lists: Collection[str] | None = None
+    ) -> list[list[Match]]:
+        """The matches of each digest, in order: one batched index query per algorithm and
+        one store read for the candidates of the whole batch."""
         self.refresh()
         candidate_lists = [
             hash_list
             for hash_list in self.lists().values()
             if lists is None or hash_list.name in lists
         ]
-        found: list[tuple[Digest, int, int]] = []
-        for digest in digests:
+        by_algorithm: dict[str, list[int]] = {}
+        for position, digest in enumerate(digests):
+            by_algorithm.setdefault(digest.algorithm, []).append(position)
+        found: list[list[tuple[int, int]]] = [[] for _ in digests]
+        for algorithm, positions in by_algorithm.items():
             radius = max(
                 (
-                    hash_list.thresholds[digest.algorithm]
+                    hash_list.thresholds[algorithm]
                     for hash_list in candidate_lists
-                    if digest.algorithm in hash_list.thresholds
+                    if algorithm in hash_list.thresholds
                 ),
                 default=None,
             )
-            if radius is None or digest.algorithm not in self._indexes:
+            if radius is None or algorithm not in self._indexes:
                 continue
-            neighbours = self._indexes[digest.algorithm].query(digest.value, radius)
-            found.extend((digest, entry_id, distance) for entry_id, distance in neighbours.pairs())
-        if not found:
-            return []
-        entries = self._store.get_entries([entry_id for _, entry_id, _ in found])
+            neighbours = self._indexes[algorithm].query_many(
+                [digests[position].value for position in positions], radius
+            )
+            for position, neighbour in zip(positions, neighbours, strict=True):
+                if len(neighbour):
+                    found[position] = neighbour.pairs()
+        wanted = [entry_id for hits in found for entry_id, _ in hits]
+        if not wanted:
+            return [[] for _ in digests]
+        entries = self._store.get_entries(wanted)
         allowed = {hash_list.id: hash_list for hash_list in candidate_lists}
-        matches = [
-            match
-            for digest, entry_id, distance in found
-            if (match := _explain(digest, entries.get(entry_id), distance, allowed)) is not None
-        ]
-        matches.sort(key=lambda match: (match.distance, match.list, match.entry_id))
-        return matches
+        results: list[list[Match]] = []
+        for digest, hits in zip(digests, found, strict=True):
+            matches = [
+                match
+                for entry_id, distance in hits
+                if (match := _explain(digest, entries.get(entry_id), distance, allowed)) is not None
+            ]
+            matches.sort(key=lambda match: (match.distance, match.list, match.entry_id))
+            results.append(matches)
+        return results
 
 
 def _explain(

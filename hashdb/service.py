@@ -11,9 +11,11 @@ from typing import Any, TextIO
 
 from PIL import Image
 
+from hashdb.auth import KeyService
 from hashdb.errors import (
     FileNotReadable,
     InvalidHash,
+    ListNotFound,
     MediaTooLarge,
     UploadTooLarge,
 )
@@ -27,8 +29,11 @@ from hashdb.exchange import (
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
 from hashdb.matching import Match, Matcher
 from hashdb.media import DecodeOptions, PreparedImage, decode_image
+from hashdb.records import entry_record, list_record
 from hashdb.settings import Settings
-from hashdb.store import Entry, HashList, NewEntry, NewList, Store, open_store
+from hashdb.store import Entry, HashList, ListAction, NewEntry, NewList, Store, open_store
+from hashdb.store.catalog import EntryQuery
+from hashdb.store.models import AuditRecord
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,10 @@ class HashDB:
             self._matcher = Matcher(self.store, self.settings.refresh_interval)
         return self._matcher
 
+    @property
+    def keys(self) -> KeyService:
+        return KeyService(self.store)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -175,6 +184,10 @@ class HashDB:
         buffer = io.BytesIO()
         gradient.save(buffer, "PNG")
         self.hash_bytes(buffer.getvalue())
+
+    def ready(self) -> None:
+        """Raise :class:`~hashdb.errors.StoreUnavailable` unless the database answers."""
+        self.store.ping()
 
     # --- hashing ------------------------------------------------------------------------
 
@@ -236,8 +249,44 @@ class HashDB:
     def lists(self) -> list[HashList]:
         return self.store.lists()
 
-    def create_list(self, new: NewList) -> HashList:
-        return self.store.create_list(new)
+    def create_list(self, new: NewList, actor: str | None = None) -> HashList:
+        with self.store.transaction():
+            created = self.store.create_list(new)
+            self.store.record_audit(
+                actor, "list.create", "list", created.name, after=list_record(created)
+            )
+        return created
+
+    def update_list(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        action: ListAction | None = None,
+        thresholds: dict[str, int] | None = None,
+        actor: str | None = None,
+    ) -> HashList:
+        with self.store.transaction():
+            before = self.store.get_list(name)
+            updated = self.store.update_list(
+                name, description=description, action=action, thresholds=thresholds
+            )
+            self.store.record_audit(
+                actor,
+                "list.update",
+                "list",
+                name,
+                before=list_record(before),
+                after=list_record(updated),
+            )
+        return updated
+
+    def delete_list(self, name: str, actor: str | None = None) -> HashList:
+        """Delete a list that never held an entry (409 :class:`Conflict` otherwise)."""
+        with self.store.transaction():
+            deleted = self.store.delete_list(name)
+            self.store.record_audit(actor, "list.delete", "list", name, before=list_record(deleted))
+        return deleted
 
     def get_list(self, name: str) -> HashList:
         return self.store.get_list(name)
@@ -270,9 +319,12 @@ class HashDB:
         if not accepted:
             return report
         with self.store.transaction():
-            hash_list = (
-                self.store.ensure_list(list_name) if create_list else self.store.get_list(list_name)
-            )
+            try:
+                hash_list = self.store.get_list(list_name)
+            except ListNotFound:
+                if not create_list:
+                    raise
+                hash_list = self.create_list(NewList(name=list_name), metadata.added_by)
             outcomes = self.store.add_entries(
                 hash_list.id,
                 [
@@ -288,6 +340,15 @@ class HashDB:
                     for digest in accepted
                 ],
             )
+            created = [outcome.entry_id for outcome in outcomes if outcome.created]
+            for entry in self.store.get_entries(created).values():
+                self.store.record_audit(
+                    metadata.added_by,
+                    "entry.add",
+                    "entry",
+                    str(entry.id),
+                    after=entry_record(entry),
+                )
         report.added.extend(
             AddedHash(digest.algorithm, digest.hex, outcome.entry_id, outcome.created)
             for digest, outcome in zip(accepted, outcomes, strict=True)
@@ -373,13 +434,33 @@ class HashDB:
     def match_file(self, path: Path, lists: Collection[str] | None = None) -> MatchResult:
         return self.match_bytes(self.read_file(path), lists)
 
+    def lookup(
+        self, digests: Sequence[Digest], lists: Collection[str] | None = None
+    ) -> list[list[Match]]:
+        """Hash-only matching: one list of matches per digest, in order, in one batch."""
+        if lists is not None:
+            for name in lists:
+                self.store.get_list(name)
+        return self.matcher.match_many(digests, lists)
+
     # --- entries ------------------------------------------------------------------------
 
     def get_entry(self, entry_id: int) -> Entry:
         return self.store.get_entry(entry_id)
 
     def retire_entry(self, entry_id: int, reason: str, retired_by: str | None = None) -> Entry:
-        return self.store.retire_entry(entry_id, reason, retired_by)
+        with self.store.transaction():
+            before = self.store.get_entry(entry_id)
+            retired = self.store.retire_entry(entry_id, reason, retired_by)
+            self.store.record_audit(
+                retired_by,
+                "entry.retire",
+                "entry",
+                str(entry_id),
+                before=entry_record(before),
+                after=entry_record(retired),
+            )
+        return retired
 
     # --- bulk exchange (issue 5) --------------------------------------------------------
 
@@ -441,3 +522,20 @@ class HashDB:
         since: datetime | None = None,
     ) -> int:
         return export_entries(self.store, stream, fmt, lists=lists, since=since)
+
+    def search_entries(self, query: EntryQuery) -> list[Entry]:
+        return self.store.search_entries(query)
+
+    # --- audit --------------------------------------------------------------------------
+
+    def audit(
+        self,
+        *,
+        target_type: str | None = None,
+        target_id: str | None = None,
+        since: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[AuditRecord]:
+        return self.store.audit_records(
+            target_type=target_type, target_id=target_id, since=since, limit=limit
+        )

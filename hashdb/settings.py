@@ -38,9 +38,19 @@ class Settings(BaseSettings):
         default=50, ge=0, le=100, description="PDQ hashes below this quality are refused on add."
     )
     refresh_interval: float = Field(
-        default=0.2,
+        default=0.0,
         ge=0,
-        description="Seconds between checks for changes written by other processes.",
+        description=(
+            "Seconds between checks for changes written by other processes; 0 checks the "
+            "change sequence (one indexed query) before every match, so nothing is stale."
+        ),
+    )
+    auth: bool = Field(
+        default=True,
+        description=(
+            "Require an API key (Authorization: Bearer KEY) on every API request. "
+            "false is for local development only: every caller is then an admin."
+        ),
     )
     host: str = "127.0.0.1"
     port: int = 8000

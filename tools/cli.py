@@ -15,7 +15,16 @@ from typer.core import TyperGroup
 
 from hashdb.errors import HashDBError
 from hashdb.settings import Settings
-from tools.commands import entries, exchange, hashing, lists, matching, serve
+from tools.commands import (
+    audit,
+    entries,
+    exchange,
+    hashing,
+    keys,
+    lists,
+    matching,
+    serve,
+)
 from tools.context import CLIState
 
 EXIT_INTERNAL = 70
@@ -60,7 +69,16 @@ def configure(
     ctx.call_on_close(ctx.obj.close)
 
 
-for module in (hashing, entries, matching, lists, serve, exchange):
+for module in (
+    hashing,
+    entries,
+    matching,
+    lists,
+    exchange,
+    keys,
+    audit,
+    serve,
+):
     module.register(app)
 
 

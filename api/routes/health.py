@@ -1,8 +1,14 @@
+"""Operations: liveness, readiness and Prometheus metrics. No key needed."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from api.deps import ServiceDep
+from api.problems import PROBLEM_SCHEMA
 from api.schemas import Health
+from hashdb.errors import StoreUnavailable
 
 router = APIRouter(tags=["operations"])
 
@@ -10,3 +16,27 @@ router = APIRouter(tags=["operations"])
 @router.get("/healthz", response_model=Health, summary="The process is up")
 def healthz() -> Health:
     return Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    response_model=Health,
+    summary="The database answers and the index is loaded",
+    responses={503: PROBLEM_SCHEMA},
+)
+def readyz(service: ServiceDep) -> Health:
+    service.ready()
+    if not service.matcher.loaded:
+        raise StoreUnavailable("the index is not loaded yet")
+    return Health(status="ready")
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics of this worker",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+)
+def metrics(request: Request) -> Response:
+    registry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -2,17 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 
-from api.deps import ServiceDep
+from api.deps import PlatformDep, ServiceDep
 from api.problems import PROBLEM_SCHEMA
 from api.schemas import MatchResponse
-from hashdb.errors import EmptyMedia
+from api.uploads import read_upload
 
 router = APIRouter(prefix="/v1", tags=["matching"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    status: PROBLEM_SCHEMA for status in (404, 413, 415, 422, 503)
+    status: PROBLEM_SCHEMA for status in (401, 403, 404, 413, 415, 422, 503)
 }
 
 
@@ -23,7 +23,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     responses=_ERRORS,
 )
 def match_upload(
+    request: Request,
     service: ServiceDep,
+    _caller: PlatformDep,
     file: Annotated[UploadFile, File(description="The media file (image).")],
     lists: Annotated[
         list[str] | None, Query(description="Only match these lists (repeatable).")
@@ -34,9 +36,6 @@ def match_upload(
     A sync route on purpose: decoding and hashing are CPU work and run in the thread pool,
     never on the event loop.
     """
-    limit = service.settings.max_upload_bytes
-    data = file.file.read(limit + 1)
-    service.check_upload_size(len(data))
-    if not data:
-        raise EmptyMedia("the upload is empty (0 bytes)")
-    return service.match_bytes(data, lists or None).to_dict()
+    result = service.match_bytes(read_upload(service, file), lists or None)
+    request.app.state.metrics.count_matches(result.matches)
+    return result.to_dict()

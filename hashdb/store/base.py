@@ -14,7 +14,9 @@ from typing import Protocol
 
 import numpy as np
 
+from hashdb.store.catalog import EntryQuery
 from hashdb.store.exchange import ImportCounts, ImportRow
+from hashdb.store.keys import ApiKey, NewApiKey
 from hashdb.store.models import (
     AddOutcome,
     AuditRecord,
@@ -100,7 +102,34 @@ class EntryExchange(Protocol):
     ) -> Iterator[Entry]: ...
 
 
-class Store(ListStore, EntryStore, ChangeFeed, AuditLog, BulkHashes, EntryExchange, Protocol):
+class KeyStore(Protocol):
+    """API keys: stored as a prefix and a SHA-256, never in clear."""
+
+    def create_key(self, new: NewApiKey) -> ApiKey: ...
+    def key_by_prefix(self, prefix: str) -> ApiKey | None: ...
+    def get_key(self, key_id: int) -> ApiKey: ...
+    def list_keys(self, *, include_revoked: bool = True) -> list[ApiKey]: ...
+    def revoke_key(self, key_id: int, revoked_by: str | None) -> ApiKey: ...
+
+
+class CatalogStore(Protocol):
+    """What analysts browse and tidy: entry search and deleting empty lists."""
+
+    def delete_list(self, name: str) -> HashList: ...
+    def search_entries(self, query: EntryQuery) -> list[Entry]: ...
+
+
+class Store(
+    ListStore,
+    EntryStore,
+    ChangeFeed,
+    AuditLog,
+    BulkHashes,
+    EntryExchange,
+    KeyStore,
+    CatalogStore,
+    Protocol,
+):
     url: str
 
     def transaction(self) -> AbstractContextManager[None]: ...

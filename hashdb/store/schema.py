@@ -87,3 +87,21 @@ audit_log = sa.Table(
     sa.Column("after", sa.JSON),
 )
 sa.Index("audit_log_target", audit_log.c.target_type, audit_log.c.target_id)
+
+# --- issue 4: API keys ---
+# A key is shown once when created; only its prefix (for lookup and display) and its SHA-256
+# are stored. ``organisation`` is the caller's organisation, for list sharing built on top.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("organisation", sa.Text),
+    sa.Column("prefix", sa.String(32), nullable=False, unique=True),
+    sa.Column("key_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.Text),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("revoked_by", sa.Text),
+)

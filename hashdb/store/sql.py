@@ -30,6 +30,8 @@ from hashdb.errors import (
 )
 from hashdb.hashing import ALGORITHMS, get_algorithm
 from hashdb.store import bulk, exchange, schema
+from hashdb.store.catalog import SQLCatalog
+from hashdb.store.keys import SQLKeys
 from hashdb.store.migrations import migrate
 from hashdb.store.models import (
     AddOutcome,
@@ -82,7 +84,10 @@ def validate_thresholds(thresholds: dict[str, int]) -> dict[str, int]:
     return checked
 
 
-class SQLStore:
+class SQLStore(
+    SQLKeys,
+    SQLCatalog,
+):
     def __init__(self, engine: sa.Engine, url: str) -> None:
         self.engine = engine
         self.url = url

@@ -6,10 +6,29 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from hashdb.identity import Role
 from hashdb.service import HashDB
 
 
 @pytest.fixture
-def client(service: HashDB) -> Iterator[TestClient]:
+def api_keys(service: HashDB) -> dict[Role, str]:
+    """One real API key per role, created through the service."""
+    return {role: service.keys.create(f"test-{role.value}", role).key for role in Role}
+
+
+@pytest.fixture
+def app_client(service: HashDB) -> Iterator[TestClient]:
+    """A client without credentials."""
     with TestClient(create_app(service=service)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(app_client: TestClient, api_keys: dict[Role, str]) -> TestClient:
+    """A client with a platform key: what a platform calling the match routes has."""
+    app_client.headers["Authorization"] = f"Bearer {api_keys[Role.PLATFORM]}"
+    return app_client
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}

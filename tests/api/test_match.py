@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from hashdb.identity import Role
 from hashdb.service import EntryMetadata, HashDB
+from tests.api.conftest import auth
 from tests.imagegen import encode, jpeg, scene
 
 
@@ -77,12 +79,16 @@ def test_missing_file_field_names_the_field(client: TestClient) -> None:
     assert "file" in response.json()["detail"]
 
 
-def test_upload_size_limit(service: HashDB) -> None:
+def test_upload_size_limit(service: HashDB, api_keys: dict[Role, str]) -> None:
     from api.app import create_app
 
     service.settings.max_upload_bytes = 10_000
     with TestClient(create_app(service=service)) as small_client:
-        response = small_client.post("/v1/match", files={"file": ("x.jpg", jpeg(5), "image/jpeg")})
+        response = small_client.post(
+            "/v1/match",
+            files={"file": ("x.jpg", jpeg(5), "image/jpeg")},
+            headers=auth(api_keys[Role.PLATFORM]),
+        )
     assert response.status_code == 413
     assert response.json()["code"] == "upload_too_large"
 

@@ -2,71 +2,51 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
+import json
+import signal
 from pathlib import Path
 
 import httpx
-import pytest
 
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
+from tests.api.serving import serve
 from tests.imagegen import encode, scene
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def test_served_match_sees_entries_added_by_another_process(tmp_path: Path) -> None:
+    with serve(tmp_path) as served:
+        base, headers = served.base, {"Authorization": f"Bearer {served.key}"}
+        image = scene(1)
+        files = {"file": ("x.jpg", encode(image))}
+        first = httpx.post(f"{base}/v1/match", files=files, timeout=30, headers=headers)
+        assert first.status_code == 200 and first.json()["matched"] is False
 
+        writer = HashDB(Settings(db=served.db))
+        writer.add_media("terror", encode(image, "PNG"), EntryMetadata(label="seen"))
+        writer.close()
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    db = str(tmp_path / "served.sqlite")
-    port = _free_port()
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tools.cli", "--db", db, "serve", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "HASHDB_REFRESH_INTERVAL": "0"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("server did not start")
-        yield base, db
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        log.close()
+        second = httpx.post(f"{base}/v1/match", files=files, timeout=30, headers=headers)
+        assert second.json()["matched"] is True
+        assert second.json()["matches"][0]["label"] == "seen"
 
+        bad = httpx.post(
+            f"{base}/v1/match", files={"file": ("x.jpg", b"nope")}, timeout=30, headers=headers
+        )
+        assert bad.status_code == 415
+        assert bad.headers["content-type"] == "application/problem+json"
+        assert httpx.post(f"{base}/v1/match", files=files, timeout=30).status_code == 401
 
-def test_served_match_sees_entries_added_by_another_process(server: tuple[str, str]) -> None:
-    base, db = server
-    image = scene(1)
-    first = httpx.post(f"{base}/v1/match", files={"file": ("x.jpg", encode(image))}, timeout=30)
-    assert first.status_code == 200 and first.json()["matched"] is False
+        traced = httpx.get(f"{base}/healthz", headers={"X-Request-ID": "trace-42"})
+        assert traced.headers["x-request-id"] == "trace-42"
 
-    writer = HashDB(Settings(db=db))
-    writer.add_media("terror", encode(image, "PNG"), EntryMetadata(label="seen"))
-    writer.close()
-
-    second = httpx.post(f"{base}/v1/match", files={"file": ("x.jpg", encode(image))}, timeout=30)
-    assert second.json()["matched"] is True
-    assert second.json()["matches"][0]["label"] == "seen"
-
-    bad = httpx.post(f"{base}/v1/match", files={"file": ("x.jpg", b"nope")}, timeout=30)
-    assert bad.status_code == 415
-    assert bad.headers["content-type"] == "application/problem+json"
+        served.process.send_signal(signal.SIGTERM)
+        # uvicorn drains, runs the shutdown, then re-raises the signal: 0 or -SIGTERM.
+        assert served.process.wait(timeout=20) in (0, -signal.SIGTERM)
+    lines = [
+        json.loads(line) for line in served.log.read_text().splitlines() if line.startswith("{")
+    ]
+    assert any(line.get("message") == "Application shutdown complete." for line in lines)
+    access = [line for line in lines if line.get("message") == "request"]
+    assert any(line.get("request_id") == "trace-42" for line in access)
+    assert any(line.get("status") == 415 and line.get("route") == "/v1/match" for line in access)

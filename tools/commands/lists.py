@@ -8,7 +8,7 @@ import typer
 
 from hashdb.errors import UsageError
 from hashdb.store import HashList, ListAction, NewList
-from tools.context import emit_json, state
+from tools.context import current_user, emit_json, state
 
 ThresholdOption = Annotated[
     list[str] | None,
@@ -78,7 +78,8 @@ def create_list(
             description=description,
             action=action,
             thresholds=parse_thresholds(thresholds),
-        )
+        ),
+        current_user(),
     )
     emit_json(_list_dict(created, 0))
 
@@ -96,8 +97,12 @@ def update_list(
 ) -> None:
     """Change a list's action, description or thresholds (thresholds replace the old set)."""
     service = state(ctx).service
-    updated = service.store.update_list(
-        name, description=description, action=action, thresholds=parse_thresholds(thresholds)
+    updated = service.update_list(
+        name,
+        description=description,
+        action=action,
+        thresholds=parse_thresholds(thresholds),
+        actor=current_user(),
     )
     emit_json(_list_dict(updated, service.store.count_entries(updated.id)))
 

@@ -1,32 +1,79 @@
-"""``hashdb serve``: run the HTTP API with uvicorn."""
+"""``hashdb serve``: run the HTTP API with uvicorn, one or several worker processes."""
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Annotated
 
 import typer
 import uvicorn
 
+from hashdb.identity import Role
+from tools.commands.keys import operator
 from tools.context import state
+
+BOOTSTRAP_KEY_NAME = "bootstrap-admin"
+
+
+def log_config(level: str = "INFO") -> dict[str, object]:
+    """Every log line as one JSON object on stderr, with the request id (``api.logs``)."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        # By import string: the CLI never imports the API package.
+        "formatters": {"json": {"()": "api.logs.JSONFormatter"}},
+        "handlers": {"default": handler},
+        "loggers": {
+            name: {"handlers": ["default"], "level": level, "propagate": False}
+            for name in ("hashdb", "uvicorn", "uvicorn.error")
+        },
+    }
 
 
 def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option("--host", help="Address to bind.")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port to bind.")] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Worker processes sharing the database.")
+    ] = 1,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs) on the configured database."""
-    settings = state(ctx).settings
+    """Serve the HTTP API (OpenAPI docs at /docs) on the configured database.
+
+    With authentication on (the default) and no active API key in the database, a first admin
+    key is created and printed once, so the API can be used straight away.
+    """
+    cli = state(ctx)
+    settings = cli.settings
+    if settings.auth and not cli.service.keys.has_active_keys():
+        created = cli.service.keys.create(BOOTSTRAP_KEY_NAME, Role.ADMIN, actor=operator())
+        typer.echo(
+            "No API keys yet: created a first admin key (shown once; `hashdb keys create` "
+            "makes more, `hashdb keys revoke` retires this one):",
+            err=True,
+        )
+        typer.echo(created.key)
+    cli.close()  # each worker opens its own connections
     # The app is started by import string, so hand it the resolved settings the same way
     # every worker process reads them: through HASHDB_ variables.
     os.environ["HASHDB_DB"] = settings.db
+    extra: dict[str, object] = {}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        # Importing numpy, OpenCV and PDQ on a busy machine can take longer than the 5 s
+        # uvicorn allows a new worker by default before it kills and restarts it.
+        extra["timeout_worker_healthcheck"] = 60
     uvicorn.run(
         "api.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        log_level="info",
+        workers=workers,
+        log_config=log_config(),
+        access_log=False,  # the app logs one JSON line per request itself
+        timeout_graceful_shutdown=10,
+        **extra,  # type: ignore[arg-type]
     )
 
 

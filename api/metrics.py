@@ -1,0 +1,63 @@
+"""Prometheus metrics, one registry per app (so per worker process).
+
+Each uvicorn worker keeps its own counters and serves them on ``/metrics``; with several
+workers a scrape sees one worker's view (label ``worker`` = its pid). Sum over workers in
+PromQL (``sum without (worker) (...)``), or run one worker per scrape target.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from hashdb.hashing import ALGORITHMS
+from hashdb.matching import Match
+from hashdb.service import HashDB
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+class Metrics:
+    def __init__(self, service: HashDB) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        worker = str(os.getpid())
+        self.requests = Counter(
+            "hashdb_http_requests",
+            "HTTP requests by route template, method and status.",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "hashdb_http_request_duration_seconds",
+            "Time from request start to the last byte of the response.",
+            ["route", "method"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.matches = Counter(
+            "hashdb_matches",
+            "Matches returned, by list and algorithm.",
+            ["list", "algorithm"],
+            registry=self.registry,
+        )
+        self.lookups = Counter(
+            "hashdb_lookup_hashes",
+            "Hashes queried through POST /v1/lookup.",
+            registry=self.registry,
+        )
+        index_size = Gauge(
+            "hashdb_index_entries",
+            "Live entries held in this worker's in-memory index, by algorithm.",
+            ["algorithm", "worker"],
+            registry=self.registry,
+        )
+        for name in ALGORITHMS:
+            index_size.labels(algorithm=name, worker=worker).set_function(
+                lambda name=name: float(service.matcher.size(name))  # type: ignore[misc]
+            )
+
+    def count_matches(self, matches: Iterable[Match]) -> None:
+        for match in matches:
+            self.matches.labels(list=match.list, algorithm=match.algorithm).inc()

@@ -1,0 +1,87 @@
+"""Lists (analyst): create, read, update thresholds and action, delete when empty."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response
+
+from api.deps import AnalystDep, ServiceDep
+from api.models.lists import ListCreate, ListPublic, ListUpdate
+from api.problems import PROBLEM_SCHEMA
+from hashdb.records import list_record
+from hashdb.service import HashDB
+from hashdb.store import HashList, NewList
+
+router = APIRouter(
+    prefix="/v1/lists",
+    tags=["lists"],
+    responses={status: PROBLEM_SCHEMA for status in (401, 403, 422, 503)},
+)
+
+ListName = Annotated[str, Path(min_length=1, max_length=200, description="List name.")]
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: PROBLEM_SCHEMA}
+
+
+def _public(service: HashDB, hash_list: HashList) -> dict[str, Any]:
+    return {**list_record(hash_list), "live_entries": service.store.count_entries(hash_list.id)}
+
+
+@router.get("", response_model=list[ListPublic], summary="All lists")
+def all_lists(service: ServiceDep, _caller: AnalystDep) -> list[dict[str, Any]]:
+    return [_public(service, hash_list) for hash_list in service.lists()]
+
+
+@router.post(
+    "",
+    response_model=ListPublic,
+    status_code=201,
+    summary="Create a list",
+    responses={409: PROBLEM_SCHEMA},
+)
+def create_list(body: ListCreate, service: ServiceDep, caller: AnalystDep) -> dict[str, Any]:
+    created = service.create_list(
+        NewList(
+            name=body.name,
+            description=body.description,
+            action=body.action,
+            thresholds=body.thresholds,
+        ),
+        caller.name,
+    )
+    return _public(service, created)
+
+
+@router.get("/{name}", response_model=ListPublic, summary="One list", responses=_NOT_FOUND)
+def get_list(name: ListName, service: ServiceDep, _caller: AnalystDep) -> dict[str, Any]:
+    return _public(service, service.get_list(name))
+
+
+@router.patch(
+    "/{name}",
+    response_model=ListPublic,
+    summary="Change a list's action, description or thresholds",
+    responses=_NOT_FOUND,
+)
+def update_list(
+    name: ListName, body: ListUpdate, service: ServiceDep, caller: AnalystDep
+) -> dict[str, Any]:
+    updated = service.update_list(
+        name,
+        description=body.description,
+        action=body.action,
+        thresholds=body.thresholds,
+        actor=caller.name,
+    )
+    return _public(service, updated)
+
+
+@router.delete(
+    "/{name}",
+    status_code=204,
+    summary="Delete a list that never held an entry",
+    responses={404: PROBLEM_SCHEMA, 409: PROBLEM_SCHEMA},
+)
+def delete_list(name: ListName, service: ServiceDep, caller: AnalystDep) -> Response:
+    service.delete_list(name, caller.name)
+    return Response(status_code=204)

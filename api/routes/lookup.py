@@ -1,0 +1,45 @@
+"""``POST /v1/lookup``: hash-only matching for platforms that hash on their side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from api.deps import PlatformDep, ServiceDep
+from api.models.lookup import LookupRequest, LookupResponse
+from api.problems import PROBLEM_SCHEMA
+
+router = APIRouter(prefix="/v1", tags=["matching"])
+
+
+@router.post(
+    "/lookup",
+    response_model=LookupResponse,
+    summary="Match hashes (no media) against the lists",
+    responses={status: PROBLEM_SCHEMA for status in (401, 403, 404, 422, 503)},
+)
+def lookup(
+    request: Request, body: LookupRequest, service: ServiceDep, _caller: PlatformDep
+) -> dict[str, Any]:
+    """One result per hash, in order, each with every live entry within its list's threshold.
+
+    A malformed hash fails the whole request with 422, naming it (``hashes.3``).
+    """
+    digests = [query.digest for query in body.hashes]
+    found = service.lookup(digests, body.lists or None)
+    metrics = request.app.state.metrics
+    metrics.lookups.inc(len(digests))
+    for matches in found:
+        metrics.count_matches(matches)
+    return {
+        "results": [
+            {
+                "algorithm": digest.algorithm,
+                "value": digest.hex,
+                "matched": bool(matches),
+                "matches": [match.to_dict() for match in matches],
+            }
+            for digest, matches in zip(digests, found, strict=True)
+        ]
+    }

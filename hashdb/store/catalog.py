@@ -1,0 +1,87 @@
+"""Analyst queries over lists and entries in the SQL store: delete an empty list, search entries.
+
+A mixin for :class:`~hashdb.store.sql.SQLStore`, kept apart from the core read/write paths.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+
+from hashdb.errors import Conflict
+from hashdb.store import schema
+from hashdb.store.models import ChangeKind, Entry, HashList
+
+
+@dataclass(frozen=True, slots=True)
+class EntryQuery:
+    """Filters for :meth:`SQLCatalog.search_entries`; ``after_id`` is the paging cursor."""
+
+    list_name: str | None = None
+    label: str | None = None
+    added_after: datetime | None = None
+    include_retired: bool = True
+    after_id: int = 0
+    limit: int = 100
+
+
+class _SQLBase(Protocol):
+    engine: sa.Engine
+
+    def _reading(self) -> AbstractContextManager[sa.Connection]: ...
+    def _writing(self) -> AbstractContextManager[sa.Connection]: ...
+    def _entry_query(self) -> sa.Select[Any]: ...
+    def get_list(self, name: str) -> HashList: ...
+
+
+class SQLCatalog:
+    """The :class:`~hashdb.store.base.CatalogStore` half of the SQL store."""
+
+    def delete_list(self: _SQLBase, name: str) -> HashList:
+        """Delete a list that never held an entry; entries (even retired) stay for audit."""
+        with self._writing() as connection:
+            current = self.get_list(name)
+            count = connection.execute(
+                sa.select(sa.func.count())
+                .select_from(schema.entries)
+                .where(schema.entries.c.list_id == current.id)
+            ).scalar_one()
+            if count:
+                raise Conflict(
+                    f"list {name!r} has {count} entries (live or retired, kept for audit); "
+                    "only an empty list can be deleted",
+                    list=name,
+                    entries=int(count),
+                )
+            connection.execute(schema.lists.delete().where(schema.lists.c.id == current.id))
+            connection.execute(
+                schema.changes.insert().values(
+                    kind=ChangeKind.LIST.value,
+                    entry_id=None,
+                    list_id=current.id,
+                    at=datetime.now(UTC),
+                )
+            )
+        return current
+
+    def search_entries(self: _SQLBase, query: EntryQuery) -> list[Entry]:
+        from hashdb.store.sql import _entry_from_row
+
+        entries = schema.entries
+        select = self._entry_query().where(entries.c.id > query.after_id)
+        if query.list_name is not None:
+            self.get_list(query.list_name)  # raises ListNotFound for a typo
+            select = select.where(schema.lists.c.name == query.list_name)
+        if query.label is not None:
+            select = select.where(entries.c.label == query.label)
+        if query.added_after is not None:
+            select = select.where(entries.c.added_at > query.added_after)
+        if not query.include_retired:
+            select = select.where(entries.c.retired_at.is_(None))
+        select = select.order_by(entries.c.id).limit(query.limit)
+        with self._reading() as connection:
+            return [_entry_from_row(row) for row in connection.execute(select)]

@@ -1,0 +1,74 @@
+"""Several uvicorn workers on one SQLite database: a change through one is seen by all at once."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api.serving import serve
+
+_WORKER = re.compile(r'hashdb_index_entries\{algorithm="md5",worker="(\d+)"\}')
+_LOOKUPS = re.compile(r"^hashdb_lookup_hashes_total (\S+)$", re.MULTILINE)
+
+
+def _per_worker_lookups(base: str) -> dict[str, float]:
+    """Scrape /metrics on fresh connections until every worker has answered."""
+    seen: dict[str, float] = {}
+    for _ in range(200):
+        text = httpx.get(f"{base}/metrics", timeout=10).text
+        worker = _WORKER.search(text)
+        count = _LOOKUPS.search(text)
+        assert worker and count
+        seen[worker.group(1)] = float(count.group(1))
+        if len(seen) == 2:
+            break
+    return seen
+
+
+@pytest.mark.slow
+def test_a_hash_added_through_the_api_matches_through_every_worker_at_once(
+    tmp_path: Path,
+) -> None:
+    with serve(tmp_path, "--workers", "2") as served:
+        base = served.base
+        admin = {"Authorization": f"Bearer {served.key}"}
+        assert len(_per_worker_lookups(base)) == 2, "both workers should be serving"
+        analyst = httpx.post(
+            f"{base}/v1/keys", json={"name": "ana", "role": "analyst"}, headers=admin, timeout=30
+        ).json()["key"]
+        headers = {"Authorization": f"Bearer {analyst}"}
+        httpx.post(f"{base}/v1/lists", json={"name": "terror"}, headers=headers, timeout=30)
+        value = "5d41402abc4b2a76b9719d911017c592"
+        query = {"hashes": [{"algorithm": "md5", "value": value}]}
+
+        def matched(_: int) -> bool:
+            response = httpx.post(f"{base}/v1/lookup", json=query, headers=headers, timeout=30)
+            assert response.status_code == 200, response.text
+            return bool(response.json()["results"][0]["matched"])
+
+        with ThreadPoolExecutor(8) as pool:
+            assert not any(pool.map(matched, range(16)))  # warm both workers' indexes
+            added = httpx.post(
+                f"{base}/v1/lists/terror/hashes",
+                json={**query, "label": "fresh"},
+                headers=headers,
+                timeout=30,
+            )
+            assert added.status_code == 201 and added.json()["created"] == 1
+            # No waiting: every request after the add must see it, whichever worker answers.
+            assert all(pool.map(matched, range(40)))
+            entry_id = added.json()["added"][0]["entry_id"]
+            retired = httpx.post(
+                f"{base}/v1/entries/{entry_id}/retire",
+                json={"reason": "test"},
+                headers=headers,
+                timeout=30,
+            )
+            assert retired.status_code == 200
+            assert not any(pool.map(matched, range(40)))
+        lookups = _per_worker_lookups(base)
+        assert len(lookups) == 2 and all(count > 0 for count in lookups.values()), lookups
