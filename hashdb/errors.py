@@ -153,3 +153,20 @@ class StoreUnavailable(HashDBError):
 
 class SchemaTooNew(StoreUnavailable):
     code = "schema_too_new"
+
+
+# --- issue 8: organisations, labels, review queue ---------------------------------------
+
+
+class OrganisationNotFound(NotFound):
+    code = "organisation_not_found"
+
+
+class InvalidLabel(InvalidValue):
+    """A label that is malformed or not in the deployment's vocabulary."""
+
+    code = "invalid_label"
+
+
+class ReviewItemNotFound(NotFound):
+    code = "review_item_not_found"

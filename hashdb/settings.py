@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,13 @@ class Settings(BaseSettings):
         default=0.2,
         ge=0,
         description="Seconds between checks for changes written by other processes.",
+    )
+    default_sharing: Literal["private", "shared-read", "shared-write"] = Field(
+        default="shared-read",
+        description=(
+            "Sharing of a list an organisation creates without saying: private, shared-read "
+            "(every member matches it, only the owner writes) or shared-write."
+        ),
     )
     host: str = "127.0.0.1"
     port: int = 8000
