@@ -893,8 +893,14 @@ class HashDB:
             if allow:
                 self._ensure_allow_list(target, principal)
             digests = [_query_digest(query) for query in item.query_hashes]
+            sha256 = next((q.hash for q in item.query_hashes if q.algorithm == "sha256"), None)
             report = self.add_digests(
-                target, digests, metadata, create_list=False, principal=principal
+                target,
+                digests,
+                metadata,
+                source_sha256=sha256,
+                create_list=False,
+                principal=principal,
             )
             if not report.added:
                 reasons = "; ".join(refusal.reason for refusal in report.refused)
