@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 import hashdb
 from api import problems
-from api.routes import health, match
+from api.routes import feedback, health, labels, match, review, sharing
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 
@@ -33,4 +33,6 @@ def create_app(settings: Settings | None = None, service: HashDB | None = None) 
     problems.install(app)
     app.include_router(health.router)
     app.include_router(match.router)
+    for router in (sharing.router, labels.router, review.router, feedback.router):
+        app.include_router(router)
     return app

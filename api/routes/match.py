@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
 
-from api.deps import ServiceDep
+from api.deps import PrincipalDep, ServiceDep
 from api.problems import PROBLEM_SCHEMA
 from api.schemas import MatchResponse
 from hashdb.errors import EmptyMedia
@@ -24,9 +24,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 )
 def match_upload(
     service: ServiceDep,
+    principal: PrincipalDep,
     file: Annotated[UploadFile, File(description="The media file (image).")],
     lists: Annotated[
         list[str] | None, Query(description="Only match these lists (repeatable).")
+    ] = None,
+    labels: Annotated[
+        list[str] | None,
+        Query(
+            description="Only entries with these labels (FACET:VALUE, repeatable or "
+            "comma-separated): any value of one facet, every facet given."
+        ),
     ] = None,
 ) -> dict[str, Any]:
     """Hash the upload and return every live entry within its list's threshold, explained.
@@ -39,4 +47,6 @@ def match_upload(
     service.check_upload_size(len(data))
     if not data:
         raise EmptyMedia("the upload is empty (0 bytes)")
-    return service.match_bytes(data, lists or None).to_dict()
+    return service.match_bytes(
+        data, lists or None, principal=principal, labels=labels or None
+    ).to_dict()
