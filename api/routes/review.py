@@ -26,7 +26,9 @@ def review_queue(
     status: Annotated[
         Literal["pending", "confirmed", "dismissed", "allowed", "all"], Query()
     ] = "pending",
-    list_name: Annotated[str | None, Query(alias="list", max_length=200)] = None,
+    list_name: Annotated[
+        str | None, Query(alias="list", max_length=200, pattern=r"^[^\x00]*$")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     items = service.review_queue(

@@ -14,7 +14,7 @@ from hashdb.store.sharing import Sharing
 
 router = APIRouter(prefix="/v1", tags=["sharing"])
 _ERRORS: dict[int | str, dict[str, Any]] = {s: PROBLEM_SCHEMA for s in (403, 404, 409, 422)}
-ListName = Annotated[str, Path(max_length=200)]
+ListName = Annotated[str, Path(max_length=200, pattern=r"^[^\x00]*$")]
 
 
 @router.get("/organisations", summary="Every organisation", responses=_ERRORS)

@@ -183,3 +183,13 @@ def test_vocabulary_and_organisations_need_admin(act_as: ActAs) -> None:
     assert [o["name"] for o in client.get("/v1/organisations").json()] == ["gamma"]
     response = client.post("/v1/organisations", json={"name": "bad\u0000name"})
     assert response.status_code == 422
+
+
+def test_hostile_names_are_422_not_500(act_as: ActAs) -> None:
+    client = act_as(ACME_ANALYST)
+    assert client.get("/v1/lists/a%00b/sharing").status_code == 422
+    assert client.get("/v1/review", params={"list": "a\u0000b"}).status_code == 422
+    assert act_as(ADMIN).delete("/v1/labels/a%00b").status_code == 422
+    client = act_as(ACME_ANALYST)
+    response = client.put("/v1/lists/x/sharing", json={"review_radius": {"sift": 3}})
+    assert response.status_code == 404  # no such list, checked first
