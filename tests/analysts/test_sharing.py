@@ -6,6 +6,7 @@ import pytest
 
 from hashdb.errors import EntryNotFound, Forbidden, ListNotFound
 from hashdb.service import EntryMetadata, HashDB
+from hashdb.settings import Settings
 from hashdb.store import NewList
 from hashdb.store.sharing import Sharing
 from tests.analysts.conftest import ACME_ANALYST, ACME_PLATFORM, BETA_ANALYST, BETA_PLATFORM
@@ -86,8 +87,6 @@ def test_sharing_changes_apply_at_once_and_are_audited(hub: HashDB) -> None:
 
 
 def test_a_second_process_sees_sharing_changes(hub: HashDB, db_url: str) -> None:
-    from hashdb.settings import Settings
-
     hub.create_list(NewList("later"), ACME_ANALYST, sharing=Sharing.PRIVATE)
     hub.add_media("later", jpeg(8), EntryMetadata(), principal=ACME_ANALYST)
     other = HashDB(Settings(db=db_url, refresh_interval=0))
@@ -121,3 +120,13 @@ def test_deployment_lists_are_read_by_all_and_written_by_the_operator(hub: HashD
     assert hub.match_bytes(jpeg(11), principal=BETA_PLATFORM).matched
     with pytest.raises(Forbidden):
         hub.add_media("global", jpeg(12), EntryMetadata(), principal=BETA_ANALYST)
+
+
+def test_default_sharing_is_a_setting(db_url: str) -> None:
+    service = HashDB(Settings(db=db_url, refresh_interval=0, default_sharing="private"))
+    try:
+        service.add_media("quiet", jpeg(13), EntryMetadata(), principal=ACME_ANALYST)
+        assert service.list_settings("quiet").sharing is Sharing.PRIVATE
+        assert not service.match_bytes(jpeg(13), principal=BETA_PLATFORM).matched
+    finally:
+        service.close()
