@@ -9,8 +9,8 @@ from hashdb.identity import Principal, Role
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.store import ListAction, NewList
 from hashdb.store.sharing import Sharing
-from tests.analysts.conftest import ACME_ANALYST, BETA_ANALYST, BETA_PLATFORM
-from tests.imagegen import encode, jpeg, scene
+from tests.analysts.conftest import ACME_ANALYST, BETA_ANALYST, BETA_PLATFORM, jpeg
+from tests.imagegen import encode, scene
 
 
 def test_allow_entry_suppresses_block_matches_and_says_why(hub: HashDB) -> None:

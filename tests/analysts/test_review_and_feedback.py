@@ -14,8 +14,7 @@ from hashdb.store import ListAction, NewList
 from hashdb.store.feedback import Verdict
 from hashdb.store.review import ReviewStatus
 from hashdb.store.sharing import Sharing
-from tests.analysts.conftest import ACME_ANALYST, ACME_PLATFORM, BETA_ANALYST, BETA_PLATFORM
-from tests.imagegen import jpeg
+from tests.analysts.conftest import ACME_ANALYST, ACME_PLATFORM, BETA_ANALYST, BETA_PLATFORM, jpeg
 
 
 def _pdq(seed: int) -> bytes:

@@ -9,8 +9,15 @@ from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import NewList
 from hashdb.store.sharing import Sharing
-from tests.analysts.conftest import ACME_ANALYST, ACME_PLATFORM, BETA_ANALYST, BETA_PLATFORM
-from tests.imagegen import encode, jpeg, scene
+from tests.analysts.conftest import (
+    ACME_ANALYST,
+    ACME_PLATFORM,
+    BETA_ANALYST,
+    BETA_PLATFORM,
+    CachedHashDB,
+    jpeg,
+)
+from tests.imagegen import encode, scene
 
 
 def test_shared_read_list_matches_for_all_but_only_owner_writes(hub: HashDB) -> None:
@@ -89,7 +96,7 @@ def test_sharing_changes_apply_at_once_and_are_audited(hub: HashDB) -> None:
 def test_a_second_process_sees_sharing_changes(hub: HashDB, db_url: str) -> None:
     hub.create_list(NewList("later"), ACME_ANALYST, sharing=Sharing.PRIVATE)
     hub.add_media("later", jpeg(8), EntryMetadata(), principal=ACME_ANALYST)
-    other = HashDB(Settings(db=db_url, refresh_interval=0))
+    other = CachedHashDB(Settings(db=db_url, refresh_interval=0))
     try:
         assert not other.match_bytes(jpeg(8), principal=BETA_PLATFORM).matched
         hub.update_list_settings("later", ACME_ANALYST, sharing=Sharing.SHARED_READ)
@@ -123,7 +130,7 @@ def test_deployment_lists_are_read_by_all_and_written_by_the_operator(hub: HashD
 
 
 def test_default_sharing_is_a_setting(db_url: str) -> None:
-    service = HashDB(Settings(db=db_url, refresh_interval=0, default_sharing="private"))
+    service = CachedHashDB(Settings(db=db_url, refresh_interval=0, default_sharing="private"))
     try:
         service.add_media("quiet", jpeg(13), EntryMetadata(), principal=ACME_ANALYST)
         assert service.list_settings("quiet").sharing is Sharing.PRIVATE
