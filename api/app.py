@@ -11,7 +11,19 @@ import hashdb
 from api import problems
 from api.metrics import Metrics
 from api.middleware import RequestMiddleware
-from api.routes import audit, entries, health, keys, lists, lookup, match
+from api.routes import (
+    audit,
+    entries,
+    feedback,
+    health,
+    keys,
+    labels,
+    lists,
+    lookup,
+    match,
+    review,
+    sharing,
+)
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 
@@ -40,6 +52,7 @@ def create_app(settings: Settings | None = None, service: HashDB | None = None) 
     )
     problems.install(app)
     app.include_router(health.router)
-    for module in (match, lookup, lists, entries, audit, keys):
-        app.include_router(module.router)
+    # Every /v1 route needs a key and touches the database: document those answers once.
+    for module in (match, lookup, lists, entries, audit, keys, sharing, labels, review, feedback):
+        app.include_router(module.router, responses=problems.AUTHENTICATED_ERRORS)
     return app

@@ -49,6 +49,12 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
+#: What any authenticated route may answer besides its own errors.
+AUTHENTICATED_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: PROBLEM_SCHEMA for status in (401, 403, 422, 503)
+}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(HashDBError)
     async def _hashdb_error(_request: Request, error: HashDBError) -> JSONResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from pydantic import BaseModel, Field
 
 
@@ -19,6 +21,15 @@ class MatchModel(BaseModel):
     query_hash: str
     entry_hash: str
     source_sha256: str | None
+    labels: builtins.list[str] = Field(default=[], description="Controlled labels, FACET:VALUE.")
+    organisation: str | None = Field(default=None, description="Who added the entry.")
+    source: str | None = Field(default=None, description="Where its media came from.")
+
+
+class SuppressedModel(MatchModel):
+    allowed_by: builtins.list[int] = Field(
+        description="The allow entries that suppressed this match."
+    )
 
 
 class MediaModel(BaseModel):
@@ -35,6 +46,13 @@ class MatchResponse(BaseModel):
         description="The media's hashes by algorithm (lowercase hex) and pdq_quality."
     )
     media: MediaModel
+    allowed: bool = Field(
+        default=False, description="The media matched an allow list: nothing else is reported."
+    )
+    allowed_by: list[MatchModel] = Field(default=[], description="The allow-list matches.")
+    suppressed: list[SuppressedModel] = Field(
+        default=[], description="Matches the allow entries overruled, each naming them."
+    )
 
 
 class Health(BaseModel):

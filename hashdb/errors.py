@@ -163,3 +163,20 @@ class ImportRejected(HashDBError):
 
     code = "import_rejected"
     http_status = 422
+
+
+# --- issue 8: organisations, labels, review queue ---------------------------------------
+
+
+class OrganisationNotFound(NotFound):
+    code = "organisation_not_found"
+
+
+class InvalidLabel(InvalidValue):
+    """A label that is malformed or not in the deployment's vocabulary."""
+
+    code = "invalid_label"
+
+
+class ReviewItemNotFound(NotFound):
+    code = "review_item_not_found"

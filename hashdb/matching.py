@@ -40,6 +40,9 @@ class Match:
     added_by: str | None
     added_at: datetime
     source_sha256: str | None
+    labels: tuple[str, ...] = ()
+    organisation: str | None = None
+    source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +59,9 @@ class Match:
             "query_hash": self.query_hash,
             "entry_hash": self.entry_hash,
             "source_sha256": self.source_sha256,
+            "labels": list(self.labels),
+            "organisation": self.organisation,
+            "source": self.source,
         }
 
 
@@ -183,6 +189,13 @@ class Matcher:
             results.append(matches)
         return results
 
+    def neighbours(self, digest: Digest, radius: int) -> list[tuple[int, int]]:
+        """``(entry_id, distance)`` of live entries within ``radius`` of ``digest``, any list."""
+        self.refresh()
+        if digest.algorithm not in self._indexes:
+            return []
+        return list(self._indexes[digest.algorithm].query(digest.value, radius).pairs())
+
 
 def _explain(
     digest: Digest, entry: Entry | None, distance: int, lists: dict[int, HashList]
@@ -208,4 +221,7 @@ def _explain(
         added_by=entry.added_by,
         added_at=entry.added_at,
         source_sha256=entry.source_sha256,
+        labels=entry.labels,
+        organisation=entry.organisation,
+        source=entry.source,
     )

@@ -33,6 +33,9 @@ def entry_record(entry: Entry) -> dict[str, Any]:
         "retired_at": entry.retired_at.isoformat() if entry.retired_at else None,
         "retired_reason": entry.retired_reason,
         "retired_by": entry.retired_by,
+        "organisation": entry.organisation,
+        "source": entry.source,
+        "labels": list(entry.labels),
     }
 
 

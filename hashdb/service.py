@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import io
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from PIL import Image
 
+from hashdb import access
 from hashdb.auth import KeyService
 from hashdb.errors import (
+    EntryNotFound,
     FileNotReadable,
+    Forbidden,
     InvalidHash,
+    InvalidValue,
     ListNotFound,
     MediaTooLarge,
+    ReviewItemNotFound,
     UploadTooLarge,
 )
 from hashdb.exchange import (
@@ -27,13 +32,20 @@ from hashdb.exchange import (
     import_records,
 )
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
+from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.matching import Match, Matcher
 from hashdb.media import DecodeOptions, PreparedImage, decode_image
+from hashdb.policy import LabelFilter, Suppressed, apply_allow_lists
 from hashdb.records import entry_record, list_record
+from hashdb.review import find_near_misses
 from hashdb.settings import Settings
 from hashdb.store import Entry, HashList, ListAction, NewEntry, NewList, Store, open_store
 from hashdb.store.catalog import EntryQuery
+from hashdb.store.feedback import Feedback, FeedbackCounts, Verdict, count_latest
+from hashdb.store.labels import VocabularyTerm
 from hashdb.store.models import AuditRecord
+from hashdb.store.review import QueryHash, ReviewItem, ReviewStatus
+from hashdb.store.sharing import ListSettings, Organisation, Sharing
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,12 @@ class MediaHashes:
 class MatchResult:
     matches: list[Match]
     hashes: MediaHashes | None = None
+    #: Allow-list matches that suppressed every other match of this media.
+    allowed_by: list[Match] = field(default_factory=list)
+    #: The matches the allow entries overruled, each naming them.
+    suppressed: list[Suppressed] = field(default_factory=list)
+    #: Review-queue items this query recorded or counted again (near-misses).
+    review_items: list[int] = field(default_factory=list)
 
     @property
     def matched(self) -> bool:
@@ -83,6 +101,9 @@ class MatchResult:
         body: dict[str, Any] = {
             "matched": self.matched,
             "matches": [match.to_dict() for match in self.matches],
+            "allowed": bool(self.allowed_by),
+            "allowed_by": [match.to_dict() for match in self.allowed_by],
+            "suppressed": [suppressed.to_dict() for suppressed in self.suppressed],
         }
         if self.hashes is not None:
             body.update(self.hashes.to_dict())
@@ -146,6 +167,45 @@ class EntryMetadata:
     label: str | None = None
     note: str | None = None
     added_by: str | None = None
+    #: Where the media came from: a URL or a case reference.
+    source: str | None = None
+    #: Controlled-vocabulary labels (``facet:value``), checked against the vocabulary.
+    labels: tuple[str, ...] = ()
+    #: The adding organisation; defaults to the principal's. Only the operator may name one.
+    organisation: str | None = None
+
+
+@dataclass(frozen=True)
+class EntryFeedback:
+    entry_id: int
+    counts: FeedbackCounts
+    items: list[Feedback]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entry_id": self.entry_id,
+            **self.counts.to_dict(),
+            "feedback": [item.to_dict() for item in self.items],
+        }
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    item: ReviewItem
+    report: AddReport | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        body = self.item.to_dict()
+        if self.report is not None:
+            body["added"] = self.report.to_dict()
+        return body
+
+
+def actor(principal: Principal) -> str:
+    """How a principal is named in the audit log: ``name@organisation`` or ``name``."""
+    if principal.organisation is None:
+        return principal.name
+    return f"{principal.name}@{principal.organisation}"
 
 
 class HashDB:
@@ -155,6 +215,7 @@ class HashDB:
         self.settings = settings
         self._store = store
         self._matcher: Matcher | None = None
+        self._sharing: tuple[int, dict[int, ListSettings]] | None = None
 
     @property
     def store(self) -> Store:
@@ -246,16 +307,54 @@ class HashDB:
 
     # --- lists --------------------------------------------------------------------------
 
-    def lists(self) -> list[HashList]:
-        return self.store.lists()
+    def lists(self, principal: Principal = LOCAL_OPERATOR) -> list[HashList]:
+        """The lists ``principal`` can see."""
+        settings = self.store.all_list_settings()
+        return [
+            hash_list
+            for hash_list in self.store.lists()
+            if access.can_read(principal, settings.get(hash_list.id, ListSettings(hash_list.id)))
+        ]
 
-    def create_list(self, new: NewList, actor: str | None = None) -> HashList:
+    def create_list(
+        self,
+        new: NewList,
+        principal: Principal = LOCAL_OPERATOR,
+        *,
+        sharing: Sharing | None = None,
+        owner: str | None = None,
+    ) -> HashList:
+        """Create a list owned by the principal's organisation (the operator may name one)."""
+        if not principal.has(Role.ANALYST):
+            raise Forbidden(f"creating lists needs the analyst role; you have {principal.role}")
+        if principal.organisation is not None:
+            if owner is not None and owner != principal.organisation:
+                raise Forbidden("a list can only be created for your own organisation")
+            owner = principal.organisation
         with self.store.transaction():
+            if owner is not None:
+                self.store.ensure_organisation(owner)
             created = self.store.create_list(new)
+            if owner is not None or sharing is not None:
+                sharing = sharing or Sharing(self.settings.default_sharing)
+                self.store.save_list_settings(ListSettings(created.id, owner, Sharing(sharing)))
             self.store.record_audit(
-                actor, "list.create", "list", created.name, after=list_record(created)
+                actor(principal),
+                "list.create",
+                "list",
+                created.name,
+                None,
+                {**list_record(created), **self.store.list_settings(created.id).to_dict()},
             )
+        self._sharing = None
         return created
+
+    def get_list(self, name: str, principal: Principal = LOCAL_OPERATOR) -> HashList:
+        """A list by name; one the principal cannot see is reported as not found."""
+        hash_list = self.store.get_list(name)
+        if not access.can_read(principal, self.store.list_settings(hash_list.id)):
+            raise ListNotFound(f"no list named {name!r}", list=name)
+        return hash_list
 
     def update_list(
         self,
@@ -264,15 +363,16 @@ class HashDB:
         description: str | None = None,
         action: ListAction | None = None,
         thresholds: dict[str, int] | None = None,
-        actor: str | None = None,
+        principal: Principal = LOCAL_OPERATOR,
     ) -> HashList:
         with self.store.transaction():
-            before = self.store.get_list(name)
+            before = self.get_list(name, principal)
+            access.check_manage(principal, before, self.store.list_settings(before.id))
             updated = self.store.update_list(
                 name, description=description, action=action, thresholds=thresholds
             )
             self.store.record_audit(
-                actor,
+                actor(principal),
                 "list.update",
                 "list",
                 name,
@@ -281,15 +381,17 @@ class HashDB:
             )
         return updated
 
-    def delete_list(self, name: str, actor: str | None = None) -> HashList:
+    def delete_list(self, name: str, principal: Principal = LOCAL_OPERATOR) -> HashList:
         """Delete a list that never held an entry (409 :class:`Conflict` otherwise)."""
         with self.store.transaction():
+            hash_list = self.get_list(name, principal)
+            access.check_manage(principal, hash_list, self.store.list_settings(hash_list.id))
             deleted = self.store.delete_list(name)
-            self.store.record_audit(actor, "list.delete", "list", name, before=list_record(deleted))
+            self.store.record_audit(
+                actor(principal), "list.delete", "list", name, before=list_record(deleted)
+            )
+        self._sharing = None
         return deleted
-
-    def get_list(self, name: str) -> HashList:
-        return self.store.get_list(name)
 
     # --- adding -------------------------------------------------------------------------
 
@@ -302,8 +404,14 @@ class HashDB:
         force: bool = False,
         source_sha256: str | None = None,
         create_list: bool = True,
+        principal: Principal = LOCAL_OPERATOR,
     ) -> AddReport:
         """Add hashes to a list, refusing degenerate or low-quality ones unless forced."""
+        organisation = self._adding_organisation(metadata, principal)
+        labels = self.store.check_labels(metadata.labels)
+        added_by = metadata.added_by
+        if added_by is None and principal is not LOCAL_OPERATOR:
+            added_by = principal.name
         report = AddReport(list_name=list_name)
         accepted: list[Digest] = []
         for digest in digests:
@@ -319,12 +427,7 @@ class HashDB:
         if not accepted:
             return report
         with self.store.transaction():
-            try:
-                hash_list = self.store.get_list(list_name)
-            except ListNotFound:
-                if not create_list:
-                    raise
-                hash_list = self.create_list(NewList(name=list_name), metadata.added_by)
+            hash_list = self._writable_list(list_name, principal, create=create_list)
             outcomes = self.store.add_entries(
                 hash_list.id,
                 [
@@ -335,7 +438,10 @@ class HashDB:
                         source_sha256=source_sha256,
                         label=metadata.label,
                         note=metadata.note,
-                        added_by=metadata.added_by,
+                        added_by=added_by,
+                        organisation=organisation,
+                        source=metadata.source,
+                        labels=labels,
                     )
                     for digest in accepted
                 ],
@@ -343,7 +449,7 @@ class HashDB:
             created = [outcome.entry_id for outcome in outcomes if outcome.created]
             for entry in self.store.get_entries(created).values():
                 self.store.record_audit(
-                    metadata.added_by,
+                    actor(principal) if added_by is None else added_by,
                     "entry.add",
                     "entry",
                     str(entry.id),
@@ -363,6 +469,7 @@ class HashDB:
         *,
         force: bool = False,
         create_list: bool = True,
+        principal: Principal = LOCAL_OPERATOR,
     ) -> AddReport:
         hashes = self.hash_bytes(data)
         digests = hashes.digests
@@ -380,6 +487,7 @@ class HashDB:
                 metadata,
                 source_sha256=hashes.sha256,
                 create_list=create_list,
+                principal=principal,
             )
             report.refused.extend(
                 Refusal(
@@ -400,6 +508,7 @@ class HashDB:
             force=force,
             source_sha256=hashes.sha256,
             create_list=create_list,
+            principal=principal,
         )
 
     def add_hex(
@@ -411,58 +520,192 @@ class HashDB:
         *,
         force: bool = False,
         create_list: bool = True,
+        principal: Principal = LOCAL_OPERATOR,
     ) -> AddReport:
         """Add raw hashes as received from a partner. Malformed values raise before any write."""
         hasher = get_algorithm(algorithm)
         digests = [hasher.parse(value) for value in values]
-        return self.add_digests(list_name, digests, metadata, force=force, create_list=create_list)
+        return self.add_digests(
+            list_name,
+            digests,
+            metadata,
+            force=force,
+            create_list=create_list,
+            principal=principal,
+        )
 
     # --- matching -----------------------------------------------------------------------
 
     def match_digests(
-        self, digests: Sequence[Digest], lists: Collection[str] | None = None
+        self,
+        digests: Sequence[Digest],
+        lists: Collection[str] | None = None,
+        *,
+        principal: Principal = LOCAL_OPERATOR,
+        labels: Sequence[str] | None = None,
     ) -> list[Match]:
+        """The reportable matches of one piece of media (allow-listed media has none)."""
+        return self.screen_digests(digests, lists, principal=principal, labels=labels).matches
+
+    def screen_digests(
+        self,
+        digests: Sequence[Digest],
+        lists: Collection[str] | None = None,
+        *,
+        principal: Principal = LOCAL_OPERATOR,
+        labels: Sequence[str] | None = None,
+        hashes: MediaHashes | None = None,
+    ) -> MatchResult:
+        """Match the hashes of one piece of media, then apply the policy every face shares.
+
+        Only lists the principal can see take part (plus every visible allow list, even when
+        ``lists`` names others: a list filter must not bypass known false positives). Matches
+        are filtered by ``labels``; an allow hit suppresses the rest; near-misses within a
+        list's review radius go to the review queue.
+        """
+        label_filter = LabelFilter.parse(labels)
+        candidates, names, sharing = self._matchable_lists(lists, principal)
+        raw = self.matcher.match(digests, names)
+        if label_filter is not None:
+            raw = [m for m in raw if m.action is ListAction.ALLOW or label_filter.accepts(m.labels)]
+        outcome = apply_allow_lists(raw)
+        review_items: list[int] = []
+        if not outcome.allowed:
+            review_items = self._queue_near_misses(digests, candidates, sharing, raw, principal)
+        return MatchResult(
+            outcome.matches,
+            hashes,
+            allowed_by=outcome.allowed_by,
+            suppressed=outcome.suppressed,
+            review_items=review_items,
+        )
+
+    def _matchable_lists(
+        self, lists: Collection[str] | None, principal: Principal
+    ) -> tuple[dict[int, HashList], Collection[str] | None, dict[int, ListSettings]]:
+        """The lists a match by ``principal`` runs against: the visible ones named by ``lists``
+        (a typo or an invisible name raises ListNotFound), plus every visible allow list.
+        Also the list names to give the matcher (None: all) and the sharing settings."""
+        self.matcher.refresh()
+        known = self.matcher.lists()
+        sharing = self._sharing_settings()
         if lists is not None:
+            by_name = {hash_list.name: hash_list for hash_list in known.values()}
             for name in lists:
-                self.store.get_list(name)  # raises ListNotFound for a typo
-        return self.matcher.match(digests, lists)
-
-    def match_bytes(self, data: bytes, lists: Collection[str] | None = None) -> MatchResult:
-        hashes = self.hash_bytes(data)
-        return MatchResult(self.match_digests(hashes.digests, lists), hashes)
-
-    def match_file(self, path: Path, lists: Collection[str] | None = None) -> MatchResult:
-        return self.match_bytes(self.read_file(path), lists)
+                found = by_name.get(name)
+                if found is None:
+                    found = self.store.get_list(name)  # raises ListNotFound for a typo
+                if not access.can_read(principal, sharing.get(found.id, ListSettings(found.id))):
+                    raise ListNotFound(f"no list named {name!r}", list=name)
+        candidates = {
+            list_id: hash_list
+            for list_id, hash_list in known.items()
+            if access.can_read(principal, sharing.get(list_id, ListSettings(list_id)))
+            and (lists is None or hash_list.name in lists or hash_list.action is ListAction.ALLOW)
+        }
+        names: Collection[str] | None = (
+            None
+            if lists is None and len(candidates) == len(known)
+            else {hash_list.name for hash_list in candidates.values()}
+        )
+        return candidates, names, sharing
 
     def lookup(
-        self, digests: Sequence[Digest], lists: Collection[str] | None = None
-    ) -> list[list[Match]]:
-        """Hash-only matching: one list of matches per digest, in order, in one batch."""
-        if lists is not None:
-            for name in lists:
-                self.store.get_list(name)
-        return self.matcher.match_many(digests, lists)
+        self,
+        digests: Sequence[Digest],
+        lists: Collection[str] | None = None,
+        *,
+        principal: Principal = LOCAL_OPERATOR,
+        labels: Sequence[str] | None = None,
+    ) -> list[MatchResult]:
+        """Hash-only matching: one result per digest, in order, from one batched index query,
+        under the same visibility, label and allow-list policy as media matching."""
+        label_filter = LabelFilter.parse(labels)
+        _candidates, names, _sharing = self._matchable_lists(lists, principal)
+        results: list[MatchResult] = []
+        for raw in self.matcher.match_many(digests, names):
+            if label_filter is not None:
+                raw = [
+                    m for m in raw if m.action is ListAction.ALLOW or label_filter.accepts(m.labels)
+                ]
+            outcome = apply_allow_lists(raw)
+            results.append(
+                MatchResult(
+                    outcome.matches, allowed_by=outcome.allowed_by, suppressed=outcome.suppressed
+                )
+            )
+        return results
+
+    def match_bytes(
+        self,
+        data: bytes,
+        lists: Collection[str] | None = None,
+        *,
+        principal: Principal = LOCAL_OPERATOR,
+        labels: Sequence[str] | None = None,
+    ) -> MatchResult:
+        hashes = self.hash_bytes(data)
+        return self.screen_digests(
+            hashes.digests, lists, principal=principal, labels=labels, hashes=hashes
+        )
+
+    def match_file(
+        self,
+        path: Path,
+        lists: Collection[str] | None = None,
+        *,
+        principal: Principal = LOCAL_OPERATOR,
+        labels: Sequence[str] | None = None,
+    ) -> MatchResult:
+        return self.match_bytes(self.read_file(path), lists, principal=principal, labels=labels)
 
     # --- entries ------------------------------------------------------------------------
 
-    def get_entry(self, entry_id: int) -> Entry:
-        return self.store.get_entry(entry_id)
+    def get_entry(self, entry_id: int, principal: Principal = LOCAL_OPERATOR) -> Entry:
+        """An entry; one on a list the principal cannot see is reported as not found."""
+        entry = self.store.get_entry(entry_id)
+        if not access.can_read(principal, self.store.list_settings(entry.list_id)):
+            raise EntryNotFound(f"no entry with id {entry_id}", entry_id=entry_id)
+        return entry
 
-    def retire_entry(self, entry_id: int, reason: str, retired_by: str | None = None) -> Entry:
+    def retire_entry(
+        self,
+        entry_id: int,
+        reason: str,
+        retired_by: str | None = None,
+        *,
+        principal: Principal = LOCAL_OPERATOR,
+    ) -> Entry:
         with self.store.transaction():
-            before = self.store.get_entry(entry_id)
+            entry = self.get_entry(entry_id, principal)
+            access.check_write(
+                principal,
+                self.store.get_list(entry.list_name),
+                self.store.list_settings(entry.list_id),
+            )
+            if retired_by is None and principal is not LOCAL_OPERATOR:
+                retired_by = principal.name
             retired = self.store.retire_entry(entry_id, reason, retired_by)
             self.store.record_audit(
-                retired_by,
+                retired_by or actor(principal),
                 "entry.retire",
                 "entry",
                 str(entry_id),
-                before=entry_record(before),
+                before=entry_record(entry),
                 after=entry_record(retired),
             )
         return retired
 
-    # --- bulk exchange (issue 5) --------------------------------------------------------
+    def search_entries(
+        self, query: EntryQuery, principal: Principal = LOCAL_OPERATOR
+    ) -> list[Entry]:
+        """Entries matching ``query`` on the lists ``principal`` can see."""
+        if principal.organisation is not None:
+            visible = frozenset(hash_list.id for hash_list in self.lists(principal))
+            query = replace(query, list_ids=visible)
+        return self.store.search_entries(query)
+
+    # --- bulk exchange ------------------------------------------------------------------
 
     def import_hashes(
         self,
@@ -523,9 +766,6 @@ class HashDB:
     ) -> int:
         return export_entries(self.store, stream, fmt, lists=lists, since=since)
 
-    def search_entries(self, query: EntryQuery) -> list[Entry]:
-        return self.store.search_entries(query)
-
     # --- audit --------------------------------------------------------------------------
 
     def audit(
@@ -539,3 +779,398 @@ class HashDB:
         return self.store.audit_records(
             target_type=target_type, target_id=target_id, since=since, limit=limit
         )
+
+    # --- issue 8: organisations, sharing, labels, review queue, feedback ----------------
+
+    def _adding_organisation(self, metadata: EntryMetadata, principal: Principal) -> str | None:
+        if principal.organisation is None:
+            return metadata.organisation
+        if metadata.organisation not in (None, principal.organisation):
+            raise Forbidden(
+                f"entries you add are recorded as {principal.organisation}'s, "
+                f"not {metadata.organisation}'s"
+            )
+        return principal.organisation
+
+    def _writable_list(self, name: str, principal: Principal, *, create: bool) -> HashList:
+        """The list entries are about to be written to (created if allowed), access-checked."""
+        try:
+            hash_list = self.get_list(name, principal)
+        except ListNotFound:
+            if not create:
+                raise
+            try:
+                self.store.get_list(name)
+            except ListNotFound:
+                return self.create_list(NewList(name=name), principal)
+            raise  # exists but invisible: never create a second list of that name
+        access.check_write(principal, hash_list, self.store.list_settings(hash_list.id))
+        return hash_list
+
+    def _sharing_settings(self) -> dict[int, ListSettings]:
+        """Every list's sharing settings, cached until the change sequence moves."""
+        seq = self.matcher.seq
+        cached = self._sharing
+        if cached is None or cached[0] != seq:
+            cached = (seq, self.store.all_list_settings())
+            self._sharing = cached
+        return cached[1]
+
+    def _queue_near_misses(
+        self,
+        digests: Sequence[Digest],
+        candidates: dict[int, HashList],
+        sharing: dict[int, ListSettings],
+        matches: Sequence[Match],
+        principal: Principal,
+    ) -> list[int]:
+        items = find_near_misses(
+            self.matcher,
+            self.store,
+            digests,
+            candidates,
+            sharing,
+            matched_lists={match.list_id for match in matches},
+            platform=principal.name,
+            organisation=principal.organisation,
+        )
+        if not items:
+            return []
+        with self.store.transaction():
+            return self.store.record_near_misses(items)
+
+    # organisations
+
+    def organisations(self) -> list[Organisation]:
+        return self.store.organisations()
+
+    def create_organisation(
+        self, name: str, description: str = "", principal: Principal = LOCAL_OPERATOR
+    ) -> Organisation:
+        if not principal.has(Role.ADMIN):
+            raise Forbidden("creating organisations needs the admin role")
+        with self.store.transaction():
+            created = self.store.create_organisation(name, description)
+            self.store.record_audit(
+                actor(principal),
+                "organisation.create",
+                "organisation",
+                created.name,
+                None,
+                created.to_dict(),
+            )
+        return created
+
+    # list sharing
+
+    def list_settings(self, name: str, principal: Principal = LOCAL_OPERATOR) -> ListSettings:
+        return self.store.list_settings(self.get_list(name, principal).id)
+
+    def update_list_settings(
+        self,
+        name: str,
+        principal: Principal = LOCAL_OPERATOR,
+        *,
+        sharing: Sharing | None = None,
+        owner: str | None = None,
+        review_radius: dict[str, int] | None = None,
+    ) -> ListSettings:
+        """Change who owns and shares a list, and its review radius (replacing the old set)."""
+        with self.store.transaction():
+            hash_list = self.get_list(name, principal)
+            before = self.store.list_settings(hash_list.id)
+            access.check_manage(principal, hash_list, before)
+            if owner is not None and owner != before.owner:
+                if principal.organisation is not None:
+                    raise Forbidden("only the operator can hand a list to another organisation")
+                self.store.get_organisation(owner)  # must exist
+            radius = (
+                before.review_radius
+                if review_radius is None
+                else _check_review_radius(hash_list, review_radius)
+            )
+            after = self.store.save_list_settings(
+                ListSettings(
+                    hash_list.id,
+                    owner if owner is not None else before.owner,
+                    Sharing(sharing) if sharing is not None else before.sharing,
+                    radius,
+                )
+            )
+            self.store.record_audit(
+                actor(principal),
+                "list.settings",
+                "list",
+                hash_list.name,
+                before.to_dict(),
+                after.to_dict(),
+            )
+        self._sharing = None
+        return after
+
+    # labels
+
+    def vocabulary(self) -> list[VocabularyTerm]:
+        return self.store.vocabulary()
+
+    def add_vocabulary(
+        self,
+        facet: str,
+        values: Sequence[str],
+        description: str = "",
+        principal: Principal = LOCAL_OPERATOR,
+    ) -> list[VocabularyTerm]:
+        if not principal.has(Role.ADMIN):
+            raise Forbidden("changing the label vocabulary needs the admin role")
+        with self.store.transaction():
+            before = {term.label for term in self.store.vocabulary()}
+            terms = self.store.add_vocabulary(facet, values, description)
+            added = sorted(term.label for term in terms if term.label not in before)
+            if added:
+                self.store.record_audit(
+                    actor(principal), "labels.add", "vocabulary", None, None, {"labels": added}
+                )
+        return terms
+
+    def remove_vocabulary(
+        self, label: str, principal: Principal = LOCAL_OPERATOR
+    ) -> VocabularyTerm:
+        if not principal.has(Role.ADMIN):
+            raise Forbidden("changing the label vocabulary needs the admin role")
+        with self.store.transaction():
+            term = self.store.remove_vocabulary(label)
+            self.store.record_audit(
+                actor(principal), "labels.remove", "vocabulary", None, term.to_dict(), None
+            )
+        return term
+
+    def label_entry(
+        self,
+        entry_id: int,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        principal: Principal = LOCAL_OPERATOR,
+    ) -> Entry:
+        """Add and remove controlled labels on an entry (which keeps its history)."""
+        with self.store.transaction():
+            entry = self.get_entry(entry_id, principal)
+            access.check_write(
+                principal,
+                self.store.get_list(entry.list_name),
+                self.store.list_settings(entry.list_id),
+            )
+            labels = self.store.set_entry_labels(entry_id, add, remove)
+            if labels != entry.labels:
+                self.store.record_audit(
+                    actor(principal),
+                    "entry.label",
+                    "entry",
+                    str(entry_id),
+                    {"labels": list(entry.labels)},
+                    {"labels": list(labels)},
+                )
+            return self.store.get_entry(entry_id)
+
+    # feedback
+
+    def give_feedback(
+        self,
+        entry_id: int,
+        verdict: Verdict,
+        reason: str | None = None,
+        principal: Principal = LOCAL_OPERATOR,
+    ) -> Feedback:
+        """A platform says whether a match on this entry was right (agree) or not (disagree)."""
+        reason = reason.strip() if reason else None
+        with self.store.transaction():
+            entry = self.get_entry(entry_id, principal)
+            given = self.store.add_feedback(
+                entry.id, Verdict(verdict), reason, principal.name, principal.organisation
+            )
+            self.store.record_audit(
+                actor(principal),
+                "entry.feedback",
+                "entry",
+                str(entry_id),
+                None,
+                {"verdict": given.verdict.value, "reason": reason},
+            )
+        return given
+
+    def entry_feedback(self, entry_id: int, principal: Principal = LOCAL_OPERATOR) -> EntryFeedback:
+        """Per-entry counts (each voter's latest verdict) and the full feedback history."""
+        if not principal.has(Role.ANALYST):
+            raise Forbidden("reading feedback needs the analyst role")
+        entry = self.get_entry(entry_id, principal)
+        items = self.store.feedback_for([entry.id]).get(entry.id, [])
+        return EntryFeedback(entry.id, count_latest(items), items)
+
+    def feedback_counts(self, entry_ids: Sequence[int]) -> dict[int, FeedbackCounts]:
+        found = self.store.feedback_for(entry_ids)
+        return {entry_id: count_latest(found.get(entry_id, [])) for entry_id in entry_ids}
+
+    # review queue
+
+    def review_queue(
+        self,
+        principal: Principal = LOCAL_OPERATOR,
+        *,
+        status: ReviewStatus | None = ReviewStatus.PENDING,
+        list_name: str | None = None,
+        limit: int = 100,
+    ) -> list[ReviewItem]:
+        """Near-misses on the lists the principal may write to (``status=None``: all)."""
+        if not principal.has(Role.ANALYST):
+            raise Forbidden("the review queue needs the analyst role")
+        sharing = self.store.all_list_settings()
+        writable = {
+            hash_list.id
+            for hash_list in self.store.lists()
+            if access.can_write(principal, sharing.get(hash_list.id, ListSettings(hash_list.id)))
+            and (list_name is None or hash_list.name == list_name)
+        }
+        if list_name is not None and not writable:
+            self.get_list(list_name, principal)  # not found, or found but not yours
+            raise Forbidden(f"you cannot review list {list_name!r}", list=list_name)
+        return self.store.review_items(status=status, list_ids=writable, limit=limit)
+
+    def _pending_review(self, item_id: int, principal: Principal) -> ReviewItem:
+        item = self.store.get_review_item(item_id)
+        settings = self.store.list_settings(item.list_id)
+        if not access.can_read(principal, settings):
+            raise ReviewItemNotFound(f"no review item with id {item_id}", item_id=item_id)
+        hash_list = self.store.get_list(item.list_name)
+        access.check_write(principal, hash_list, settings)
+        return item
+
+    def confirm_review(
+        self,
+        item_id: int,
+        principal: Principal = LOCAL_OPERATOR,
+        *,
+        list_name: str | None = None,
+        metadata: EntryMetadata | None = None,
+    ) -> ReviewOutcome:
+        """Promote a near-miss: its media's hashes become entries (on its list by default)."""
+        return self._promote(
+            item_id, principal, ReviewStatus.CONFIRMED, list_name, metadata, allow=False
+        )
+
+    def allow_review(
+        self,
+        item_id: int,
+        allow_list: str,
+        principal: Principal = LOCAL_OPERATOR,
+        *,
+        metadata: EntryMetadata | None = None,
+    ) -> ReviewOutcome:
+        """Allow-list a near-miss: its media's hashes go onto an allow list (created if new)."""
+        return self._promote(
+            item_id, principal, ReviewStatus.ALLOWED, allow_list, metadata, allow=True
+        )
+
+    def dismiss_review(
+        self, item_id: int, note: str | None = None, principal: Principal = LOCAL_OPERATOR
+    ) -> ReviewOutcome:
+        with self.store.transaction():
+            item = self._pending_review(item_id, principal)
+            resolved = self.store.resolve_review_item(
+                item.id, ReviewStatus.DISMISSED, actor(principal), note
+            )
+            self._audit_review(principal, item, resolved)
+        return ReviewOutcome(resolved)
+
+    def _promote(
+        self,
+        item_id: int,
+        principal: Principal,
+        status: ReviewStatus,
+        list_name: str | None,
+        metadata: EntryMetadata | None,
+        *,
+        allow: bool,
+    ) -> ReviewOutcome:
+        metadata = metadata or EntryMetadata()
+        if metadata.source is None:
+            metadata = replace(metadata, source=f"review:{item_id}")
+        with self.store.transaction():
+            item = self._pending_review(item_id, principal)
+            target = list_name or item.list_name
+            if allow:
+                self._ensure_allow_list(target, principal)
+            digests = [_query_digest(query) for query in item.query_hashes]
+            sha256 = next((q.hash for q in item.query_hashes if q.algorithm == "sha256"), None)
+            report = self.add_digests(
+                target,
+                digests,
+                metadata,
+                source_sha256=sha256,
+                create_list=False,
+                principal=principal,
+            )
+            if not report.added:
+                reasons = "; ".join(refusal.reason for refusal in report.refused)
+                raise InvalidValue(f"none of the item's hashes could be added: {reasons}")
+            resolved = self.store.resolve_review_item(
+                item.id,
+                status,
+                actor(principal),
+                metadata.note,
+                [added.entry_id for added in report.added],
+            )
+            self._audit_review(principal, item, resolved)
+        return ReviewOutcome(resolved, report)
+
+    def _ensure_allow_list(self, name: str, principal: Principal) -> None:
+        try:
+            hash_list = self.get_list(name, principal)
+        except ListNotFound:
+            self.create_list(NewList(name=name, action=ListAction.ALLOW), principal)
+            return
+        if hash_list.action is not ListAction.ALLOW:
+            raise InvalidValue(
+                f"list {name!r} has action {hash_list.action.value}, not allow", list=name
+            )
+
+    def _audit_review(self, principal: Principal, before: ReviewItem, after: ReviewItem) -> None:
+        self.store.record_audit(
+            actor(principal),
+            f"review.{after.status.value}",
+            "review",
+            str(after.id),
+            {"status": before.status.value, "entry_id": before.entry_id},
+            {
+                "status": after.status.value,
+                "note": after.resolution_note,
+                "entry_ids": list(after.result_entry_ids),
+            },
+        )
+
+
+def _query_digest(query: QueryHash) -> Digest:
+    digest = get_algorithm(query.algorithm).parse(query.hash)
+    return Digest(digest.algorithm, digest.value, query.quality)
+
+
+def _check_review_radius(hash_list: HashList, radius: dict[str, int]) -> dict[str, int]:
+    if radius and hash_list.action is ListAction.ALLOW:
+        raise InvalidValue("an allow list has no review radius")
+    checked: dict[str, int] = {}
+    for name, bits in radius.items():
+        algorithm = get_algorithm(name)
+        threshold = hash_list.thresholds.get(algorithm.name)
+        if threshold is None:
+            raise InvalidValue(
+                f"list {hash_list.name!r} does not match on {algorithm.name}; "
+                "give it a threshold first",
+                algorithm=algorithm.name,
+            )
+        if algorithm.exact or not threshold < bits <= algorithm.bits // 2:
+            raise InvalidValue(
+                f"the review radius for {algorithm.name} must be wider than the threshold "
+                f"({threshold}) and at most {algorithm.bits // 2}",
+                algorithm=algorithm.name,
+                radius=bits,
+            )
+        checked[algorithm.name] = int(bits)
+    return checked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,13 @@ class Settings(BaseSettings):
         description=(
             "Require an API key (Authorization: Bearer KEY) on every API request. "
             "false is for local development only: every caller is then an admin."
+        ),
+    )
+    default_sharing: Literal["private", "shared-read", "shared-write"] = Field(
+        default="shared-read",
+        description=(
+            "Sharing of a list an organisation creates without saying: private, shared-read "
+            "(every member matches it, only the owner writes) or shared-write."
         ),
     )
     host: str = "127.0.0.1"

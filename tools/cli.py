@@ -19,10 +19,14 @@ from tools.commands import (
     audit,
     entries,
     exchange,
+    feedback,
     hashing,
     keys,
+    labels,
     lists,
     matching,
+    orgs,
+    review,
     serve,
 )
 from tools.context import CLIState
@@ -77,6 +81,10 @@ for module in (
     exchange,
     keys,
     audit,
+    orgs,
+    labels,
+    review,
+    feedback,
     serve,
 ):
     module.register(app)

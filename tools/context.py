@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from hashdb.identity import Principal, Role
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 
@@ -23,6 +24,11 @@ class CLIState:
         if self._service is None:
             self._service = HashDB(self.settings)
         return self._service
+
+    @property
+    def principal(self) -> Principal:
+        """The CLI runs on the database host: the local operator, named by the login name."""
+        return Principal(name=current_user() or "local", role=Role.ADMIN)
 
     def close(self) -> None:
         if self._service is not None:

@@ -52,6 +52,7 @@ def add_media(
         EntryMetadata(label=label, note=note, added_by=caller.name),
         force=force,
         create_list=False,
+        principal=caller,
     )
     return report.to_dict()
 
@@ -73,19 +74,20 @@ def add_hashes(
         force=body.force,
         source_sha256=body.source_sha256.lower() if body.source_sha256 else None,
         create_list=False,
+        principal=caller,
     )
     return report.to_dict()
 
 
 @router.get("/entries/{entry_id}", response_model=EntryPublic, summary="One entry")
-def get_entry(entry_id: EntryId, service: ServiceDep, _caller: AnalystDep) -> dict[str, Any]:
-    return entry_record(service.get_entry(entry_id))
+def get_entry(entry_id: EntryId, service: ServiceDep, caller: AnalystDep) -> dict[str, Any]:
+    return entry_record(service.get_entry(entry_id, caller))
 
 
 @router.get("/entries", response_model=EntryPage, summary="Search entries")
 def search_entries(
     service: ServiceDep,
-    _caller: AnalystDep,
+    caller: AnalystDep,
     list_name: Annotated[str | None, Query(alias="list", max_length=200)] = None,
     label: Annotated[str | None, Query(max_length=500)] = None,
     added_after: Annotated[datetime | None, Query(description="ISO 8601 timestamp.")] = None,
@@ -109,7 +111,8 @@ def search_entries(
             include_retired=include_retired,
             after_id=after_id,
             limit=limit,
-        )
+        ),
+        caller,
     )
     return {
         "entries": [entry_record(entry) for entry in found],
@@ -126,4 +129,4 @@ def search_entries(
 def retire_entry(
     entry_id: EntryId, body: RetireRequest, service: ServiceDep, caller: AnalystDep
 ) -> dict[str, Any]:
-    return entry_record(service.retire_entry(entry_id, body.reason, caller.name))
+    return entry_record(service.retire_entry(entry_id, body.reason, caller.name, principal=caller))

@@ -28,8 +28,8 @@ def _public(service: HashDB, hash_list: HashList) -> dict[str, Any]:
 
 
 @router.get("", response_model=list[ListPublic], summary="All lists")
-def all_lists(service: ServiceDep, _caller: AnalystDep) -> list[dict[str, Any]]:
-    return [_public(service, hash_list) for hash_list in service.lists()]
+def all_lists(service: ServiceDep, caller: AnalystDep) -> list[dict[str, Any]]:
+    return [_public(service, hash_list) for hash_list in service.lists(caller)]
 
 
 @router.post(
@@ -47,14 +47,14 @@ def create_list(body: ListCreate, service: ServiceDep, caller: AnalystDep) -> di
             action=body.action,
             thresholds=body.thresholds,
         ),
-        caller.name,
+        caller,
     )
     return _public(service, created)
 
 
 @router.get("/{name}", response_model=ListPublic, summary="One list", responses=_NOT_FOUND)
-def get_list(name: ListName, service: ServiceDep, _caller: AnalystDep) -> dict[str, Any]:
-    return _public(service, service.get_list(name))
+def get_list(name: ListName, service: ServiceDep, caller: AnalystDep) -> dict[str, Any]:
+    return _public(service, service.get_list(name, caller))
 
 
 @router.patch(
@@ -71,7 +71,7 @@ def update_list(
         description=body.description,
         action=body.action,
         thresholds=body.thresholds,
-        actor=caller.name,
+        principal=caller,
     )
     return _public(service, updated)
 
@@ -83,5 +83,5 @@ def update_list(
     responses={404: PROBLEM_SCHEMA, 409: PROBLEM_SCHEMA},
 )
 def delete_list(name: ListName, service: ServiceDep, caller: AnalystDep) -> Response:
-    service.delete_list(name, caller.name)
+    service.delete_list(name, caller)
     return Response(status_code=204)

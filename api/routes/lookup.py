@@ -20,26 +20,21 @@ router = APIRouter(prefix="/v1", tags=["matching"])
     responses={status: PROBLEM_SCHEMA for status in (401, 403, 404, 422, 503)},
 )
 def lookup(
-    request: Request, body: LookupRequest, service: ServiceDep, _caller: PlatformDep
+    request: Request, body: LookupRequest, service: ServiceDep, caller: PlatformDep
 ) -> dict[str, Any]:
     """One result per hash, in order, each with every live entry within its list's threshold.
 
     A malformed hash fails the whole request with 422, naming it (``hashes.3``).
     """
     digests = [query.digest for query in body.hashes]
-    found = service.lookup(digests, body.lists or None)
+    found = service.lookup(digests, body.lists or None, principal=caller)
     metrics = request.app.state.metrics
     metrics.lookups.inc(len(digests))
-    for matches in found:
-        metrics.count_matches(matches)
+    for result in found:
+        metrics.count_matches(result.matches)
     return {
         "results": [
-            {
-                "algorithm": digest.algorithm,
-                "value": digest.hex,
-                "matched": bool(matches),
-                "matches": [match.to_dict() for match in matches],
-            }
-            for digest, matches in zip(digests, found, strict=True)
+            {"algorithm": digest.algorithm, "value": digest.hex, **result.to_dict()}
+            for digest, result in zip(digests, found, strict=True)
         ]
     }

@@ -25,10 +25,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 def match_upload(
     request: Request,
     service: ServiceDep,
-    _caller: PlatformDep,
+    principal: PlatformDep,
     file: Annotated[UploadFile, File(description="The media file (image).")],
     lists: Annotated[
         list[str] | None, Query(description="Only match these lists (repeatable).")
+    ] = None,
+    labels: Annotated[
+        list[str] | None,
+        Query(
+            description="Only entries with these labels (FACET:VALUE, repeatable or "
+            "comma-separated): any value of one facet, every facet given."
+        ),
     ] = None,
 ) -> dict[str, Any]:
     """Hash the upload and return every live entry within its list's threshold, explained.
@@ -36,6 +43,8 @@ def match_upload(
     A sync route on purpose: decoding and hashing are CPU work and run in the thread pool,
     never on the event loop.
     """
-    result = service.match_bytes(read_upload(service, file), lists or None)
+    result = service.match_bytes(
+        read_upload(service, file), lists or None, principal=principal, labels=labels or None
+    )
     request.app.state.metrics.count_matches(result.matches)
     return result.to_dict()

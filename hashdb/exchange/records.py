@@ -20,7 +20,7 @@ from hashdb.store.models import Entry
 
 #: Record keys that are not entry columns: ``list`` names the list, ``entry_id`` is the
 #: exporting database's id (informative, ignored on import).
-EXTRA = ("list", "entry_id")
+EXTRA = ("list", "entry_id", "labels")
 _SKIPPED_ENTRY_FIELDS = {"id", "list_id", "list_name", "algorithm", "value"}
 _FIRST = ("algorithm", "hash", "label", "note")
 
@@ -61,6 +61,8 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, bytes):
         return value.hex()
+    if isinstance(value, tuple):
+        return list(value)
     if hasattr(value, "value") and isinstance(value.value, str | int):  # enums
         return value.value
     return value
@@ -102,8 +104,22 @@ def parse_record(
     list_name = record.get("list")
     return (
         str(list_name) if list_name not in (None, "") else None,
-        ImportRow(line, digest.algorithm, digest.value, fields),
+        ImportRow(line, digest.algorithm, digest.value, fields, _labels(record.get("labels"))),
     )
+
+
+def _labels(raw: Any) -> tuple[str, ...]:
+    """JSONL carries a list; CSV a JSON list in one cell (as export writes it)."""
+    if raw in (None, ""):
+        return ()
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            raise BadRow("labels must be a JSON list of FACET:VALUE strings") from None
+    if not isinstance(raw, list) or not all(isinstance(label, str) for label in raw):
+        raise BadRow("labels must be a list of FACET:VALUE strings")
+    return tuple(raw)
 
 
 def _convert(key: str, raw: Any, column_type: Any) -> Any:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
-from hashdb.errors import ImportRejected, UsageError
+from hashdb.errors import HashDBError, ImportRejected, UsageError
 from hashdb.exchange.formats import ExchangeFormat, reader, writer
 from hashdb.exchange.records import BadRow, entry_record, parse_record
 from hashdb.store import Store
@@ -79,6 +79,7 @@ def import_records(
     ``skip_bad``, in which case they are skipped and reported with their line numbers."""
     report = ImportReport(source=source, format=fmt)
     by_list: dict[str, list[ImportRow]] = {}
+    label_errors: dict[str, str | None] = {}
     try:
         for line, record in reader(fmt, stream):
             report.rows += 1
@@ -86,6 +87,10 @@ def import_records(
                 named, row = parse_record(line, record, force=force, min_quality=min_quality)
             except BadRow as bad:
                 report.errors.append(RowError(line, bad.message))
+                continue
+            bad_label = _first_bad_label(store, row.labels, label_errors)
+            if bad_label is not None:
+                report.errors.append(RowError(line, bad_label))
                 continue
             target = list_name or named
             if target is None:
@@ -107,6 +112,22 @@ def import_records(
             hash_list = store.ensure_list(name)
             report.lists[name] = store.import_entries(hash_list.id, rows)
     return report
+
+
+def _first_bad_label(
+    store: Store, labels: Sequence[str], checked: dict[str, str | None]
+) -> str | None:
+    """Why the first label outside the vocabulary is refused (each label checked once)."""
+    for label in labels:
+        if label not in checked:
+            try:
+                store.check_labels([label])
+                checked[label] = None
+            except HashDBError as exc:
+                checked[label] = exc.message
+        if checked[label] is not None:
+            return checked[label]
+    return None
 
 
 def export_entries(

@@ -7,7 +7,7 @@ module implementing :class:`Store`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
@@ -16,7 +16,9 @@ import numpy as np
 
 from hashdb.store.catalog import EntryQuery
 from hashdb.store.exchange import ImportCounts, ImportRow
+from hashdb.store.feedback import Feedback, Verdict
 from hashdb.store.keys import ApiKey, NewApiKey
+from hashdb.store.labels import VocabularyTerm
 from hashdb.store.models import (
     AddOutcome,
     AuditRecord,
@@ -28,6 +30,8 @@ from hashdb.store.models import (
     NewEntry,
     NewList,
 )
+from hashdb.store.review import NewReviewItem, ReviewItem, ReviewStatus
+from hashdb.store.sharing import ListSettings, Organisation
 
 
 class ListStore(Protocol):
@@ -119,6 +123,63 @@ class CatalogStore(Protocol):
     def search_entries(self, query: EntryQuery) -> list[Entry]: ...
 
 
+# --- issue 8: organisations and sharing, labels, review queue, feedback ---
+
+
+class SharingStore(Protocol):
+    def create_organisation(self, name: str, description: str = "") -> Organisation: ...
+    def get_organisation(self, name: str) -> Organisation: ...
+    def ensure_organisation(self, name: str) -> Organisation: ...
+    def organisations(self) -> list[Organisation]: ...
+    def list_settings(self, list_id: int) -> ListSettings: ...
+    def all_list_settings(self) -> dict[int, ListSettings]: ...
+    def save_list_settings(self, settings: ListSettings) -> ListSettings: ...
+
+
+class LabelStore(Protocol):
+    def vocabulary(self) -> list[VocabularyTerm]: ...
+    def add_vocabulary(
+        self, facet: str, values: Sequence[str], description: str = ""
+    ) -> list[VocabularyTerm]: ...
+    def remove_vocabulary(self, label: str) -> VocabularyTerm: ...
+    def check_labels(self, labels: Iterable[str]) -> tuple[str, ...]: ...
+    def set_entry_labels(
+        self, entry_id: int, add: Iterable[str] = (), remove: Iterable[str] = ()
+    ) -> tuple[str, ...]: ...
+
+
+class ReviewStore(Protocol):
+    def record_near_misses(self, items: Sequence[NewReviewItem]) -> list[int]: ...
+    def review_items(
+        self,
+        *,
+        status: ReviewStatus | None = ReviewStatus.PENDING,
+        list_ids: Collection[int] | None = None,
+        limit: int = 100,
+    ) -> list[ReviewItem]: ...
+    def get_review_item(self, item_id: int) -> ReviewItem: ...
+    def resolve_review_item(
+        self,
+        item_id: int,
+        status: ReviewStatus,
+        resolved_by: str | None,
+        note: str | None,
+        result_entry_ids: Sequence[int] = (),
+    ) -> ReviewItem: ...
+
+
+class FeedbackStore(Protocol):
+    def add_feedback(
+        self,
+        entry_id: int,
+        verdict: Verdict,
+        reason: str | None,
+        principal: str | None,
+        organisation: str | None,
+    ) -> Feedback: ...
+    def feedback_for(self, entry_ids: Sequence[int]) -> dict[int, list[Feedback]]: ...
+
+
 class Store(
     ListStore,
     EntryStore,
@@ -128,6 +189,10 @@ class Store(
     EntryExchange,
     KeyStore,
     CatalogStore,
+    SharingStore,
+    LabelStore,
+    ReviewStore,
+    FeedbackStore,
     Protocol,
 ):
     url: str

@@ -27,6 +27,8 @@ class EntryQuery:
     include_retired: bool = True
     after_id: int = 0
     limit: int = 100
+    #: Only entries on these lists (None: every list); how callers scope to what they may see.
+    list_ids: frozenset[int] | None = None
 
 
 class _SQLBase(Protocol):
@@ -76,6 +78,8 @@ class SQLCatalog:
         if query.list_name is not None:
             self.get_list(query.list_name)  # raises ListNotFound for a typo
             select = select.where(schema.lists.c.name == query.list_name)
+        if query.list_ids is not None:
+            select = select.where(entries.c.list_id.in_(sorted(query.list_ids)))
         if query.label is not None:
             select = select.where(entries.c.label == query.label)
         if query.added_after is not None:

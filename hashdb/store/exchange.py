@@ -42,6 +42,8 @@ class ImportRow:
     algorithm: str
     value: bytes
     fields: dict[str, Any]
+    #: Controlled-vocabulary labels, kept in ``entry_labels`` rather than an entries column.
+    labels: tuple[str, ...] = ()
 
     @property
     def retired_at(self) -> datetime | None:
@@ -111,6 +113,22 @@ def import_rows(
 
     # In hash order: the unique index's B-tree then fills left to right, ~40% less work.
     _insert(connection, sorted([*history, *new.values()], key=_hash_order))
+    labelled = {
+        (row.algorithm, row.value, _utc(row.retired_at)): row.labels for row in rows if row.labels
+    }
+    if labelled:
+        inserted = connection.execute(
+            sa.select(
+                entries.c.id, entries.c.algorithm, entries.c.hash, entries.c.retired_at
+            ).where(entries.c.id > start_id, entries.c.list_id == list_id)
+        )
+        label_rows = [
+            {"entry_id": entry_id, "label": label}
+            for entry_id, algorithm, value, retired_at in inserted
+            for label in labelled.get((algorithm, bytes(value), _utc(retired_at)), ())
+        ]
+        if label_rows:
+            connection.execute(schema.entry_labels.insert(), label_rows)
     if new:
         connection.execute(
             schema.changes.insert().from_select(
@@ -231,5 +249,21 @@ def export_entries(
     if live_only:
         query = query.where(entries.c.retired_at.is_(None))
     result = connection.execution_options(yield_per=10_000).execute(query)
-    for row in result:
-        yield _entry_from_row(row)
+    for rows in result.partitions(10_000):
+        labels = _labels_of(connection, [row.id for row in rows])
+        for row in rows:
+            yield _entry_from_row(row, labels.get(row.id, ()))
+
+
+def _labels_of(connection: sa.Connection, entry_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    table = schema.entry_labels
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(entry_ids), 500):
+        rows = connection.execute(
+            sa.select(table.c.entry_id, table.c.label)
+            .where(table.c.entry_id.in_(entry_ids[start : start + 500]))
+            .order_by(table.c.entry_id, table.c.label)
+        )
+        for entry_id, label in rows:
+            found.setdefault(entry_id, []).append(label)
+    return {entry_id: tuple(labels) for entry_id, labels in found.items()}

@@ -13,6 +13,9 @@ class ListAction(enum.StrEnum):
     BLOCK = "block"
     REVIEW = "review"
     LOG = "log"
+    #: Known false positives (news footage, counter-speech): media matching an entry here is
+    #: never reported as matching any other list (``hashdb.policy``).
+    ALLOW = "allow"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,11 @@ class NewEntry:
     label: str | None = None
     note: str | None = None
     added_by: str | None = None
+    organisation: str | None = None
+    #: Where the media came from: a URL or a case/reference number.
+    source: str | None = None
+    #: Controlled-vocabulary labels, ``facet:value`` (``hashdb.store.labels``).
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,9 @@ class Entry:
     retired_at: datetime | None = None
     retired_reason: str | None = None
     retired_by: str | None = None
+    organisation: str | None = None
+    source: str | None = None
+    labels: tuple[str, ...] = ()
 
     @property
     def hex(self) -> str:

@@ -48,6 +48,9 @@ entries = sa.Table(
     sa.Column("retired_at", sa.DateTime(timezone=True)),
     sa.Column("retired_reason", sa.Text),
     sa.Column("retired_by", sa.Text),
+    # issue 8: provenance (nullable, new columns on an existing table)
+    sa.Column("organisation", sa.String(200)),
+    sa.Column("source", sa.Text),
 )
 
 # One live entry per (list, algorithm, hash): adds are idempotent, while retired entries stay
@@ -105,3 +108,90 @@ api_keys = sa.Table(
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
     sa.Column("revoked_by", sa.Text),
 )
+# --- issue 8: organisations, list sharing, labels, review queue, feedback ---
+
+organisations = sa.Table(
+    "organisations",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# One row per list that has an owner, a sharing setting or a review radius; a list without a
+# row is a deployment list: no owner, shared read-only, no review radius.
+list_settings = sa.Table(
+    "list_settings",
+    metadata,
+    sa.Column("list_id", BigId, sa.ForeignKey("lists.id"), primary_key=True),
+    sa.Column("owner_organisation", sa.String(200)),
+    sa.Column("sharing", sa.String(20), nullable=False),
+    sa.Column("review_radius", sa.JSON, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+label_vocabulary = sa.Table(
+    "label_vocabulary",
+    metadata,
+    sa.Column("facet", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(200), primary_key=True),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+entry_labels = sa.Table(
+    "entry_labels",
+    metadata,
+    sa.Column("entry_id", BigId, sa.ForeignKey("entries.id"), primary_key=True),
+    sa.Column("label", sa.String(265), primary_key=True),
+)
+sa.Index("entry_labels_label", entry_labels.c.label)
+
+review_queue = sa.Table(
+    "review_queue",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("list_id", BigId, sa.ForeignKey("lists.id"), nullable=False),
+    sa.Column("entry_id", BigId, sa.ForeignKey("entries.id"), nullable=False),
+    sa.Column("algorithm", sa.String(32), nullable=False),
+    sa.Column("query_hash", sa.LargeBinary, nullable=False),
+    sa.Column("query_hashes", sa.JSON, nullable=False),
+    sa.Column("distance", sa.Integer, nullable=False),
+    sa.Column("threshold", sa.Integer, nullable=False),
+    sa.Column("review_radius", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("platform", sa.Text),
+    sa.Column("organisation", sa.String(200)),
+    sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("seen_count", sa.Integer, nullable=False),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
+    sa.Column("resolved_by", sa.Text),
+    sa.Column("resolution_note", sa.Text),
+    sa.Column("result_entry_ids", sa.JSON),
+)
+# One pending item per (entry, query hash): a near-miss seen again bumps its count.
+sa.Index(
+    "review_queue_pending_unique",
+    review_queue.c.entry_id,
+    review_queue.c.algorithm,
+    review_queue.c.query_hash,
+    unique=True,
+    sqlite_where=review_queue.c.status == "pending",
+    postgresql_where=review_queue.c.status == "pending",
+)
+sa.Index("review_queue_status", review_queue.c.status, review_queue.c.id)
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("entry_id", BigId, sa.ForeignKey("entries.id"), nullable=False),
+    sa.Column("verdict", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("principal", sa.Text),
+    sa.Column("organisation", sa.String(200)),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("feedback_entry", feedback.c.entry_id)

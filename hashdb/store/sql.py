@@ -31,7 +31,9 @@ from hashdb.errors import (
 from hashdb.hashing import ALGORITHMS, get_algorithm
 from hashdb.store import bulk, exchange, schema
 from hashdb.store.catalog import SQLCatalog
+from hashdb.store.feedback import FeedbackSQL
 from hashdb.store.keys import SQLKeys
+from hashdb.store.labels import LabelSQL
 from hashdb.store.migrations import migrate
 from hashdb.store.models import (
     AddOutcome,
@@ -45,6 +47,8 @@ from hashdb.store.models import (
     NewEntry,
     NewList,
 )
+from hashdb.store.review import ReviewSQL
+from hashdb.store.sharing import SharingSQL
 
 _WRITE_LOCK_KEY = 7244532
 _IN_CHUNK = 500
@@ -87,6 +91,10 @@ def validate_thresholds(thresholds: dict[str, int]) -> dict[str, int]:
 class SQLStore(
     SQLKeys,
     SQLCatalog,
+    SharingSQL,
+    LabelSQL,
+    ReviewSQL,
+    FeedbackSQL,
 ):
     def __init__(self, engine: sa.Engine, url: str) -> None:
         self.engine = engine
@@ -268,6 +276,8 @@ class SQLStore(
                         "label": entries[positions[0]].label,
                         "note": entries[positions[0]].note,
                         "added_by": entries[positions[0]].added_by,
+                        "organisation": entries[positions[0]].organisation,
+                        "source": entries[positions[0]].source,
                         "added_at": now,
                     }
                     for positions in pending.values()
@@ -283,6 +293,13 @@ class SQLStore(
                     outcomes[positions[0]] = AddOutcome(entry_id, created=True)
                     for duplicate in positions[1:]:
                         outcomes[duplicate] = AddOutcome(entry_id, created=False)
+                self._insert_entry_labels(
+                    connection,
+                    [
+                        (entry_id, entries[positions[0]].labels)
+                        for positions, entry_id in zip(pending.values(), new_ids, strict=True)
+                    ],
+                )
                 connection.execute(
                     schema.changes.insert(),
                     [
@@ -341,9 +358,10 @@ class SQLStore(
                     self._entry_query().where(
                         schema.entries.c.id.in_(ids[start : start + _IN_CHUNK])
                     )
-                )
+                ).all()
+                labels = self._entry_labels(connection, [row.id for row in rows])
                 for row in rows:
-                    found[row.id] = _entry_from_row(row)
+                    found[row.id] = _entry_from_row(row, labels.get(row.id, ()))
         return found
 
     def retire_entry(self, entry_id: int, reason: str, retired_by: str | None) -> Entry:
@@ -528,7 +546,7 @@ def _list_from_row(row: sa.Row[Any]) -> HashList:
     )
 
 
-def _entry_from_row(row: sa.Row[Any]) -> Entry:
+def _entry_from_row(row: sa.Row[Any], labels: tuple[str, ...] = ()) -> Entry:
     return Entry(
         id=row.id,
         list_id=row.list_id,
@@ -544,4 +562,7 @@ def _entry_from_row(row: sa.Row[Any]) -> Entry:
         retired_at=_aware(row.retired_at),
         retired_reason=row.retired_reason,
         retired_by=row.retired_by,
+        organisation=row.organisation,
+        source=row.source,
+        labels=labels,
     )

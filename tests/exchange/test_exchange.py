@@ -260,3 +260,26 @@ def test_cli_import_and_export(tmp_path: Path) -> None:
     result = runner.invoke(app, ["--db", db, "import", "--list", "l", str(tmp_path / "no.csv")])
     assert result.exit_code == 1
     assert "no such file" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", [ExchangeFormat.JSONL, ExchangeFormat.CSV])
+def test_labels_travel_and_are_checked_against_the_receiving_vocabulary(
+    db_url: str, second_url: str, fmt: ExchangeFormat
+) -> None:
+    source, target = _service(db_url), _service(second_url)
+    try:
+        source.add_vocabulary("type", ["logo", "recruitment"])
+        meta = EntryMetadata(labels=("type:logo", "type:recruitment"))
+        source.add_hex("block", "pdq", [_pdq(7)], meta)
+        buffer = io.StringIO()
+        source.export_hashes(buffer, fmt)
+        with pytest.raises(ImportRejected, match="type:logo"):
+            target.import_hashes(io.StringIO(buffer.getvalue()), fmt, list_name=None)
+        assert target.store.lists() == []  # nothing half-applied
+        target.add_vocabulary("type", ["logo", "recruitment"])
+        target.import_hashes(io.StringIO(buffer.getvalue()), fmt, list_name=None)
+        (entry,) = target.store.export_entries(None, None)
+        assert entry.labels == ("type:logo", "type:recruitment")
+    finally:
+        source.close()
+        target.close()

@@ -26,6 +26,27 @@ ForceOption = Annotated[
     bool, typer.Option("--force", help="Also add degenerate or low-quality hashes.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON lines.")]
+LabelsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--labels",
+        help="Controlled labels FACET:VALUE (repeatable or comma-separated), "
+        "e.g. type:execution,severity:high; see `hashdb labels`.",
+    ),
+]
+SourceOption = Annotated[
+    str | None, typer.Option("--source", help="Where the media came from: URL or reference.")
+]
+OrganisationOption = Annotated[
+    str | None,
+    typer.Option("--organisation", help="The organisation the entries are recorded for."),
+]
+
+
+def split_labels(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(
+        part.strip() for value in values or () for part in value.split(",") if part.strip()
+    )
 
 
 def _print_report(label: str, report: AddReport, as_json: bool) -> None:
@@ -50,10 +71,20 @@ def add(
     added_by: ByOption = None,
     force: ForceOption = False,
     as_json: JsonOption = False,
+    labels: LabelsOption = None,
+    source: SourceOption = None,
+    organisation: OrganisationOption = None,
 ) -> None:
     """Hash media files and add their hashes to a list. Adding twice changes nothing."""
     service = state(ctx).service
-    metadata = EntryMetadata(label=label, note=note, added_by=added_by or current_user())
+    metadata = EntryMetadata(
+        label=label,
+        note=note,
+        added_by=added_by or current_user(),
+        labels=split_labels(labels),
+        source=source,
+        organisation=organisation,
+    )
     problems = 0
     for path in files:
         try:
@@ -83,10 +114,20 @@ def add_hash(
     added_by: ByOption = None,
     force: ForceOption = False,
     as_json: JsonOption = False,
+    labels: LabelsOption = None,
+    source: SourceOption = None,
+    organisation: OrganisationOption = None,
 ) -> None:
     """Add raw hashes (as received from a partner). A malformed value adds nothing."""
     service = state(ctx).service
-    metadata = EntryMetadata(label=label, note=note, added_by=added_by or current_user())
+    metadata = EntryMetadata(
+        label=label,
+        note=note,
+        added_by=added_by or current_user(),
+        labels=split_labels(labels),
+        source=source,
+        organisation=organisation,
+    )
     report = service.add_hex(list_name, algorithm, hashes, metadata, force=force)
     _print_report(algorithm, report, as_json)
     if report.refused:
@@ -108,6 +149,9 @@ def _entry_dict(entry: Entry) -> dict[str, object]:
         "retired_at": entry.retired_at.isoformat() if entry.retired_at else None,
         "retired_reason": entry.retired_reason,
         "retired_by": entry.retired_by,
+        "labels": list(entry.labels),
+        "organisation": entry.organisation,
+        "source": entry.source,
     }
 
 
@@ -126,8 +170,19 @@ def show_entry(
     entry_id: Annotated[int, typer.Argument(help="Entry id.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Show one entry: its hash, list, label, provenance and retirement."""
-    _print_entry(state(ctx).service.get_entry(entry_id), as_json)
+    """Show one entry: its hash, list, labels, provenance, feedback and retirement."""
+    service = state(ctx).service
+    entry = service.get_entry(entry_id)
+    counts = service.feedback_counts([entry.id])[entry.id]
+    body = {**_entry_dict(entry), "feedback": counts.to_dict()}
+    if as_json:
+        emit_json(body)
+        return
+    for key, value in body.items():
+        if key == "feedback":
+            typer.echo(f"feedback: {counts.agree} agree, {counts.disagree} disagree")
+        elif value not in (None, []):
+            typer.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
 
 
 def retire(

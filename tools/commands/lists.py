@@ -8,7 +8,8 @@ import typer
 
 from hashdb.errors import UsageError
 from hashdb.store import HashList, ListAction, NewList
-from tools.context import current_user, emit_json, state
+from hashdb.store.sharing import ListSettings, Sharing
+from tools.context import emit_json, state
 
 ThresholdOption = Annotated[
     list[str] | None,
@@ -32,7 +33,30 @@ def parse_thresholds(values: list[str] | None) -> dict[str, int] | None:
     return thresholds
 
 
-def _list_dict(hash_list: HashList, live_entries: int) -> dict[str, object]:
+SharingOption = Annotated[
+    Sharing | None,
+    typer.Option(
+        "--sharing",
+        help="private (owner only), shared-read (all members match, owner writes) "
+        "or shared-write (all members' analysts write too).",
+    ),
+]
+OwnerOption = Annotated[
+    str | None, typer.Option("--owner", help="Owner organisation (see `hashdb orgs`).")
+]
+ReviewRadiusOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--review-radius",
+        help="ALGORITHM=BITS wider than the threshold, e.g. pdq=45 (repeatable): hits between "
+        "the threshold and it go to the review queue.",
+    ),
+]
+
+
+def _list_dict(
+    hash_list: HashList, live_entries: int, settings: ListSettings | None = None
+) -> dict[str, object]:
     return {
         "name": hash_list.name,
         "description": hash_list.description,
@@ -40,6 +64,7 @@ def _list_dict(hash_list: HashList, live_entries: int) -> dict[str, object]:
         "thresholds": hash_list.thresholds,
         "live_entries": live_entries,
         "created_at": hash_list.created_at.isoformat(),
+        **(settings or ListSettings(hash_list.id)).to_dict(),
     }
 
 
@@ -49,15 +74,19 @@ def show_lists(
 ) -> None:
     """Show every list with its action, thresholds and number of live entries."""
     service = state(ctx).service
+    all_settings = service.store.all_list_settings()
     for hash_list in service.lists():
-        body = _list_dict(hash_list, service.store.count_entries(hash_list.id))
+        settings = all_settings.get(hash_list.id, ListSettings(hash_list.id))
+        body = _list_dict(hash_list, service.store.count_entries(hash_list.id), settings)
         if as_json:
             emit_json(body)
         else:
             thresholds = " ".join(f"{k}<={v}" for k, v in sorted(hash_list.thresholds.items()))
+            review = "".join(f" review:{k}<={v}" for k, v in sorted(settings.review_radius.items()))
             typer.echo(
                 f"{hash_list.name}\t{hash_list.action.value}\t{body['live_entries']} entries"
-                f"\t{thresholds}\t{hash_list.description}"
+                f"\t{thresholds}{review}\t{hash_list.description}"
+                f"\towner={settings.owner or '-'} {settings.sharing.value}"
             )
 
 
@@ -69,19 +98,30 @@ def create_list(
     ] = ListAction.BLOCK,
     thresholds: ThresholdOption = None,
     description: Annotated[str, typer.Option("--description", help="What the list holds.")] = "",
+    owner: OwnerOption = None,
+    sharing: SharingOption = None,
+    review_radius: ReviewRadiusOption = None,
 ) -> None:
     """Create a list. Without --threshold it matches PDQ<=31, MD5 and SHA-256."""
-    service = state(ctx).service
-    created = service.create_list(
-        NewList(
-            name=name,
-            description=description,
-            action=action,
-            thresholds=parse_thresholds(thresholds),
-        ),
-        current_user(),
-    )
-    emit_json(_list_dict(created, 0))
+    cli = state(ctx)
+    service = cli.service
+    with service.store.transaction():
+        created = service.create_list(
+            NewList(
+                name=name,
+                description=description,
+                action=action,
+                thresholds=parse_thresholds(thresholds),
+            ),
+            cli.principal,
+            sharing=sharing,
+            owner=owner,
+        )
+        if review_radius:
+            service.update_list_settings(
+                name, cli.principal, review_radius=parse_thresholds(review_radius)
+            )
+    emit_json(_list_dict(created, 0, service.store.list_settings(created.id)))
 
 
 def update_list(
@@ -94,17 +134,32 @@ def update_list(
     description: Annotated[
         str | None, typer.Option("--description", help="What the list holds.")
     ] = None,
+    owner: OwnerOption = None,
+    sharing: SharingOption = None,
+    review_radius: ReviewRadiusOption = None,
 ) -> None:
-    """Change a list's action, description or thresholds (thresholds replace the old set)."""
-    service = state(ctx).service
-    updated = service.update_list(
-        name,
-        description=description,
-        action=action,
-        thresholds=parse_thresholds(thresholds),
-        actor=current_user(),
-    )
-    emit_json(_list_dict(updated, service.store.count_entries(updated.id)))
+    """Change a list's action, description, thresholds (replacing the old set), owner,
+    sharing or review radius (replacing the old set)."""
+    cli = state(ctx)
+    service = cli.service
+    with service.store.transaction():
+        updated = service.update_list(
+            name,
+            description=description,
+            action=action,
+            thresholds=parse_thresholds(thresholds),
+            principal=cli.principal,
+        )
+        settings = service.store.list_settings(updated.id)
+        if owner is not None or sharing is not None or review_radius is not None:
+            settings = service.update_list_settings(
+                name,
+                cli.principal,
+                owner=owner,
+                sharing=sharing,
+                review_radius=parse_thresholds(review_radius),
+            )
+    emit_json(_list_dict(updated, service.store.count_entries(updated.id), settings))
 
 
 def register(app: typer.Typer) -> None:

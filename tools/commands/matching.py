@@ -20,6 +20,14 @@ def match_files(
     lists: Annotated[
         list[str] | None, typer.Option("--list", "-l", help="Only match these lists (repeatable).")
     ] = None,
+    labels: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--labels",
+            help="Only entries with these labels: FACET:VALUE, repeatable or comma-separated; "
+            "any value of one facet, every facet given.",
+        ),
+    ] = None,
 ) -> None:
     """Match each file against the lists; exit 1 if some file could not be read."""
     service = state(ctx).service
@@ -31,7 +39,9 @@ def match_files(
     unreadable = 0
     for path in files:
         try:
-            result = service.match_file(path, lists or None)
+            result = service.match_file(
+                path, lists or None, labels=labels or None, principal=state(ctx).principal
+            )
         except MediaError as error:
             unreadable += 1
             if as_json:
@@ -43,6 +53,16 @@ def match_files(
             raise
         if as_json:
             emit_json({"path": str(path), **result.to_dict()})
+        elif result.allowed_by:
+            allow = result.allowed_by[0]
+            suppressed = ", ".join(
+                sorted({f"{s.match.list} entry {s.match.entry_id}" for s in result.suppressed})
+            )
+            typer.echo(
+                f"{path}: ALLOWED list={allow.list} entry={allow.entry_id} {allow.algorithm} "
+                f"distance={allow.distance}/{allow.threshold} note={allow.note!r}"
+                + (f" (suppressed: {suppressed})" if suppressed else "")
+            )
         elif not result.matches:
             typer.echo(f"{path}: no match")
         else:

@@ -1,0 +1,54 @@
+"""The label vocabulary, and the labels on one entry."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+
+from api.analyst_schemas import MAX_ID, EntryLabelsIn, VocabularyIn
+from api.deps import PrincipalDep, ServiceDep, require
+from api.problems import PROBLEM_SCHEMA
+from hashdb.identity import Principal, Role
+
+router = APIRouter(prefix="/v1", tags=["labels"])
+_ERRORS: dict[int | str, dict[str, Any]] = {s: PROBLEM_SCHEMA for s in (403, 404, 422)}
+
+
+@router.get("/labels", summary="The label vocabulary", responses=_ERRORS)
+def vocabulary(service: ServiceDep, _principal: PrincipalDep) -> list[dict[str, Any]]:
+    return [term.to_dict() for term in service.vocabulary()]
+
+
+@router.post("/labels", summary="Add terms to the vocabulary (admin)", responses=_ERRORS)
+def add_terms(
+    service: ServiceDep,
+    body: VocabularyIn,
+    principal: Annotated[Principal, Depends(require(Role.ADMIN))],
+) -> list[dict[str, Any]]:
+    terms = service.add_vocabulary(body.facet, body.values, body.description, principal)
+    return [term.to_dict() for term in terms]
+
+
+@router.delete(
+    "/labels/{label}", summary="Remove a term; entries keep it (admin)", responses=_ERRORS
+)
+def remove_term(
+    service: ServiceDep,
+    label: Annotated[str, Path(max_length=265, description="FACET:VALUE")],
+    principal: Annotated[Principal, Depends(require(Role.ADMIN))],
+) -> dict[str, Any]:
+    return service.remove_vocabulary(label, principal).to_dict()
+
+
+@router.post(
+    "/entries/{entry_id}/labels", summary="Add and remove labels on an entry", responses=_ERRORS
+)
+def label_entry(
+    service: ServiceDep,
+    entry_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    body: EntryLabelsIn,
+    principal: Annotated[Principal, Depends(require(Role.ANALYST))],
+) -> dict[str, Any]:
+    entry = service.label_entry(entry_id, body.add, body.remove, principal)
+    return {"entry_id": entry.id, "labels": list(entry.labels)}

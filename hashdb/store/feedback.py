@@ -1,0 +1,115 @@
+"""Platforms' feedback on entries: agree (a true match) or disagree (a false positive).
+
+Feedback is append-only history; a principal's latest verdict on an entry is the one that
+counts, so changing one's mind moves one vote instead of adding a second.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from hashdb.store import schema
+from hashdb.store.mixin import SQLMixin
+
+_CHUNK = 500
+
+
+class Verdict(enum.StrEnum):
+    AGREE = "agree"
+    DISAGREE = "disagree"
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    id: int
+    entry_id: int
+    verdict: Verdict
+    reason: str | None
+    principal: str | None
+    organisation: str | None
+    at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "entry_id": self.entry_id,
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "by": self.principal,
+            "organisation": self.organisation,
+            "at": self.at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackCounts:
+    agree: int = 0
+    disagree: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {"agree": self.agree, "disagree": self.disagree}
+
+
+def count_latest(items: Sequence[Feedback]) -> FeedbackCounts:
+    """Counts of each voter's latest verdict (``items`` in the order they were given)."""
+    latest: dict[tuple[str | None, str | None], Verdict] = {}
+    for item in items:
+        latest[(item.organisation, item.principal)] = item.verdict
+    votes = list(latest.values())
+    return FeedbackCounts(votes.count(Verdict.AGREE), votes.count(Verdict.DISAGREE))
+
+
+class FeedbackSQL(SQLMixin):
+    def add_feedback(
+        self,
+        entry_id: int,
+        verdict: Verdict,
+        reason: str | None,
+        principal: str | None,
+        organisation: str | None,
+    ) -> Feedback:
+        table = schema.feedback
+        with self._writing() as connection:
+            feedback_id = connection.execute(
+                table.insert()
+                .values(
+                    entry_id=entry_id,
+                    verdict=Verdict(verdict).value,
+                    reason=reason,
+                    principal=principal,
+                    organisation=organisation,
+                    at=datetime.now(UTC),
+                )
+                .returning(table.c.id)
+            ).scalar_one()
+            row = connection.execute(sa.select(table).where(table.c.id == feedback_id)).one()
+            return _feedback(row)
+
+    def feedback_for(self, entry_ids: Sequence[int]) -> dict[int, list[Feedback]]:
+        """Every feedback row on these entries, oldest first."""
+        table = schema.feedback
+        found: dict[int, list[Feedback]] = {}
+        ids = list(dict.fromkeys(entry_ids))
+        with self._reading() as connection:
+            for start in range(0, len(ids), _CHUNK):
+                rows = connection.execute(
+                    sa.select(table)
+                    .where(table.c.entry_id.in_(ids[start : start + _CHUNK]))
+                    .order_by(table.c.id)
+                )
+                for row in rows:
+                    found.setdefault(row.entry_id, []).append(_feedback(row))
+        return found
+
+
+def _feedback(row: sa.Row[Any]) -> Feedback:
+    at = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)
+    return Feedback(
+        row.id, row.entry_id, Verdict(row.verdict), row.reason, row.principal, row.organisation, at
+    )

@@ -1,0 +1,126 @@
+"""Allow lists suppress matches with an explanation; labels are controlled and filterable."""
+
+from __future__ import annotations
+
+import pytest
+
+from hashdb.errors import Forbidden, InvalidLabel
+from hashdb.identity import Principal, Role
+from hashdb.service import EntryMetadata, HashDB
+from hashdb.store import ListAction, NewList
+from hashdb.store.sharing import Sharing
+from tests.analysts.conftest import ACME_ANALYST, BETA_ANALYST, BETA_PLATFORM, jpeg
+from tests.imagegen import encode, scene
+
+
+def test_allow_entry_suppresses_block_matches_and_says_why(hub: HashDB) -> None:
+    hub.create_list(NewList("terror"), ACME_ANALYST)
+    blocked = hub.add_media(
+        "terror", jpeg(1), EntryMetadata(note="beheading"), principal=ACME_ANALYST
+    )
+    hub.create_list(NewList("news", action=ListAction.ALLOW), BETA_ANALYST)
+    allowed = hub.add_media(
+        "news",
+        jpeg(1),
+        EntryMetadata(note="BBC report", source="https://bbc.example/x"),
+        principal=BETA_ANALYST,
+    )
+    copy = encode(scene(1), "JPEG", quality=60)
+
+    result = hub.match_bytes(copy, principal=BETA_PLATFORM)
+    assert not result.matched and result.matches == []
+    allow_ids = {added.entry_id for added in allowed.added}
+    assert {m.entry_id for m in result.allowed_by} <= allow_ids and result.allowed_by
+    assert {s.match.entry_id for s in result.suppressed} <= {a.entry_id for a in blocked.added}
+    body = result.to_dict()
+    assert body["matched"] is False and body["allowed"] is True
+    assert body["allowed_by"][0]["list"] == "news"
+    assert body["allowed_by"][0]["source"] == "https://bbc.example/x"
+    assert body["suppressed"][0]["list"] == "terror"
+    assert set(body["suppressed"][0]["allowed_by"]) <= allow_ids
+    assert {"hashes", "media", "matches"} <= body.keys()  # the existing contract stays
+
+    # A list filter cannot bypass the allow list, and the hash-only path agrees.
+    assert not hub.match_bytes(copy, ["terror"], principal=BETA_PLATFORM).matched
+    assert hub.match_digests(hub.hash_bytes(copy).digests) == []
+    # Unrelated media on the block list still matches.
+    hub.add_media("terror", jpeg(2), EntryMetadata(), principal=ACME_ANALYST)
+    assert hub.match_bytes(jpeg(2), principal=BETA_PLATFORM).matched
+
+
+def test_retiring_the_allow_entry_restores_the_match(hub: HashDB) -> None:
+    hub.add_media("terror", jpeg(3), EntryMetadata())
+    hub.create_list(NewList("fp", action=ListAction.ALLOW))
+    allow = hub.add_media("fp", jpeg(3), EntryMetadata())
+    assert not hub.match_bytes(jpeg(3)).matched
+    for added in allow.added:
+        hub.retire_entry(added.entry_id, "was propaganda after all")
+    assert hub.match_bytes(jpeg(3)).matched
+
+
+def test_a_private_allow_list_only_allows_for_its_owner(hub: HashDB) -> None:
+    hub.add_media("terror", jpeg(4), EntryMetadata())
+    hub.create_list(
+        NewList("beta-fp", action=ListAction.ALLOW), BETA_ANALYST, sharing=Sharing.PRIVATE
+    )
+    hub.add_media("beta-fp", jpeg(4), EntryMetadata(), principal=BETA_ANALYST)
+    assert not hub.match_bytes(jpeg(4), principal=BETA_PLATFORM).matched
+    assert hub.match_bytes(jpeg(4), principal=ACME_ANALYST).matched
+
+
+def test_labels_must_be_in_the_vocabulary(hub: HashDB) -> None:
+    with pytest.raises(InvalidLabel, match="not in the label vocabulary"):
+        hub.add_media("terror", jpeg(5), EntryMetadata(labels=("type:execution",)))
+    assert hub.store.count_entries() == 0
+    hub.add_vocabulary("type", ["execution", "recruitment", "logo", "manual"])
+    hub.add_vocabulary("severity", ["low", "high"])
+    with pytest.raises(InvalidLabel):
+        hub.add_media("terror", jpeg(5), EntryMetadata(labels=("type:exécution",)))
+    with pytest.raises(InvalidLabel):
+        hub.add_media("terror", jpeg(5), EntryMetadata(labels=("execution",)))
+    report = hub.add_media(
+        "terror", jpeg(5), EntryMetadata(labels=("Type:Execution", "severity:high"))
+    )
+    entry = hub.get_entry(report.added[0].entry_id)
+    assert entry.labels == ("severity:high", "type:execution")
+    assert hub.match_bytes(jpeg(5)).matches[0].labels == ("severity:high", "type:execution")
+    with pytest.raises(InvalidLabel):
+        hub.add_vocabulary("Bad Facet", ["x"])
+    with pytest.raises(Forbidden):  # the vocabulary belongs to the deployment's admins
+        hub.add_vocabulary("type", ["beheading"], principal=ACME_ANALYST)
+    hub.add_vocabulary("type", ["beheading"], principal=Principal("root", Role.ADMIN, "acme"))
+
+
+def test_match_filters_by_labels(hub: HashDB) -> None:
+    hub.add_vocabulary("type", ["execution", "logo"])
+    hub.add_vocabulary("severity", ["low", "high"])
+    hub.add_media("terror", jpeg(6), EntryMetadata(labels=("type:execution", "severity:high")))
+    hub.add_media("terror", jpeg(7), EntryMetadata(labels=("type:logo", "severity:low")))
+
+    def listed(seed: int, labels: list[str]) -> bool:
+        return hub.match_bytes(jpeg(seed), labels=labels).matched
+
+    assert listed(6, ["type:execution"]) and not listed(7, ["type:execution"])
+    assert listed(7, ["type:execution,type:logo"])  # one facet: any of the values
+    assert not listed(7, ["type:logo", "severity:high"])  # facets: all of them
+    assert listed(6, ["type:execution", "severity:high"])
+
+
+def test_relabelling_an_entry_is_audited_and_checked(hub: HashDB) -> None:
+    hub.add_vocabulary("type", ["execution", "logo"])
+    report = hub.add_media("terror", jpeg(8), EntryMetadata(labels=("type:logo",)))
+    entry_id = report.added[0].entry_id
+    entry = hub.label_entry(entry_id, add=["type:execution"], remove=["type:logo"])
+    assert entry.labels == ("type:execution",)
+    with pytest.raises(InvalidLabel):
+        hub.label_entry(entry_id, add=["type:nope"])
+    records = hub.store.audit_records(target_type="entry", target_id=str(entry_id))
+    assert records[0].action == "entry.add"
+    assert [(r.action, r.before, r.after) for r in records[1:]] == [
+        ("entry.label", {"labels": ["type:logo"]}, {"labels": ["type:execution"]})
+    ]
+    # Removing a term from the vocabulary stops new uses and keeps old ones.
+    hub.remove_vocabulary("type:execution")
+    assert hub.get_entry(entry_id).labels == ("type:execution",)
+    with pytest.raises(InvalidLabel):
+        hub.add_media("terror", jpeg(9), EntryMetadata(labels=("type:execution",)))

@@ -1,0 +1,76 @@
+"""``hashdb labels`` (the deployment's vocabulary) and ``hashdb label`` (labels on an entry)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tools.commands.entries import split_labels
+from tools.context import emit_json, state
+
+labels = typer.Typer(
+    help="The label vocabulary: show it, add terms, remove terms.",
+    invoke_without_command=True,
+)
+
+
+@labels.callback()
+def show_vocabulary(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Show every allowed label FACET:VALUE (without a subcommand)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    for term in state(ctx).service.vocabulary():
+        if as_json:
+            emit_json(term.to_dict())
+        else:
+            typer.echo(f"{term.label}\t{term.description}".rstrip())
+
+
+@labels.command("add")
+def add_terms(
+    ctx: typer.Context,
+    facet: Annotated[str, typer.Argument(help="Facet, e.g. entity, type or severity.")],
+    values: Annotated[list[str], typer.Argument(help="Values, e.g. execution recruitment.")],
+    description: Annotated[str, typer.Option("--description", help="What they mean.")] = "",
+) -> None:
+    """Add terms to the vocabulary (terms already there stay as they are)."""
+    cli = state(ctx)
+    for term in cli.service.add_vocabulary(facet, values, description, cli.principal):
+        emit_json(term.to_dict())
+
+
+@labels.command("remove")
+def remove_term(
+    ctx: typer.Context,
+    label: Annotated[str, typer.Argument(help="FACET:VALUE to remove.")],
+) -> None:
+    """Remove a term: no new entry can carry it; entries that do keep it."""
+    cli = state(ctx)
+    emit_json(cli.service.remove_vocabulary(label, cli.principal).to_dict())
+
+
+def label_entry(
+    ctx: typer.Context,
+    entry_id: Annotated[int, typer.Argument(help="Entry id.")],
+    add: Annotated[
+        list[str] | None, typer.Option("--add", help="Labels to add (FACET:VALUE, repeatable).")
+    ] = None,
+    remove: Annotated[
+        list[str] | None, typer.Option("--remove", help="Labels to remove (repeatable).")
+    ] = None,
+) -> None:
+    """Add or remove controlled labels on an entry; the change is audited."""
+    cli = state(ctx)
+    entry = cli.service.label_entry(
+        entry_id, split_labels(add), split_labels(remove), cli.principal
+    )
+    emit_json({"entry_id": entry.id, "labels": list(entry.labels)})
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(labels, name="labels")
+    app.command("label")(label_entry)
