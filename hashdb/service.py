@@ -145,6 +145,7 @@ class HashDB:
         self.settings = settings
         self._store = store
         self._matcher: Matcher | None = None
+        self._keys: KeyService | None = None
 
     @property
     def store(self) -> Store:
@@ -160,7 +161,9 @@ class HashDB:
 
     @property
     def keys(self) -> KeyService:
-        return KeyService(self.store)
+        if self._keys is None:
+            self._keys = KeyService(self.store, self.settings.auth_cache_seconds)
+        return self._keys
 
     def close(self) -> None:
         if self._store is not None:

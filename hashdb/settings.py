@@ -52,6 +52,14 @@ class Settings(BaseSettings):
             "false is for local development only: every caller is then an admin."
         ),
     )
+    auth_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description=(
+            "How long a checked API key is trusted without asking the database again; a "
+            "revocation reaches other processes within this time (0: check every request)."
+        ),
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 
