@@ -446,6 +446,28 @@ class HashDB:
             )
         return retired
 
+    def update_entry(
+        self,
+        entry_id: int,
+        *,
+        label: str | None = None,
+        note: str | None = None,
+        actor: str | None = None,
+    ) -> Entry:
+        """Relabel an entry or change its note; matches explain it with the new text at once."""
+        with self.store.transaction():
+            before = self.store.get_entry(entry_id)
+            updated = self.store.update_entry(entry_id, label=label, note=note)
+            self.store.record_audit(
+                actor,
+                "entry.update",
+                "entry",
+                str(entry_id),
+                before=entry_record(before),
+                after=entry_record(updated),
+            )
+        return updated
+
     def search_entries(self, query: EntryQuery) -> list[Entry]:
         return self.store.search_entries(query)
 
