@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,7 +19,7 @@ bearer = HTTPBearer(
 )
 
 
-def get_service(request: Request) -> HashDB:
+async def get_service(request: Request) -> HashDB:
     service = request.app.state.hashdb
     assert isinstance(service, HashDB)
     return service
@@ -28,12 +28,17 @@ def get_service(request: Request) -> HashDB:
 ServiceDep = Annotated[HashDB, Depends(get_service)]
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     service: ServiceDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The caller named by its API key: 401 without a valid one (unless auth is off)."""
+    """The caller named by its API key: 401 without a valid one (unless auth is off).
+
+    Async on purpose, like every dependency here: a sync dependency costs a thread-pool hop
+    per request. Keys are checked from a short-lived cache (``HASHDB_AUTH_CACHE_SECONDS``), so
+    this rarely touches the database.
+    """
     if not service.settings.auth:
         principal = LOCAL_OPERATOR
     elif credentials is None:
@@ -47,10 +52,10 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require(role: Role) -> Callable[[Principal], Principal]:
+def require(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets a caller through only with at least ``role``."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if not principal.has(role):
             raise Forbidden(f"this needs the {role.value} role; the key has {principal.role.value}")
         return principal

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 
 from hashdb.errors import InvalidValue, Unauthorized
@@ -43,10 +44,16 @@ class CreatedKey:
 
 
 class KeyService:
-    """Every action on API keys; writes are audited in the same transaction."""
+    """Every action on API keys; writes are audited in the same transaction.
 
-    def __init__(self, store: Store) -> None:
+    :meth:`authenticate` remembers a good key for ``cache_seconds``: revoking a key takes
+    effect at once in this process and within that time in every other one.
+    """
+
+    def __init__(self, store: Store, cache_seconds: float = 0.0) -> None:
         self.store = store
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, Principal]] = {}
 
     def create(
         self,
@@ -88,6 +95,7 @@ class KeyService:
         with self.store.transaction():
             before = self.store.get_key(key_id)
             revoked = self.store.revoke_key(key_id, actor.name if actor else None)
+            self._cache.clear()
             self.store.record_audit(
                 actor.name if actor else None,
                 "key.revoke",
@@ -105,9 +113,19 @@ class KeyService:
         """The principal a presented key acts as, or :class:`Unauthorized`."""
         if not key.startswith(KEY_SCHEME) or len(key) < PREFIX_LENGTH + 8:
             raise Unauthorized("the API key is not valid")
+        digest = hash_key(key)
+        now = time.monotonic()
+        cached = self._cache.get(digest)
+        if cached is not None and now - cached[0] < self.cache_seconds:
+            return cached[1]
         record = self.store.key_by_prefix(key_prefix(key))
-        if record is None or not hmac.compare_digest(record.key_hash, hash_key(key)):
+        if record is None or not hmac.compare_digest(record.key_hash, digest):
             raise Unauthorized("the API key is not valid")
         if not record.active:
             raise Unauthorized("the API key has been revoked")
-        return Principal(name=record.name, role=record.role, organisation=record.organisation)
+        principal = Principal(name=record.name, role=record.role, organisation=record.organisation)
+        if self.cache_seconds > 0:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = (now, principal)
+        return principal

@@ -216,6 +216,7 @@ class HashDB:
         self._store = store
         self._matcher: Matcher | None = None
         self._sharing: tuple[int, dict[int, ListSettings]] | None = None
+        self._keys: KeyService | None = None
 
     @property
     def store(self) -> Store:
@@ -231,7 +232,9 @@ class HashDB:
 
     @property
     def keys(self) -> KeyService:
-        return KeyService(self.store)
+        if self._keys is None:
+            self._keys = KeyService(self.store, self.settings.auth_cache_seconds)
+        return self._keys
 
     def close(self) -> None:
         if self._store is not None:
@@ -695,6 +698,33 @@ class HashDB:
                 after=entry_record(retired),
             )
         return retired
+
+    def update_entry(
+        self,
+        entry_id: int,
+        *,
+        label: str | None = None,
+        note: str | None = None,
+        principal: Principal = LOCAL_OPERATOR,
+    ) -> Entry:
+        """Relabel an entry or change its note; matches explain it with the new text at once."""
+        with self.store.transaction():
+            before = self.get_entry(entry_id, principal)
+            access.check_write(
+                principal,
+                self.store.get_list(before.list_name),
+                self.store.list_settings(before.list_id),
+            )
+            updated = self.store.update_entry(entry_id, label=label, note=note)
+            self.store.record_audit(
+                actor(principal),
+                "entry.update",
+                "entry",
+                str(entry_id),
+                before=entry_record(before),
+                after=entry_record(updated),
+            )
+        return updated
 
     def search_entries(
         self, query: EntryQuery, principal: Principal = LOCAL_OPERATOR

@@ -60,6 +60,14 @@ class Settings(BaseSettings):
             "(every member matches it, only the owner writes) or shared-write."
         ),
     )
+    auth_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description=(
+            "How long a checked API key is trusted without asking the database again; a "
+            "revocation reaches other processes within this time (0: check every request)."
+        ),
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -45,6 +45,15 @@ class EntryPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at end.")
 
 
+class EntryUpdate(BaseModel):
+    """Only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str | None = _LABEL
+    note: str | None = _NOTE
+
+
 class RetireRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

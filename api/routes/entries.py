@@ -9,7 +9,14 @@ from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 
 from api.deps import AnalystDep, ServiceDep
 from api.models.common import MAX_ID, MAX_PAGE
-from api.models.entries import AddReportModel, EntryPage, EntryPublic, HashesCreate, RetireRequest
+from api.models.entries import (
+    AddReportModel,
+    EntryPage,
+    EntryPublic,
+    EntryUpdate,
+    HashesCreate,
+    RetireRequest,
+)
 from api.problems import PROBLEM_SCHEMA
 from api.uploads import read_upload
 from hashdb.errors import InvalidValue
@@ -82,6 +89,15 @@ def add_hashes(
 @router.get("/entries/{entry_id}", response_model=EntryPublic, summary="One entry")
 def get_entry(entry_id: EntryId, service: ServiceDep, caller: AnalystDep) -> dict[str, Any]:
     return entry_record(service.get_entry(entry_id, caller))
+
+
+@router.patch("/entries/{entry_id}", response_model=EntryPublic, summary="Relabel an entry")
+def update_entry(
+    entry_id: EntryId, body: EntryUpdate, service: ServiceDep, caller: AnalystDep
+) -> dict[str, Any]:
+    """Change the label or note; matches explain the entry with the new text at once."""
+    updated = service.update_entry(entry_id, label=body.label, note=body.note, principal=caller)
+    return entry_record(updated)
 
 
 @router.get("/entries", response_model=EntryPage, summary="Search entries")

@@ -117,9 +117,12 @@ class KeyStore(Protocol):
 
 
 class CatalogStore(Protocol):
-    """What analysts browse and tidy: entry search and deleting empty lists."""
+    """What analysts browse and tidy: entry search, relabelling, deleting empty lists."""
 
     def delete_list(self, name: str) -> HashList: ...
+    def update_entry(
+        self, entry_id: int, *, label: str | None = None, note: str | None = None
+    ) -> Entry: ...
     def search_entries(self, query: EntryQuery) -> list[Entry]: ...
 
 

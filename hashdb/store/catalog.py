@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from hashdb.errors import Conflict
+from hashdb.errors import Conflict, EntryNotFound
 from hashdb.store import schema
 from hashdb.store.models import ChangeKind, Entry, HashList
 
@@ -69,6 +69,29 @@ class SQLCatalog:
                 )
             )
         return current
+
+    def update_entry(
+        self: _SQLBase, entry_id: int, *, label: str | None = None, note: str | None = None
+    ) -> Entry:
+        """Change an entry's label or note (``None`` keeps the value); retired entries too."""
+        from hashdb.store.sql import _entry_from_row
+
+        values = {
+            key: value for key, value in (("label", label), ("note", note)) if value is not None
+        }
+        with self._writing() as connection:
+            if values:
+                result = connection.execute(
+                    schema.entries.update().where(schema.entries.c.id == entry_id).values(**values)
+                )
+                if result.rowcount == 0:
+                    raise EntryNotFound(f"no entry with id {entry_id}", entry_id=entry_id)
+            row = connection.execute(
+                self._entry_query().where(schema.entries.c.id == entry_id)
+            ).first()
+        if row is None:
+            raise EntryNotFound(f"no entry with id {entry_id}", entry_id=entry_id)
+        return _entry_from_row(row)
 
     def search_entries(self: _SQLBase, query: EntryQuery) -> list[Entry]:
         from hashdb.store.sql import _entry_from_row

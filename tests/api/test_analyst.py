@@ -121,3 +121,30 @@ def test_raw_hashes_search_retire_and_audit(analyst: TestClient) -> None:
     assert records[1]["after"]["retired_reason"] == "false positive"
     lists_audit = analyst.get("/v1/audit", params={"target_type": "list"}).json()
     assert [r["action"] for r in lists_audit] == ["list.create"]
+
+
+def test_relabel_is_audited_and_explained_at_once(
+    analyst: TestClient, api_keys: dict[Role, str]
+) -> None:
+    analyst.post("/v1/lists", json={"name": "l"})
+    value = "c" * 32
+    added = analyst.post(
+        "/v1/lists/l/hashes",
+        json={"hashes": [{"algorithm": "md5", "value": value}], "label": "old", "note": "n"},
+    ).json()
+    entry_id = added["added"][0]["entry_id"]
+    changed = analyst.patch(f"/v1/entries/{entry_id}", json={"label": "group-y"})
+    assert changed.status_code == 200
+    assert (changed.json()["label"], changed.json()["note"]) == ("group-y", "n")
+    lookup = analyst.post(
+        "/v1/lookup",
+        json={"hashes": [{"algorithm": "md5", "value": value}]},
+        headers=auth(api_keys[Role.PLATFORM]),
+    )
+    assert lookup.json()["results"][0]["matches"][0]["label"] == "group-y"
+    [record] = analyst.get(
+        "/v1/audit", params={"target_type": "entry", "target_id": entry_id}
+    ).json()[1:]
+    assert record["action"] == "entry.update"
+    assert (record["before"]["label"], record["after"]["label"]) == ("old", "group-y")
+    assert analyst.patch("/v1/entries/424242", json={"label": "x"}).status_code == 404

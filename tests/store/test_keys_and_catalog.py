@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hashdb.errors import Conflict, ListNotFound
+from hashdb.errors import Conflict, EntryNotFound, ListNotFound
 from hashdb.identity import Role
 from hashdb.store import NewEntry, NewList, Store
 from hashdb.store.catalog import EntryQuery
@@ -60,3 +60,14 @@ def test_search_entries_by_list_label_time_and_cursor(store: Store) -> None:
     assert len(store.search_entries(EntryQuery(added_after=past))) == 6
     with pytest.raises(ListNotFound):
         store.search_entries(EntryQuery(list_name="nope"))
+
+
+def test_update_entry_label_and_note(store: Store) -> None:
+    hash_list = store.create_list(NewList("l"))
+    [outcome] = store.add_entries(hash_list.id, [NewEntry("md5", b"\x02" * 16, label="a")])
+    updated = store.update_entry(outcome.entry_id, label="b")
+    assert (updated.label, updated.note) == ("b", None)
+    updated = store.update_entry(outcome.entry_id, note="why")
+    assert (updated.label, updated.note) == ("b", "why")
+    with pytest.raises(EntryNotFound):
+        store.update_entry(987654, label="x")

@@ -54,6 +54,9 @@ def test_cli_changes_are_audited(tmp_path: Path) -> None:
     assert _run(db, "create-list", "terror", "-t", "pdq=20")[0] == 0
     assert _run(db, "update-list", "terror", "--action", "review")[0] == 0
     assert _run(db, "add-hash", "--list", "terror", "-a", "md5", "1" * 32)[0] == 0
+    code, out, _ = _run(db, "label", "1", "--label", "group-z")
+    assert code == 0 and json.loads(out)["label"] == "group-z"
+    assert _run(db, "label", "1")[0] == 2
     assert _run(db, "retire", "1", "--reason", "mistake")[0] == 0
     code, out, _ = _run(db, "audit", "--json")
     records = [json.loads(line) for line in out.splitlines()]
@@ -62,13 +65,15 @@ def test_cli_changes_are_audited(tmp_path: Path) -> None:
         "list.create",
         "list.update",
         "entry.add",
+        "entry.update",
         "entry.retire",
     ]
     update = records[1]
     assert update["before"]["action"] == "block" and update["after"]["action"] == "review"
-    retire = records[3]
+    assert records[3]["after"]["label"] == "group-z"
+    retire = records[4]
     assert retire["before"]["retired_at"] is None
     assert retire["after"]["retired_reason"] == "mistake"
     code, out, _ = _run(db, "audit", "--type", "entry", "--target", "1")
-    assert code == 0 and len(out.splitlines()) == 2 and "entry.retire" in out
+    assert code == 0 and len(out.splitlines()) == 3 and "entry.retire" in out
     assert _run(db, "audit", "--since", "yesterday")[0] == 2

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from hashdb.errors import UsageError
+from hashdb.records import entry_record
 from tools.commands.entries import split_labels
 from tools.context import emit_json, state
 
@@ -62,13 +64,24 @@ def label_entry(
     remove: Annotated[
         list[str] | None, typer.Option("--remove", help="Labels to remove (repeatable).")
     ] = None,
+    free_label: Annotated[
+        str | None, typer.Option("--label", help="Replace the free-text label.")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Replace the note.")] = None,
 ) -> None:
-    """Add or remove controlled labels on an entry; the change is audited."""
+    """Change an entry's controlled labels (--add/--remove), free-text label or note; every
+    change is audited and matches explain the entry with it at once."""
+    if not (add or remove) and free_label is None and note is None:
+        raise UsageError("give --add/--remove, --label and/or --note")
     cli = state(ctx)
-    entry = cli.service.label_entry(
-        entry_id, split_labels(add), split_labels(remove), cli.principal
-    )
-    emit_json({"entry_id": entry.id, "labels": list(entry.labels)})
+    with cli.service.store.transaction():
+        if free_label is not None or note is not None:
+            cli.service.update_entry(entry_id, label=free_label, note=note, principal=cli.principal)
+        if add or remove:
+            cli.service.label_entry(
+                entry_id, split_labels(add), split_labels(remove), cli.principal
+            )
+    emit_json(entry_record(cli.service.get_entry(entry_id, cli.principal)))
 
 
 def register(app: typer.Typer) -> None:

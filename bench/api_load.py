@@ -1,0 +1,284 @@
+"""Load test of the real HTTP server: uploads and hash-only lookups against 100k PDQ entries.
+
+    python -m bench.api_load [--entries 100000] [--uploads 40] [--lookup-batches 20]
+
+Starts ``hashdb serve`` as a subprocess on 127.0.0.1 (a free port) over a fresh SQLite
+database loaded with random PDQ entries plus the hashes of the test images, then drives it from
+this process with an asyncio httpx client (bounded request counts, so a run takes minutes):
+
+- ``POST /v1/match`` with 1920x1080 JPEGs and ~100 KB thumbnails: p50/p99 latency one request
+  at a time, and uploads/s with ``--concurrency`` requests in flight;
+- the bare decode + hash time of the same images, measured in this process in the same run,
+  so the web layer's share is a ratio, not an absolute that depends on the machine's load;
+- ``POST /v1/lookup`` with batches of ``--batch`` hash-only queries: hashes/s.
+
+Prints a markdown table. Other jobs sharing the cores make absolute timings noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import numpy as np
+from PIL import Image
+
+from hashdb.service import EntryMetadata, HashDB
+from hashdb.settings import Settings
+from hashdb.store import NewEntry
+from tests.imagegen import scene
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _jpeg(seed: int, size: tuple[int, int], quality: int, grain: float = 10.0) -> bytes:
+    """A synthetic scene with sensor-like grain, so files are photo-sized (1080p ~500 KB)."""
+    rng = np.random.default_rng(seed)
+    pixels = np.asarray(scene(seed, size)).astype(np.int16)
+    pixels += rng.normal(0, grain, pixels.shape).astype(np.int16)
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def load_database(db: str, entries: int, known: list[bytes]) -> None:
+    """Random PDQ entries (written straight to the store: fixture data, not audited adds)
+    plus every hash of the known images through the service."""
+    service = HashDB(Settings(db=db))
+    try:
+        hash_list = service.store.ensure_list("bench")
+        rng = np.random.default_rng(7)
+        values = rng.integers(0, 256, (entries, 32), dtype=np.uint8)
+        for start in range(0, entries, 20_000):
+            service.store.add_entries(
+                hash_list.id,
+                [
+                    NewEntry("pdq", bytes(row), quality=100)
+                    for row in values[start : start + 20_000]
+                ],
+            )
+        for data in known:
+            service.add_media("bench", data, EntryMetadata(label="known", added_by="bench"))
+    finally:
+        service.close()
+
+
+def bare_ms(images: list[bytes], work: Callable[[bytes], object], repeat: int = 2) -> list[float]:
+    samples = []
+    for data in images:
+        best = float("inf")
+        for _ in range(repeat):
+            start = time.perf_counter()
+            work(data)
+            best = min(best, time.perf_counter() - start)
+        samples.append(best * 1000)
+    return samples
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+async def timed_posts(
+    client: httpx.AsyncClient, requests: list[dict[str, object]], concurrency: int
+) -> tuple[list[float], float]:
+    """Send every request with at most ``concurrency`` in flight: latencies (ms), wall time."""
+    semaphore = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+
+    async def one(kwargs: dict[str, object]) -> None:
+        async with semaphore:
+            start = time.perf_counter()
+            response = await client.post(**kwargs)  # type: ignore[arg-type]
+            latencies.append((time.perf_counter() - start) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(kwargs) for kwargs in requests))
+    return latencies, time.perf_counter() - started
+
+
+def rss_mib(pid: int) -> float:
+    total = 0
+    for candidate in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+async def drive(
+    args: argparse.Namespace, base: str, key: str, service: HashDB
+) -> list[tuple[str, str]]:
+    """``service`` is this process's own HashDB on the served database: the bare baseline."""
+    rows: list[tuple[str, str]] = []
+    headers = {"Authorization": f"Bearer {key}"}
+    big = [_jpeg(seed, (1920, 1080), 85) for seed in range(args.images)]
+    thumbs = [_jpeg(seed, (800, 600), 85) for seed in range(args.images)]
+    limits = httpx.Limits(max_connections=args.concurrency * 2)
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120, limits=limits) as c:
+        for name, corpus in (("1080p JPEG", big), ("thumbnail", thumbs)):
+            size_kb = statistics.mean(len(data) for data in corpus) / 1024
+            uploads = [
+                {"url": "/v1/match", "files": {"file": ("x.jpg", corpus[i % len(corpus)])}}
+                for i in range(args.uploads)
+            ]
+            await timed_posts(c, uploads[: len(corpus)], 1)  # warm up
+            bare_before = bare_ms(corpus, service.hash_bytes)
+            matched_before = bare_ms(corpus, service.match_bytes)
+            serial, _ = await timed_posts(c, uploads, 1)
+            bare_after = bare_ms(corpus, service.hash_bytes)
+            matched_after = bare_ms(corpus, service.match_bytes)
+            bare = statistics.median(bare_before + bare_after)
+            bare_match = statistics.median(matched_before + matched_after)
+            _, wall = await timed_posts(c, uploads, args.concurrency)
+            p50 = statistics.median(serial)
+            rows += [
+                (f"{name} ({size_kb:.0f} KB) bare decode+hash p50, this process", f"{bare:.1f} ms"),
+                (
+                    f"{name} upload p50 / p99, one at a time",
+                    f"{p50:.1f} / {percentile(serial, 99):.1f} ms",
+                ),
+                (f"{name} bare decode+hash+match p50, this process", f"{bare_match:.1f} ms"),
+                (f"{name} upload p50 / bare decode+hash p50", f"{p50 / bare:.2f}x"),
+                (f"{name} upload p50 / bare decode+hash+match p50", f"{p50 / bare_match:.2f}x"),
+                (f"{name} uploads/s, {args.concurrency} in flight", f"{len(uploads) / wall:.0f}"),
+            ]
+        rng = np.random.default_rng(11)
+        batches = [
+            {
+                "url": "/v1/lookup",
+                "json": {
+                    "hashes": [
+                        {"algorithm": "pdq", "value": bytes(row).hex()}
+                        for row in rng.integers(0, 256, (args.batch, 32), dtype=np.uint8)
+                    ]
+                },
+            }
+            for _ in range(args.lookup_batches)
+        ]
+        await timed_posts(c, batches[:1], 1)
+        serial, wall_serial = await timed_posts(c, batches, 1)
+        _, wall = await timed_posts(c, batches, args.concurrency)
+        hashes = args.batch * len(batches)
+        rows += [
+            (
+                f"lookup batch of {args.batch} p50 / p99",
+                f"{statistics.median(serial):.0f} / {percentile(serial, 99):.0f} ms",
+            ),
+            ("lookup hashes/s, one batch at a time", f"{hashes / wall_serial:,.0f}"),
+            (f"lookup hashes/s, {args.concurrency} batches in flight", f"{hashes / wall:,.0f}"),
+        ]
+        single = [{"url": "/v1/lookup", "json": {"hashes": batches[0]["json"]["hashes"][:1]}}] * 200  # type: ignore[index]
+        serial, _ = await timed_posts(c, single, 1)
+        rows.append(
+            (
+                "lookup of 1 hash p50 / p99",
+                f"{statistics.median(serial):.1f} / {percentile(serial, 99):.1f} ms",
+            )
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--images", type=int, default=8, help="distinct images per kind")
+    parser.add_argument("--uploads", type=int, default=40, help="uploads per kind and phase")
+    parser.add_argument("--lookup-batches", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "bench.sqlite")
+        started = time.perf_counter()
+        load_database(db, args.entries, [_jpeg(seed, (1920, 1080), 85) for seed in range(2)])
+        load_s = time.perf_counter() - started
+        port = _free_port()
+        log = (Path(tmp) / "server.log").open("wb")
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tools.cli",
+                "--db",
+                db,
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                try:
+                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit((Path(tmp) / "server.log").read_text())
+                time.sleep(0.2)
+            output = (Path(tmp) / "server.log").read_text().splitlines()
+            key = next(line for line in output if line.startswith("hdb_"))
+            service = HashDB(Settings(db=db))
+            service.matcher.refresh(force=True)
+            try:
+                rows = asyncio.run(drive(args, base, key, service))
+            finally:
+                service.close()
+            rows.append(("server resident memory after the run", f"{rss_mib(server.pid):.0f} MiB"))
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+            log.close()
+
+    load1 = os.getloadavg()[0]
+    print(
+        f"# bench.api_load {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, load avg {load1:.1f}; "
+        f"{args.entries:,} PDQ entries (loaded in {load_s:.0f} s), {args.workers} worker(s)"
+    )
+    print("\n| measure | value |\n|---|---:|")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
+
+
+if __name__ == "__main__":
+    main()
