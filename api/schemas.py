@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -19,6 +21,14 @@ class MatchModel(BaseModel):
     query_hash: str
     entry_hash: str
     source_sha256: str | None
+    video: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "Only for matches involving a video: direction (video, image_in_video, "
+            "video_shows_image), query_share/reference_share of time and the list's minimums, "
+            "mirrored, region (frame or band) and the matched time ranges in seconds."
+        ),
+    )
 
 
 class MediaModel(BaseModel):
@@ -26,6 +36,15 @@ class MediaModel(BaseModel):
     width: int
     height: int
     bytes: int
+    kind: str | None = Field(default=None, description='"video" for videos.')
+    codec: str | None = None
+    duration: float | None = Field(default=None, description="Seconds (videos).")
+    frames: int | None = Field(default=None, description="Sampled frames hashed (videos).")
+    decoded_frames: int | None = None
+    sampling: str | None = Field(default=None, description="fps or keyframes (videos).")
+    decode_error: str | None = Field(
+        default=None, description="Set when a video was corrupt or truncated part-way."
+    )
 
 
 class MatchResponse(BaseModel):

@@ -20,6 +20,7 @@ from hashdb.hashing import ALGORITHMS, Digest
 from hashdb.index import HammingIndex, make_index
 from hashdb.store.base import Store
 from hashdb.store.models import ChangeKind, Entry, HashList, ListAction
+from hashdb.video_evidence import VideoEvidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +41,11 @@ class Match:
     added_by: str | None
     added_at: datetime
     source_sha256: str | None
+    #: Set for matches involving a video: shares of time and matched time ranges.
+    video: VideoEvidence | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        body = {
             "list": self.list,
             "entry_id": self.entry_id,
             "algorithm": self.algorithm,
@@ -57,6 +60,9 @@ class Match:
             "entry_hash": self.entry_hash,
             "source_sha256": self.source_sha256,
         }
+        if self.video is not None:
+            body["video"] = self.video.to_dict()
+        return body
 
 
 class Matcher:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,11 @@ from hashdb.errors import (
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
 from hashdb.matching import Match, Matcher
 from hashdb.media import DecodeOptions, PreparedImage, decode_image
+from hashdb.media.video import HashedVideo, SamplingMode, VideoOptions, hash_video, sniff_video
 from hashdb.settings import Settings
 from hashdb.store import Entry, HashList, NewEntry, NewList, Store, open_store
+from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoRule
+from hashdb.video_matching import VideoMatcher, fingerprint, probe_image
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,8 @@ class MediaHashes:
     width: int
     height: int
     size_bytes: int
+    #: Set for videos (and animated GIF/WebP): the sampled frames and what decoding found.
+    video: HashedVideo | None = None
 
     def get(self, algorithm: str) -> Digest | None:
         return next((d for d in self.digests if d.algorithm == algorithm), None)
@@ -43,15 +49,38 @@ class MediaHashes:
         pdq = self.get("pdq")
         if pdq is not None:
             body["pdq_quality"] = pdq.quality
-        return {
-            "hashes": body,
-            "media": {
-                "format": self.format,
-                "width": self.width,
-                "height": self.height,
-                "bytes": self.size_bytes,
-            },
+        media: dict[str, Any] = {
+            "format": self.format,
+            "width": self.width,
+            "height": self.height,
+            "bytes": self.size_bytes,
         }
+        if self.video is not None:
+            body[VIDEO_ALGORITHM] = fingerprint(f.value for f in self.video.frames).hex()
+            media.update(
+                kind="video",
+                codec=self.video.codec,
+                duration=self.video.duration,
+                frames=len(self.video.frames),
+                decoded_frames=self.video.decoded_frames,
+                sampling=self.video.mode.value,
+                decode_error=self.video.error,
+            )
+        return {"hashes": body, "media": media}
+
+    def frames_dict(self) -> list[dict[str, Any]]:
+        """The sampled frames of a video: time, PDQ and quality (``hashdb hash --frames``)."""
+        frames = self.video.frames if self.video is not None else []
+        return [
+            {
+                "index": f.index,
+                "timestamp": f.timestamp,
+                "duration": f.duration,
+                "pdq": f.hex,
+                "quality": f.quality,
+            }
+            for f in frames
+        ]
 
 
 @dataclass(frozen=True)
@@ -110,6 +139,8 @@ class AddReport:
     list_name: str
     added: list[AddedHash] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
+    #: Problems that did not stop the add, e.g. a truncated video hashed up to the damage.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def created(self) -> int:
@@ -122,6 +153,7 @@ class AddReport:
             "existing": len(self.added) - self.created,
             "added": [added.to_dict() for added in self.added],
             "refused": [refusal.to_dict() for refusal in self.refused],
+            **({"warnings": self.warnings} if self.warnings else {}),
         }
 
 
@@ -139,6 +171,7 @@ class HashDB:
         self.settings = settings
         self._store = store
         self._matcher: Matcher | None = None
+        self._video_matcher: VideoMatcher | None = None
 
     @property
     def store(self) -> Store:
@@ -151,6 +184,20 @@ class HashDB:
         if self._matcher is None:
             self._matcher = Matcher(self.store, self.settings.refresh_interval)
         return self._matcher
+
+    @property
+    def video_matcher(self) -> VideoMatcher:
+        if self._video_matcher is None:
+            self._video_matcher = VideoMatcher(
+                self.store,
+                self.matcher,
+                default_rule=VideoRule(
+                    self.settings.video_min_query_share, self.settings.video_min_reference_share
+                ),
+                min_quality=self.settings.min_pdq_quality,
+                refresh_interval=self.settings.refresh_interval,
+            )
+        return self._video_matcher
 
     def close(self) -> None:
         if self._store is not None:
@@ -194,7 +241,46 @@ class HashDB:
     def decode(self, data: bytes) -> PreparedImage:
         return decode_image(data, self.decode_options)
 
+    def video_options(self, *, reference: bool) -> VideoOptions:
+        """Sampling for a query video (sparse, with mirrored hashes) or for a video added to a
+        list (dense, so stills and short clips land near a stored frame)."""
+        settings = self.settings
+        return VideoOptions(
+            mode=SamplingMode.FPS if reference else SamplingMode(settings.video_mode),
+            fps=settings.video_reference_fps if reference else settings.video_fps,
+            frame_size=settings.video_frame_size,
+            dedupe_distance=settings.video_dedupe_distance,
+            max_duration=settings.video_max_duration,
+            max_decoded_frames=settings.video_max_frames,
+            max_pixels=settings.max_pixels,
+            min_side=settings.min_side,
+            mirrored=not reference,
+        )
+
+    def hash_video_bytes(
+        self, data: bytes, algorithms: Sequence[str] | None = None, *, reference: bool = False
+    ) -> MediaHashes:
+        video = hash_video(data, self.video_options(reference=reference))
+        names = (
+            {"md5", "sha256"} if algorithms is None else {get_algorithm(a).name for a in algorithms}
+        )
+        digests = []
+        if "md5" in names:
+            digests.append(Digest("md5", hashlib.md5(data, usedforsecurity=False).digest()))
+        if "sha256" in names:
+            digests.append(Digest("sha256", hashlib.sha256(data).digest()))
+        return MediaHashes(
+            digests=digests,
+            format=video.container,
+            width=video.width,
+            height=video.height,
+            size_bytes=len(data),
+            video=video,
+        )
+
     def hash_bytes(self, data: bytes, algorithms: Sequence[str] | None = None) -> MediaHashes:
+        if sniff_video(data) is not None:
+            return self.hash_video_bytes(data, algorithms)
         image = self.decode(data)
         names = (
             list(ALGORITHMS) if algorithms is None else [get_algorithm(a).name for a in algorithms]
@@ -283,6 +369,8 @@ class HashDB:
         force: bool = False,
         create_list: bool = True,
     ) -> AddReport:
+        if sniff_video(data) is not None:
+            return self.add_video(list_name, data, metadata, force=force, create_list=create_list)
         hashes = self.hash_bytes(data)
         digests = hashes.digests
         pdq = hashes.get("pdq")
@@ -321,6 +409,97 @@ class HashDB:
             create_list=create_list,
         )
 
+    def add_video(
+        self,
+        list_name: str,
+        data: bytes,
+        metadata: EntryMetadata,
+        *,
+        force: bool = False,
+        create_list: bool = True,
+    ) -> AddReport:
+        """Add a video as ONE ``vpdq`` entry holding its frame hashes, plus its MD5/SHA-256.
+
+        Frames below the PDQ quality minimum (black, flat) are not stored; a video with no
+        usable frame keeps only its exact hashes. All of it is one transaction."""
+        hashes = self.hash_video_bytes(data, reference=True)
+        video = hashes.video
+        assert video is not None
+        minimum = 0 if force else self.settings.min_pdq_quality
+        usable = [frame for frame in video.frames if frame.quality >= minimum]
+        value = fingerprint(frame.value for frame in usable)
+        with self.store.transaction():
+            report = self.add_digests(
+                list_name,
+                hashes.digests,
+                metadata,
+                force=force,
+                source_sha256=hashes.sha256,
+                create_list=create_list,
+            )
+            if not usable:
+                report.refused.append(
+                    Refusal(
+                        VIDEO_ALGORITHM,
+                        value.hex(),
+                        "low_quality",
+                        f"no frame of the video reaches PDQ quality {minimum}: too little "
+                        "detail for perceptual matching",
+                    )
+                )
+            else:
+                hash_list = self.store.get_list(list_name)
+                (outcome,) = self.store.add_entries(
+                    hash_list.id,
+                    [
+                        NewEntry(
+                            algorithm=VIDEO_ALGORITHM,
+                            value=value,
+                            source_sha256=hashes.sha256,
+                            label=metadata.label,
+                            note=metadata.note,
+                            added_by=metadata.added_by,
+                        )
+                    ],
+                )
+                if outcome.created:
+                    self.store.add_video_frames(
+                        outcome.entry_id,
+                        [
+                            NewVideoFrame(
+                                index=position,
+                                timestamp=frame.timestamp,
+                                duration=frame.duration,
+                                value=frame.value,
+                                quality=frame.quality,
+                                band=frame.band,
+                            )
+                            for position, frame in enumerate(usable)
+                        ],
+                    )
+                report.added.append(
+                    AddedHash(VIDEO_ALGORITHM, value.hex(), outcome.entry_id, outcome.created)
+                )
+        if video.error:
+            report.warnings.append(f"only part of the video was hashed: {video.error}")
+        return report
+
+    def set_video_rule(
+        self, list_name: str, min_query_share: float, min_reference_share: float
+    ) -> VideoRule:
+        """Set the shares of time a video-to-video match needs on one list."""
+        rule = VideoRule(min_query_share, min_reference_share)
+        with self.store.transaction():
+            self.store.set_video_rule(self.store.get_list(list_name).id, rule)
+        return rule
+
+    def video_rule(self, list_name: str) -> VideoRule:
+        hash_list = self.store.get_list(list_name)
+        default = VideoRule(
+            self.settings.video_min_query_share, self.settings.video_min_reference_share
+        )
+        return self.store.video_rules().get(hash_list.id, default)
+
     def add_hex(
         self,
         list_name: str,
@@ -348,7 +527,20 @@ class HashDB:
 
     def match_bytes(self, data: bytes, lists: Collection[str] | None = None) -> MatchResult:
         hashes = self.hash_bytes(data)
-        return MatchResult(self.match_digests(hashes.digests, lists), hashes)
+        matches = self.match_digests(hashes.digests, lists)
+        if hashes.video is not None:
+            matches += self.video_matcher.match_video(hashes.video.frames, lists)
+        else:
+            matches += self._match_image_in_videos(data, lists)
+        matches.sort(key=lambda match: (match.distance, match.list, match.entry_id))
+        return MatchResult(matches, hashes)
+
+    def _match_image_in_videos(self, data: bytes, lists: Collection[str] | None) -> list[Match]:
+        videos = self.video_matcher
+        videos.refresh()
+        if not videos.frame_count:
+            return []  # no known videos: skip the second look at the pixels
+        return videos.match_image(probe_image(self.decode(data).rgb_array), lists)
 
     def match_file(self, path: Path, lists: Collection[str] | None = None) -> MatchResult:
         return self.match_bytes(self.read_file(path), lists)

@@ -23,6 +23,7 @@ from hashdb.store.models import (
     NewEntry,
     NewList,
 )
+from hashdb.store.video import NewVideoFrame, VideoFrame, VideoRule
 
 
 class ListStore(Protocol):
@@ -80,7 +81,17 @@ class AuditLog(Protocol):
     ) -> list[AuditRecord]: ...
 
 
-class Store(ListStore, EntryStore, ChangeFeed, AuditLog, Protocol):
+class VideoStore(Protocol):
+    """Frame hashes of video entries, and per-list video match rules."""
+
+    def add_video_frames(self, entry_id: int, frames: Sequence[NewVideoFrame]) -> None: ...
+    def video_frames(self, entry_ids: Sequence[int]) -> dict[int, list[VideoFrame]]: ...
+    def iter_live_video_frames(self, batch_size: int = 100_000) -> Iterator[list[VideoFrame]]: ...
+    def video_rules(self) -> dict[int, VideoRule]: ...
+    def set_video_rule(self, list_id: int, rule: VideoRule) -> None: ...
+
+
+class Store(ListStore, EntryStore, ChangeFeed, AuditLog, VideoStore, Protocol):
     url: str
 
     def transaction(self) -> AbstractContextManager[None]: ...
