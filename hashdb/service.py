@@ -17,7 +17,14 @@ from hashdb.errors import (
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
 from hashdb.matching import Match, Matcher
 from hashdb.media import DecodeOptions, PreparedImage, decode_image
-from hashdb.media.video import HashedVideo, SamplingMode, VideoOptions, hash_video, sniff_video
+from hashdb.media.video import (
+    HashedVideo,
+    SamplingMode,
+    VideoOptions,
+    hash_video,
+    sniff_video,
+    sniff_video_container,
+)
 from hashdb.settings import Settings
 from hashdb.store import Entry, HashList, NewEntry, NewList, Store, open_store
 from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoRule
@@ -213,14 +220,19 @@ class HashDB:
             decode_size=self.settings.decode_size,
         )
 
+    def upload_limit(self, head: bytes) -> int:
+        """The byte limit for media starting with ``head``: videos have their own."""
+        if sniff_video_container(head) is not None:
+            return self.settings.video_max_bytes
+        return self.settings.max_upload_bytes
+
     def read_file(self, path: Path) -> bytes:
         try:
             size = path.stat().st_size
-            if size > self.settings.max_upload_bytes:
-                raise MediaTooLarge(
-                    f"{size} bytes is over the limit of {self.settings.max_upload_bytes}",
-                    bytes=size,
-                )
+            with path.open("rb") as handle:
+                limit = self.upload_limit(handle.read(64))
+            if size > limit:
+                raise MediaTooLarge(f"{size} bytes is over the limit of {limit}", bytes=size)
             return path.read_bytes()
         except FileNotFoundError:
             raise FileNotReadable("no such file") from None
@@ -231,11 +243,11 @@ class HashDB:
         except OSError as exc:
             raise FileNotReadable(f"cannot read the file: {exc.strerror or exc}") from None
 
-    def check_upload_size(self, size: int) -> None:
-        if size > self.settings.max_upload_bytes:
+    def check_upload_size(self, size: int, limit: int | None = None) -> None:
+        limit = self.settings.max_upload_bytes if limit is None else limit
+        if size > limit:
             raise UploadTooLarge(
-                f"upload of {size} bytes is over the limit of {self.settings.max_upload_bytes}",
-                limit=self.settings.max_upload_bytes,
+                f"upload of {size} bytes is over the limit of {limit}", limit=limit
             )
 
     def decode(self, data: bytes) -> PreparedImage:

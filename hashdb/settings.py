@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     video_frame_size: int = Field(
         default=512, ge=64, description="Frames are scaled to this long side before hashing."
     )
+    video_max_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        ge=1,
+        description=(
+            "Largest accepted video file/upload in bytes (MP4, MOV, WebM, MKV, AVI; animated "
+            "GIF/WebP count as images for this limit)."
+        ),
+    )
     video_max_duration: float = Field(
         default=3600.0, gt=0, description="Longer videos are refused (seconds)."
     )

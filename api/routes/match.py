@@ -36,9 +36,10 @@ def match_upload(
     A sync route on purpose: decoding and hashing are CPU work and run in the thread pool,
     never on the event loop.
     """
-    limit = service.settings.max_upload_bytes
-    data = file.file.read(limit + 1)
-    service.check_upload_size(len(data))
+    head = file.file.read(64)
+    limit = service.upload_limit(head)  # videos have their own, larger limit
+    data = head + file.file.read(limit + 1 - len(head))
+    service.check_upload_size(len(data), limit)
     if not data:
         raise EmptyMedia("the upload is empty (0 bytes)")
     return service.match_bytes(data, lists or None).to_dict()

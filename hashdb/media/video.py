@@ -137,6 +137,19 @@ class HashedVideo:
 def sniff_video(data: bytes) -> str | None:
     """The video container the bytes hold (``mp4``, ``mov``, ``webm``, ``mkv``, ``avi``,
     ``gif``, ``webp``), or None. GIF and WebP only count when animated."""
+    container = sniff_video_container(data)
+    if container is not None:
+        return container
+    head = data[:64]
+    if head.startswith((b"GIF87a", b"GIF89a")) or (
+        head.startswith(b"RIFF") and head[8:12] == b"WEBP"
+    ):
+        return _animated_format(data)
+    return None
+
+
+def sniff_video_container(data: bytes) -> str | None:
+    """A video-only container (not GIF/WebP) from the first 64 bytes alone."""
     head = data[:64]
     if head[4:8] == b"ftyp":
         brand = head[8:12]
@@ -146,13 +159,9 @@ def sniff_video(data: bytes) -> str | None:
     if head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip"):
         return "mov"
     if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return "webm" if b"webm" in data[:256] else "mkv"
+        return "webm" if b"webm" in head else "mkv"
     if head.startswith(b"RIFF") and head[8:12] == b"AVI ":
         return "avi"
-    if head.startswith((b"GIF87a", b"GIF89a")) or (
-        head.startswith(b"RIFF") and head[8:12] == b"WEBP"
-    ):
-        return _animated_format(data)
     return None
 
 
