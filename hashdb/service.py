@@ -267,6 +267,7 @@ class HashDB:
             max_pixels=settings.max_pixels,
             min_side=settings.min_side,
             mirrored=not reference,
+            frame_threads=settings.video_frame_threads,
         )
 
     def hash_video_bytes(

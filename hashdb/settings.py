@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     video_frame_size: int = Field(
         default=512, ge=64, description="Frames are scaled to this long side before hashing."
     )
+    video_frame_threads: bool = Field(
+        default=False,
+        description=(
+            "Decode each video on several cores (lower latency for one long video, more CPU "
+            "in total); off, each video takes one core and uploads run in parallel."
+        ),
+    )
     video_max_bytes: int = Field(
         default=1024 * 1024 * 1024,
         ge=1,
