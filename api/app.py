@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None, service: HashDB | None = None) 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         service.matcher.refresh(force=True)  # load the index before taking traffic
+        service.video_matcher.refresh(force=True)  # and the video frame index
         yield
         service.close()
 

@@ -104,7 +104,14 @@ EDITS: dict[str, Edit] = {
     "mirrored": lambda v, r: mp4(_all(v, mirrored), v.fps),
     "captioned + watermark": lambda v, r: mp4(_all(v, captioned()), v.fps),
     "15 fps": lambda v, r: mp4(window(v, 0, v.duration, fps=15), 15),
+    "phone repost: 5 s clip, 9:16, captioned, VP9": lambda v, r: _repost(v, r),
 }
+
+
+def _repost(video: Slideshow, rng: random.Random) -> bytes:
+    start = rng.uniform(0, video.duration - 5)
+    frames = apply(window(video, start, start + 5), vertical((360, 640)), captioned())
+    return webm(frames, video.fps, bitrate=200_000)
 
 
 def recall(count: int, seconds: float) -> tuple[list[tuple[str, int, int, int, int]], int]:

@@ -53,10 +53,14 @@ from hashdb.hashing.pdq import pdq_vector_to_bytes
 #: pdqhash.compute_dihedral order: original, rot90, rot180, rot270, flipX, flipY (= left-right
 #: mirror, checked in tests), flip+1, flip-1.
 _MIRROR = 5
-#: A row/column is a border when its pixels vary by less than this (0-255 gray levels) ...
-_BORDER_SPREAD = 24
-#: ... and its mean is within this of the outermost row/column's.
+#: The outermost row/column must be this uniform to start a bar, ...
+_BORDER_EDGE_SHARE = 0.98
+#: ... and a row/column inside it is bar when at least this share of its pixels ...
+_BORDER_SHARE = 0.8
+#: ... is within this many gray levels of the outermost row/column's median.
 _BORDER_LEVEL = 16
+#: Lines (as a share of the side) of non-bar a bar may be interrupted by, e.g. a caption.
+_BORDER_GAP = 0.1
 #: Never crop more than this share of a side from each edge (a 16:9 frame in a 9:16 canvas has
 #: about 34% bars on each of top and bottom).
 _BORDER_MAX = 0.42
@@ -283,24 +287,33 @@ def crop_borders(rgb: np.ndarray) -> np.ndarray:
     # work of a full gray conversion, and bars are tens of pixels wide.
     step = 2 if min(height, width) >= 64 else 1
     gray = (rgb[::step, ::step, 1] if rgb.ndim == 3 else rgb[::step, ::step]).astype(np.int16)
-    row_lo, row_hi = gray.min(axis=1), gray.max(axis=1)
-    col_lo, col_hi = gray.min(axis=0), gray.max(axis=0)
-    row_mean, col_mean = gray.mean(axis=1), gray.mean(axis=0)
 
-    def run(lo: np.ndarray, hi: np.ndarray, mean: np.ndarray, limit: int) -> int:
-        flat = (hi - lo) < _BORDER_SPREAD
-        if not flat[0]:
+    def run(lines: np.ndarray, limit: int) -> int:
+        """Leading lines (rows of ``lines``) that are bar: nearly all pixels at the level of
+        the outermost line. "Nearly all" lets captions or a logo drawn on a bar stay bar."""
+        level = int(np.median(lines[0]))
+        # The outermost line must be truly uniform: smooth sky or a wall is not a bar.
+        if np.mean(np.abs(lines[0] - level) < _BORDER_LEVEL // 2) < _BORDER_EDGE_SHARE:
             return 0
-        same = np.abs(mean - mean[0]) < _BORDER_LEVEL
-        bar = flat & same
-        stop = int(np.argmin(bar)) if not bar.all() else len(bar)
-        return min(stop, limit)
+        bar = np.mean(np.abs(lines[: limit + 1] - level) < _BORDER_LEVEL, axis=1) >= _BORDER_SHARE
+        # The bar goes on across a short interruption (a caption line written on it) when bar
+        # lines follow it again.
+        gap_max = max(2, int(len(lines) * _BORDER_GAP))
+        end = gap = 0
+        for position, is_bar in enumerate(bar.tolist()):
+            if is_bar:
+                end, gap = position + 1, 0
+            else:
+                gap += 1
+                if gap > gap_max:
+                    break
+        return min(end, limit)
 
     max_rows, max_cols = int(gray.shape[0] * _BORDER_MAX), int(gray.shape[1] * _BORDER_MAX)
-    top = run(row_lo, row_hi, row_mean, max_rows) * step
-    bottom = run(row_lo[::-1], row_hi[::-1], row_mean[::-1], max_rows) * step
-    left = run(col_lo, col_hi, col_mean, max_cols) * step
-    right = run(col_lo[::-1], col_hi[::-1], col_mean[::-1], max_cols) * step
+    top = run(gray, max_rows) * step
+    bottom = run(gray[::-1], max_rows) * step
+    left = run(gray.T, max_cols) * step
+    right = run(gray.T[::-1], max_cols) * step
     # A bar a few pixels thick is usually encoder padding or a thin frame: still worth cutting,
     # but only whole-frame-wide bars of at least 2 px, so noise at an edge is left alone.
     top, bottom, left, right = (v if v >= 2 else 0 for v in (top, bottom, left, right))

@@ -19,7 +19,16 @@ from hashdb.media.video import (
     sniff_video,
 )
 from tests.imagegen import encode as encode_image
-from tests.videogen import Slideshow, animated, encode, letterboxed, mp4, vertical, webm
+from tests.videogen import (
+    Slideshow,
+    animated,
+    captioned,
+    encode,
+    letterboxed,
+    mp4,
+    vertical,
+    webm,
+)
 
 VIDEO = Slideshow(11, slides=3, slide_seconds=2.0)
 
@@ -119,6 +128,8 @@ def test_borders_are_cropped_only_when_centred() -> None:
     tall = vertical((180, 320))(frame)
     cropped = crop_borders(tall)
     assert cropped.shape[1] == 180 and cropped.shape[0] == pytest.approx(101, abs=3)
+    # A caption written on the bar does not stop the bar.
+    assert crop_borders(captioned()(tall)).shape == cropped.shape
     one_sided = frame.copy()
     one_sided[-30:] = 0  # a flat strip at the bottom only: part of the picture
     assert crop_borders(one_sided).shape == frame.shape

@@ -77,6 +77,10 @@ EDITS: dict[str, Callable[[], bytes]] = {
     "mirrored": lambda: mp4(apply(REFERENCE.frames(), mirrored), REFERENCE.fps),
     "captioned": lambda: mp4(apply(REFERENCE.frames(), captioned()), REFERENCE.fps),
     "frame_rate_10fps": lambda: mp4(window(REFERENCE, 0, REFERENCE.duration, fps=10), 10),
+    # A phone repost: a clip, pillarboxed to 9:16, captioned on the bar, re-encoded to VP9.
+    "vertical_captioned_clip_vp9": lambda: webm(
+        apply(window(REFERENCE, 1.5, 6.5), vertical((270, 480)), captioned()), 15
+    ),
 }
 
 
