@@ -294,7 +294,8 @@ class HashDB:
 
     def hash_bytes(self, data: bytes, algorithms: Sequence[str] | None = None) -> MediaHashes:
         if sniff_video(data) is not None:
-            return self.hash_video_bytes(data, algorithms)
+            # As added to a list, so ``hashdb hash`` shows the vpdq value ``add`` stores.
+            return self.hash_video_bytes(data, algorithms, reference=True)
         image = self.decode(data)
         names = (
             list(ALGORITHMS) if algorithms is None else [get_algorithm(a).name for a in algorithms]
@@ -540,7 +541,10 @@ class HashDB:
         return self.matcher.match(digests, lists)
 
     def match_bytes(self, data: bytes, lists: Collection[str] | None = None) -> MatchResult:
-        hashes = self.hash_bytes(data)
+        if sniff_video(data) is not None:
+            hashes = self.hash_video_bytes(data, reference=False)  # query sampling
+        else:
+            hashes = self.hash_bytes(data)
         matches = self.match_digests(hashes.digests, lists)
         if hashes.video is not None:
             matches += self.video_matcher.match_video(hashes.video.frames, lists)

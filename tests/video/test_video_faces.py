@@ -129,3 +129,13 @@ def test_api_video_uploads_have_their_own_size_limit(
         too_big = video + b"\x00" * 20
         refused = client.post("/v1/match", files={"file": ("v.mp4", too_big)})
         assert refused.status_code == 413 and refused.json()["code"] == "upload_too_large"
+
+
+def test_hash_shows_the_vpdq_value_add_stores(tmp_path: Path, files: dict[str, Path]) -> None:
+    db = tmp_path / "cli.sqlite"
+    _, (hashed,), _ = _cli(db, "hash", files["original.mp4"], "--json")
+    _, (added,), _ = _cli(db, "add", files["original.mp4"], "--list", "t", "--json")
+    assert hashed["hashes"]["vpdq"] == added["added"][-1]["hash"]  # type: ignore[index]
+    assert hashed["media"]["kind"] == "video"  # type: ignore[index]
+    code, _, text = _cli(db, "hash", files["original.mp4"])
+    assert code == 0 and "\tvpdq\t" in text and "frames=" in text

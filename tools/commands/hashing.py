@@ -41,6 +41,12 @@ def hash_files(
             for digest in hashes.digests:
                 quality = f" quality={digest.quality}" if digest.quality is not None else ""
                 typer.echo(f"{path}\t{digest.algorithm}\t{digest.hex}{quality}")
+            if hashes.video is not None:
+                body = hashes.to_dict()
+                typer.echo(
+                    f"{path}\tvpdq\t{body['hashes']['vpdq']} frames={len(hashes.video.frames)}"
+                    f" duration={hashes.video.duration}s"
+                )
     if failed:
         raise typer.Exit(1)
 
