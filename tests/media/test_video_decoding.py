@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import io
+import random
 
 import numpy as np
 import pdqhash
 import pytest
 from PIL import Image
 
-from hashdb.errors import CorruptMedia, EmptyMedia, MediaTooLarge, UnsupportedMedia, VideoTooLong
+from hashdb.errors import (
+    CorruptMedia,
+    EmptyMedia,
+    MediaError,
+    MediaTooLarge,
+    UnsupportedMedia,
+    VideoTooLong,
+)
 from hashdb.hashing.pdq import pdq_vector_to_bytes
 from hashdb.media.video import (
     SamplingMode,
@@ -192,3 +200,19 @@ def test_animation_frame_times_follow_their_durations() -> None:
     video = hash_video(buffer.getvalue(), VideoOptions(fps=10, dedupe_distance=-1))
     assert [f.timestamp for f in video.frames] == [0.0, 0.5, 2.0]
     assert video.duration == pytest.approx(2.8)
+
+
+def test_mutated_files_give_frames_or_a_typed_error(containers: dict[str, bytes]) -> None:
+    rng = random.Random(0)
+    for _ in range(16):
+        kind = rng.choice(["mp4", "mkv", "webm", "gif"])
+        data = bytearray(containers[kind])
+        for _ in range(rng.randint(1, 20)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            data = data[: rng.randrange(len(data))]
+        try:
+            video = hash_video(bytes(data))
+        except MediaError:
+            continue
+        assert video.frames or video.decoded_frames
