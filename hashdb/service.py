@@ -76,7 +76,7 @@ class MediaHashes:
         return {"hashes": body, "media": media}
 
     def frames_dict(self) -> list[dict[str, Any]]:
-        """The sampled frames of a video: time, PDQ and quality (``hashdb hash --frames``)."""
+        """The sampled frames of a video: time, PDQ, quality (``hashdb hash --frames``)."""
         frames = self.video.frames if self.video is not None else []
         return [
             {

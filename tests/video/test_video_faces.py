@@ -139,3 +139,7 @@ def test_hash_shows_the_vpdq_value_add_stores(tmp_path: Path, files: dict[str, P
     assert hashed["media"]["kind"] == "video"  # type: ignore[index]
     code, _, text = _cli(db, "hash", files["original.mp4"])
     assert code == 0 and "\tvpdq\t" in text and "frames=" in text
+    _, (listed,), _ = _cli(db, "hash", files["original.mp4"], "--json", "--frames")
+    frames = listed["frames"]
+    assert isinstance(frames, list) and len(frames) == listed["media"]["frames"]  # type: ignore[index]
+    assert frames[0]["timestamp"] == 0.0 and len(frames[0]["pdq"]) == 64
