@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, service: HashDB | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        service.warm_up()  # load the index and the hashers before taking traffic
+        service.warm_up()  # load the indexes and the hashers before taking traffic
         yield
         service.close()
 
@@ -47,7 +47,8 @@ def create_app(settings: Settings | None = None, service: HashDB | None = None) 
     app.state.metrics = Metrics(service)
     app.add_middleware(
         RequestMiddleware,
-        max_body=service.settings.max_upload_bytes,
+        # The larger of the two limits; read_upload applies the one for the media's kind.
+        max_body=max(service.settings.max_upload_bytes, service.settings.video_max_bytes),
         metrics=app.state.metrics,
     )
     problems.install(app)

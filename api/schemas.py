@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -24,6 +25,14 @@ class MatchModel(BaseModel):
     labels: builtins.list[str] = Field(default=[], description="Controlled labels, FACET:VALUE.")
     organisation: str | None = Field(default=None, description="Who added the entry.")
     source: str | None = Field(default=None, description="Where its media came from.")
+    video: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "Only for matches involving a video: direction (video, image_in_video, "
+            "video_shows_image), query_share/reference_share of time and the list's minimums, "
+            "mirrored, region (frame or band) and the matched time ranges in seconds."
+        ),
+    )
 
 
 class SuppressedModel(MatchModel):
@@ -37,6 +46,15 @@ class MediaModel(BaseModel):
     width: int
     height: int
     bytes: int
+    kind: str | None = Field(default=None, description='"video" for videos.')
+    codec: str | None = None
+    duration: float | None = Field(default=None, description="Seconds (videos).")
+    frames: int | None = Field(default=None, description="Sampled frames hashed (videos).")
+    decoded_frames: int | None = None
+    sampling: str | None = Field(default=None, description="fps or keyframes (videos).")
+    decode_error: str | None = Field(
+        default=None, description="Set when a video was corrupt or truncated part-way."
+    )
 
 
 class MatchResponse(BaseModel):

@@ -104,6 +104,12 @@ class MediaTooLarge(MediaError):
     code = "media_too_large"
 
 
+class VideoTooLong(MediaTooLarge):
+    """A video longer than ``HASHDB_VIDEO_MAX_DURATION`` seconds."""
+
+    code = "video_too_long"
+
+
 class MediaTooSmall(MediaError):
     code = "media_too_small"
 

@@ -20,6 +20,7 @@ from hashdb.hashing import ALGORITHMS, Digest
 from hashdb.index import HammingIndex, make_index
 from hashdb.store.base import Store
 from hashdb.store.models import ChangeKind, Entry, HashList, ListAction
+from hashdb.video_evidence import VideoEvidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +44,11 @@ class Match:
     labels: tuple[str, ...] = ()
     organisation: str | None = None
     source: str | None = None
+    #: Set for matches involving a video: shares of time and matched time ranges.
+    video: VideoEvidence | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        body = {
             "list": self.list,
             "entry_id": self.entry_id,
             "algorithm": self.algorithm,
@@ -63,6 +66,9 @@ class Match:
             "organisation": self.organisation,
             "source": self.source,
         }
+        if self.video is not None:
+            body["video"] = self.video.to_dict()
+        return body
 
 
 class Matcher:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +36,14 @@ from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.matching import Match, Matcher
 from hashdb.media import DecodeOptions, PreparedImage, decode_image
+from hashdb.media.video import (
+    HashedVideo,
+    SamplingMode,
+    VideoOptions,
+    hash_video,
+    sniff_video,
+    sniff_video_container,
+)
 from hashdb.policy import LabelFilter, Suppressed, apply_allow_lists
 from hashdb.records import entry_record, list_record
 from hashdb.review import find_near_misses
@@ -46,6 +55,8 @@ from hashdb.store.labels import VocabularyTerm
 from hashdb.store.models import AuditRecord
 from hashdb.store.review import QueryHash, ReviewItem, ReviewStatus
 from hashdb.store.sharing import ListSettings, Organisation, Sharing
+from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoRule
+from hashdb.video_matching import VideoMatcher, fingerprint, probe_image
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,8 @@ class MediaHashes:
     width: int
     height: int
     size_bytes: int
+    #: Set for videos (and animated GIF/WebP): the sampled frames and what decoding found.
+    video: HashedVideo | None = None
 
     def get(self, algorithm: str) -> Digest | None:
         return next((d for d in self.digests if d.algorithm == algorithm), None)
@@ -71,15 +84,38 @@ class MediaHashes:
         pdq = self.get("pdq")
         if pdq is not None:
             body["pdq_quality"] = pdq.quality
-        return {
-            "hashes": body,
-            "media": {
-                "format": self.format,
-                "width": self.width,
-                "height": self.height,
-                "bytes": self.size_bytes,
-            },
+        media: dict[str, Any] = {
+            "format": self.format,
+            "width": self.width,
+            "height": self.height,
+            "bytes": self.size_bytes,
         }
+        if self.video is not None:
+            body[VIDEO_ALGORITHM] = fingerprint(f.value for f in self.video.frames).hex()
+            media.update(
+                kind="video",
+                codec=self.video.codec,
+                duration=self.video.duration,
+                frames=len(self.video.frames),
+                decoded_frames=self.video.decoded_frames,
+                sampling=self.video.mode.value,
+                decode_error=self.video.error,
+            )
+        return {"hashes": body, "media": media}
+
+    def frames_dict(self) -> list[dict[str, Any]]:
+        """The sampled frames of a video: time, PDQ, quality (``hashdb hash --frames``)."""
+        frames = self.video.frames if self.video is not None else []
+        return [
+            {
+                "index": f.index,
+                "timestamp": f.timestamp,
+                "duration": f.duration,
+                "pdq": f.hex,
+                "quality": f.quality,
+            }
+            for f in frames
+        ]
 
 
 @dataclass(frozen=True)
@@ -147,6 +183,8 @@ class AddReport:
     list_name: str
     added: list[AddedHash] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
+    #: Problems that did not stop the add, e.g. a truncated video hashed up to the damage.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def created(self) -> int:
@@ -159,6 +197,7 @@ class AddReport:
             "existing": len(self.added) - self.created,
             "added": [added.to_dict() for added in self.added],
             "refused": [refusal.to_dict() for refusal in self.refused],
+            **({"warnings": self.warnings} if self.warnings else {}),
         }
 
 
@@ -217,6 +256,7 @@ class HashDB:
         self._matcher: Matcher | None = None
         self._sharing: tuple[int, dict[int, ListSettings]] | None = None
         self._keys: KeyService | None = None
+        self._video_matcher: VideoMatcher | None = None
 
     @property
     def store(self) -> Store:
@@ -236,6 +276,20 @@ class HashDB:
             self._keys = KeyService(self.store, self.settings.auth_cache_seconds)
         return self._keys
 
+    @property
+    def video_matcher(self) -> VideoMatcher:
+        if self._video_matcher is None:
+            self._video_matcher = VideoMatcher(
+                self.store,
+                self.matcher,
+                default_rule=VideoRule(
+                    self.settings.video_min_query_share, self.settings.video_min_reference_share
+                ),
+                min_quality=self.settings.min_pdq_quality,
+                refresh_interval=self.settings.refresh_interval,
+            )
+        return self._video_matcher
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -244,6 +298,7 @@ class HashDB:
         """Load the index and hash one generated image, so the first real request pays for
         neither (imagehash imports SciPy on its first pHash: ~0.4 s)."""
         self.matcher.refresh(force=True)
+        self.video_matcher.refresh(force=True)
         gradient = Image.linear_gradient("L").resize((64, 64)).convert("RGB")
         buffer = io.BytesIO()
         gradient.save(buffer, "PNG")
@@ -263,14 +318,19 @@ class HashDB:
             decode_size=self.settings.decode_size,
         )
 
+    def upload_limit(self, head: bytes) -> int:
+        """The byte limit for media starting with ``head``: videos have their own."""
+        if sniff_video_container(head) is not None:
+            return self.settings.video_max_bytes
+        return self.settings.max_upload_bytes
+
     def read_file(self, path: Path) -> bytes:
         try:
             size = path.stat().st_size
-            if size > self.settings.max_upload_bytes:
-                raise MediaTooLarge(
-                    f"{size} bytes is over the limit of {self.settings.max_upload_bytes}",
-                    bytes=size,
-                )
+            with path.open("rb") as handle:
+                limit = self.upload_limit(handle.read(64))
+            if size > limit:
+                raise MediaTooLarge(f"{size} bytes is over the limit of {limit}", bytes=size)
             return path.read_bytes()
         except FileNotFoundError:
             raise FileNotReadable("no such file") from None
@@ -281,17 +341,59 @@ class HashDB:
         except OSError as exc:
             raise FileNotReadable(f"cannot read the file: {exc.strerror or exc}") from None
 
-    def check_upload_size(self, size: int) -> None:
-        if size > self.settings.max_upload_bytes:
+    def check_upload_size(self, size: int, limit: int | None = None) -> None:
+        limit = self.settings.max_upload_bytes if limit is None else limit
+        if size > limit:
             raise UploadTooLarge(
-                f"upload of {size} bytes is over the limit of {self.settings.max_upload_bytes}",
-                limit=self.settings.max_upload_bytes,
+                f"upload of {size} bytes is over the limit of {limit}", limit=limit
             )
 
     def decode(self, data: bytes) -> PreparedImage:
         return decode_image(data, self.decode_options)
 
+    def video_options(self, *, reference: bool) -> VideoOptions:
+        """Sampling for a query video (sparse, with mirrored hashes) or for a video added to a
+        list (dense, so stills and short clips land near a stored frame)."""
+        settings = self.settings
+        return VideoOptions(
+            mode=SamplingMode.FPS if reference else SamplingMode(settings.video_mode),
+            fps=settings.video_reference_fps if reference else settings.video_fps,
+            frame_size=settings.video_frame_size,
+            dedupe_distance=settings.video_dedupe_distance,
+            max_duration=settings.video_max_duration,
+            max_decoded_frames=settings.video_max_frames,
+            max_pixels=settings.max_pixels,
+            min_side=settings.min_side,
+            mirrored=not reference,
+            fast_decode=not reference,
+            frame_threads=settings.video_frame_threads,
+        )
+
+    def hash_video_bytes(
+        self, data: bytes, algorithms: Sequence[str] | None = None, *, reference: bool = False
+    ) -> MediaHashes:
+        video = hash_video(data, self.video_options(reference=reference))
+        names = (
+            {"md5", "sha256"} if algorithms is None else {get_algorithm(a).name for a in algorithms}
+        )
+        digests = []
+        if "md5" in names:
+            digests.append(Digest("md5", hashlib.md5(data, usedforsecurity=False).digest()))
+        if "sha256" in names:
+            digests.append(Digest("sha256", hashlib.sha256(data).digest()))
+        return MediaHashes(
+            digests=digests,
+            format=video.container,
+            width=video.width,
+            height=video.height,
+            size_bytes=len(data),
+            video=video,
+        )
+
     def hash_bytes(self, data: bytes, algorithms: Sequence[str] | None = None) -> MediaHashes:
+        if sniff_video(data) is not None:
+            # As added to a list, so ``hashdb hash`` shows the vpdq value ``add`` stores.
+            return self.hash_video_bytes(data, algorithms, reference=True)
         image = self.decode(data)
         names = (
             list(ALGORITHMS) if algorithms is None else [get_algorithm(a).name for a in algorithms]
@@ -474,6 +576,15 @@ class HashDB:
         create_list: bool = True,
         principal: Principal = LOCAL_OPERATOR,
     ) -> AddReport:
+        if sniff_video(data) is not None:
+            return self.add_video(
+                list_name,
+                data,
+                metadata,
+                force=force,
+                create_list=create_list,
+                principal=principal,
+            )
         hashes = self.hash_bytes(data)
         digests = hashes.digests
         pdq = hashes.get("pdq")
@@ -513,6 +624,112 @@ class HashDB:
             create_list=create_list,
             principal=principal,
         )
+
+    def add_video(
+        self,
+        list_name: str,
+        data: bytes,
+        metadata: EntryMetadata,
+        *,
+        force: bool = False,
+        create_list: bool = True,
+        principal: Principal = LOCAL_OPERATOR,
+    ) -> AddReport:
+        """Add a video as ONE ``vpdq`` entry holding its frame hashes, plus its MD5/SHA-256.
+
+        Frames below the PDQ quality minimum (black, flat) are not stored; a video with no
+        usable frame keeps only its exact hashes. All of it is one transaction."""
+        hashes = self.hash_video_bytes(data, reference=True)
+        video = hashes.video
+        assert video is not None
+        minimum = 0 if force else self.settings.min_pdq_quality
+        usable = [frame for frame in video.frames if frame.quality >= minimum]
+        value = fingerprint(frame.value for frame in usable)
+        with self.store.transaction():
+            report = self.add_digests(
+                list_name,
+                hashes.digests,
+                metadata,
+                force=force,
+                source_sha256=hashes.sha256,
+                create_list=create_list,
+                principal=principal,
+            )
+            if not usable:
+                report.refused.append(
+                    Refusal(
+                        VIDEO_ALGORITHM,
+                        value.hex(),
+                        "low_quality",
+                        f"no frame of the video reaches PDQ quality {minimum}: too little "
+                        "detail for perceptual matching",
+                    )
+                )
+            else:
+                hash_list = self._writable_list(list_name, principal, create=create_list)
+                added_by = metadata.added_by
+                if added_by is None and principal is not LOCAL_OPERATOR:
+                    added_by = principal.name
+                (outcome,) = self.store.add_entries(
+                    hash_list.id,
+                    [
+                        NewEntry(
+                            algorithm=VIDEO_ALGORITHM,
+                            value=value,
+                            source_sha256=hashes.sha256,
+                            label=metadata.label,
+                            note=metadata.note,
+                            added_by=added_by,
+                            organisation=self._adding_organisation(metadata, principal),
+                            source=metadata.source,
+                            labels=self.store.check_labels(metadata.labels),
+                        )
+                    ],
+                )
+                if outcome.created:
+                    self.store.record_audit(
+                        added_by or actor(principal),
+                        "entry.add",
+                        "entry",
+                        str(outcome.entry_id),
+                        after=entry_record(self.store.get_entry(outcome.entry_id)),
+                    )
+                    self.store.add_video_frames(
+                        outcome.entry_id,
+                        [
+                            NewVideoFrame(
+                                index=position,
+                                timestamp=frame.timestamp,
+                                duration=frame.duration,
+                                value=frame.value,
+                                quality=frame.quality,
+                                band=frame.band,
+                            )
+                            for position, frame in enumerate(usable)
+                        ],
+                    )
+                report.added.append(
+                    AddedHash(VIDEO_ALGORITHM, value.hex(), outcome.entry_id, outcome.created)
+                )
+        if video.error:
+            report.warnings.append(f"only part of the video was hashed: {video.error}")
+        return report
+
+    def set_video_rule(
+        self, list_name: str, min_query_share: float, min_reference_share: float
+    ) -> VideoRule:
+        """Set the shares of time a video-to-video match needs on one list."""
+        rule = VideoRule(min_query_share, min_reference_share)
+        with self.store.transaction():
+            self.store.set_video_rule(self.store.get_list(list_name).id, rule)
+        return rule
+
+    def video_rule(self, list_name: str) -> VideoRule:
+        hash_list = self.store.get_list(list_name)
+        default = VideoRule(
+            self.settings.video_min_query_share, self.settings.video_min_reference_share
+        )
+        return self.store.video_rules().get(hash_list.id, default)
 
     def add_hex(
         self,
@@ -558,6 +775,7 @@ class HashDB:
         principal: Principal = LOCAL_OPERATOR,
         labels: Sequence[str] | None = None,
         hashes: MediaHashes | None = None,
+        more_matches: Callable[[Collection[str] | None], list[Match]] | None = None,
     ) -> MatchResult:
         """Match the hashes of one piece of media, then apply the policy every face shares.
 
@@ -569,6 +787,11 @@ class HashDB:
         label_filter = LabelFilter.parse(labels)
         candidates, names, sharing = self._matchable_lists(lists, principal)
         raw = self.matcher.match(digests, names)
+        if more_matches is not None:  # e.g. frames of known videos: the same policy applies
+            raw = sorted(
+                [*raw, *more_matches(names)],
+                key=lambda match: (match.distance, match.list, match.entry_id),
+            )
         if label_filter is not None:
             raw = [m for m in raw if m.action is ListAction.ALLOW or label_filter.accepts(m.labels)]
         outcome = apply_allow_lists(raw)
@@ -647,10 +870,34 @@ class HashDB:
         principal: Principal = LOCAL_OPERATOR,
         labels: Sequence[str] | None = None,
     ) -> MatchResult:
-        hashes = self.hash_bytes(data)
+        """Match an image or a video: its hashes, and the frames of known videos (a still of
+        a known video, or a video against known videos and images), under one policy."""
+        if sniff_video(data) is not None:
+            hashes = self.hash_video_bytes(data, reference=False)  # query sampling
+        else:
+            hashes = self.hash_bytes(data)
+        video = hashes.video
+
+        def in_videos(names: Collection[str] | None) -> list[Match]:
+            if video is not None:
+                return self.video_matcher.match_video(video.frames, names)
+            return self._match_image_in_videos(data, names)
+
         return self.screen_digests(
-            hashes.digests, lists, principal=principal, labels=labels, hashes=hashes
+            hashes.digests,
+            lists,
+            principal=principal,
+            labels=labels,
+            hashes=hashes,
+            more_matches=in_videos,
         )
+
+    def _match_image_in_videos(self, data: bytes, lists: Collection[str] | None) -> list[Match]:
+        videos = self.video_matcher
+        videos.refresh()
+        if not videos.frame_count:
+            return []  # no known videos: skip the second look at the pixels
+        return videos.match_image(probe_image(self.decode(data).rgb_array), lists)
 
     def match_file(
         self,

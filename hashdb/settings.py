@@ -68,6 +68,75 @@ class Settings(BaseSettings):
             "revocation reaches other processes within this time (0: check every request)."
         ),
     )
+    # --- video (issue 7) ---
+    video_mode: Literal["fps", "keyframes"] = Field(
+        default="fps",
+        description=(
+            "How query videos are sampled: 'fps' (every keyframe plus at most "
+            "video_fps frames per second) or 'keyframes' (keyframes only: the encoder's scene "
+            "cuts and periodic keyframes; several times cheaper)."
+        ),
+    )
+    video_fps: float = Field(
+        default=1.0, gt=0, le=60, description="Sampled frames per second of a query video."
+    )
+    video_reference_fps: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description=(
+            "Sampled frames per second of a video added to a list: dense, so that a still "
+            "grabbed at any moment lands near a stored frame."
+        ),
+    )
+    video_dedupe_distance: int = Field(
+        default=8,
+        ge=-1,
+        le=64,
+        description="A frame within this many PDQ bits of the last kept one is skipped.",
+    )
+    video_frame_size: int = Field(
+        default=512, ge=64, description="Frames are scaled to this long side before hashing."
+    )
+    video_frame_threads: bool = Field(
+        default=False,
+        description=(
+            "Decode each video on several cores (lower latency for one long video, more CPU "
+            "in total); off, each video takes one core and uploads run in parallel."
+        ),
+    )
+    video_max_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        ge=1,
+        description=(
+            "Largest accepted video file/upload in bytes (MP4, MOV, WebM, MKV, AVI; animated "
+            "GIF/WebP count as images for this limit)."
+        ),
+    )
+    video_max_duration: float = Field(
+        default=3600.0, gt=0, description="Longer videos are refused (seconds)."
+    )
+    video_max_frames: int = Field(
+        default=200_000, ge=1, description="Decoding stops after this many decoded frames."
+    )
+    video_min_query_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description=(
+            "Default share of the query video's time that must match frames of a known video "
+            "(lists can set their own)."
+        ),
+    )
+    video_min_reference_share: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description=(
+            "Default share of the known video's time the query must cover; 0 lets a short "
+            "clip of a long video match."
+        ),
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

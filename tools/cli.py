@@ -28,6 +28,7 @@ from tools.commands import (
     orgs,
     review,
     serve,
+    video,
 )
 from tools.context import CLIState
 
@@ -85,6 +86,7 @@ for module in (
     labels,
     review,
     feedback,
+    video,
     serve,
 ):
     module.register(app)

@@ -20,14 +20,16 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/match",
     response_model=MatchResponse,
-    summary="Match an uploaded image against the lists",
+    # Video-only fields (media.kind, matches[].video) are left out of image answers.
+    response_model_exclude_unset=True,
+    summary="Match an uploaded image or video against the lists",
     responses=_ERRORS,
 )
 def match_upload(
     request: Request,
     service: ServiceDep,
     principal: PlatformDep,
-    file: Annotated[UploadFile, File(description="The media file (image).")],
+    file: Annotated[UploadFile, File(description="The media file (image or video).")],
     lists: Annotated[
         list[str] | None, Query(description="Only match these lists (repeatable).")
     ] = None,

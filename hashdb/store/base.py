@@ -32,6 +32,7 @@ from hashdb.store.models import (
 )
 from hashdb.store.review import NewReviewItem, ReviewItem, ReviewStatus
 from hashdb.store.sharing import ListSettings, Organisation
+from hashdb.store.video import NewVideoFrame, VideoFrame, VideoRule
 
 
 class ListStore(Protocol):
@@ -183,6 +184,16 @@ class FeedbackStore(Protocol):
     def feedback_for(self, entry_ids: Sequence[int]) -> dict[int, list[Feedback]]: ...
 
 
+class VideoStore(Protocol):
+    """Frame hashes of video entries, and per-list video match rules."""
+
+    def add_video_frames(self, entry_id: int, frames: Sequence[NewVideoFrame]) -> None: ...
+    def video_frames(self, entry_ids: Sequence[int]) -> dict[int, list[VideoFrame]]: ...
+    def iter_live_video_frames(self, batch_size: int = 100_000) -> Iterator[list[VideoFrame]]: ...
+    def video_rules(self) -> dict[int, VideoRule]: ...
+    def set_video_rule(self, list_id: int, rule: VideoRule) -> None: ...
+
+
 class Store(
     ListStore,
     EntryStore,
@@ -196,6 +207,7 @@ class Store(
     LabelStore,
     ReviewStore,
     FeedbackStore,
+    VideoStore,
     Protocol,
 ):
     url: str

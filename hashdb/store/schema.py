@@ -195,3 +195,32 @@ feedback = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 sa.Index("feedback_entry", feedback.c.entry_id)
+# --- issue 7: video frame hashes and per-list video match rules ---
+
+# A video reference is ONE entry (algorithm "vpdq", hash = SHA-256 of its frame hashes in
+# order, so adding the same video twice is idempotent); its sampled frames live here.
+video_frames = sa.Table(
+    "video_frames",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("entry_id", BigId, sa.ForeignKey("entries.id"), nullable=False),
+    sa.Column("frame_index", sa.Integer, nullable=False),
+    sa.Column("timestamp", sa.Float, nullable=False),
+    # Seconds of video this frame stands for (until the next kept frame).
+    sa.Column("duration", sa.Float, nullable=False),
+    sa.Column("pdq", sa.LargeBinary, nullable=False),
+    sa.Column("quality", sa.SmallInteger, nullable=False),
+    # PDQ of the frame's central band (captions and watermarks cut off); may be absent.
+    sa.Column("band_pdq", sa.LargeBinary),
+)
+sa.Index("video_frames_entry", video_frames.c.entry_id, video_frames.c.frame_index, unique=True)
+
+# Per-list shares of time a video match needs; a list without a row uses the settings' defaults.
+video_rules = sa.Table(
+    "video_rules",
+    metadata,
+    sa.Column("list_id", BigId, sa.ForeignKey("lists.id"), primary_key=True),
+    sa.Column("min_query_share", sa.Float, nullable=False),
+    sa.Column("min_reference_share", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)

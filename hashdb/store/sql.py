@@ -49,6 +49,7 @@ from hashdb.store.models import (
 )
 from hashdb.store.review import ReviewSQL
 from hashdb.store.sharing import SharingSQL
+from hashdb.store.video import SQLVideoStore
 
 _WRITE_LOCK_KEY = 7244532
 _IN_CHUNK = 500
@@ -95,6 +96,7 @@ class SQLStore(
     LabelSQL,
     ReviewSQL,
     FeedbackSQL,
+    SQLVideoStore,
 ):
     def __init__(self, engine: sa.Engine, url: str) -> None:
         self.engine = engine

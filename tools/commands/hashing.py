@@ -21,6 +21,10 @@ def hash_files(
         list[str] | None,
         typer.Option("--algorithm", "-a", help="Only these algorithms (repeatable)."),
     ] = None,
+    frames: Annotated[
+        bool,
+        typer.Option("--frames", help="Videos: also list every sampled frame (time, PDQ)."),
+    ] = False,
 ) -> None:
     """Print the PDQ, pHash, dHash, MD5 and SHA-256 hashes of each file."""
     service = state(ctx).service
@@ -36,11 +40,23 @@ def hash_files(
                 typer.echo(f"{path}: error: {error.message}", err=True)
             continue
         if as_json:
-            emit_json({"path": str(path), **hashes.to_dict()})
+            extra = {"frames": hashes.frames_dict()} if frames and hashes.video else {}
+            emit_json({"path": str(path), **hashes.to_dict(), **extra})
         else:
             for digest in hashes.digests:
                 quality = f" quality={digest.quality}" if digest.quality is not None else ""
                 typer.echo(f"{path}\t{digest.algorithm}\t{digest.hex}{quality}")
+            if hashes.video is not None:
+                body = hashes.to_dict()
+                typer.echo(
+                    f"{path}\tvpdq\t{body['hashes']['vpdq']} frames={len(hashes.video.frames)}"
+                    f" duration={hashes.video.duration}s"
+                )
+                for frame in hashes.frames_dict() if frames else []:
+                    typer.echo(
+                        f"{path}\tframe@{frame['timestamp']:.3f}s\t{frame['pdq']} "
+                        f"quality={frame['quality']}"
+                    )
     if failed:
         raise typer.Exit(1)
 

@@ -8,7 +8,32 @@ from typing import Annotated
 import typer
 
 from hashdb.errors import HashDBError, ListNotFound, MediaError, UsageError
+from hashdb.video_evidence import VideoEvidence
 from tools.context import emit_json, state
+
+
+def describe_video(evidence: VideoEvidence) -> str:
+    """``video query 0.0-5.0s = known 2.1-7.1s share=1.00/0.62`` and the like."""
+
+    def span(start: float | None, end: float | None) -> str:
+        return f"{start:.1f}-{end:.1f}s" if start is not None and end is not None else "?"
+
+    parts = [evidence.direction.value]
+    for time_range in evidence.ranges[:5]:
+        if evidence.direction.value == "image_in_video":
+            parts.append(f"at {span(time_range.reference_start, time_range.reference_end)}")
+        elif evidence.direction.value == "video_shows_image":
+            parts.append(f"shown {span(time_range.query_start, time_range.query_end)}")
+        else:
+            parts.append(
+                f"query {span(time_range.query_start, time_range.query_end)} = known "
+                f"{span(time_range.reference_start, time_range.reference_end)}"
+            )
+    if evidence.query_share is not None:
+        parts.append(f"share={evidence.query_share:.2f}/{evidence.reference_share or 0:.2f}")
+    if evidence.mirrored:
+        parts.append("mirrored")
+    return " ".join(parts)
 
 
 def match_files(
@@ -72,6 +97,7 @@ def match_files(
                     f"{path}: MATCH list={match.list} action={match.action.value} "
                     f"entry={match.entry_id} {match.algorithm} distance={match.distance}"
                     f"/{match.threshold}{label} added_by={match.added_by}"
+                    + (f" {describe_video(match.video)}" if match.video else "")
                 )
     if unreadable:
         raise typer.Exit(1)
