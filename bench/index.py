@@ -204,7 +204,7 @@ def bench_size(kind: str, count: int, args: argparse.Namespace) -> list[list[str
     return rows
 
 
-def bench_db_load(count: int, postgres: str | None) -> list[list[str]]:
+def bench_db_load(count: int, postgres: str | None, postgres_count: int) -> list[list[str]]:
     rows = []
     rng = np.random.default_rng(7)
     with tempfile.TemporaryDirectory() as folder:
@@ -228,7 +228,7 @@ def bench_db_load(count: int, postgres: str | None) -> list[list[str]]:
         connection.close()
         rows.append(_time_load("SQLite", str(path), count))
     if postgres:
-        rows.append(_postgres_load(postgres, count, rng))
+        rows.append(_postgres_load(postgres, postgres_count, rng))
     return rows
 
 
@@ -364,6 +364,7 @@ def main() -> None:
     parser.add_argument("--db-size", type=int, default=10_000_000)
     parser.add_argument("--no-db", action="store_true", help="skip the start-up load")
     parser.add_argument("--postgres", default=None, help="also time a PostgreSQL load (URL)")
+    parser.add_argument("--postgres-size", type=int, default=1_000_000)
     parser.add_argument("--import-size", type=int, default=200_000)
     parser.add_argument("--no-import", action="store_true")
     args = parser.parse_args()
@@ -384,7 +385,7 @@ def main() -> None:
         print(
             table(
                 ["backend", "hashes", "start-up s", "hashes/s", "RSS MB"],
-                bench_db_load(args.db_size, args.postgres),
+                bench_db_load(args.db_size, args.postgres, args.postgres_size),
             )
         )
     if not args.no_import:

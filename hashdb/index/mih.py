@@ -1,13 +1,14 @@
 """Multi-index hashing (Norouzi, Punjani, Fleet): exact Hamming range search without a full scan.
 
-Each hash is cut into ``m`` substrings of 16 bits (16 for a 256-bit PDQ hash, 4 for a 64-bit
-hash). By the pigeonhole principle, a hash within ``r`` bits of a query is within
-``r // m`` bits of it on at least one substring; more precisely, writing ``r = s*m + a``, it
-is within ``s`` bits on one of the first ``a + 1`` substrings or within ``s - 1`` bits on one
-of the others. So a query looks up, for each substring, the buckets of every key within that
-radius of its own key (17 keys per substring at PDQ's radius 31), and verifies the candidates
-found there with a full XOR + popcount. Nothing within the radius is ever missed; at 1e7
-hashes a query verifies ~40,000 candidates instead of scanning 10,000,000.
+Each hash is cut into ``m`` substrings of about log2(N) bits, 16 to 22 (16 x 16 bits for a
+small PDQ index, 8 x 21 + 4 x 22 bits at 1e7 hashes; re-cut each time the index grows 4x).
+By the pigeonhole principle, a hash within ``r`` bits of a query is within ``r // m`` bits
+of it on at least one substring; more precisely, writing ``r = s*m + a``, it is within ``s``
+bits on one of the first ``a + 1`` substrings or within ``s - 1`` bits on one of the others.
+So a query looks up, for each substring, the buckets of every key within that radius of its
+own key, and verifies the candidates found there with a full XOR + popcount. Nothing within
+the radius is ever missed; at 1e7 hashes and radius 31 a query probes 1,948 buckets and
+verifies ~9,000 candidates instead of scanning 10,000,000.
 
 Layout (numpy, no per-hash Python objects):
 
@@ -15,8 +16,8 @@ Layout (numpy, no per-hash Python objects):
   alongside. Retiring an entry clears its ``alive`` flag (a tombstone); when a quarter of
   the rows are dead they are compacted away.
 * the *static* part, rows ``[0, static)``: per substring a CSR bucket table, ``perm[s]``
-  (row numbers sorted by that substring's key, int32) and ``offsets[s]`` (65,537 bucket
-  starts). 16 substrings cost 64 bytes per hash on top of the 32 bytes of a PDQ hash.
+  (row numbers sorted by that substring's key, int32: 4 bytes per hash per substring) and
+  its bucket starts (``2**length + 1`` int32: 128 MiB in all for the 1e7 layout).
 * the *delta*, rows ``[static, rows)``: recent adds, scanned by brute force, so an added
   hash matches at once. When the delta outgrows a small bound it is merged into the static
   part in place (an ``O(N)`` insert of the new rows into each sorted bucket table), never
@@ -31,6 +32,7 @@ and mutations hold a lock.
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,8 +42,9 @@ import numpy as np
 
 from hashdb.index.base import EMPTY, HammingIndex, Neighbours, as_words
 
-SUBSTRING_BITS = 16
-_BUCKETS = 1 << SUBSTRING_BITS
+SUBSTRING_BITS = 16  # the shortest substring; hash widths must be a multiple of it
+#: The longest substring: its bucket table has 2**22 entries (16 MiB).
+MAX_SUBSTRING_BITS = 22
 #: Below this many rows a plain scan beats building bucket tables.
 BUILD_MIN = 20_000
 #: The delta is merged once it holds more than this many rows (or 1/16 of the static part).
@@ -54,31 +57,90 @@ _BATCH_CANDIDATES = 1_000_000
 
 
 @cache
-def _masks(radius: int) -> np.ndarray:
-    """Every 16-bit XOR mask with at most ``radius`` bits set."""
+def _masks(length: int, radius: int) -> np.ndarray:
+    """Every XOR mask over ``length`` bits with at most ``radius`` bits set."""
     masks = [0]
-    for weight in range(1, radius + 1):
-        for bits in itertools.combinations(range(SUBSTRING_BITS), weight):
+    for weight in range(1, min(radius, length) + 1):
+        for bits in itertools.combinations(range(length), weight):
             masks.append(sum(1 << bit for bit in bits))
     return np.asarray(masks, dtype=np.int64)
 
 
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """How hashes are cut: substring ``i`` is bits ``[starts[i], starts[i] + lengths[i])``."""
+
+    lengths: tuple[int, ...]
+    starts: tuple[int, ...]
+    bases: np.ndarray  # where each substring's bucket table begins in the flat offsets array
+
+    @classmethod
+    def even(cls, bits: int, substrings: int) -> _Layout:
+        short, longer = divmod(bits, substrings)
+        # Shorter substrings first: the pigeonhole plan gives the first ones the wider radius.
+        lengths = (short,) * (substrings - longer) + (short + 1,) * longer
+        starts = tuple(int(x) for x in np.cumsum((0, *lengths[:-1])))
+        sizes = np.asarray([(1 << length) + 1 for length in lengths], dtype=np.int64)
+        bases = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        return cls(lengths, starts, bases)
+
+    @classmethod
+    def for_rows(cls, bits: int, rows: int) -> _Layout:
+        """Substrings of about log2(rows) bits (Norouzi et al.), 16 to 22 bits long."""
+        target = math.log2(max(rows, 2))
+        most = bits // SUBSTRING_BITS
+        least = -(-bits // MAX_SUBSTRING_BITS)
+        return cls.even(bits, max(least, min(most, round(bits / target))))
+
+    @property
+    def table_size(self) -> int:
+        return int(self.bases[-1]) + (1 << self.lengths[-1]) + 1
+
+    def keys(self, words: np.ndarray) -> np.ndarray:
+        """(n, m) substring keys of packed big-endian rows."""
+        keys = np.empty((words.shape[0], len(self.lengths)), dtype=np.int64)
+        for index, (start, length) in enumerate(zip(self.starts, self.lengths, strict=True)):
+            word, offset = divmod(start, 64)
+            if offset + length <= 64:
+                part = words[:, word] >> np.uint64(64 - offset - length)
+            else:
+                low = offset + length - 64
+                high = words[:, word] << np.uint64(low)
+                part = high | (words[:, word + 1] >> np.uint64(64 - low))
+            keys[:, index] = part & np.uint64((1 << length) - 1)
+        return keys
+
+    def plan(self, radius: int) -> tuple[np.ndarray, np.ndarray] | None:
+        return _probe_plan(self.lengths, radius)
+
+
 @cache
-def _probe_plan(substrings: int, radius: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _probe_plan(lengths: tuple[int, ...], radius: int) -> tuple[np.ndarray, np.ndarray] | None:
     """(substring index, XOR mask) pairs a query at ``radius`` must look up; None if none."""
-    per, extra = divmod(radius, substrings)
+    per, extra = divmod(radius, len(lengths))
     subs: list[np.ndarray] = []
     masks: list[np.ndarray] = []
-    for index in range(substrings):
+    for index, length in enumerate(lengths):
         sub_radius = per if index <= extra else per - 1
         if sub_radius < 0:
             continue
-        found = _masks(min(sub_radius, SUBSTRING_BITS))
+        found = _masks(length, sub_radius)
         subs.append(np.full(found.size, index, dtype=np.int64))
         masks.append(found)
     if not subs:
         return None
     return np.concatenate(subs), np.concatenate(masks)
+
+
+def _stable_argsort(keys: np.ndarray, length: int) -> np.ndarray:
+    """Stable argsort of keys below 2**length: numpy sorts uint16 by radix (5x faster than
+    a comparison sort), so longer keys go through two 16-bit passes (LSD radix)."""
+    if length <= 16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    high = (keys[order] >> 16).astype(np.uint16)
+    result: np.ndarray = order[np.argsort(high, kind="stable")]
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,23 +149,36 @@ class _Static:
 
     rows: int
     perm: np.ndarray  # (m, rows) int32: row numbers sorted by substring key
-    offsets: np.ndarray  # (m, 65537) int32: bucket starts within perm[s]
+    offsets: np.ndarray  # flat int32: bucket starts within perm[s], from layout.bases[s]
+    layout: _Layout
+    layout_rows: int  # rows when the layout was chosen (it is re-chosen as the index grows)
 
 
-_NO_STATIC = _Static(0, np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int32))
+_NO_STATIC = _Static(
+    0,
+    np.empty((0, 0), dtype=np.int32),
+    np.empty(0, dtype=np.int32),
+    _Layout.even(SUBSTRING_BITS, 1),
+    0,
+)
 _MAX_ROWS = 2**31 - 1  # row numbers and bucket offsets are int32
 
 
 class MultiIndexHashIndex(HammingIndex):
     def __init__(
-        self, bits: int, *, build_min: int = BUILD_MIN, delta_max: int = DELTA_MAX
+        self,
+        bits: int,
+        *,
+        build_min: int = BUILD_MIN,
+        delta_max: int = DELTA_MAX,
+        substrings: int | None = None,
     ) -> None:
         super().__init__(bits)
         self._build_min = build_min
         self._delta_max = delta_max
         if bits % SUBSTRING_BITS:
             raise ValueError(f"multi-index hashing needs a multiple of {SUBSTRING_BITS} bits")
-        self.substrings = bits // SUBSTRING_BITS
+        self._fixed_layout = None if substrings is None else _Layout.even(bits, substrings)
         self._wpr = -(-self.width // 8)  # uint64 words per row
         self._words = np.empty((0, self._wpr), dtype=np.uint64)
         self._ids = np.empty(0, dtype=np.int64)
@@ -226,38 +301,42 @@ class MultiIndexHashIndex(HammingIndex):
             if self._rows >= self._build_min:
                 self._merge()
 
-    def _keys(self, words: np.ndarray) -> np.ndarray:
-        """(n, m) substring keys of packed rows."""
-        per_word = 64 // SUBSTRING_BITS
-        shifts = np.arange(per_word - 1, -1, -1, dtype=np.uint64) * np.uint64(SUBSTRING_BITS)
-        keys = (words[:, :, None] >> shifts) & np.uint64(_BUCKETS - 1)
-        result: np.ndarray = keys.reshape(words.shape[0], -1)[:, : self.substrings]
-        return result.astype(np.uint16)  # uint16 sorts by radix: 5x faster than int64
-
     def _merge(self) -> None:
         static = self._static
         start, stop = static.rows, self._rows
         if stop == start:
             return
-        keys = self._keys(self._words[start:stop])
+        layout = self._fixed_layout or _Layout.for_rows(self.bits, stop)
+        if start and (
+            self._fixed_layout
+            or stop < 4 * static.layout_rows
+            or layout.lengths == static.layout.lengths
+        ):
+            layout = static.layout  # keep the layout: insert the new rows in place
+        elif start:
+            start = 0  # grown 4x: re-cut with longer substrings (amortised O(1) per add)
+        keys = layout.keys(self._words[start:stop])
         new_rows = np.arange(start, stop, dtype=np.int32)
-        m = self.substrings
+        m = len(layout.lengths)
         perm = np.empty((m, stop), dtype=np.int32)
-        offsets = np.empty((m, _BUCKETS + 1), dtype=np.int32)
-        for sub in range(m):
-            order = np.argsort(keys[:, sub], kind="stable")
-            counts = np.bincount(keys[:, sub], minlength=_BUCKETS)
+        offsets = np.empty(layout.table_size, dtype=np.int32)
+        for sub, length in enumerate(layout.lengths):
+            base, size = int(layout.bases[sub]), (1 << length) + 1
+            column = keys[:, sub]
+            order = _stable_argsort(column, length)
+            counts = np.bincount(column, minlength=size - 1)
+            table = offsets[base : base + size]
+            table[0] = 0
             if start == 0:
                 perm[sub] = new_rows[order]
-                offsets[sub, 0] = 0
-                np.cumsum(counts, out=offsets[sub, 1:])
+                np.cumsum(counts, out=table[1:])
             else:
-                old = static.offsets[sub]
-                at = old[keys[order, sub].astype(np.int64) + 1]  # end of each new row's bucket
+                old = static.offsets[base : base + size]
+                at = old[column[order] + 1]  # the end of each new row's bucket
                 perm[sub] = np.insert(static.perm[sub], at, new_rows[order])
-                offsets[sub, 0] = 0
-                offsets[sub, 1:] = old[1:] + np.cumsum(counts)
-        self._static = _Static(stop, perm, offsets)
+                table[1:] = old[1:] + np.cumsum(counts)
+        layout_rows = stop if start == 0 else static.layout_rows
+        self._static = _Static(stop, perm, offsets, layout, layout_rows)
 
     def _delta_limit(self, static_rows: int) -> int:
         return max(self._build_min, min(self._delta_max, static_rows // 16))
@@ -282,10 +361,11 @@ class MultiIndexHashIndex(HammingIndex):
             return [EMPTY] * len(values)
         static, rows, words, ids, alive = self._snapshot()
         queries = as_words(values, self.width)
-        plan = _probe_plan(self.substrings, radius)
+        plan = static.layout.plan(radius)
         assert plan is not None  # a radius >= 0 always probes the first substring
         # Where the buckets would hold most rows anyway, one scan of everything is cheaper.
-        use_buckets = static.rows > 0 and plan[0].size / _BUCKETS <= _SCAN_FRACTION
+        expected = sum(2.0 ** -static.layout.lengths[sub] for sub in plan[0].tolist())
+        use_buckets = static.rows > 0 and expected <= _SCAN_FRACTION
         scan_from = static.rows if use_buckets else 0
         hit_q: list[np.ndarray] = []
         hit_rows: list[np.ndarray] = []
@@ -324,10 +404,9 @@ class MultiIndexHashIndex(HammingIndex):
     ) -> tuple[np.ndarray, np.ndarray]:
         """(q, probes) start positions in ``perm.ravel()`` and lengths of every bucket probed."""
         subs, masks = plan
-        keys = self._keys(queries)  # (q, m)
-        probe_keys = keys[:, subs].astype(np.int64) ^ masks  # (q, p)
-        flat = subs * (_BUCKETS + 1) + probe_keys  # into offsets.ravel()
-        offsets = static.offsets.ravel()
+        keys = static.layout.keys(queries)  # (q, m)
+        flat = static.layout.bases[subs] + (keys[:, subs] ^ masks)  # (q, p) into offsets
+        offsets = static.offsets
         starts = offsets[flat].astype(np.int64)
         lengths = offsets[flat + 1] - starts
         return starts + subs * static.rows, lengths

@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hashdb.hashing import ALGORITHMS
 from hashdb.index import BruteForceIndex, HammingIndex, MultiIndexHashIndex, make_index
-from hashdb.index.mih import _probe_plan
+from hashdb.index.mih import _Layout, _probe_plan
 
 
 def _flip(value: bytes, bits: list[int]) -> bytes:
@@ -56,16 +57,23 @@ def _apply(index: HammingIndex, operations: list[Operation]) -> None:
             index.remove(ids)
 
 
-@settings(max_examples=120, deadline=None)
-@given(st.sampled_from([8, 32]).flatmap(histories), st.sampled_from([0, 3, 10_000]))
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from([8, 32]).flatmap(histories),
+    st.sampled_from([0, 3, 10_000]),
+    st.booleans(),
+)
 def test_equals_brute_force_after_any_history(
-    history: tuple[list[Operation], list[tuple[bytes, int]]], build_min: int
+    history: tuple[list[Operation], list[tuple[bytes, int]]], build_min: int, odd: bool
 ) -> None:
     operations, queries = history
     width = len(queries[0][0])
     reference = BruteForceIndex(width * 8)
-    # Tiny thresholds force bucket tables, merges of the delta and compaction on small data.
-    index = MultiIndexHashIndex(width * 8, build_min=build_min, delta_max=5)
+    # Tiny thresholds force bucket tables, merges of the delta and compaction on small data;
+    # ``odd`` cuts 15- and 12/13-bit substrings that straddle 64-bit words (cheap tables; the
+    # 21/22-bit layout of 1e7 hashes is checked on real volumes below).
+    substrings = (17 if width == 32 else 5) if odd else None
+    index = MultiIndexHashIndex(width * 8, build_min=build_min, delta_max=5, substrings=substrings)
     for step in range(len(operations)):
         _apply(reference, operations[step : step + 1])
         _apply(index, operations[step : step + 1])
@@ -86,15 +94,23 @@ def test_equals_brute_force_after_any_history(
 
 def test_pigeonhole_plan_covers_every_split() -> None:
     # r = s*m + a: the first a+1 substrings at radius s, the rest at s-1 (Norouzi et al.).
-    subs, masks = _probe_plan(16, 31)  # type: ignore[misc]
+    subs, masks = _probe_plan((16,) * 16, 31)  # type: ignore[misc]
     assert subs.size == 16 * 17  # every substring at radius 1
-    subs, masks = _probe_plan(16, 16)  # type: ignore[misc]
+    subs, masks = _probe_plan((16,) * 16, 16)  # type: ignore[misc]
     assert subs.size == 17 + 15  # one substring at radius 1, the others exact
-    assert _probe_plan(16, -1) is None
+    assert _probe_plan((16,) * 16, -1) is None
     assert int(np.bitwise_count(masks.astype(np.uint64)).max()) == 1
+    # 12 substrings (8 of 21 bits, 4 of 22) at 31 = 2*12 + 7: the 8 short ones at radius 2.
+    layout = _Layout.for_rows(256, 10_000_000)
+    assert layout.lengths == (21,) * 8 + (22,) * 4
+    subs, _ = layout.plan(31)  # type: ignore[misc]
+    assert subs.size == 8 * (1 + 21 + 210) + 4 * (1 + 22)
+    assert _Layout.for_rows(256, 1_000).lengths == (16,) * 16
+    assert _Layout.for_rows(64, 10_000_000).lengths == (21, 21, 22)
 
 
-def test_clustered_random_data_at_scale_matches_brute_force() -> None:
+@pytest.mark.parametrize("substrings", [None, 12])
+def test_clustered_random_data_at_scale_matches_brute_force(substrings: int | None) -> None:
     rng = np.random.default_rng(5)
     centres = rng.integers(0, 256, size=(20, 32), dtype=np.uint8)
     rows = centres[rng.integers(0, 20, size=30_000)].copy()
@@ -106,7 +122,7 @@ def test_clustered_random_data_at_scale_matches_brute_force() -> None:
     random_rows = rng.integers(0, 256, size=(30_000, 32), dtype=np.uint8)
     data = np.vstack([rows, random_rows])
     ids = np.arange(data.shape[0], dtype=np.int64) * 3 + 7
-    index = MultiIndexHashIndex(256)
+    index = MultiIndexHashIndex(256, substrings=substrings)
     reference = BruteForceIndex(256)
     index.add(ids, data)
     reference.add(ids.tolist(), [bytes(row) for row in data])
@@ -120,8 +136,10 @@ def test_clustered_random_data_at_scale_matches_brute_force() -> None:
         for value, found in zip(queries, batched, strict=True):
             expected = reference.query(value, radius)
             assert sorted(found.pairs()) == sorted(expected.pairs())
-    # 32 bytes of hash, 8 of id, 1 alive flag, 4 per substring; 256 KiB of buckets each.
-    assert index.memory_bytes() <= data.shape[0] * (32 + 8 + 1 + 16 * 4) + 16 * 65537 * 4
+    # 32 bytes of hash, 8 of id, 1 alive flag, 4 per substring, plus the bucket tables.
+    m = substrings or 16
+    tables = 4 * ((1 << 22) + 1) * 4 + 4 * ((1 << 21) + 1) * 8 if substrings else 16 * 65537 * 4
+    assert index.memory_bytes() <= data.shape[0] * (32 + 8 + 1 + m * 4) + tables
 
 
 def test_adding_the_same_entry_again_changes_nothing() -> None:
