@@ -153,3 +153,22 @@ class StoreUnavailable(HashDBError):
 
 class SchemaTooNew(StoreUnavailable):
     code = "schema_too_new"
+
+
+# --- issue 9: bulk rescans ----------------------------------------------------------------
+
+
+class UnsupportedSource(MediaError):
+    """A manifest line naming a location hashdb cannot read (a URI scheme other than file)."""
+
+    code = "unsupported_source"
+
+
+class ScanJobNotFound(NotFound):
+    code = "scan_job_not_found"
+
+
+class ScanJobBusy(Conflict):
+    """The scan job is being run by a live process; two runners would report files twice."""
+
+    code = "scan_job_running"

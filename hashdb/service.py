@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hashdb.errors import (
     FileNotReadable,
@@ -18,6 +19,10 @@ from hashdb.matching import Match, Matcher
 from hashdb.media import DecodeOptions, PreparedImage, decode_image
 from hashdb.settings import Settings
 from hashdb.store import Entry, HashList, NewEntry, NewList, Store, open_store
+
+if TYPE_CHECKING:
+    from hashdb.rescan.job import Rescan, RescanRequest
+    from hashdb.rescan.rematch import RematchReport
 
 
 @dataclass(frozen=True)
@@ -360,3 +365,23 @@ class HashDB:
 
     def retire_entry(self, entry_id: int, reason: str, retired_by: str | None = None) -> Entry:
         return self.store.retire_entry(entry_id, reason, retired_by)
+
+    # --- bulk rescans -------------------------------------------------------------------
+
+    def start_rescan(self, request: RescanRequest) -> Rescan:
+        """A new, checkpointed scan job over folders, files and manifests (see hashdb.rescan)."""
+        from hashdb.rescan.job import Rescan
+
+        return Rescan.start(self, request)
+
+    def resume_rescan(self, job_id: int) -> Rescan:
+        """Continue a scan job after a crash or Ctrl-C from its last checkpoint."""
+        from hashdb.rescan.job import Rescan
+
+        return Rescan.resume(self, job_id)
+
+    def rematch(self, since: datetime, lists: Collection[str] | None = None) -> RematchReport:
+        """Match entries added since ``since`` against stored media hashes, decoding nothing."""
+        from hashdb.rescan.rematch import rematch
+
+        return rematch(self, since, lists)

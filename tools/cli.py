@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 
 from hashdb.errors import HashDBError
 from hashdb.settings import Settings
-from tools.commands import entries, hashing, lists, matching, serve
+from tools.commands import entries, hashing, lists, matching, rescan, serve
 from tools.context import CLIState
 
 EXIT_INTERNAL = 70
@@ -60,7 +60,7 @@ def configure(
     ctx.call_on_close(ctx.obj.close)
 
 
-for module in (hashing, entries, matching, lists, serve):
+for module in (hashing, entries, matching, lists, serve, rescan):
     module.register(app)
 
 

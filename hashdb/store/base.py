@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from hashdb.store.models import (
     AddOutcome,
@@ -23,6 +23,7 @@ from hashdb.store.models import (
     NewEntry,
     NewList,
 )
+from hashdb.store.scan_models import ScanJob, ScannedMedia, ScanStatus
 
 
 class ListStore(Protocol):
@@ -80,7 +81,34 @@ class AuditLog(Protocol):
     ) -> list[AuditRecord]: ...
 
 
-class Store(ListStore, EntryStore, ChangeFeed, AuditLog, Protocol):
+class ScanStore(Protocol):
+    """Bulk rescans: checkpointed scan jobs and the media-hash store for retro-matching."""
+
+    def create_scan_job(self, params: dict[str, Any], owner: str | None) -> ScanJob: ...
+    def get_scan_job(self, job_id: int) -> ScanJob: ...
+    def scan_jobs(self, limit: int = 100) -> list[ScanJob]: ...
+    def update_scan_job(
+        self,
+        job_id: int,
+        *,
+        status: ScanStatus | None = None,
+        owner: str | None = None,
+        done: int | None = None,
+        last_key: list[Any] | None = None,
+        output_bytes: int | None = None,
+        counters: dict[str, Any] | None = None,
+    ) -> None: ...
+    def get_scanned_media(self, locations: Sequence[str]) -> dict[str, ScannedMedia]: ...
+    def put_scanned_media(self, records: Sequence[ScannedMedia]) -> None: ...
+    def count_scanned_media(self) -> int: ...
+    def iter_scanned_hashes(
+        self, algorithm: str, batch_size: int = 100_000
+    ) -> Iterator[LiveHashes]: ...
+    def scanned_media_for_hashes(self, hash_ids: Sequence[int]) -> list[ScannedMedia]: ...
+    def entries_added_since(self, since: datetime) -> list[Entry]: ...
+
+
+class Store(ListStore, EntryStore, ChangeFeed, AuditLog, ScanStore, Protocol):
     url: str
 
     def transaction(self) -> AbstractContextManager[None]: ...

@@ -42,6 +42,7 @@ from hashdb.store.models import (
     NewEntry,
     NewList,
 )
+from hashdb.store.scans import ScanSQL
 
 _WRITE_LOCK_KEY = 7244532
 _IN_CHUNK = 500
@@ -81,7 +82,7 @@ def validate_thresholds(thresholds: dict[str, int]) -> dict[str, int]:
     return checked
 
 
-class SQLStore:
+class SQLStore(ScanSQL):
     def __init__(self, engine: sa.Engine, url: str) -> None:
         self.engine = engine
         self.url = url
