@@ -1,10 +1,9 @@
 """Retro-matching: new entries against the media-hash store, without decoding any file.
 
 The index runs in reverse. Matching an upload puts the entries in the index and queries with
-the upload's hashes; here the stored media hashes of one algorithm go into a
-:class:`~hashdb.index.HammingIndex` (``make_index``, so a faster index serves this too) and
-each new entry queries it at its own list's threshold, batched per threshold with
-``query_many``. Every stored file that a new entry hits is then matched in full from its
+the upload's hashes; here the stored media hashes of one algorithm are indexed (segment by
+segment, :func:`~hashdb.rescan.join.hamming_join`) and the new entries of each threshold
+query them all at once. Every stored file that a new entry hits is then matched in full from its
 stored hashes, so its report is the object ``hashdb match --json`` would print for it now.
 """
 
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from hashdb.errors import ListNotFound, UsageError
 from hashdb.hashing import ALGORITHMS
-from hashdb.index import make_index
+from hashdb.rescan.join import hamming_join
 from hashdb.rescan.worker import stored_hashes
 from hashdb.store.models import Entry
 from hashdb.store.scan_models import ScannedMedia
@@ -88,14 +87,16 @@ def rematch(
     hit_ids: set[int] = set()
     stored = 0
     for algorithm, by_threshold in groups.items():
-        index = make_index(ALGORITHMS[algorithm])
+        ids: list[int] = []
+        values: list[bytes] = []
         for batch in store.iter_scanned_hashes(algorithm):
-            index.add(batch.ids, batch.values)
-        stored += len(index)
+            ids.extend(batch.ids)
+            values.extend(batch.values)
+        stored += len(ids)
+        bits = ALGORITHMS[algorithm].bits
         for threshold, group in by_threshold.items():
-            for neighbours in index.query_many([entry.value for entry in group], threshold):
-                hit_ids.update(int(i) for i in neighbours.ids.tolist())
-        del index
+            pairs = hamming_join(values, [entry.value for entry in group], bits, threshold)
+            hit_ids.update(ids[position] for position in pairs.stored.tolist())
     new_ids = {entry.id for entry in entries}
     hits: list[RematchHit] = []
     for media in store.scanned_media_for_hashes(sorted(hit_ids)):
