@@ -142,6 +142,9 @@ def _entry_item(entry: os.DirEntry[str], shown: str, key: tuple[Any, ...]) -> Sc
     if not regular:
         if entry.is_symlink() and not os.path.exists(entry.path):
             problem: MediaError = FileNotReadable("broken symbolic link")
+        elif entry.is_symlink() and os.path.isdir(entry.path):
+            # Not followed: links can loop, and the target is usually scanned on its own.
+            problem = FileNotReadable("symbolic link to a folder (not followed)")
         else:
             problem = FileNotReadable("not a regular file")
         return ScanItem.failed(shown, key, problem)

@@ -87,11 +87,13 @@ def test_manifest_lines(tmp_path: Path) -> None:
 def test_missing_inputs_broken_links_and_explicit_manifests(tmp_path: Path) -> None:
     (tmp_path / "m").mkdir()
     (tmp_path / "m/dangling.jpg").symlink_to(tmp_path / "nowhere.jpg")
+    (tmp_path / "m/loop").symlink_to(tmp_path / "m")
     (tmp_path / "files").write_text(str(tmp_path / "m/dangling.jpg") + "\n")
     inputs = classify(["nope.jpg", "m"], manifests=["files"])
     items = list(iter_items(inputs, str(tmp_path)))
     assert [(item.path, item.error and item.error["message"]) for item in items] == [
         ("nope.jpg", "no such file"),
         (os.path.join("m", "dangling.jpg"), "broken symbolic link"),
+        (os.path.join("m", "loop"), "symbolic link to a folder (not followed)"),
         (str(tmp_path / "m/dangling.jpg"), None),  # exists as a link: reading it will fail
     ]

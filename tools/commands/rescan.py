@@ -246,7 +246,7 @@ def rescan(
     ] = 10.0,
     chunk_size: Annotated[
         int, typer.Option("--chunk-size", help="Files per task sent to a worker.", hidden=True)
-    ] = 16,
+    ] = 8,
     checkpoint_interval: Annotated[
         float,
         typer.Option("--checkpoint-interval", help="Seconds between checkpoints.", hidden=True),
