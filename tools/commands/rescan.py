@@ -107,6 +107,9 @@ class BarProgress:
             TextColumn("ETA"),
             TimeRemainingColumn(),
             console=console,
+            # Report lines on a terminal print above the bar; piped or redirected, they must
+            # go to stdout untouched, never to the console on stderr.
+            redirect_stdout=sys.stdout.isatty(),
         )
         self._task: TaskID = self._progress.add_task(
             "rescan", total=None, rate=0.0, matched=0, errors=0
