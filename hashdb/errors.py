@@ -172,3 +172,10 @@ class ScanJobBusy(Conflict):
     """The scan job is being run by a live process; two runners would report files twice."""
 
     code = "scan_job_running"
+
+
+class ScanInterrupted(HashDBError):
+    """Ctrl-C (or SIGTERM) stopped a rescan; it is checkpointed and can be resumed."""
+
+    code = "interrupted"
+    exit_code = 130

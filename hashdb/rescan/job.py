@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from hashdb.errors import Conflict, HashDBError, ListNotFound, UsageError
+from hashdb.errors import Conflict, HashDBError, ListNotFound, ScanInterrupted, UsageError
 from hashdb.rescan.engine import Engine
 from hashdb.rescan.report import FileSink, Formatter, ReportFormat, Sink
 from hashdb.rescan.sources import ScanInput, ScanItem, count_items, iter_items
 from hashdb.rescan.worker import FileOutcome, WorkerConfig
 from hashdb.store.scan_models import ScanJob, ScanStatus
+
+__all__ = ["Progress", "Rescan", "RescanRequest", "RescanSummary", "ScanInterrupted"]
 
 if TYPE_CHECKING:
     from hashdb.service import HashDB
@@ -33,13 +35,6 @@ if TYPE_CHECKING:
 #: A job marked running whose owner on another machine has not checkpointed for this long is
 #: taken to be dead and may be resumed.
 STALE_AFTER_SECONDS = 120.0
-
-
-class ScanInterrupted(HashDBError):
-    """Ctrl-C (or SIGTERM): the job is checkpointed and can be resumed."""
-
-    code = "interrupted"
-    exit_code = 130
 
 
 @dataclass(frozen=True)
@@ -240,8 +235,11 @@ class Rescan:
         request = self.request
         counters = Counters.from_json(self.job.counters)
         formatter = Formatter(request.format)
+        settings = self.service.settings.model_dump()
+        if "://" not in settings["db"]:  # a SQLite path: workers may run in another folder
+            settings["db"] = os.path.abspath(settings["db"])
         config = WorkerConfig(
-            settings=self.service.settings.model_dump(),
+            settings=settings,
             job_id=self.job.id,
             lists=tuple(request.lists) if request.lists else None,
             store_hashes=request.store_hashes,
