@@ -186,3 +186,29 @@ class InvalidLabel(InvalidValue):
 
 class ReviewItemNotFound(NotFound):
     code = "review_item_not_found"
+
+
+# --- issue 9: bulk rescans ----------------------------------------------------------------
+
+
+class UnsupportedSource(MediaError):
+    """A manifest line naming a location hashdb cannot read (a URI scheme other than file)."""
+
+    code = "unsupported_source"
+
+
+class ScanJobNotFound(NotFound):
+    code = "scan_job_not_found"
+
+
+class ScanJobBusy(Conflict):
+    """The scan job is being run by a live process; two runners would report files twice."""
+
+    code = "scan_job_running"
+
+
+class ScanInterrupted(HashDBError):
+    """Ctrl-C (or SIGTERM) stopped a rescan; it is checkpointed and can be resumed."""
+
+    code = "interrupted"
+    exit_code = 130

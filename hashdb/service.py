@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from PIL import Image
 
@@ -57,6 +57,10 @@ from hashdb.store.review import QueryHash, ReviewItem, ReviewStatus
 from hashdb.store.sharing import ListSettings, Organisation, Sharing
 from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoRule
 from hashdb.video_matching import VideoMatcher, fingerprint, probe_image
+
+if TYPE_CHECKING:
+    from hashdb.rescan.job import Rescan, RescanRequest
+    from hashdb.rescan.rematch import RematchReport
 
 
 @dataclass(frozen=True)
@@ -972,6 +976,26 @@ class HashDB:
                 after=entry_record(updated),
             )
         return updated
+
+    # --- bulk rescans -------------------------------------------------------------------
+
+    def start_rescan(self, request: RescanRequest) -> Rescan:
+        """A new, checkpointed scan job over folders, files and manifests (see hashdb.rescan)."""
+        from hashdb.rescan.job import Rescan
+
+        return Rescan.start(self, request)
+
+    def resume_rescan(self, job_id: int) -> Rescan:
+        """Continue a scan job after a crash or Ctrl-C from its last checkpoint."""
+        from hashdb.rescan.job import Rescan
+
+        return Rescan.resume(self, job_id)
+
+    def rematch(self, since: datetime, lists: Collection[str] | None = None) -> RematchReport:
+        """Match entries added since ``since`` against stored media hashes, decoding nothing."""
+        from hashdb.rescan.rematch import rematch
+
+        return rematch(self, since, lists)
 
     def search_entries(
         self, query: EntryQuery, principal: Principal = LOCAL_OPERATOR

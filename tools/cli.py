@@ -26,6 +26,7 @@ from tools.commands import (
     lists,
     matching,
     orgs,
+    rescan,
     review,
     serve,
     video,
@@ -87,6 +88,7 @@ for module in (
     review,
     feedback,
     video,
+    rescan,
     serve,
 ):
     module.register(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from hashdb.store.models import (
     NewList,
 )
 from hashdb.store.review import NewReviewItem, ReviewItem, ReviewStatus
+from hashdb.store.scan_models import ScanJob, ScannedMedia, ScanStatus
 from hashdb.store.sharing import ListSettings, Organisation
 from hashdb.store.video import NewVideoFrame, VideoFrame, VideoRule
 
@@ -194,6 +195,33 @@ class VideoStore(Protocol):
     def set_video_rule(self, list_id: int, rule: VideoRule) -> None: ...
 
 
+class ScanStore(Protocol):
+    """Bulk rescans: checkpointed scan jobs and the media-hash store for retro-matching."""
+
+    def create_scan_job(self, params: dict[str, Any], owner: str | None) -> ScanJob: ...
+    def get_scan_job(self, job_id: int) -> ScanJob: ...
+    def scan_jobs(self, limit: int = 100) -> list[ScanJob]: ...
+    def update_scan_job(
+        self,
+        job_id: int,
+        *,
+        status: ScanStatus | None = None,
+        owner: str | None = None,
+        done: int | None = None,
+        last_key: list[Any] | None = None,
+        output_bytes: int | None = None,
+        counters: dict[str, Any] | None = None,
+    ) -> None: ...
+    def get_scanned_media(self, locations: Sequence[str]) -> dict[str, ScannedMedia]: ...
+    def put_scanned_media(self, records: Sequence[ScannedMedia]) -> None: ...
+    def count_scanned_media(self) -> int: ...
+    def iter_scanned_hashes(
+        self, algorithm: str, batch_size: int = 100_000
+    ) -> Iterator[LiveHashes]: ...
+    def scanned_media_for_hashes(self, hash_ids: Sequence[int]) -> list[ScannedMedia]: ...
+    def entries_added_since(self, since: datetime) -> list[Entry]: ...
+
+
 class Store(
     ListStore,
     EntryStore,
@@ -208,6 +236,7 @@ class Store(
     ReviewStore,
     FeedbackStore,
     VideoStore,
+    ScanStore,
     Protocol,
 ):
     url: str

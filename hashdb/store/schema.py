@@ -224,3 +224,54 @@ video_rules = sa.Table(
     sa.Column("min_reference_share", sa.Float, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+# --- issue 9: bulk rescans (scan jobs, media-hash store) ---
+
+scan_jobs = sa.Table(
+    "scan_jobs",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("owner", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    # Checkpoint: files whose results were written, the walk key of the last of them, and
+    # the output file's size at that moment (None when the report goes to stdout).
+    sa.Column("done", sa.BigInteger, nullable=False, default=0),
+    sa.Column("last_key", sa.JSON),
+    sa.Column("output_bytes", sa.BigInteger),
+    sa.Column("counters", sa.JSON, nullable=False),
+)
+
+scanned_media = sa.Table(
+    "scanned_media",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("location", sa.Text, nullable=False, unique=True),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("mtime_ns", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("format", sa.String(32), nullable=False),
+    sa.Column("width", sa.Integer, nullable=False),
+    sa.Column("height", sa.Integer, nullable=False),
+    sa.Column("job_id", BigId),
+    sa.Column("scanned_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("scanned_media_sha256", scanned_media.c.sha256)
+
+scanned_hashes = sa.Table(
+    "scanned_hashes",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column(
+        "media_id", BigId, sa.ForeignKey("scanned_media.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("algorithm", sa.String(32), nullable=False),
+    sa.Column("hash", sa.LargeBinary, nullable=False),
+    sa.Column("quality", sa.SmallInteger),
+    # Where in a video the hashed frame is (milliseconds); NULL for still images.
+    sa.Column("position_ms", sa.BigInteger),
+)
+sa.Index("scanned_hashes_algorithm", scanned_hashes.c.algorithm, scanned_hashes.c.id)
+sa.Index("scanned_hashes_media", scanned_hashes.c.media_id)

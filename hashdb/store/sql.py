@@ -48,6 +48,7 @@ from hashdb.store.models import (
     NewList,
 )
 from hashdb.store.review import ReviewSQL
+from hashdb.store.scans import ScanSQL
 from hashdb.store.sharing import SharingSQL
 from hashdb.store.video import SQLVideoStore
 
@@ -97,6 +98,7 @@ class SQLStore(
     ReviewSQL,
     FeedbackSQL,
     SQLVideoStore,
+    ScanSQL,
 ):
     def __init__(self, engine: sa.Engine, url: str) -> None:
         self.engine = engine
