@@ -40,6 +40,14 @@ class Match:
     added_by: str | None
     added_at: datetime
     source_sha256: str | None
+    #: How it matched: "hash" (index lookup alone) or "geometric" (a looser hash candidate
+    #: confirmed by keypoints and aligned content; see ``hashdb.robust``).
+    stage: str = "hash"
+    #: Which variant matched: "original", a query edit (e.g. "mirror-h", "trim"), or for the
+    #: geometric stage "query variant>reference variant" (e.g. "region-0>full").
+    variant: str = "original"
+    #: The geometric check's evidence (inliers, tile agreement), when it ran.
+    verification: dict[str, object] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +64,9 @@ class Match:
             "query_hash": self.query_hash,
             "entry_hash": self.entry_hash,
             "source_sha256": self.source_sha256,
+            "stage": self.stage,
+            "variant": self.variant,
+            "verification": self.verification,
         }
 
 

@@ -16,6 +16,8 @@ from hashdb.errors import (
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
 from hashdb.matching import Match, Matcher
 from hashdb.media import DecodeOptions, PreparedImage, decode_image
+from hashdb.robust.matcher import RobustMatcher, RobustPolicy
+from hashdb.robust.reference import MIN_ANCHOR_KEYPOINTS, reference_data, reference_keypoints
 from hashdb.settings import Settings
 from hashdb.store import Entry, HashList, NewEntry, NewList, Store, open_store
 
@@ -139,6 +141,7 @@ class HashDB:
         self.settings = settings
         self._store = store
         self._matcher: Matcher | None = None
+        self._robust: RobustMatcher | None = None
 
     @property
     def store(self) -> Store:
@@ -151,6 +154,20 @@ class HashDB:
         if self._matcher is None:
             self._matcher = Matcher(self.store, self.settings.refresh_interval)
         return self._matcher
+
+    @property
+    def robust(self) -> RobustMatcher:
+        if self._robust is None:
+            policy = RobustPolicy(
+                min_query_quality=self.settings.robust_min_query_quality,
+                candidate_distance=self.settings.robust_candidate_distance,
+                max_candidates=self.settings.robust_max_candidates,
+                hash_only_distance=self.settings.robust_hash_only_distance,
+            )
+            self._robust = RobustMatcher(
+                self.store, self.matcher, policy, self.settings.refresh_interval
+            )
+        return self._robust
 
     def close(self) -> None:
         if self._store is not None:
@@ -195,7 +212,11 @@ class HashDB:
         return decode_image(data, self.decode_options)
 
     def hash_bytes(self, data: bytes, algorithms: Sequence[str] | None = None) -> MediaHashes:
-        image = self.decode(data)
+        return self._hash_image(self.decode(data), data, algorithms)
+
+    def _hash_image(
+        self, image: PreparedImage, data: bytes, algorithms: Sequence[str] | None = None
+    ) -> MediaHashes:
         names = (
             list(ALGORITHMS) if algorithms is None else [get_algorithm(a).name for a in algorithms]
         )
@@ -283,43 +304,63 @@ class HashDB:
         force: bool = False,
         create_list: bool = True,
     ) -> AddReport:
-        hashes = self.hash_bytes(data)
+        image = self.decode(data)
+        hashes = self._hash_image(image, data)
         digests = hashes.digests
         pdq = hashes.get("pdq")
-        if (
-            not force
-            and pdq is not None
-            and pdq.quality is not None
-            and pdq.quality < self.settings.min_pdq_quality
-        ):
-            # Too little detail for PDQ means too little for every perceptual hash.
-            report = self.add_digests(
-                list_name,
-                [d for d in digests if get_algorithm(d.algorithm).exact],
-                metadata,
-                source_sha256=hashes.sha256,
-                create_list=create_list,
-            )
-            report.refused.extend(
-                Refusal(
-                    d.algorithm,
-                    d.hex,
-                    "low_quality",
-                    f"PDQ quality {pdq.quality} is below {self.settings.min_pdq_quality}: "
-                    "the image has too little detail for perceptual matching",
+        features, rows = reference_data(image.rgb_array)
+        with self.store.transaction():
+            if (
+                not force
+                and pdq is not None
+                and pdq.quality is not None
+                and pdq.quality < self.settings.min_pdq_quality
+            ):
+                # Too little detail for PDQ means too little for every perceptual hash.
+                report = self.add_digests(
+                    list_name,
+                    [d for d in digests if get_algorithm(d.algorithm).exact],
+                    metadata,
+                    source_sha256=hashes.sha256,
+                    create_list=create_list,
                 )
-                for d in digests
-                if not get_algorithm(d.algorithm).exact
-            )
-            return report
-        return self.add_digests(
-            list_name,
-            digests,
-            metadata,
-            force=force,
-            source_sha256=hashes.sha256,
-            create_list=create_list,
-        )
+                report.refused.extend(
+                    Refusal(
+                        d.algorithm,
+                        d.hex,
+                        "low_quality",
+                        f"PDQ quality {pdq.quality} is below {self.settings.min_pdq_quality}: "
+                        "the image has too little detail for perceptual matching",
+                    )
+                    for d in digests
+                    if not get_algorithm(d.algorithm).exact
+                )
+                # A dark or plain but not blank picture can still be recognised by its
+                # keypoints: robust matching anchors it on the SHA-256 entry, never on hash
+                # alone.
+                anchor = "sha256" if reference_keypoints(features) >= MIN_ANCHOR_KEYPOINTS else ""
+            else:
+                report = self.add_digests(
+                    list_name,
+                    digests,
+                    metadata,
+                    force=force,
+                    source_sha256=hashes.sha256,
+                    create_list=create_list,
+                )
+                anchor = "pdq"
+            # Robust matching: keypoints and variant rows hang off the anchor entry.
+            late = [
+                added.entry_id
+                for added in report.added
+                if added.algorithm == anchor
+                and self.store.add_reference_data(added.entry_id, features, rows)
+                and not added.created
+            ]
+        for entry_id in late:  # an entry from before robust matching: no change is logged
+            if self._robust is not None:
+                self._robust.entry_changed(entry_id)
+        return report
 
     def add_hex(
         self,
@@ -347,8 +388,12 @@ class HashDB:
         return self.matcher.match(digests, lists)
 
     def match_bytes(self, data: bytes, lists: Collection[str] | None = None) -> MatchResult:
-        hashes = self.hash_bytes(data)
-        return MatchResult(self.match_digests(hashes.digests, lists), hashes)
+        image = self.decode(data)
+        hashes = self._hash_image(image, data)
+        matches = self.match_digests(hashes.digests, lists)
+        if self.settings.robust_matching:
+            matches = self.robust.match(image, hashes.digests, matches, lists)
+        return MatchResult(matches, hashes)
 
     def match_file(self, path: Path, lists: Collection[str] | None = None) -> MatchResult:
         return self.match_bytes(self.read_file(path), lists)

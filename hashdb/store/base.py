@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
+from hashdb.store.features import ReferenceFeatures, ReferenceHash
 from hashdb.store.models import (
     AddOutcome,
     AuditRecord,
@@ -80,7 +81,20 @@ class AuditLog(Protocol):
     ) -> list[AuditRecord]: ...
 
 
-class Store(ListStore, EntryStore, ChangeFeed, AuditLog, Protocol):
+class ReferenceFeatureStore(Protocol):
+    """Reference-side data for robust matching of media entries (issue 6)."""
+
+    def add_reference_data(
+        self,
+        entry_id: int,
+        features: ReferenceFeatures,
+        hashes: Sequence[tuple[str, str, bytes]],
+    ) -> bool: ...
+    def reference_features(self, entry_ids: Sequence[int]) -> dict[int, ReferenceFeatures]: ...
+    def reference_hashes(self, entry_ids: Sequence[int] | None = None) -> list[ReferenceHash]: ...
+
+
+class Store(ListStore, EntryStore, ChangeFeed, AuditLog, ReferenceFeatureStore, Protocol):
     url: str
 
     def transaction(self) -> AbstractContextManager[None]: ...

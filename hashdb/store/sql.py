@@ -29,6 +29,7 @@ from hashdb.errors import (
 )
 from hashdb.hashing import ALGORITHMS, get_algorithm
 from hashdb.store import schema
+from hashdb.store.features import ReferenceFeatureSQL
 from hashdb.store.migrations import migrate
 from hashdb.store.models import (
     AddOutcome,
@@ -81,7 +82,7 @@ def validate_thresholds(thresholds: dict[str, int]) -> dict[str, int]:
     return checked
 
 
-class SQLStore:
+class SQLStore(ReferenceFeatureSQL):
     def __init__(self, engine: sa.Engine, url: str) -> None:
         self.engine = engine
         self.url = url
