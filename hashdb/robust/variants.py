@@ -51,10 +51,10 @@ class VariantHash:
 
 
 def normalise(rgb: np.ndarray) -> np.ndarray:
-    """Stretch the 1st-99th percentile of brightness to the full range, so a dark or
+    """Stretch the 2nd-97th percentile of brightness to the full range, so a dark or
     washed-out picture and its brightened copy hash alike (variant rows only: the entry's
     own PDQ hash stays the standard one partners share)."""
-    low, high = (float(v) for v in np.percentile(rgb[::4, ::4], (1, 99)))
+    low, high = (float(v) for v in np.percentile(rgb[::2, ::2], (2, 97)))
     if high - low < 8 or (low <= 8 and high >= 247):
         return rgb
     return np.asarray(
@@ -89,25 +89,60 @@ def dihedral(rgb: np.ndarray) -> list[VariantHash]:
 # --- trimming and regions --------------------------------------------------------------------
 
 
-def _bar_lines(lines: np.ndarray, tolerance: float) -> int:
-    """How many leading lines (rows) of ``lines`` form a bar at the image edge: a uniform
-    border or a caption bar, whose rows have both margins in the bar colour and most of the
-    row too (centred caption text leaves the margins alone)."""
-    lines = lines[: lines.shape[0] // 2]
-    colour = np.median(lines[0], axis=0).astype(np.int16)
+def _run(
+    lines: np.ndarray, tolerance: float, caption: bool, colour: np.ndarray | None = None
+) -> int:
+    """How many leading lines (rows) of ``lines`` are in the colour of the first one: all of
+    each row (a uniform border or letterbox bar), or for a caption bar both margins and a
+    fifth of the row (centred caption text leaves the margins alone)."""
+    if not lines.shape[0]:
+        return 0
+    if colour is None:
+        colour = np.median(lines[0], axis=0).astype(np.int16)
     near = np.abs(lines.astype(np.int16) - colour).max(axis=-1) <= tolerance
-    margin = max(1, lines.shape[1] // 25)
-    bar = near[:, :margin].all(axis=1) & near[:, -margin:].all(axis=1) & (near.mean(axis=1) >= 0.4)
+    if caption:
+        margin = max(1, lines.shape[1] // 25)
+        bar = near[:, :margin].all(axis=1) & near[:, -margin:].all(axis=1)
+        bar &= near.mean(axis=1) >= 0.2
+    else:
+        bar = near.mean(axis=1) >= 0.97
     misses = np.flatnonzero(~bar)
     return int(misses[0]) if misses.size else int(bar.shape[0])
 
 
-def trim_bars(rgb: np.ndarray, tolerance: float = 28.0) -> tuple[int, int, int, int] | None:
+def _bar_lines(lines: np.ndarray, tolerance: float) -> int:
+    """Leading lines to trim: uniform borders, then a caption bar, then borders again (a
+    bordered picture with a caption). A caption-like run that never ends within half the
+    image is the picture's own plain background (a logo), not a bar, and is left alone."""
+    limit = lines.shape[0] // 2
+    position = 0
+    for _ in range(3):
+        strict = _run(lines[position:limit], tolerance, caption=False)
+        position += strict
+        # A caption bar is in the colour of the border before it (its text rows' own
+        # median may be the ink).
+        colour = np.median(lines[max(0, position - 1)], axis=0).astype(np.int16)
+        loose = _run(lines[position:limit], tolerance, caption=True, colour=colour)
+        if position + loose >= limit:
+            loose = 0
+        position += loose
+        if not strict and not loose:
+            break
+    return position
+
+
+def trim_bars(rgb: np.ndarray, tolerance: float = 12.0) -> tuple[int, int, int, int] | None:
     """The box (x0, y0, x1, y1) left after trimming bars, borders and captions off each edge,
-    or None when nothing worth trimming (under 3% of a side) was found."""
+    or None when nothing worth trimming (under 3% of a side) was found.
+
+    The colour tolerance shrinks with the contrast of the picture's centre, so the dark
+    rows of a dark picture are not taken for a black bar."""
     full_height, full_width = rgb.shape[:2]
     rgb = reduce(rgb, TRIM_SIDE)
     height, width = rgb.shape[:2]
+    centre = rgb[height // 4 : 3 * height // 4, width // 4 : 3 * width // 4]
+    low, high = np.percentile(centre, (2, 97))
+    tolerance = float(np.clip(0.15 * (high - low), 4.0, tolerance))
     top = _bar_lines(rgb, tolerance)
     bottom = _bar_lines(rgb[::-1], tolerance)
     left = _bar_lines(rgb.transpose(1, 0, 2), tolerance)
@@ -154,8 +189,8 @@ def picture_regions(rgb: np.ndarray, limit: int = 2) -> list[tuple[int, int, int
 def query_variants(rgb: np.ndarray) -> tuple[list[VariantHash], dict[str, np.ndarray]]:
     """PDQ hashes of every query variant, and the variant images the second stage may check
     (keyed by ``VariantHash.image``; "original" and "mirror" are derived by the caller)."""
-    small = normalise(reduce(rgb))
-    hashes = dihedral(small)
+    small = reduce(rgb)
+    hashes = dihedral(normalise(small))
     images: dict[str, np.ndarray] = {}
     height, width = small.shape[:2]
     sx, sy = rgb.shape[1] / width, rgb.shape[0] / height
@@ -165,18 +200,20 @@ def query_variants(rgb: np.ndarray) -> tuple[list[VariantHash], dict[str, np.nda
         boxes.append(("trim", trimmed))
     boxes.extend((f"region-{i}", box) for i, box in enumerate(picture_regions(small)))
     for name, (x0, y0, x1, y1) in boxes:
-        crop = small[y0:y1, x0:x1]
-        value, quality = pdq(crop)
-        hashes.append(VariantHash(name, value, quality, name))
+        crop = normalise(small[y0:y1, x0:x1])
         full = rgb[round(y0 * sy) : round(y1 * sy), round(x0 * sx) : round(x1 * sx)]
         images[name] = np.ascontiguousarray(full)
-        if name == "trim":
+        if name != "trim":
+            value, quality = pdq(crop)
+            hashes.append(VariantHash(name, value, quality, name))
+        else:
             # A trimmed picture may also have been mirrored or turned: one DCT covers all.
-            for extra in dihedral(crop)[1:]:
+            for extra in dihedral(crop):
                 mirrored = extra.image == "mirror"
+                suffix = "" if extra.variant == "original" else f"+{extra.variant}"
                 hashes.append(
                     VariantHash(
-                        f"trim+{extra.variant}",
+                        f"trim{suffix}",
                         extra.value,
                         extra.quality,
                         "trim+mirror" if mirrored else "trim",
@@ -204,17 +241,18 @@ def _rotate(rgb: np.ndarray, degrees: float) -> np.ndarray:
 
 def reference_variants(rgb: np.ndarray) -> list[tuple[str, bytes]]:
     """Extra PDQ rows for a reference: the reduced full image, crops, small rotations."""
-    small = normalise(reduce(rgb))
-    rows = [("full", pdq(small)[0])]
+    small = reduce(rgb)
+    rows = [("full", pdq(normalise(small))[0])]
     for keep in REFERENCE_CROPS:
         for where in CROP_POSITIONS:
-            rows.append((f"crop-{where}-{round(keep * 100)}", pdq(_crop(small, keep, where))[0]))
+            crop = normalise(_crop(small, keep, where))
+            rows.append((f"crop-{where}-{round(keep * 100)}", pdq(crop)[0]))
     for degrees in REFERENCE_ROTATIONS:
-        rows.append((f"rotate{degrees:+.0f}", pdq(_rotate(small, degrees))[0]))
+        rows.append((f"rotate{degrees:+.0f}", pdq(normalise(_rotate(small, degrees)))[0]))
     trimmed = trim_bars(small)
     if trimmed is not None:
         # A picture on a plain background (a logo) loses that background to the query-side
         # trim too; hashing the reference the same way lets the two meet.
         x0, y0, x1, y1 = trimmed
-        rows.append(("trim", pdq(small[y0:y1, x0:x1])[0]))
+        rows.append(("trim", pdq(normalise(small[y0:y1, x0:x1]))[0]))
     return rows
