@@ -163,6 +163,7 @@ class HashDB:
                 candidate_distance=self.settings.robust_candidate_distance,
                 max_candidates=self.settings.robust_max_candidates,
                 hash_only_distance=self.settings.robust_hash_only_distance,
+                stop_at_plain_match=not self.settings.robust_exhaustive,
             )
             self._robust = RobustMatcher(
                 self.store, self.matcher, policy, self.settings.refresh_interval

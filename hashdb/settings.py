@@ -62,7 +62,7 @@ class Settings(BaseSettings):
         description="PDQ radius of the loose first stage whose candidates keypoints must confirm.",
     )
     robust_max_candidates: int = Field(
-        default=4, ge=0, description="Candidates the geometric check examines per upload."
+        default=3, ge=0, description="Candidates the geometric check examines per upload."
     )
     robust_hash_only_distance: int = Field(
         default=24,
@@ -71,6 +71,13 @@ class Settings(BaseSettings):
         description=(
             "A mirrored/rotated/trimmed variant matches an entry without keypoints (a raw "
             "hash) on hash alone only within this PDQ distance."
+        ),
+    )
+    robust_exhaustive: bool = Field(
+        default=False,
+        description=(
+            "Run the robust stages even when the upload's own perceptual hash already "
+            "matched (finds every matching entry, at a higher cost)."
         ),
     )
     host: str = "127.0.0.1"

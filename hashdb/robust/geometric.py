@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from hashdb.robust.variants import spread as variants_spread
 from hashdb.store.features import ReferenceFeatures
 
 #: ORB works on images reduced to this longest side (reference and query alike).
@@ -70,7 +71,7 @@ def to_gray(rgb: np.ndarray, side: int) -> np.ndarray:
     if scale < 1:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-    low, high = np.percentile(gray[::2, ::2], (2, 97))
+    low, high = variants_spread(gray)
     if high - low >= 8 and (low > 8 or high < 247):  # stretch dark or washed-out pictures
         gray = cv2.convertScaleAbs(
             gray, alpha=255.0 / (high - low), beta=-low * 255.0 / (high - low)

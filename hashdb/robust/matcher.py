@@ -44,9 +44,11 @@ class RobustPolicy:
     #: First-stage radius (PDQ bits) for candidates that the geometric check then confirms.
     candidate_distance: int = 76
     #: Candidates verified per upload, nearest first.
-    max_candidates: int = 4
+    max_candidates: int = 3
     #: Query variants match raw (feature-less) entries on hash alone only this close.
     hash_only_distance: int = 24
+    #: Skip the robust stages when the upload's own perceptual hash already matched.
+    stop_at_plain_match: bool = True
     geometric: geometric.GeometricPolicy = field(default_factory=geometric.GeometricPolicy)
 
 
@@ -153,6 +155,8 @@ class RobustMatcher:
         found = [match for match in plain if detailed or ALGORITHMS[match.algorithm].exact]
         if pdq is None:
             return found  # not an image hashdb could hash perceptually
+        if policy.stop_at_plain_match and any(not ALGORITHMS[m.algorithm].exact for m in found):
+            return found  # the upload's own hash already matched: no need to look further
         matched = {match.entry_id for match in found}
         sources = {match.source_sha256 for match in found if match.source_sha256}
         hashes, regions = variants.query_variants(image.rgb_array)
