@@ -19,6 +19,24 @@ class MatchModel(BaseModel):
     query_hash: str
     entry_hash: str
     source_sha256: str | None
+    stage: str = Field(
+        default="hash",
+        description=(
+            "hash: the index lookup alone; geometric: a looser hash candidate confirmed by "
+            "keypoints and aligned content (distance is then the candidate's, threshold the "
+            "first-stage radius)."
+        ),
+    )
+    variant: str = Field(
+        default="original",
+        description=(
+            "Which variant matched: original, a query edit (mirror-h, rotate-90, trim, "
+            "region-0, ...), or for geometric matches query variant>reference variant."
+        ),
+    )
+    verification: dict[str, float | int] | None = Field(
+        default=None, description="The geometric check's evidence: inliers, agreement, tiles."
+    )
 
 
 class MediaModel(BaseModel):

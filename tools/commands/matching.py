@@ -52,6 +52,7 @@ def match_files(
                     f"{path}: MATCH list={match.list} action={match.action.value} "
                     f"entry={match.entry_id} {match.algorithm} distance={match.distance}"
                     f"/{match.threshold}{label} added_by={match.added_by}"
+                    f" stage={match.stage} variant={match.variant}"
                 )
     if unreadable:
         raise typer.Exit(1)
