@@ -33,6 +33,24 @@ class MatchModel(BaseModel):
             "mirrored, region (frame or band) and the matched time ranges in seconds."
         ),
     )
+    stage: str = Field(
+        default="hash",
+        description=(
+            "hash: the index lookup alone; geometric: a looser hash candidate confirmed by "
+            "keypoints and aligned content (distance is then the candidate's, threshold the "
+            "first-stage radius)."
+        ),
+    )
+    variant: str = Field(
+        default="original",
+        description=(
+            "Which variant matched: original, a query edit (mirror-h, rotate-90, trim, "
+            "region-0, ...), or for geometric matches query variant>reference variant."
+        ),
+    )
+    verification: dict[str, float | int] | None = Field(
+        default=None, description="The geometric check's evidence: inliers, agreement, tiles."
+    )
 
 
 class SuppressedModel(MatchModel):

@@ -46,6 +46,14 @@ class Match:
     source: str | None = None
     #: Set for matches involving a video: shares of time and matched time ranges.
     video: VideoEvidence | None = None
+    #: How it matched: "hash" (index lookup alone) or "geometric" (a looser hash candidate
+    #: confirmed by keypoints and aligned content; see ``hashdb.robust``).
+    stage: str = "hash"
+    #: Which variant matched: "original", a query edit (e.g. "mirror-h", "trim"), or for the
+    #: geometric stage "query variant>reference variant" (e.g. "region-0>full").
+    variant: str = "original"
+    #: The geometric check's evidence (inliers, tile agreement), when it ran.
+    verification: dict[str, object] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         body = {
@@ -65,6 +73,9 @@ class Match:
             "labels": list(self.labels),
             "organisation": self.organisation,
             "source": self.source,
+            "stage": self.stage,
+            "variant": self.variant,
+            "verification": self.verification,
         }
         if self.video is not None:
             body["video"] = self.video.to_dict()

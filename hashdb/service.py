@@ -47,6 +47,8 @@ from hashdb.media.video import (
 from hashdb.policy import LabelFilter, Suppressed, apply_allow_lists
 from hashdb.records import entry_record, list_record
 from hashdb.review import find_near_misses
+from hashdb.robust.matcher import RobustMatcher, RobustPolicy
+from hashdb.robust.reference import MIN_ANCHOR_KEYPOINTS, reference_data, reference_keypoints
 from hashdb.settings import Settings
 from hashdb.store import Entry, HashList, ListAction, NewEntry, NewList, Store, open_store
 from hashdb.store.catalog import EntryQuery
@@ -261,6 +263,7 @@ class HashDB:
         self._sharing: tuple[int, dict[int, ListSettings]] | None = None
         self._keys: KeyService | None = None
         self._video_matcher: VideoMatcher | None = None
+        self._robust: RobustMatcher | None = None
 
     @property
     def store(self) -> Store:
@@ -293,6 +296,21 @@ class HashDB:
                 refresh_interval=self.settings.refresh_interval,
             )
         return self._video_matcher
+
+    @property
+    def robust(self) -> RobustMatcher:
+        if self._robust is None:
+            policy = RobustPolicy(
+                min_query_quality=self.settings.robust_min_query_quality,
+                candidate_distance=self.settings.robust_candidate_distance,
+                max_candidates=self.settings.robust_max_candidates,
+                hash_only_distance=self.settings.robust_hash_only_distance,
+                stop_at_plain_match=not self.settings.robust_exhaustive,
+            )
+            self._robust = RobustMatcher(
+                self.store, self.matcher, policy, self.settings.refresh_interval
+            )
+        return self._robust
 
     def close(self) -> None:
         if self._store is not None:
@@ -398,7 +416,11 @@ class HashDB:
         if sniff_video(data) is not None:
             # As added to a list, so ``hashdb hash`` shows the vpdq value ``add`` stores.
             return self.hash_video_bytes(data, algorithms, reference=True)
-        image = self.decode(data)
+        return self._hash_image(self.decode(data), data, algorithms)
+
+    def _hash_image(
+        self, image: PreparedImage, data: bytes, algorithms: Sequence[str] | None = None
+    ) -> MediaHashes:
         names = (
             list(ALGORITHMS) if algorithms is None else [get_algorithm(a).name for a in algorithms]
         )
@@ -589,45 +611,65 @@ class HashDB:
                 create_list=create_list,
                 principal=principal,
             )
-        hashes = self.hash_bytes(data)
+        image = self.decode(data)
+        hashes = self._hash_image(image, data)
         digests = hashes.digests
         pdq = hashes.get("pdq")
-        if (
-            not force
-            and pdq is not None
-            and pdq.quality is not None
-            and pdq.quality < self.settings.min_pdq_quality
-        ):
-            # Too little detail for PDQ means too little for every perceptual hash.
-            report = self.add_digests(
-                list_name,
-                [d for d in digests if get_algorithm(d.algorithm).exact],
-                metadata,
-                source_sha256=hashes.sha256,
-                create_list=create_list,
-                principal=principal,
-            )
-            report.refused.extend(
-                Refusal(
-                    d.algorithm,
-                    d.hex,
-                    "low_quality",
-                    f"PDQ quality {pdq.quality} is below {self.settings.min_pdq_quality}: "
-                    "the image has too little detail for perceptual matching",
+        features, rows = reference_data(image.rgb_array)
+        with self.store.transaction():
+            if (
+                not force
+                and pdq is not None
+                and pdq.quality is not None
+                and pdq.quality < self.settings.min_pdq_quality
+            ):
+                # Too little detail for PDQ means too little for every perceptual hash.
+                report = self.add_digests(
+                    list_name,
+                    [d for d in digests if get_algorithm(d.algorithm).exact],
+                    metadata,
+                    source_sha256=hashes.sha256,
+                    create_list=create_list,
+                    principal=principal,
                 )
-                for d in digests
-                if not get_algorithm(d.algorithm).exact
-            )
-            return report
-        return self.add_digests(
-            list_name,
-            digests,
-            metadata,
-            force=force,
-            source_sha256=hashes.sha256,
-            create_list=create_list,
-            principal=principal,
-        )
+                report.refused.extend(
+                    Refusal(
+                        d.algorithm,
+                        d.hex,
+                        "low_quality",
+                        f"PDQ quality {pdq.quality} is below {self.settings.min_pdq_quality}: "
+                        "the image has too little detail for perceptual matching",
+                    )
+                    for d in digests
+                    if not get_algorithm(d.algorithm).exact
+                )
+                # A dark or plain but not blank picture can still be recognised by its
+                # keypoints: robust matching anchors it on the SHA-256 entry, never on hash
+                # alone.
+                anchor = "sha256" if reference_keypoints(features) >= MIN_ANCHOR_KEYPOINTS else ""
+            else:
+                report = self.add_digests(
+                    list_name,
+                    digests,
+                    metadata,
+                    force=force,
+                    source_sha256=hashes.sha256,
+                    create_list=create_list,
+                    principal=principal,
+                )
+                anchor = "pdq"
+            # Robust matching: keypoints and variant rows hang off the anchor entry.
+            late = [
+                added.entry_id
+                for added in report.added
+                if added.algorithm == anchor
+                and self.store.add_reference_data(added.entry_id, features, rows)
+                and not added.created
+            ]
+        for entry_id in late:  # an entry from before robust matching: no change is logged
+            if self._robust is not None:
+                self._robust.entry_changed(entry_id)
+        return report
 
     def add_video(
         self,
@@ -779,7 +821,7 @@ class HashDB:
         principal: Principal = LOCAL_OPERATOR,
         labels: Sequence[str] | None = None,
         hashes: MediaHashes | None = None,
-        more_matches: Callable[[Collection[str] | None], list[Match]] | None = None,
+        more_matches: Callable[[list[Match], Collection[str] | None], list[Match]] | None = None,
     ) -> MatchResult:
         """Match the hashes of one piece of media, then apply the policy every face shares.
 
@@ -791,9 +833,9 @@ class HashDB:
         label_filter = LabelFilter.parse(labels)
         candidates, names, sharing = self._matchable_lists(lists, principal)
         raw = self.matcher.match(digests, names)
-        if more_matches is not None:  # e.g. frames of known videos: the same policy applies
+        if more_matches is not None:  # robust stages, video frames: the same policy applies
             raw = sorted(
-                [*raw, *more_matches(names)],
+                more_matches(raw, names),
                 key=lambda match: (match.distance, match.list, match.entry_id),
             )
         if label_filter is not None:
@@ -878,14 +920,19 @@ class HashDB:
         a known video, or a video against known videos and images), under one policy."""
         if sniff_video(data) is not None:
             hashes = self.hash_video_bytes(data, reference=False)  # query sampling
+            image = None
         else:
-            hashes = self.hash_bytes(data)
+            image = self.decode(data)
+            hashes = self._hash_image(image, data)
         video = hashes.video
 
-        def in_videos(names: Collection[str] | None) -> list[Match]:
+        def more_stages(raw: list[Match], names: Collection[str] | None) -> list[Match]:
             if video is not None:
-                return self.video_matcher.match_video(video.frames, names)
-            return self._match_image_in_videos(data, names)
+                return raw + self.video_matcher.match_video(video.frames, names)
+            assert image is not None
+            if self.settings.robust_matching:  # edited copies: variants, then keypoints
+                raw = self.robust.match(image, hashes.digests, raw, names)
+            return raw + self._match_image_in_videos(image, names)
 
         return self.screen_digests(
             hashes.digests,
@@ -893,15 +940,17 @@ class HashDB:
             principal=principal,
             labels=labels,
             hashes=hashes,
-            more_matches=in_videos,
+            more_matches=more_stages,
         )
 
-    def _match_image_in_videos(self, data: bytes, lists: Collection[str] | None) -> list[Match]:
+    def _match_image_in_videos(
+        self, image: PreparedImage, lists: Collection[str] | None
+    ) -> list[Match]:
         videos = self.video_matcher
         videos.refresh()
         if not videos.frame_count:
             return []  # no known videos: skip the second look at the pixels
-        return videos.match_image(probe_image(self.decode(data).rgb_array), lists)
+        return videos.match_image(probe_image(image.rgb_array), lists)
 
     def match_file(
         self,

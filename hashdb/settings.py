@@ -137,6 +137,44 @@ class Settings(BaseSettings):
             "clip of a long video match."
         ),
     )
+    robust_matching: bool = Field(
+        default=True,
+        description=(
+            "Match media robustly (mirrors, rotations, trimmed bars, screenshot regions, "
+            "reference crops, confirmed by keypoints); false gives plain hash matching."
+        ),
+    )
+    robust_min_query_quality: int = Field(
+        default=50,
+        ge=0,
+        le=100,
+        description="Media whose PDQ quality is below this never match on a perceptual hash alone.",
+    )
+    robust_candidate_distance: int = Field(
+        default=76,
+        ge=0,
+        le=128,
+        description="PDQ radius of the loose first stage whose candidates keypoints must confirm.",
+    )
+    robust_max_candidates: int = Field(
+        default=3, ge=0, description="Candidates the geometric check examines per upload."
+    )
+    robust_hash_only_distance: int = Field(
+        default=24,
+        ge=0,
+        le=128,
+        description=(
+            "A mirrored/rotated/trimmed variant matches an entry without keypoints (a raw "
+            "hash) on hash alone only within this PDQ distance."
+        ),
+    )
+    robust_exhaustive: bool = Field(
+        default=False,
+        description=(
+            "Run the robust stages even when the upload's own perceptual hash already "
+            "matched (finds every matching entry, at a higher cost)."
+        ),
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

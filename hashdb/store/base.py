@@ -16,6 +16,7 @@ import numpy as np
 
 from hashdb.store.catalog import EntryQuery
 from hashdb.store.exchange import ImportCounts, ImportRow
+from hashdb.store.features import ReferenceFeatures, ReferenceHash
 from hashdb.store.feedback import Feedback, Verdict
 from hashdb.store.keys import ApiKey, NewApiKey
 from hashdb.store.labels import VocabularyTerm
@@ -222,6 +223,19 @@ class ScanStore(Protocol):
     def entries_added_since(self, since: datetime) -> list[Entry]: ...
 
 
+class ReferenceFeatureStore(Protocol):
+    """Reference-side data for robust matching of media entries (issue 6)."""
+
+    def add_reference_data(
+        self,
+        entry_id: int,
+        features: ReferenceFeatures,
+        hashes: Sequence[tuple[str, str, bytes]],
+    ) -> bool: ...
+    def reference_features(self, entry_ids: Sequence[int]) -> dict[int, ReferenceFeatures]: ...
+    def reference_hashes(self, entry_ids: Sequence[int] | None = None) -> list[ReferenceHash]: ...
+
+
 class Store(
     ListStore,
     EntryStore,
@@ -237,6 +251,7 @@ class Store(
     FeedbackStore,
     VideoStore,
     ScanStore,
+    ReferenceFeatureStore,
     Protocol,
 ):
     url: str

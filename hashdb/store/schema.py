@@ -275,3 +275,33 @@ scanned_hashes = sa.Table(
 )
 sa.Index("scanned_hashes_algorithm", scanned_hashes.c.algorithm, scanned_hashes.c.id)
 sa.Index("scanned_hashes_media", scanned_hashes.c.media_id)
+# --- issue 6: robust matching (reference-side variant hashes and keypoints) ---
+
+# Extra hashes of one media entry (crops, small rotations of the reference), so edited
+# re-uploads land near *some* row; each row points at the entry it stands for.
+reference_hashes = sa.Table(
+    "reference_hashes",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("entry_id", BigId, sa.ForeignKey("entries.id"), nullable=False),
+    sa.Column("variant", sa.String(32), nullable=False),
+    sa.Column("algorithm", sa.String(32), nullable=False),
+    sa.Column("hash", sa.LargeBinary, nullable=False),
+)
+sa.Index("reference_hashes_entry", reference_hashes.c.entry_id)
+
+# What the second-stage geometric check needs of a reference: ORB keypoints and descriptors
+# and a small grayscale thumbnail for the aligned-content check. Raw hashes have none.
+reference_features = sa.Table(
+    "reference_features",
+    metadata,
+    sa.Column("entry_id", BigId, sa.ForeignKey("entries.id"), primary_key=True),
+    sa.Column("width", sa.Integer, nullable=False),
+    sa.Column("height", sa.Integer, nullable=False),
+    sa.Column("keypoints", sa.LargeBinary, nullable=False),
+    sa.Column("descriptors", sa.LargeBinary, nullable=False),
+    sa.Column("thumb_width", sa.Integer, nullable=False),
+    sa.Column("thumb_height", sa.Integer, nullable=False),
+    sa.Column("thumbnail", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

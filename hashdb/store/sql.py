@@ -31,6 +31,7 @@ from hashdb.errors import (
 from hashdb.hashing import ALGORITHMS, get_algorithm
 from hashdb.store import bulk, exchange, schema
 from hashdb.store.catalog import SQLCatalog
+from hashdb.store.features import ReferenceFeatureSQL
 from hashdb.store.feedback import FeedbackSQL
 from hashdb.store.keys import SQLKeys
 from hashdb.store.labels import LabelSQL
@@ -99,6 +100,7 @@ class SQLStore(
     FeedbackSQL,
     SQLVideoStore,
     ScanSQL,
+    ReferenceFeatureSQL,
 ):
     def __init__(self, engine: sa.Engine, url: str) -> None:
         self.engine = engine

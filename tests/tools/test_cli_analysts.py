@@ -58,7 +58,12 @@ def _pdq_distance(run: Run, a: Path, b: Path) -> int:
     return hashes[0].distance(hashes[1])
 
 
-def test_analyst_workflow(run: Run, media: dict[str, Path]) -> None:
+def test_analyst_workflow(
+    run: Run, media: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The review queue holds hash near-misses; the robust stages would match the captioned
+    # news frame outright (tests/robust covers that), so this story runs on hashes alone.
+    monkeypatch.setenv("HASHDB_ROBUST_MATCHING", "false")
     near = _pdq_distance(run, media["known"], media["news"])
     close = _pdq_distance(run, media["known"], media["thumb"])
     assert close <= 20 < near <= 45  # the generated media fits the thresholds below

@@ -97,6 +97,7 @@ def match_files(
                     f"{path}: MATCH list={match.list} action={match.action.value} "
                     f"entry={match.entry_id} {match.algorithm} distance={match.distance}"
                     f"/{match.threshold}{label} added_by={match.added_by}"
+                    f" stage={match.stage} variant={match.variant}"
                     + (f" {describe_video(match.video)}" if match.video else "")
                 )
     if unreadable:

@@ -1,0 +1,325 @@
+"""Robust matching of decoded media: the default path behind ``match_bytes``.
+
+Stages, each recorded in the match's ``stage`` and ``variant``:
+
+1. ``hash``: the plain index match of the upload's own hashes (``Matcher``), kept only if the
+   upload has enough detail (PDQ quality gate): a flat or near-blank upload never matches on
+   a hash alone. Exact digests (MD5/SHA-256) always count.
+2. ``hash`` with a query variant: the upload mirrored/rotated or with bars trimmed, matched on
+   hash alone only against entries that have no reference features (raw partner hashes),
+   and only within the stricter ``hash_only_distance``.
+3. ``geometric``: every query variant is looked up, at the loose ``candidate_distance``,
+   among the reference variant rows of entries added as media; the nearest few candidates
+   are confirmed or rejected by :func:`hashdb.robust.geometric.verify`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from hashdb.hashing import ALGORITHMS, Digest
+from hashdb.index import BruteForceIndex
+from hashdb.matching import Match, Matcher
+from hashdb.media.image import PreparedImage
+from hashdb.robust import geometric, variants
+from hashdb.store.base import Store
+from hashdb.store.features import ReferenceFeatures, ReferenceHash
+from hashdb.store.models import ChangeKind, Entry, HashList
+
+_FEATURE_CACHE = 512
+#: Variant hashes below this PDQ quality (near-blank crops) are not even candidates.
+_CANDIDATE_QUALITY = 10
+
+
+@dataclass(frozen=True)
+class RobustPolicy:
+    #: Uploads whose PDQ quality is below this never match on a perceptual hash alone.
+    min_query_quality: int = 50
+    #: First-stage radius (PDQ bits) for candidates that the geometric check then confirms.
+    candidate_distance: int = 76
+    #: Candidates verified per upload, nearest first.
+    max_candidates: int = 3
+    #: Query variants match raw (feature-less) entries on hash alone only this close.
+    hash_only_distance: int = 24
+    #: Skip the robust stages when the upload's own perceptual hash already matched.
+    stop_at_plain_match: bool = True
+    geometric: geometric.GeometricPolicy = field(default_factory=geometric.GeometricPolicy)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    entry_id: int
+    distance: int
+    query: variants.VariantHash
+    reference_variant: str
+
+
+class RobustMatcher:
+    """Reference variant rows (an in-memory PDQ index fed from the store) and the stages."""
+
+    def __init__(
+        self,
+        store: Store,
+        matcher: Matcher,
+        policy: RobustPolicy | None = None,
+        refresh_interval: float = 0.2,
+    ) -> None:
+        self._store = store
+        self._matcher = matcher
+        self.policy = policy or RobustPolicy()
+        self._refresh_interval = refresh_interval
+        self._index = BruteForceIndex(ALGORITHMS["pdq"].bits)
+        self._rows: dict[int, tuple[int, str]] = {}
+        self._rows_of: dict[int, list[int]] = {}
+        self._features: OrderedDict[int, ReferenceFeatures | None] = OrderedDict()
+        self._seq = 0
+        self._loaded = False
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    # --- keeping the reference rows fresh --------------------------------------------------
+
+    def refresh(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if self._loaded and not force and now - self._checked_at < self._refresh_interval:
+            return
+        with self._lock:
+            if not self._loaded:
+                self._seq = self._store.current_seq()
+                self._add_rows(self._store.reference_hashes(None))
+                self._loaded = True
+            self._apply_changes()
+            self._checked_at = time.monotonic()
+
+    def entry_changed(self, entry_id: int) -> None:
+        """Reload one entry's rows (features added to an entry that already existed)."""
+        with self._lock:
+            self._drop(entry_id)
+            self._add_rows(self._store.reference_hashes([entry_id]))
+
+    def has_features(self, entry_id: int) -> bool:
+        return entry_id in self._rows_of
+
+    def _apply_changes(self) -> None:
+        while True:
+            changes = self._store.changes_since(self._seq)
+            if not changes:
+                return
+            added: list[int] = []
+            for change in changes:
+                if change.entry_id is not None:
+                    if change.kind is ChangeKind.ADD:
+                        added.append(change.entry_id)
+                    else:
+                        self._drop(change.entry_id)
+                self._seq = change.seq
+            if added:
+                for entry_id in added:
+                    self._drop(entry_id)
+                self._add_rows(self._store.reference_hashes(added))
+
+    def _add_rows(self, rows: Sequence[ReferenceHash]) -> None:
+        rows = [row for row in rows if row.algorithm == "pdq"]
+        self._index.add([row.id for row in rows], [row.value for row in rows])
+        for row in rows:
+            self._rows[row.id] = (row.entry_id, row.variant)
+            self._rows_of.setdefault(row.entry_id, []).append(row.id)
+
+    def _drop(self, entry_id: int) -> None:
+        ids = self._rows_of.pop(entry_id, [])
+        self._index.remove(ids)
+        for row_id in ids:
+            self._rows.pop(row_id, None)
+        self._features.pop(entry_id, None)
+
+    # --- matching --------------------------------------------------------------------------
+
+    def match(
+        self,
+        image: PreparedImage,
+        digests: Sequence[Digest],
+        plain: Sequence[Match],
+        lists: Collection[str] | None = None,
+    ) -> list[Match]:
+        """All matches of one decoded upload, given its digests and their plain matches."""
+        self.refresh()
+        policy = self.policy
+        pdq = next((d for d in digests if d.algorithm == "pdq"), None)
+        detailed = pdq is not None and (pdq.quality or 0) >= policy.min_query_quality
+        found = [match for match in plain if detailed or ALGORITHMS[match.algorithm].exact]
+        if pdq is None:
+            return found  # not an image hashdb could hash perceptually
+        if policy.stop_at_plain_match and any(not ALGORITHMS[m.algorithm].exact for m in found):
+            return found  # the upload's own hash already matched: no need to look further
+        matched = {match.entry_id for match in found}
+        sources = {match.source_sha256 for match in found if match.source_sha256}
+        hashes, regions = variants.query_variants(image.rgb_array)
+        if detailed:
+            found.extend(
+                self._raw_variant_matches(
+                    [
+                        h
+                        for h in hashes
+                        if h.variant != "original" and h.quality >= policy.min_query_quality
+                    ],
+                    matched,
+                    lists,
+                )
+            )
+            matched.update(match.entry_id for match in found)
+            sources.update(match.source_sha256 for match in found if match.source_sha256)
+        # Low-detail uploads (dark, plain) still reach the geometric check, which needs
+        # keypoints and content agreement: a blank image has neither.
+        candidates = [h for h in hashes if h.quality >= _CANDIDATE_QUALITY]
+        found.extend(self._verified(image, candidates, regions, matched, sources, lists))
+        found.sort(key=lambda match: (match.stage != "hash", match.distance, match.entry_id))
+        return found
+
+    def _raw_variant_matches(
+        self,
+        hashes: Sequence[variants.VariantHash],
+        matched: set[int],
+        lists: Collection[str] | None,
+    ) -> list[Match]:
+        best: dict[int, Match] = {}
+        by_hex = {variant.value.hex(): variant for variant in hashes}
+        digests = [Digest("pdq", variant.value, variant.quality) for variant in by_hex.values()]
+        for match in self._matcher.match(digests, lists):
+            if (
+                match.entry_id in matched
+                or self.has_features(match.entry_id)
+                or match.distance > self.policy.hash_only_distance
+            ):
+                continue
+            current = best.get(match.entry_id)
+            if current is None or match.distance < current.distance:
+                best[match.entry_id] = replace(match, variant=by_hex[match.query_hash].variant)
+        return list(best.values())
+
+    def _candidates(
+        self, hashes: Sequence[variants.VariantHash], matched: set[int]
+    ) -> list[_Candidate]:
+        best: dict[int, _Candidate] = {}
+        for variant in hashes:
+            neighbours = self._index.query(variant.value, self.policy.candidate_distance)
+            for row_id, distance in neighbours.pairs():
+                entry_id, reference_variant = self._rows.get(row_id, (-1, ""))
+                if entry_id < 0 or entry_id in matched:
+                    continue
+                current = best.get(entry_id)
+                if current is None or distance < current.distance:
+                    best[entry_id] = _Candidate(entry_id, distance, variant, reference_variant)
+        return sorted(best.values(), key=lambda c: (c.distance, c.entry_id))
+
+    def _verified(
+        self,
+        image: PreparedImage,
+        hashes: Sequence[variants.VariantHash],
+        regions: dict[str, np.ndarray],
+        matched: set[int],
+        sources: set[str],
+        lists: Collection[str] | None,
+    ) -> list[Match]:
+        candidates = self._candidates(hashes, matched)
+        if not candidates:
+            return []
+        allowed = {
+            hash_list.id: hash_list
+            for hash_list in self._matcher.lists().values()
+            if "pdq" in hash_list.thresholds and (lists is None or hash_list.name in lists)
+        }
+        entries = self._store.get_entries([c.entry_id for c in candidates])
+        candidates = [
+            c
+            for c in candidates
+            if (entry := entries.get(c.entry_id)) is not None
+            and entry.live
+            and entry.list_id in allowed
+            and (entry.source_sha256 is None or entry.source_sha256 not in sources)
+        ][: self.policy.max_candidates]
+        if not candidates:
+            return []
+        features = self._load_features([c.entry_id for c in candidates])
+        probes: dict[str, tuple[geometric.Keypoints, np.ndarray]] = {}
+        confirmed: list[Match] = []
+        for candidate in candidates:
+            reference = features.get(candidate.entry_id)
+            if reference is None:
+                continue
+            key = candidate.query.image
+            if key not in probes:
+                probes[key] = _probe(image.rgb_array, regions, key)
+            points, gray = probes[key]
+            verdict = geometric.verify(reference, points, gray, self.policy.geometric)
+            if verdict.confirmed:
+                confirmed.append(
+                    _explain(
+                        entries[candidate.entry_id],
+                        allowed[entries[candidate.entry_id].list_id],
+                        candidate,
+                        verdict,
+                        self.policy.candidate_distance,
+                    )
+                )
+        return confirmed
+
+    def _load_features(self, entry_ids: Sequence[int]) -> dict[int, ReferenceFeatures]:
+        missing = [entry_id for entry_id in entry_ids if entry_id not in self._features]
+        if missing:
+            loaded = self._store.reference_features(missing)
+            for entry_id in missing:
+                self._features[entry_id] = loaded.get(entry_id)
+            while len(self._features) > _FEATURE_CACHE:
+                self._features.popitem(last=False)
+        return {
+            entry_id: features
+            for entry_id in entry_ids
+            if (features := self._features.get(entry_id)) is not None
+        }
+
+
+def _probe(
+    rgb: np.ndarray, regions: dict[str, np.ndarray], key: str
+) -> tuple[geometric.Keypoints, np.ndarray]:
+    if key == "original":
+        source = rgb
+    elif key == "mirror":
+        source = np.ascontiguousarray(rgb[:, ::-1])
+    else:
+        source = regions.get(key, rgb)
+    gray = geometric.to_gray(source, geometric.FEATURE_SIDE)
+    return geometric.keypoints(gray), gray
+
+
+def _explain(
+    entry: Entry,
+    hash_list: HashList,
+    candidate: _Candidate,
+    verdict: geometric.Verdict,
+    radius: int,
+) -> Match:
+    return Match(
+        list=hash_list.name,
+        list_id=hash_list.id,
+        action=hash_list.action,
+        entry_id=entry.id,
+        algorithm=entry.algorithm,
+        distance=candidate.distance,
+        threshold=radius,
+        query_hash=candidate.query.value.hex(),
+        entry_hash=entry.hex,
+        label=entry.label,
+        note=entry.note,
+        added_by=entry.added_by,
+        added_at=entry.added_at,
+        source_sha256=entry.source_sha256,
+        stage="geometric",
+        variant=f"{candidate.query.variant}>{candidate.reference_variant}",
+        verification=verdict.to_dict(),
+    )

@@ -1,0 +1,266 @@
+"""Image variants for the loose first stage.
+
+Query side: the 8 rotations/mirrors of the upload (``pdqhash.compute_dihedral``, one DCT for
+all), and the picture with uniform borders, letterbox bars and caption bars trimmed off, and
+the largest picture-like regions of a screenshot or frame. Reference side: crops and small
+rotations of the reference, stored as extra rows, so a cropped or tilted upload lands near
+one of them. Every variant is hashed with PDQ on a reduced image: PDQ itself reduces to 64x64
+before its DCT, so the bits barely change while the cost drops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pdqhash
+
+from hashdb.hashing.pdq import pdq_vector_to_bytes
+
+#: Variants are hashed at this longest side.
+HASH_SIDE = 384
+#: Bars are looked for at this longest side.
+TRIM_SIDE = 128
+
+#: pdqhash.compute_dihedral order, and whether undoing it needs a mirror image.
+DIHEDRAL = (
+    ("original", False),
+    ("rotate-90", False),
+    ("rotate-180", False),
+    ("rotate-270", False),
+    ("mirror-v", True),
+    ("mirror-h", True),
+    ("transpose", True),
+    ("transverse", True),
+)
+
+#: Reference crops: kept fraction of each side and where the kept window sits.
+REFERENCE_CROPS = (0.9, 0.82, 0.74)
+CROP_POSITIONS = ("cc", "tl", "tr", "bl", "br", "tc", "bc", "cl", "cr")
+REFERENCE_ROTATIONS = (-8.0, -4.0, 4.0, 8.0)
+
+
+@dataclass(frozen=True)
+class VariantHash:
+    variant: str
+    value: bytes
+    quality: int
+    #: Which query image the second stage checks: "original", "mirror" or a region name.
+    image: str
+
+
+def spread(image: np.ndarray) -> tuple[float, float]:
+    """The 2nd and 97th percentile of brightness, from a histogram of a subsample."""
+    sample = image[::3, ::3]
+    if sample.ndim == 3:
+        sample = sample[:, :, 1]  # green carries most of the luminance
+    counts = np.cumsum(np.bincount(np.ascontiguousarray(sample).ravel(), minlength=256))
+    total = float(counts[-1])
+    return float(np.searchsorted(counts, 0.02 * total)), float(
+        np.searchsorted(counts, 0.97 * total)
+    )
+
+
+def normalise(rgb: np.ndarray) -> np.ndarray:
+    """Stretch the 2nd-97th percentile of brightness to the full range, so a dark or
+    washed-out picture and its brightened copy hash alike (variant rows only: the entry's
+    own PDQ hash stays the standard one partners share)."""
+    low, high = spread(rgb)
+    if high - low < 8 or (low <= 8 and high >= 247):
+        return rgb
+    return np.asarray(
+        cv2.convertScaleAbs(rgb, alpha=255.0 / (high - low), beta=-low * 255.0 / (high - low))
+    )
+
+
+def reduce(rgb: np.ndarray, side: int = HASH_SIDE) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    scale = side / max(width, height)
+    if scale >= 1:
+        return np.ascontiguousarray(rgb)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
+
+
+def pdq(rgb: np.ndarray) -> tuple[bytes, int]:
+    vector, quality = pdqhash.compute(np.ascontiguousarray(rgb))
+    return pdq_vector_to_bytes(vector), int(quality)
+
+
+def dihedral(rgb: np.ndarray) -> list[VariantHash]:
+    vectors, quality = pdqhash.compute_dihedral(np.ascontiguousarray(rgb))
+    return [
+        VariantHash(
+            name, pdq_vector_to_bytes(vector), int(quality), "mirror" if flip else "original"
+        )
+        for (name, flip), vector in zip(DIHEDRAL, vectors, strict=True)
+    ]
+
+
+# --- trimming and regions --------------------------------------------------------------------
+
+
+def _run(
+    lines: np.ndarray, tolerance: float, caption: bool, colour: np.ndarray | None = None
+) -> int:
+    """How many leading lines (rows) of ``lines`` are in the colour of the first one: all of
+    each row (a uniform border or letterbox bar), or for a caption bar both margins and a
+    fifth of the row (centred caption text leaves the margins alone)."""
+    if not lines.shape[0]:
+        return 0
+    if colour is None:
+        colour = np.median(lines[0], axis=0).astype(np.int16)
+    near = np.abs(lines - colour).max(axis=-1) <= tolerance
+    if caption:
+        margin = max(1, lines.shape[1] // 25)
+        bar = near[:, :margin].all(axis=1) & near[:, -margin:].all(axis=1)
+        bar &= near.mean(axis=1) >= 0.2
+    else:
+        bar = near.mean(axis=1) >= 0.97
+    misses = np.flatnonzero(~bar)
+    return int(misses[0]) if misses.size else int(bar.shape[0])
+
+
+def _bar_lines(lines: np.ndarray, tolerance: float) -> int:
+    """Leading lines to trim: uniform borders, then a caption bar, then borders again (a
+    bordered picture with a caption). A caption-like run that never ends within half the
+    image is the picture's own plain background (a logo), not a bar, and is left alone."""
+    limit = lines.shape[0] // 2
+    position = _run(lines[:limit], tolerance, caption=False)
+    # A caption bar is in the colour of the border before it (its text rows' own median
+    # may be the ink).
+    colour = np.median(lines[max(0, position - 1)], axis=0).astype(np.int16)
+    loose = _run(lines[position:limit], tolerance, caption=True, colour=colour)
+    if loose and position + loose < limit:
+        position += loose
+        position += _run(lines[position:limit], tolerance, caption=False)
+    return position
+
+
+def trim_bars(rgb: np.ndarray, tolerance: float = 12.0) -> tuple[int, int, int, int] | None:
+    """The box (x0, y0, x1, y1) left after trimming bars, borders and captions off each edge,
+    or None when nothing worth trimming (under 3% of a side) was found.
+
+    The colour tolerance shrinks with the contrast of the picture's centre, so the dark
+    rows of a dark picture are not taken for a black bar."""
+    full_height, full_width = rgb.shape[:2]
+    rgb = reduce(rgb, TRIM_SIDE)
+    height, width = rgb.shape[:2]
+    centre = rgb[height // 4 : 3 * height // 4, width // 4 : 3 * width // 4]
+    low, high = spread(centre)
+    tolerance = float(np.clip(0.15 * (high - low), 4.0, tolerance))
+    wide = rgb.astype(np.int16)
+    top = _bar_lines(wide, tolerance)
+    bottom = _bar_lines(wide[::-1], tolerance)
+    left = _bar_lines(wide.transpose(1, 0, 2), tolerance)
+    right = _bar_lines(wide.transpose(1, 0, 2)[::-1], tolerance)
+    x0, y0, x1, y1 = left, top, width - right, height - bottom
+    if x1 - x0 < width * 0.3 or y1 - y0 < height * 0.3:
+        return None
+    if max(top, bottom) < 0.03 * height and max(left, right) < 0.03 * width:
+        return None
+    sx, sy = full_width / width, full_height / height
+    return round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)
+
+
+def picture_regions(rgb: np.ndarray, limit: int = 2) -> list[tuple[int, int, int, int]]:
+    """Boxes of large picture-like regions (an image inside a screenshot or a frame).
+
+    Pixels that differ from the dominant background colour, opened with a kernel wider than
+    text strokes, leave solid blobs: pictures, panels, bars. Large blobs that are not the
+    whole image are returned, biggest first."""
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    height, width = gray.shape
+    histogram = np.bincount(gray.ravel(), minlength=256)
+    background = int(histogram.argmax())
+    if histogram[max(0, background - 6) : background + 7].sum() < 0.2 * gray.size:
+        return []  # no dominant background: not a frame around a picture
+    differs = (np.abs(gray.astype(np.int16) - background) > 14).astype(np.uint8)
+    closed = cv2.morphologyEx(differs, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    mask = cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+    boxes: list[tuple[int, int, int, int, int]] = []
+    for label in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[label])
+        if w < 0.15 * width or h < 0.12 * height or w * h < 0.05 * width * height:
+            continue
+        if w > 0.95 * width and h > 0.95 * height:
+            continue
+        if area < 0.5 * w * h:
+            continue
+        boxes.append((w * h, x, y, x + w, y + h))
+    boxes.sort(reverse=True)
+    return [(x0, y0, x1, y1) for _, x0, y0, x1, y1 in boxes[:limit]]
+
+
+def query_variants(rgb: np.ndarray) -> tuple[list[VariantHash], dict[str, np.ndarray]]:
+    """PDQ hashes of every query variant, and the variant images the second stage may check
+    (keyed by ``VariantHash.image``; "original" and "mirror" are derived by the caller)."""
+    small = reduce(rgb)
+    hashes = dihedral(normalise(small))
+    images: dict[str, np.ndarray] = {}
+    height, width = small.shape[:2]
+    sx, sy = rgb.shape[1] / width, rgb.shape[0] / height
+    boxes: list[tuple[str, tuple[int, int, int, int]]] = []
+    trimmed = trim_bars(small)
+    if trimmed is not None:
+        boxes.append(("trim", trimmed))
+    boxes.extend((f"region-{i}", box) for i, box in enumerate(picture_regions(small)))
+    for name, (x0, y0, x1, y1) in boxes:
+        crop = normalise(small[y0:y1, x0:x1])
+        full = rgb[round(y0 * sy) : round(y1 * sy), round(x0 * sx) : round(x1 * sx)]
+        images[name] = np.ascontiguousarray(full)
+        if name != "trim":
+            value, quality = pdq(crop)
+            hashes.append(VariantHash(name, value, quality, name))
+        else:
+            # A trimmed picture may also have been mirrored or turned: one DCT covers all.
+            for extra in dihedral(crop):
+                mirrored = extra.image == "mirror"
+                suffix = "" if extra.variant == "original" else f"+{extra.variant}"
+                hashes.append(
+                    VariantHash(
+                        f"trim{suffix}",
+                        extra.value,
+                        extra.quality,
+                        "trim+mirror" if mirrored else "trim",
+                    )
+                )
+            images["trim+mirror"] = np.ascontiguousarray(images["trim"][:, ::-1])
+    return hashes, images
+
+
+def _crop(rgb: np.ndarray, keep: float, where: str) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    ch, cw = round(height * keep), round(width * keep)
+    y = {"c": (height - ch) // 2, "t": 0, "b": height - ch}[where[0]]
+    x = {"c": (width - cw) // 2, "l": 0, "r": width - cw}[where[1]]
+    return rgb[y : y + ch, x : x + cw]
+
+
+def _rotate(rgb: np.ndarray, degrees: float) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(
+        rgb, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0)
+    )
+
+
+def reference_variants(rgb: np.ndarray) -> list[tuple[str, bytes]]:
+    """Extra PDQ rows for a reference: the reduced full image, crops, small rotations."""
+    small = reduce(rgb)
+    rows = [("full", pdq(normalise(small))[0])]
+    for keep in REFERENCE_CROPS:
+        for where in CROP_POSITIONS:
+            crop = normalise(_crop(small, keep, where))
+            rows.append((f"crop-{where}-{round(keep * 100)}", pdq(crop)[0]))
+    for degrees in REFERENCE_ROTATIONS:
+        rows.append((f"rotate{degrees:+.0f}", pdq(normalise(_rotate(small, degrees)))[0]))
+    trimmed = trim_bars(small)
+    if trimmed is not None:
+        # A picture on a plain background (a logo) loses that background to the query-side
+        # trim too; hashing the reference the same way lets the two meet.
+        x0, y0, x1, y1 = trimmed
+        rows.append(("trim", pdq(normalise(small[y0:y1, x0:x1]))[0]))
+    return rows
