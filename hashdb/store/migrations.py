@@ -16,8 +16,41 @@ from hashdb.store.schema import SCHEMA_VERSION, metadata, schema_info
 
 Step = Callable[[sa.Connection], None]
 
+#: Tables version 2 added: keys, organisations and sharing, labels, review queue, feedback,
+#: video frames and rules, scan jobs and the media-hash store, robust reference data.
+VERSION_2_TABLES = (
+    "api_keys",
+    "organisations",
+    "list_settings",
+    "label_vocabulary",
+    "entry_labels",
+    "review_queue",
+    "feedback",
+    "video_frames",
+    "video_rules",
+    "scan_jobs",
+    "scanned_media",
+    "scanned_hashes",
+    "reference_hashes",
+    "reference_features",
+)
+
+
+def _to_version_2(connection: sa.Connection) -> None:
+    # Provenance columns on entries: nullable, so existing rows stay valid as they are.
+    entries = metadata.tables["entries"]
+    preparer = connection.dialect.identifier_preparer
+    for name in ("organisation", "source"):
+        column = entries.c[name]
+        column_type = column.type.compile(dialect=connection.dialect)
+        connection.execute(
+            sa.text(f"ALTER TABLE entries ADD COLUMN {preparer.quote(name)} {column_type}")
+        )
+    metadata.create_all(connection, tables=[metadata.tables[name] for name in VERSION_2_TABLES])
+
+
 #: version -> the DDL that upgrades version - 1 to it. Version 1 is the initial schema.
-STEPS: dict[int, Step] = {}
+STEPS: dict[int, Step] = {2: _to_version_2}
 
 
 def current_version(connection: sa.Connection) -> int | None:
