@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from hashdb.errors import HashDBError
+from hashdb.records import entry_record
 from hashdb.service import AddReport, EntryMetadata
 from hashdb.store import Entry
 from tools.context import current_user, emit_json, state
@@ -134,29 +135,8 @@ def add_hash(
         raise typer.Exit(1)
 
 
-def _entry_dict(entry: Entry) -> dict[str, object]:
-    return {
-        "entry_id": entry.id,
-        "list": entry.list_name,
-        "algorithm": entry.algorithm,
-        "hash": entry.hex,
-        "quality": entry.quality,
-        "label": entry.label,
-        "note": entry.note,
-        "added_by": entry.added_by,
-        "added_at": entry.added_at.isoformat(),
-        "source_sha256": entry.source_sha256,
-        "retired_at": entry.retired_at.isoformat() if entry.retired_at else None,
-        "retired_reason": entry.retired_reason,
-        "retired_by": entry.retired_by,
-        "labels": list(entry.labels),
-        "organisation": entry.organisation,
-        "source": entry.source,
-    }
-
-
 def _print_entry(entry: Entry, as_json: bool) -> None:
-    body = _entry_dict(entry)
+    body = entry_record(entry)
     if as_json:
         emit_json(body)
         return
@@ -174,7 +154,7 @@ def show_entry(
     service = state(ctx).service
     entry = service.get_entry(entry_id)
     counts = service.feedback_counts([entry.id])[entry.id]
-    body = {**_entry_dict(entry), "feedback": counts.to_dict()}
+    body = {**entry_record(entry), "feedback": counts.to_dict()}
     if as_json:
         emit_json(body)
         return
