@@ -100,6 +100,8 @@ def _scan_one(
         if not config.store_hashes:
             return _done(item.path, service.match_file(path, lists)), None
         status = _stat(path)
+        if prior is not None and not _rematchable(prior):
+            prior = None  # a video: its stored hashes cannot reproduce frame matches
         if prior is not None and (prior.size_bytes, prior.mtime_ns) == status:
             return _from_store(service, config, item.path, prior, lists), None
         data = service.read_file(path)
@@ -141,6 +143,13 @@ def _error(path: str, error: dict[str, Any]) -> FileOutcome:
         body={"path": path, "matched": False, "error": error},
         error_code=str(error.get("code", "error")),
     )
+
+
+def _rematchable(prior: ScannedMedia) -> bool:
+    """Whether a stored record can be matched again without decoding: a still image, whose
+    PDQ is stored. Videos cannot yet: the store keeps only their file digests, not the frame
+    hashes video matching compares, so an unchanged video is decoded again."""
+    return any(stored.algorithm == "pdq" for stored in prior.hashes)
 
 
 def _from_store(

@@ -18,6 +18,7 @@ from hashdb.rescan.report import ReportFormat, StreamSink
 from hashdb.rescan.sources import classify
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.store.scan_models import ScanStatus
+from tests import videogen
 from tests.imagegen import encode, jpeg, scene
 from tests.rescan.conftest import BAD_FILES
 
@@ -160,3 +161,23 @@ def test_store_hashes_skips_unchanged_files_and_rematches_without_decoding(
 
     later = service.store.get_entry(hit["new_entry_ids"][0]).added_at
     assert service.rematch(later.replace(year=later.year + 1)).hits == []
+
+
+def test_an_unchanged_video_still_matches_on_the_next_scan(service: HashDB, tmp_path: Path) -> None:
+    """The hash store keeps a video's file digests, not its frame hashes: an unchanged video
+    is decoded again rather than re-matched from the store, so its frame match survives."""
+    tree = tmp_path / "media"
+    tree.mkdir()
+    show = videogen.Slideshow(31)
+    service.add_media("terror", videogen.mp4(show.frames(), show.fps), EntryMetadata())
+    clip = videogen.window(show, 1.0, 5.0)
+    (tree / "clip.mp4").write_bytes(
+        videogen.mp4(videogen.apply(clip, videogen.resized((256, 144))), show.fps)
+    )
+    (tree / "photo.jpg").write_bytes(jpeg(3, (320, 240)))
+    for _ in range(2):
+        lines, _summary = _scan(service, tree, store_hashes=True)
+        by_path = {line["path"]: line for line in lines}
+        assert by_path["media/clip.mp4"]["matched"] is True
+        assert by_path["media/clip.mp4"]["matches"][0]["algorithm"] == "vpdq"
+    assert by_path["media/photo.jpg"].get("unchanged") is True  # stills still skip decoding
