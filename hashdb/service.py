@@ -540,9 +540,7 @@ class HashDB:
         """Add hashes to a list, refusing degenerate or low-quality ones unless forced."""
         organisation = self._adding_organisation(metadata, principal)
         labels = self.store.check_labels(metadata.labels)
-        added_by = metadata.added_by
-        if added_by is None and principal is not LOCAL_OPERATOR:
-            added_by = principal.name
+        added_by = _added_by(metadata, principal)
         report = AddReport(list_name=list_name)
         accepted: list[Digest] = []
         for digest in digests:
@@ -713,9 +711,7 @@ class HashDB:
                 )
             else:
                 hash_list = self._writable_list(list_name, principal, create=create_list)
-                added_by = metadata.added_by
-                if added_by is None and principal is not LOCAL_OPERATOR:
-                    added_by = principal.name
+                added_by = _added_by(metadata, principal)
                 (outcome,) = self.store.add_entries(
                     hash_list.id,
                     [
@@ -838,8 +834,7 @@ class HashDB:
                 more_matches(raw, names),
                 key=lambda match: (match.distance, match.list, match.entry_id),
             )
-        if label_filter is not None:
-            raw = [m for m in raw if m.action is ListAction.ALLOW or label_filter.accepts(m.labels)]
+        raw = _labelled(raw, label_filter)
         outcome = apply_allow_lists(raw)
         review_items: list[int] = []
         if not outcome.allowed:
@@ -896,11 +891,7 @@ class HashDB:
         _candidates, names, _sharing = self._matchable_lists(lists, principal)
         results: list[MatchResult] = []
         for raw in self.matcher.match_many(digests, names):
-            if label_filter is not None:
-                raw = [
-                    m for m in raw if m.action is ListAction.ALLOW or label_filter.accepts(m.labels)
-                ]
-            outcome = apply_allow_lists(raw)
+            outcome = apply_allow_lists(_labelled(raw, label_filter))
             results.append(
                 MatchResult(
                     outcome.matches, allowed_by=outcome.allowed_by, suppressed=outcome.suppressed
@@ -981,11 +972,7 @@ class HashDB:
     ) -> Entry:
         with self.store.transaction():
             entry = self.get_entry(entry_id, principal)
-            access.check_write(
-                principal,
-                self.store.get_list(entry.list_name),
-                self.store.list_settings(entry.list_id),
-            )
+            self._check_entry_write(principal, entry)
             if retired_by is None and principal is not LOCAL_OPERATOR:
                 retired_by = principal.name
             retired = self.store.retire_entry(entry_id, reason, retired_by)
@@ -1010,11 +997,7 @@ class HashDB:
         """Relabel an entry or change its note; matches explain it with the new text at once."""
         with self.store.transaction():
             before = self.get_entry(entry_id, principal)
-            access.check_write(
-                principal,
-                self.store.get_list(before.list_name),
-                self.store.list_settings(before.list_id),
-            )
+            self._check_entry_write(principal, before)
             updated = self.store.update_entry(entry_id, label=label, note=note)
             self.store.record_audit(
                 actor(principal),
@@ -1156,6 +1139,12 @@ class HashDB:
             raise  # exists but invisible: never create a second list of that name
         access.check_write(principal, hash_list, self.store.list_settings(hash_list.id))
         return hash_list
+
+    def _check_entry_write(self, principal: Principal, entry: Entry) -> None:
+        """Raise Forbidden unless ``principal`` may change entries on ``entry``'s list."""
+        access.check_write(
+            principal, self.store.get_list(entry.list_name), self.store.list_settings(entry.list_id)
+        )
 
     def _sharing_settings(self) -> dict[int, ListSettings]:
         """Every list's sharing settings, cached until the change sequence moves."""
@@ -1304,11 +1293,7 @@ class HashDB:
         """Add and remove controlled labels on an entry (which keeps its history)."""
         with self.store.transaction():
             entry = self.get_entry(entry_id, principal)
-            access.check_write(
-                principal,
-                self.store.get_list(entry.list_name),
-                self.store.list_settings(entry.list_id),
-            )
+            self._check_entry_write(principal, entry)
             labels = self.store.set_entry_labels(entry_id, add, remove)
             if labels != entry.labels:
                 self.store.record_audit(
@@ -1524,3 +1509,17 @@ def _check_review_radius(hash_list: HashList, radius: dict[str, int]) -> dict[st
             )
         checked[algorithm.name] = int(bits)
     return checked
+
+
+def _added_by(metadata: EntryMetadata, principal: Principal) -> str | None:
+    """Who an entry is recorded as added by: as given, else the calling key's name."""
+    if metadata.added_by is None and principal is not LOCAL_OPERATOR:
+        return principal.name
+    return metadata.added_by
+
+
+def _labelled(matches: list[Match], label_filter: LabelFilter | None) -> list[Match]:
+    """The matches a label filter keeps; allow-list hits always stay, so they still suppress."""
+    if label_filter is None:
+        return matches
+    return [m for m in matches if m.action is ListAction.ALLOW or label_filter.accepts(m.labels)]
