@@ -57,8 +57,8 @@ from hashdb.store.labels import VocabularyTerm
 from hashdb.store.models import AuditRecord
 from hashdb.store.review import QueryHash, ReviewItem, ReviewStatus
 from hashdb.store.sharing import ListSettings, Organisation, Sharing
-from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoRule
-from hashdb.video_matching import VideoMatcher, fingerprint, probe_image
+from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoRule, fingerprint
+from hashdb.video_matching import VideoMatcher, probe_image
 
 if TYPE_CHECKING:
     from hashdb.rescan.job import Rescan, RescanRequest
@@ -1049,9 +1049,10 @@ class HashDB:
         source: str = "-",
         skip_bad: bool = False,
         force: bool = False,
+        principal: Principal = LOCAL_OPERATOR,
     ) -> ImportReport:
         """Bulk import; bad rows abort everything unless ``skip_bad`` (see hashdb.exchange)."""
-        return import_records(
+        report = import_records(
             self.store,
             stream,
             fmt,
@@ -1060,7 +1061,10 @@ class HashDB:
             skip_bad=skip_bad,
             force=force,
             min_quality=self.settings.min_pdq_quality,
+            actor=actor(principal),
         )
+        self._sharing = None  # list settings may have come with the file
+        return report
 
     def import_file(
         self,
@@ -1096,8 +1100,12 @@ class HashDB:
         *,
         lists: Sequence[str] | None = None,
         since: datetime | None = None,
+        definitions: bool = True,
     ) -> int:
-        return export_entries(self.store, stream, fmt, lists=lists, since=since)
+        """Entries (and in JSONL the vocabulary and list definitions first) to ``stream``."""
+        return export_entries(
+            self.store, stream, fmt, lists=lists, since=since, definitions=definitions
+        )
 
     # --- audit --------------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ are committed with its ADD, and dropped on its RETIRE).
 
 from __future__ import annotations
 
-import hashlib
 import statistics
 import threading
 import time
@@ -36,18 +35,10 @@ from hashdb.matching import Match, Matcher
 from hashdb.media.video import FrameHash, central_band, crop_borders
 from hashdb.store.base import Store
 from hashdb.store.models import ChangeKind, Entry, HashList
-from hashdb.store.video import VIDEO_ALGORITHM, VideoFrame, VideoRule
+from hashdb.store.video import VIDEO_ALGORITHM, VideoFrame, VideoRule, fingerprint
 from hashdb.video_evidence import Direction, TimeRange, VideoEvidence
 
 _MIRROR = 5  # pdqhash.compute_dihedral: the left-right mirror
-
-
-def fingerprint(frames: Iterable[bytes]) -> bytes:
-    """The value of a video entry: SHA-256 of its frame hashes in order (idempotent adds)."""
-    digest = hashlib.sha256()
-    for value in frames:
-        digest.update(value)
-    return digest.digest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -17,10 +18,12 @@ from hashdb.errors import HashDBError
 from hashdb.hashing import Digest, get_algorithm
 from hashdb.store.exchange import ImportRow, importable_columns
 from hashdb.store.models import Entry
+from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoFrame, fingerprint
 
 #: Record keys that are not entry columns: ``list`` names the list, ``entry_id`` is the
-#: exporting database's id (informative, ignored on import).
-EXTRA = ("list", "entry_id", "labels")
+#: exporting database's id (informative, ignored on import), ``frames`` the frame hashes of a
+#: video (``vpdq``) entry.
+EXTRA = ("list", "entry_id", "labels", "frames")
 _SKIPPED_ENTRY_FIELDS = {"id", "list_id", "list_name", "algorithm", "value"}
 _FIRST = ("algorithm", "hash", "label", "note")
 
@@ -40,8 +43,10 @@ def known_fields() -> frozenset[str]:
     return frozenset({"algorithm", "hash", *EXTRA, *importable_columns()})
 
 
-def entry_record(entry: Entry) -> dict[str, Any]:
-    """Every field of an entry, JSON-ready, in a stable order (CSV columns follow it)."""
+def entry_record(entry: Entry, frames: Sequence[VideoFrame] | None = None) -> dict[str, Any]:
+    """Every field of an entry, JSON-ready, in a stable order (CSV columns follow it).
+
+    ``frames`` is null except for a video entry, whose value is only a fingerprint of them."""
     rest = {
         field.name: _jsonable(getattr(entry, field.name))
         for field in dataclasses.fields(entry)
@@ -53,7 +58,18 @@ def entry_record(entry: Entry) -> dict[str, Any]:
     record.update(rest)
     record["list"] = entry.list_name
     record["entry_id"] = entry.id
+    record["frames"] = None if frames is None else [_frame_record(frame) for frame in frames]
     return record
+
+
+def _frame_record(frame: VideoFrame) -> dict[str, Any]:
+    return {
+        "timestamp": frame.timestamp,
+        "duration": frame.duration,
+        "hash": frame.value.hex(),
+        "quality": frame.quality,
+        "band": None if frame.band is None else frame.band.hex(),
+    }
 
 
 def _jsonable(value: Any) -> Any:
@@ -88,6 +104,10 @@ def parse_record(
     for key, raw in record.items():
         if key in columns and raw is not None and raw != "":
             fields[key] = _convert(key, raw, columns[key].type)
+    if algorithm_name.strip().lower() == VIDEO_ALGORITHM:
+        return _video_row(line, record, text, fields)
+    if record.get("frames") not in (None, "", []):
+        raise BadRow("only a vpdq (video) entry has frames")
     try:
         algorithm = get_algorithm(algorithm_name)
         digest = algorithm.parse(text)
@@ -105,6 +125,51 @@ def parse_record(
     return (
         str(list_name) if list_name not in (None, "") else None,
         ImportRow(line, digest.algorithm, digest.value, fields, _labels(record.get("labels"))),
+    )
+
+
+def _video_row(
+    line: int, record: dict[str, Any], text: str, fields: dict[str, Any]
+) -> tuple[str | None, ImportRow]:
+    """A video entry: its frames must be valid PDQ hashes whose fingerprint is its hash."""
+    raw = record.get("frames")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            raise BadRow("frames must be a JSON list of frame objects") from None
+    if not isinstance(raw, list) or not raw:
+        raise BadRow("a vpdq entry needs its frames (a list of {timestamp, hash, ...})")
+    pdq = get_algorithm("pdq")
+    frames = []
+    try:
+        for position, frame in enumerate(raw):
+            band = frame.get("band")
+            frames.append(
+                NewVideoFrame(
+                    index=position,
+                    timestamp=float(frame["timestamp"]),
+                    duration=float(frame.get("duration") or 0.0),
+                    value=pdq.parse(str(frame["hash"])).value,
+                    quality=int(frame.get("quality") or 0),
+                    band=None if band in (None, "") else pdq.parse(str(band)).value,
+                )
+            )
+    except HashDBError as exc:
+        raise BadRow(f"frame {position}: {exc.message}") from None
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise BadRow(f"frame {position}: needs a timestamp and a 64-hex-digit PDQ hash") from None
+    value = fingerprint(frame.value for frame in frames)
+    if text.strip().lower() != value.hex():
+        raise BadRow("a vpdq hash must be the SHA-256 fingerprint of its frame hashes")
+    if fields.get("retired_at") is not None and not str(fields.get("retired_reason") or "").strip():
+        raise BadRow("a retired entry needs a retired_reason")
+    list_name = record.get("list")
+    return (
+        str(list_name) if list_name not in (None, "") else None,
+        ImportRow(
+            line, VIDEO_ALGORITHM, value, fields, _labels(record.get("labels")), tuple(frames)
+        ),
     )
 
 

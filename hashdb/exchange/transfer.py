@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TextIO
 
 from hashdb.errors import HashDBError, ImportRejected, UsageError
+from hashdb.exchange.definitions import (
+    DefinitionCounts,
+    ListDefinition,
+    VocabularyDefinition,
+    apply_definitions,
+    definition_records,
+    is_definition,
+    parse_definition,
+)
 from hashdb.exchange.formats import ExchangeFormat, reader, writer
+from hashdb.exchange.jsonl_format import write as jsonl_write
 from hashdb.exchange.records import BadRow, entry_record, parse_record
 from hashdb.store import Store
 from hashdb.store.exchange import ImportCounts, ImportRow
+from hashdb.store.labels import normalise_labels
+from hashdb.store.models import Entry
+from hashdb.store.video import VIDEO_ALGORITHM
 
 #: How many bad rows an error message or report lists (the count is always complete).
 MAX_LISTED = 50
+_BATCH = 1000  # entries per frame lookup on export
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +47,23 @@ class ImportReport:
     rows: int = 0
     lists: dict[str, ImportCounts] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
+    definitions: DefinitionCounts = field(default_factory=DefinitionCounts)
 
     @property
     def skipped(self) -> int:
         return len(self.errors)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.total("created") or self.total("retired") or self.total("history")) or any(
+            vars(self.definitions).values()
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """The counts, for the audit log."""
+        whole = self.to_dict()
+        del whole["errors"]
+        return whole
 
     def total(self, name: str) -> int:
         return sum(getattr(counts, name) for counts in self.lists.values())
@@ -60,6 +87,9 @@ class ImportReport:
                 }
                 for name, c in self.lists.items()
             },
+            "lists_created": self.definitions.lists_created,
+            "lists_updated": self.definitions.lists_updated,
+            "vocabulary_added": self.definitions.vocabulary_added,
             "errors": [error.to_dict() for error in self.errors[:MAX_LISTED]],
         }
 
@@ -74,16 +104,30 @@ def import_records(
     skip_bad: bool = False,
     force: bool = False,
     min_quality: int = 0,
+    actor: str | None = None,
 ) -> ImportReport:
     """Import a whole file in one transaction. Bad rows abort it (nothing written) unless
-    ``skip_bad``, in which case they are skipped and reported with their line numbers."""
+    ``skip_bad``, in which case they are skipped and reported with their line numbers.
+
+    List and vocabulary definitions (JSONL) are applied first; with ``list_name``, a file
+    defining exactly one list has that definition applied to ``list_name``."""
     report = ImportReport(source=source, format=fmt)
     by_list: dict[str, list[ImportRow]] = {}
+    definitions: list[ListDefinition] = []
+    vocabulary: list[VocabularyDefinition] = []
     label_errors: dict[str, str | None] = {}
     try:
         for line, record in reader(fmt, stream):
-            report.rows += 1
             try:
+                if is_definition(record):
+                    parsed = parse_definition(record)
+                    if isinstance(parsed, VocabularyDefinition):
+                        vocabulary.append(parsed)
+                        label_errors[parsed.label] = None  # defined here: valid below
+                    else:
+                        definitions.append(parsed)
+                    continue
+                report.rows += 1
                 named, row = parse_record(line, record, force=force, min_quality=min_quality)
             except BadRow as bad:
                 report.errors.append(RowError(line, bad.message))
@@ -107,26 +151,38 @@ def import_records(
             errors=[error.to_dict() for error in report.errors[:MAX_LISTED]],
             bad_rows=len(report.errors),
         )
+    if list_name is not None:
+        definitions = [replace(definitions[0], name=list_name)] if len(definitions) == 1 else []
+    who = actor or "import"
     with store.transaction():
+        report.definitions = apply_definitions(store, definitions, vocabulary, actor=who)
         for name, rows in by_list.items():
             hash_list = store.ensure_list(name)
             report.lists[name] = store.import_entries(hash_list.id, rows)
+        if report.changed:
+            store.record_audit(who, "entries.import", "import", source, None, report.summary())
     return report
 
 
 def _first_bad_label(
     store: Store, labels: Sequence[str], checked: dict[str, str | None]
 ) -> str | None:
-    """Why the first label outside the vocabulary is refused (each label checked once)."""
+    """Why the first label outside the vocabulary is refused (each label checked once).
+
+    ``checked`` starts with the labels the file itself defines."""
     for label in labels:
-        if label not in checked:
+        try:
+            (key,) = normalise_labels([label])
+        except HashDBError as exc:
+            return exc.message
+        if key not in checked:
             try:
-                store.check_labels([label])
-                checked[label] = None
+                store.check_labels([key])
+                checked[key] = None
             except HashDBError as exc:
-                checked[label] = exc.message
-        if checked[label] is not None:
-            return checked[label]
+                checked[key] = exc.message
+        if checked[key] is not None:
+            return checked[key]
     return None
 
 
@@ -137,8 +193,12 @@ def export_entries(
     *,
     lists: Sequence[str] | None = None,
     since: datetime | None = None,
+    definitions: bool = True,
 ) -> int:
-    """Write entries (retired ones too, except in ``te``) and return how many were written."""
+    """Write entries (retired ones too, except in ``te``) and return how many were written.
+
+    JSONL starts with the vocabulary and the exported lists' definitions (``definitions``);
+    video entries carry their frame hashes in every format but ``te``."""
     list_ids = None
     if lists:
         list_ids = [store.get_list(name).id for name in lists]  # ListNotFound for a typo
@@ -146,7 +206,21 @@ def export_entries(
         raise UsageError("--since needs a timezone, e.g. 2026-01-31T00:00:00+00:00")
 
     def records() -> Iterator[dict[str, Any]]:
+        batch: list[Entry] = []
         for entry in store.export_entries(list_ids, since, live_only=fmt is ExchangeFormat.TE):
-            yield entry_record(entry)
+            batch.append(entry)
+            if len(batch) >= _BATCH:
+                yield from _with_frames(store, batch)
+                batch = []
+        yield from _with_frames(store, batch)
 
+    if definitions and fmt is ExchangeFormat.JSONL:
+        jsonl_write(definition_records(store, list_ids), stream)
     return writer(fmt, records(), stream)
+
+
+def _with_frames(store: Store, entries: Sequence[Entry]) -> Iterator[dict[str, Any]]:
+    videos = [entry.id for entry in entries if entry.algorithm == VIDEO_ALGORITHM]
+    frames = store.video_frames(videos) if videos else {}
+    for entry in entries:
+        yield entry_record(entry, frames.get(entry.id))

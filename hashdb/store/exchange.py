@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from hashdb.store import schema
 from hashdb.store.models import ChangeKind, Entry
+from hashdb.store.video import NewVideoFrame, frame_row
 
 #: Columns an import may set besides list, algorithm and hash (the entries table decides).
 _FIXED = {"id", "list_id", "algorithm", "hash"}
@@ -44,6 +45,8 @@ class ImportRow:
     fields: dict[str, Any]
     #: Controlled-vocabulary labels, kept in ``entry_labels`` rather than an entries column.
     labels: tuple[str, ...] = ()
+    #: A video entry's frame hashes, kept in ``video_frames``.
+    frames: tuple[NewVideoFrame, ...] = ()
 
     @property
     def retired_at(self) -> datetime | None:
@@ -113,22 +116,7 @@ def import_rows(
 
     # In hash order: the unique index's B-tree then fills left to right, ~40% less work.
     _insert(connection, sorted([*history, *new.values()], key=_hash_order))
-    labelled = {
-        (row.algorithm, row.value, _utc(row.retired_at)): row.labels for row in rows if row.labels
-    }
-    if labelled:
-        inserted = connection.execute(
-            sa.select(
-                entries.c.id, entries.c.algorithm, entries.c.hash, entries.c.retired_at
-            ).where(entries.c.id > start_id, entries.c.list_id == list_id)
-        )
-        label_rows = [
-            {"entry_id": entry_id, "label": label}
-            for entry_id, algorithm, value, retired_at in inserted
-            for label in labelled.get((algorithm, bytes(value), _utc(retired_at)), ())
-        ]
-        if label_rows:
-            connection.execute(schema.entry_labels.insert(), label_rows)
+    _insert_side_rows(connection, list_id, start_id, rows)
     if new:
         connection.execute(
             schema.changes.insert().from_select(
@@ -168,6 +156,36 @@ def import_rows(
     return ImportCounts(
         created=len(new), existing=existing, retired=len(retire), history=len(history)
     )
+
+
+def _insert_side_rows(
+    connection: sa.Connection, list_id: int, start_id: int, rows: Sequence[ImportRow]
+) -> None:
+    """Labels and video frames of the entries this import inserted (ids above ``start_id``)."""
+    labelled = {_row_key(row): row.labels for row in rows if row.labels}
+    framed = {_row_key(row): row.frames for row in rows if row.frames}
+    if not labelled and not framed:
+        return
+    entries = schema.entries
+    inserted = connection.execute(
+        sa.select(entries.c.id, entries.c.algorithm, entries.c.hash, entries.c.retired_at).where(
+            entries.c.id > start_id, entries.c.list_id == list_id
+        )
+    )
+    label_rows: list[dict[str, Any]] = []
+    frame_rows: list[dict[str, Any]] = []
+    for entry_id, algorithm, value, retired_at in inserted:
+        key = (algorithm, bytes(value), _utc(retired_at))
+        label_rows.extend({"entry_id": entry_id, "label": label} for label in labelled.get(key, ()))
+        frame_rows.extend(frame_row(entry_id, frame) for frame in framed.get(key, ()))
+    if label_rows:
+        connection.execute(schema.entry_labels.insert(), label_rows)
+    if frame_rows:
+        connection.execute(schema.video_frames.insert(), frame_rows)
+
+
+def _row_key(row: ImportRow) -> tuple[str, bytes, datetime | None]:
+    return row.algorithm, row.value, _utc(row.retired_at)
 
 
 def _hash_order(values: dict[str, Any]) -> tuple[str, bytes]:

@@ -8,7 +8,8 @@ a mixin of :class:`~hashdb.store.sql.SQLStore`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +25,14 @@ from hashdb.store.models import ChangeKind
 VIDEO_ALGORITHM = "vpdq"
 
 _IN_CHUNK = 500
+
+
+def fingerprint(frames: Iterable[bytes]) -> bytes:
+    """The value of a video entry: SHA-256 of its frame hashes in order (idempotent adds)."""
+    digest = hashlib.sha256()
+    for value in frames:
+        digest.update(value)
+    return digest.digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +65,19 @@ class VideoRule:
     min_reference_share: float
 
 
+def frame_row(entry_id: int, frame: NewVideoFrame) -> dict[str, Any]:
+    """A ``video_frames`` row."""
+    return {
+        "entry_id": entry_id,
+        "frame_index": frame.index,
+        "timestamp": frame.timestamp,
+        "duration": frame.duration,
+        "pdq": frame.value,
+        "quality": frame.quality,
+        "band_pdq": frame.band,
+    }
+
+
 class _SQLBase(Protocol):
     engine: sa.Engine
 
@@ -79,19 +101,7 @@ class SQLVideoStore:
             return
         with self._writing() as connection:
             connection.execute(
-                schema.video_frames.insert(),
-                [
-                    {
-                        "entry_id": entry_id,
-                        "frame_index": frame.index,
-                        "timestamp": frame.timestamp,
-                        "duration": frame.duration,
-                        "pdq": frame.value,
-                        "quality": frame.quality,
-                        "band_pdq": frame.band,
-                    }
-                    for frame in frames
-                ],
+                schema.video_frames.insert(), [frame_row(entry_id, frame) for frame in frames]
             )
 
     def video_frames(self: _SQLBase, entry_ids: Sequence[int]) -> dict[int, list[VideoFrame]]:

@@ -20,6 +20,9 @@ from hashdb.exchange import ExchangeFormat, detect_format
 from hashdb.hashing import Digest
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
+from hashdb.store.models import ListAction, NewList
+from hashdb.store.sharing import Sharing
+from tests.videogen import Slideshow, mp4, window
 from tools.cli import app
 
 
@@ -63,33 +66,62 @@ def _populate(service: HashDB) -> None:
     assert retired.retired_at is not None
 
 
-def _snapshot(service: HashDB) -> dict[str, list[dict[str, Any]]]:
+def _snapshot(service: HashDB) -> dict[str, Any]:
+    """Everything an export says about the lists, without the database's own entry ids."""
     out = io.StringIO()
     service.export_hashes(out, ExchangeFormat.JSONL)
     by_list: dict[str, list[dict[str, Any]]] = {}
+    definitions: list[dict[str, Any]] = []
     for line in out.getvalue().splitlines():
         record = json.loads(line)
+        if "record" in record:
+            definitions.append(record)
+            continue
         del record["entry_id"]
         by_list.setdefault(record["list"], []).append(record)
-    return {name: sorted(rows, key=json.dumps) for name, rows in by_list.items()}
+    return {
+        "entries": {name: sorted(rows, key=json.dumps) for name, rows in by_list.items()},
+        "definitions": sorted(definitions, key=json.dumps),
+    }
+
+
+def _define_lists(service: HashDB) -> None:
+    """Lists whose settings differ from the defaults in every way an import could lose."""
+    service.add_vocabulary("type", ["logo", "recruitment"], "content type")
+    service.add_vocabulary("severity", ["high"])
+    service.create_organisation("org-a")
+    service.update_list("block", action=ListAction.BLOCK, thresholds={"pdq": 28, "md5": 0})
+    service.update_list("review", action=ListAction.REVIEW, description="near misses go here")
+    service.update_list_settings(
+        "review", owner="org-a", sharing=Sharing.PRIVATE, review_radius={"pdq": 60}
+    )
+    service.create_list(NewList("news", "known news footage", ListAction.ALLOW))
+    service.add_hex(
+        "news", "pdq", [_pdq(500)], EntryMetadata(labels=("type:logo", "severity:high"))
+    )
+    service.add_hex("block", "pdq", [_pdq(500)], EntryMetadata(note="also on the block list"))
+    service.set_video_rule("block", 0.5, 0.25)
+
+
+def _fresh_copy(source: HashDB, copy: HashDB, fmt: ExchangeFormat) -> tuple[str, Any]:
+    dump = io.StringIO()
+    source.export_hashes(dump, fmt)
+    return dump.getvalue(), copy.import_hashes(io.StringIO(dump.getvalue()), fmt, list_name=None)
 
 
 @pytest.mark.parametrize("fmt", [ExchangeFormat.JSONL, ExchangeFormat.CSV])
-def test_export_then_import_into_a_fresh_database_reproduces_every_list(
+def test_export_then_import_into_a_fresh_database_reproduces_every_entry(
     db_url: str, second_url: str, fmt: ExchangeFormat
 ) -> None:
     source, copy = _service(db_url), _service(second_url)
     _populate(source)
-    dump = io.StringIO()
-    written = source.export_hashes(dump, fmt)
-    assert written == 29 + 1 + 2 + 1
-    report = copy.import_hashes(io.StringIO(dump.getvalue()), fmt, list_name=None)
+    text, report = _fresh_copy(source, copy, fmt)
     assert (report.total("created"), report.total("history")) == (31, 2)
-    assert _snapshot(copy) == _snapshot(source)
+    assert _snapshot(copy)["entries"] == _snapshot(source)["entries"]
     # Idempotent: the same file again changes nothing.
-    again = copy.import_hashes(io.StringIO(dump.getvalue()), fmt, list_name=None)
+    again = copy.import_hashes(io.StringIO(text), fmt, list_name=None)
     assert (again.total("created"), again.total("retired"), again.total("existing")) == (0, 0, 33)
-    assert _snapshot(copy) == _snapshot(source)
+    assert _snapshot(copy)["entries"] == _snapshot(source)["entries"]
     # The imported entries match, retired ones do not.
     matches = copy.match_digests([Digest("pdq", bytes.fromhex(_pdq(5)))])
     assert {m.list for m in matches if m.distance == 0} == {"block"}
@@ -98,6 +130,82 @@ def test_export_then_import_into_a_fresh_database_reproduces_every_list(
     ]
     source.close()
     copy.close()
+
+
+def test_jsonl_export_then_import_reproduces_every_list_definition(
+    db_url: str, second_url: str
+) -> None:
+    source, copy = _service(db_url), _service(second_url)
+    _populate(source)
+    _define_lists(source)
+    text, report = _fresh_copy(source, copy, ExchangeFormat.JSONL)
+    assert sorted(report.definitions.lists_created) == ["block", "news", "review"]
+    assert len(report.definitions.vocabulary_added) == 3
+    assert _snapshot(copy) == _snapshot(source)
+    review = copy.list_settings("review")
+    assert (review.owner, review.sharing, review.review_radius) == (
+        "org-a",
+        Sharing.PRIVATE,
+        {"pdq": 60},
+    )
+    assert copy.get_list("news").action is ListAction.ALLOW
+    assert copy.get_list("block").thresholds == {"pdq": 28, "md5": 0}
+    assert copy.video_rule("block") == source.video_rule("block")
+    # The allow list works in the copy as it did in the source.
+    allowed = copy.screen_digests([Digest("pdq", bytes.fromhex(_pdq(500)))])
+    assert ([m.list for m in allowed.allowed_by], allowed.matches) == (["news"], [])
+    # Importing again changes nothing and records nothing more in the audit log.
+    audited = len(copy.audit(limit=10_000))
+    again = copy.import_hashes(io.StringIO(text), ExchangeFormat.JSONL, list_name=None)
+    assert (again.definitions.lists_created, again.definitions.lists_updated) == ([], [])
+    assert len(copy.audit(limit=10_000)) == audited
+    # A settings change in the source travels with the next --since export.
+    mark = datetime.now(UTC)
+    source.update_list_settings("review", sharing=Sharing.SHARED_WRITE)
+    delta = io.StringIO()
+    source.export_hashes(delta, ExchangeFormat.JSONL, since=mark)
+    synced = copy.import_hashes(io.StringIO(delta.getvalue()), ExchangeFormat.JSONL, list_name=None)
+    assert synced.definitions.lists_updated == ["review"]
+    assert copy.list_settings("review").sharing is Sharing.SHARED_WRITE
+    (change,) = [r for r in copy.audit(target_type="list") if r.action == "list.update"]
+    assert change.before is not None and change.before["sharing"] == "private"
+    source.close()
+    copy.close()
+
+
+@pytest.mark.parametrize("fmt", [ExchangeFormat.JSONL, ExchangeFormat.CSV])
+def test_a_video_entry_travels_with_its_frames(
+    db_url: str, second_url: str, fmt: ExchangeFormat
+) -> None:
+    source, copy = _service(db_url), _service(second_url)
+    clip = Slideshow(5, size=(320, 180), slides=2, slide_seconds=2.0)
+    source.add_video("videos", mp4(clip.frames(), clip.fps), EntryMetadata(note="clip"))
+    _text, report = _fresh_copy(source, copy, fmt)
+    assert report.skipped == 0
+    assert _snapshot(copy)["entries"] == _snapshot(source)["entries"]
+    (video,) = [e for e in copy.store.export_entries(None, None) if e.algorithm == "vpdq"]
+    assert len(copy.store.video_frames([video.id])[video.id]) >= 2
+    result = copy.match_bytes(mp4(window(clip, 0.5, 3.5), clip.fps))
+    assert "vpdq" in {m.algorithm for m in result.matches}
+    source.close()
+    copy.close()
+
+
+def test_a_video_entry_whose_frames_do_not_fit_its_hash_is_refused(db_url: str) -> None:
+    service = _service(db_url)
+    frames = [{"timestamp": 0.0, "hash": _pdq(1), "quality": 90}]
+    lines = [
+        {"algorithm": "vpdq", "hash": _pdq(2), "frames": frames},  # not their fingerprint
+        {"algorithm": "vpdq", "hash": _pdq(2)},  # no frames
+        {"algorithm": "vpdq", "hash": _pdq(2), "frames": [{"timestamp": 0, "hash": "zz"}]},
+        {"algorithm": "pdq", "hash": _pdq(3), "frames": frames},  # frames on a still
+    ]
+    text = "\n".join(json.dumps(line) for line in lines)
+    with pytest.raises(ImportRejected) as caught:
+        service.import_hashes(io.StringIO(text), ExchangeFormat.JSONL, list_name="v")
+    assert [error["line"] for error in caught.value.details["errors"]] == [1, 2, 3, 4]
+    assert service.store.lists() == []
+    service.close()
 
 
 def test_since_export_carries_retirements_to_another_deployment(
@@ -249,7 +357,14 @@ def test_cli_import_and_export(tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     result = runner.invoke(app, ["--db", db, "export", "--output", str(target)])
     assert result.exit_code == 0
-    assert len(target.read_text().splitlines()) == 2
+    first, *entries = [json.loads(line) for line in target.read_text().splitlines()]
+    assert (first["record"], first["name"], len(entries)) == ("list", "l", 2)
+    result = runner.invoke(app, ["--db", db, "export", "--entries-only", "-o", str(target)])
+    assert result.exit_code == 0
+    assert {json.loads(line)["hash"] for line in target.read_text().splitlines()} == {
+        _pdq(1),
+        _pdq(2),
+    }
     bad = tmp_path / "bad.csv"
     bad.write_text(f"algorithm,hash\npdq,{_pdq(3)}\npdq,zz\n")
     result = runner.invoke(app, ["--db", db, "import", "--list", "l", str(bad)])
@@ -272,7 +387,7 @@ def test_labels_travel_and_are_checked_against_the_receiving_vocabulary(
         meta = EntryMetadata(labels=("type:logo", "type:recruitment"))
         source.add_hex("block", "pdq", [_pdq(7)], meta)
         buffer = io.StringIO()
-        source.export_hashes(buffer, fmt)
+        source.export_hashes(buffer, fmt, definitions=False)
         with pytest.raises(ImportRejected, match="type:logo"):
             target.import_hashes(io.StringIO(buffer.getvalue()), fmt, list_name=None)
         assert target.store.lists() == []  # nothing half-applied
@@ -283,3 +398,56 @@ def test_labels_travel_and_are_checked_against_the_receiving_vocabulary(
     finally:
         source.close()
         target.close()
+
+
+def test_a_jsonl_export_brings_its_vocabulary_along(db_url: str, second_url: str) -> None:
+    source, target = _service(db_url), _service(second_url)
+    source.add_vocabulary("type", ["logo"], "a group's logo")
+    source.add_hex("block", "pdq", [_pdq(7)], EntryMetadata(labels=("type:logo",)))
+    buffer = io.StringIO()
+    source.export_hashes(buffer, ExchangeFormat.JSONL)
+    report = target.import_hashes(
+        io.StringIO(buffer.getvalue()), ExchangeFormat.JSONL, list_name=None
+    )
+    assert report.definitions.vocabulary_added == ["type:logo"]
+    assert [(t.label, t.description) for t in target.vocabulary()] == [
+        ("type:logo", "a group's logo")
+    ]
+    (entry,) = target.store.export_entries(None, None)
+    assert entry.labels == ("type:logo",)
+    source.close()
+    target.close()
+
+
+def test_import_into_a_named_list_takes_the_one_definition_in_the_file(db_url: str) -> None:
+    service = _service(db_url)
+    service.create_list(NewList("news", "news footage", ListAction.ALLOW))
+    service.add_hex("news", "pdq", [_pdq(1)], EntryMetadata())
+    buffer = io.StringIO()
+    service.export_hashes(buffer, ExchangeFormat.JSONL, lists=["news"])
+    report = service.import_hashes(
+        io.StringIO(buffer.getvalue()), ExchangeFormat.JSONL, list_name="news-copy"
+    )
+    assert report.definitions.lists_created == ["news-copy"]
+    copied = service.get_list("news-copy")
+    assert (copied.action, copied.description) == (ListAction.ALLOW, "news footage")
+    (audit,) = [r for r in service.audit(target_type="import")]
+    assert audit.after is not None and audit.after["created"] == 1
+    service.close()
+
+
+def test_bad_definition_lines_are_reported_like_bad_rows(db_url: str) -> None:
+    service = _service(db_url)
+    lines = [
+        {"record": "list", "name": "x", "action": "delete-everything"},
+        {"record": "list", "name": "x", "thresholds": {"sha1": 3}},
+        {"record": "vocabulary", "label": "no colon"},
+        {"record": "team", "name": "x"},
+        {"algorithm": "pdq", "hash": _pdq(1), "list": "x"},
+    ]
+    text = "\n".join(json.dumps(line) for line in lines)
+    with pytest.raises(ImportRejected) as caught:
+        service.import_hashes(io.StringIO(text), ExchangeFormat.JSONL, list_name=None)
+    assert [error["line"] for error in caught.value.details["errors"]] == [1, 2, 3, 4]
+    assert service.store.lists() == []
+    service.close()

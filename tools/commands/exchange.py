@@ -30,6 +30,13 @@ def _print_import(report: ImportReport, as_json: bool) -> None:
         f"{report.total('existing')} already present, {report.total('retired')} retired, "
         f"{report.total('history')} retired entries recorded, {report.skipped} bad rows skipped"
     )
+    made = report.definitions
+    if made.lists_created or made.lists_updated or made.vocabulary_added:
+        typer.echo(
+            f"{report.source}: lists created: {', '.join(made.lists_created) or '-'}; "
+            f"lists updated: {', '.join(made.lists_updated) or '-'}; "
+            f"labels added: {len(made.vocabulary_added)}"
+        )
 
 
 def import_(
@@ -72,8 +79,17 @@ def export(
             "--since", help="Only entries added or retired at or after this ISO 8601 time."
         ),
     ] = None,
+    entries_only: Annotated[
+        bool,
+        typer.Option(
+            "--entries-only",
+            help="JSONL without the leading vocabulary and list definition lines.",
+        ),
+    ] = False,
 ) -> None:
-    """Export entries with all their fields (retired ones too, except in te)."""
+    """Export entries with all their fields (retired ones too, except in te). JSONL starts
+    with the label vocabulary and each exported list's definition, so an import into a
+    fresh database reproduces the lists exactly."""
     exchange_format = (
         detect_format(output, fmt)
         if fmt is not None or output is not None
@@ -82,11 +98,23 @@ def export(
     since_time = _parse_since(since)
     service = state(ctx).service
     if output is None:
-        service.export_hashes(sys.stdout, exchange_format, lists=list_names, since=since_time)
+        service.export_hashes(
+            sys.stdout,
+            exchange_format,
+            lists=list_names,
+            since=since_time,
+            definitions=not entries_only,
+        )
         return
     partial = output.with_name(output.name + ".partial")
     with partial.open("w", encoding="utf-8", newline="") as stream:
-        count = service.export_hashes(stream, exchange_format, lists=list_names, since=since_time)
+        count = service.export_hashes(
+            stream,
+            exchange_format,
+            lists=list_names,
+            since=since_time,
+            definitions=not entries_only,
+        )
     partial.replace(output)  # never a half-written file under the requested name
     typer.echo(f"{output}: {count} entries", err=True)
 
