@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+import numpy as np
+
 from hashdb.errors import HashDBError
-from hashdb.hashing import Digest, get_algorithm
+from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
 from hashdb.store.exchange import ImportRow, importable_columns
 from hashdb.store.models import Entry
 from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoFrame, fingerprint
@@ -41,6 +43,21 @@ class BadRow(Exception):
 @cache
 def known_fields() -> frozenset[str]:
     return frozenset({"algorithm", "hash", *EXTRA, *importable_columns()})
+
+
+@cache
+def _text_columns() -> frozenset[str]:
+    """Entry columns that hold text, so a string from a file goes in as it is."""
+    return frozenset(
+        name for name, column in importable_columns().items() if _python_type(column.type) is str
+    )
+
+
+def _python_type(column_type: Any) -> Any:
+    try:
+        return column_type.python_type
+    except NotImplementedError:
+        return object
 
 
 def entry_record(entry: Entry, frames: Sequence[VideoFrame] | None = None) -> dict[str, Any]:
@@ -90,8 +107,8 @@ def parse_record(
     """Validate one record: (its ``list`` field, the row to import), or raise BadRow."""
     if BadRow.KEY in record:
         raise BadRow(str(record[BadRow.KEY]))
-    unknown = [key for key in record if key not in known_fields()]
-    if unknown:
+    if not known_fields().issuperset(record):
+        unknown = [key for key in record if key not in known_fields()]
         raise BadRow(f"unknown field(s) {', '.join(sorted(unknown))}")
     algorithm_name = record.get("algorithm")
     text = record.get("hash")
@@ -100,9 +117,14 @@ def parse_record(
     if not isinstance(text, str) or not text.strip():
         raise BadRow("missing hash")
     columns = importable_columns()
+    text_columns = _text_columns()
     fields: dict[str, Any] = {}
     for key, raw in record.items():
-        if key in columns and raw is not None and raw != "":
+        if raw is None or raw == "":
+            continue
+        if key in text_columns and isinstance(raw, str):
+            fields[key] = raw  # the common case (label, note...): nothing to convert
+        elif key in columns:
             fields[key] = _convert(key, raw, columns[key].type)
     if algorithm_name.strip().lower() == VIDEO_ALGORITHM:
         return _video_row(line, record, text, fields)
@@ -114,9 +136,9 @@ def parse_record(
         if fields.get("retired_at") is None:
             if not force:
                 quality = fields.get("quality")
-                algorithm.check_storable(
-                    Digest(digest.algorithm, digest.value, quality), min_quality=min_quality
-                )
+                if quality is not None:
+                    digest = Digest(digest.algorithm, digest.value, quality)
+                algorithm.check_storable(digest, min_quality=min_quality)
         elif not str(fields.get("retired_reason") or "").strip():
             raise BadRow("a retired entry needs a retired_reason")
     except HashDBError as exc:
@@ -126,6 +148,66 @@ def parse_record(
         str(list_name) if list_name not in (None, "") else None,
         ImportRow(line, digest.algorithm, digest.value, fields, _labels(record.get("labels"))),
     )
+
+
+#: The fields of a plain row, which :func:`parse_plain` validates a column at a time.
+_PLAIN = frozenset({"algorithm", "hash", "label", "note", "list"})
+_PLAIN_TEXT = ("label", "note")
+
+
+def parse_plain(
+    chunk: Sequence[tuple[int, dict[str, Any]]], *, force: bool
+) -> list[tuple[str | None, ImportRow]] | None:
+    """Validate rows that hold only algorithm, hash, label, note and list (what big hash
+    lists are) a column at a time: one hex decode and one numpy degeneracy check per
+    algorithm instead of Python work per row. ``None`` when any row is not plain or not
+    valid; the caller then parses row by row, which finds and words each problem."""
+    rows_of: dict[str, list[int]] = {}
+    for position, (_line, record) in enumerate(chunk):
+        if not _PLAIN.issuperset(record):
+            return None
+        rows_of.setdefault(record.get("algorithm"), []).append(position)  # type: ignore[arg-type]
+    values: list[bytes] = [b""] * len(chunk)
+    for name, positions in rows_of.items():
+        algorithm = ALGORITHMS.get(name) if isinstance(name, str) else None
+        if algorithm is None:
+            return None
+        texts = [chunk[position][1].get("hash") for position in positions]
+        if not all(isinstance(text, str) for text in texts):
+            return None
+        if {len(text) for text in texts if text is not None} != {algorithm.hex_length}:
+            return None
+        try:
+            blob = bytes.fromhex("".join(texts))  # type: ignore[arg-type]
+        except ValueError:
+            return None
+        width = algorithm.bits // 8
+        if len(blob) != width * len(positions):  # whitespace inside a hash
+            return None
+        if not force and algorithm.refuse_degenerate:
+            matrix = np.frombuffer(blob, dtype=np.uint8).reshape(len(positions), width)
+            flat = matrix.min(axis=1) == matrix.max(axis=1)
+            if np.any(flat & ((matrix[:, 0] == 0) | (matrix[:, 0] == 0xFF))):
+                return None
+        for number, position in enumerate(positions):
+            values[position] = blob[number * width : (number + 1) * width]
+    parsed: list[tuple[str | None, ImportRow]] = []
+    for (line, record), value in zip(chunk, values, strict=True):
+        fields = {}
+        for key in _PLAIN_TEXT:
+            text = record.get(key)
+            if text is not None and text != "":
+                if not isinstance(text, str):
+                    return None
+                fields[key] = text
+        list_name = record.get("list")
+        parsed.append(
+            (
+                str(list_name) if list_name not in (None, "") else None,
+                ImportRow(line, record["algorithm"], value, fields),
+            )
+        )
+    return parsed
 
 
 def _video_row(
@@ -188,10 +270,7 @@ def _labels(raw: Any) -> tuple[str, ...]:
 
 
 def _convert(key: str, raw: Any, column_type: Any) -> Any:
-    try:
-        python_type = column_type.python_type
-    except NotImplementedError:
-        python_type = object
+    python_type = _python_type(column_type)
     try:
         if python_type is datetime:
             value = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))

@@ -19,7 +19,7 @@ from hashdb.exchange.definitions import (
 )
 from hashdb.exchange.formats import ExchangeFormat, reader, writer
 from hashdb.exchange.jsonl_format import write as jsonl_write
-from hashdb.exchange.records import BadRow, entry_record, parse_record
+from hashdb.exchange.records import BadRow, entry_record, parse_plain, parse_record
 from hashdb.store import Store
 from hashdb.store.exchange import ImportCounts, ImportRow
 from hashdb.store.labels import normalise_labels
@@ -29,6 +29,8 @@ from hashdb.store.video import VIDEO_ALGORITHM
 #: How many bad rows an error message or report lists (the count is always complete).
 MAX_LISTED = 50
 _BATCH = 1000  # entries per frame lookup on export
+_CHUNK = 20_000  # rows validated together (see parse_plain)
+_NO_LIST = "no list: pass --list or give a list column"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,18 +118,20 @@ def import_records(
     definitions: list[ListDefinition] = []
     vocabulary: list[VocabularyDefinition] = []
     label_errors: dict[str, str | None] = {}
-    try:
-        for line, record in reader(fmt, stream):
+
+    def take(chunk: list[tuple[int, dict[str, Any]]]) -> None:
+        report.rows += len(chunk)
+        plain = parse_plain(chunk, force=force)
+        if plain is not None:
+            for named, row in plain:
+                target = list_name or named
+                if target is None:
+                    report.errors.append(RowError(row.line, _NO_LIST))
+                else:
+                    by_list.setdefault(target, []).append(row)
+            return
+        for line, record in chunk:
             try:
-                if is_definition(record):
-                    parsed = parse_definition(record)
-                    if isinstance(parsed, VocabularyDefinition):
-                        vocabulary.append(parsed)
-                        label_errors[parsed.label] = None  # defined here: valid below
-                    else:
-                        definitions.append(parsed)
-                    continue
-                report.rows += 1
                 named, row = parse_record(line, record, force=force, min_quality=min_quality)
             except BadRow as bad:
                 report.errors.append(RowError(line, bad.message))
@@ -138,11 +142,33 @@ def import_records(
                 continue
             target = list_name or named
             if target is None:
-                report.errors.append(RowError(line, "no list: pass --list or give a list column"))
+                report.errors.append(RowError(line, _NO_LIST))
                 continue
             by_list.setdefault(target, []).append(row)
+
+    chunk: list[tuple[int, dict[str, Any]]] = []
+    try:
+        for line, record in reader(fmt, stream):
+            if not is_definition(record):
+                chunk.append((line, record))
+                if len(chunk) >= _CHUNK:
+                    take(chunk)
+                    chunk = []
+                continue
+            try:
+                parsed = parse_definition(record)
+            except BadRow as bad:
+                report.errors.append(RowError(line, bad.message))
+                continue
+            if isinstance(parsed, VocabularyDefinition):
+                vocabulary.append(parsed)
+                label_errors[parsed.label] = None  # defined here: valid below
+            else:
+                definitions.append(parsed)
+        take(chunk)
     except UnicodeDecodeError as exc:
         raise ImportRejected(f"{source}: not UTF-8 text ({exc.reason})") from None
+    report.errors.sort(key=lambda error: error.line)
     if report.errors and not skip_bad:
         listed = "; ".join(f"line {e.line}: {e.message}" for e in report.errors[:5])
         more = f" (and {len(report.errors) - 5} more)" if len(report.errors) > 5 else ""
