@@ -14,6 +14,7 @@ from api.middleware import RequestMiddleware
 from api.routes import (
     audit,
     entries,
+    exchange,
     feedback,
     health,
     keys,
@@ -54,6 +55,18 @@ def create_app(settings: Settings | None = None, service: HashDB | None = None) 
     problems.install(app)
     app.include_router(health.router)
     # Every /v1 route needs a key and touches the database: document those answers once.
-    for module in (match, lookup, lists, entries, audit, keys, sharing, labels, review, feedback):
+    for module in (
+        match,
+        lookup,
+        lists,
+        entries,
+        audit,
+        keys,
+        sharing,
+        labels,
+        review,
+        feedback,
+        exchange,
+    ):
         app.include_router(module.router, responses=problems.AUTHENTICATED_ERRORS)
     return app

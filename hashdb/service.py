@@ -32,6 +32,7 @@ from hashdb.exchange import (
     export_entries,
     import_records,
 )
+from hashdb.exchange.definitions import ListDefinition
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.matching import Match, Matcher
@@ -251,6 +252,35 @@ def actor(principal: Principal) -> str:
     if principal.organisation is None:
         return principal.name
     return f"{principal.name}@{principal.organisation}"
+
+
+class _ImportAccess:
+    """What an organisation's analyst may change by importing a file."""
+
+    def __init__(self, service: HashDB, principal: Principal) -> None:
+        self.service = service
+        self.principal = principal
+
+    def check_vocabulary(self) -> None:
+        if not self.principal.has(Role.ADMIN):
+            raise Forbidden(
+                "the file defines label vocabulary terms, which needs the admin role: "
+                "import it with --entries-only exports, or ask an admin"
+            )
+
+    def list_definition(self, definition: ListDefinition) -> ListDefinition:
+        store = self.service.store
+        try:
+            hash_list = store.get_list(definition.name)
+        except ListNotFound:
+            return replace(definition, owner=self.principal.organisation)
+        access.check_manage(self.principal, hash_list, store.list_settings(hash_list.id))
+        if definition.owner != self.principal.organisation:
+            raise Forbidden(f"list {definition.name!r} can only stay owned by your organisation")
+        return definition
+
+    def check_entries(self, list_name: str) -> None:
+        self.service._writable_list(list_name, self.principal, create=True)
 
 
 class HashDB:
@@ -1051,7 +1081,12 @@ class HashDB:
         force: bool = False,
         principal: Principal = LOCAL_OPERATOR,
     ) -> ImportReport:
-        """Bulk import; bad rows abort everything unless ``skip_bad`` (see hashdb.exchange)."""
+        """Bulk import; bad rows abort everything unless ``skip_bad`` (see hashdb.exchange).
+
+        A caller of an organisation writes only to lists it may write to (missing ones are
+        created as its own), and list definitions apply only to lists it manages."""
+        if not principal.has(Role.ANALYST):
+            raise Forbidden(f"importing needs the analyst role; you have {principal.role.value}")
         report = import_records(
             self.store,
             stream,
@@ -1062,6 +1097,7 @@ class HashDB:
             force=force,
             min_quality=self.settings.min_pdq_quality,
             actor=actor(principal),
+            access=None if principal.organisation is None else _ImportAccess(self, principal),
         )
         self._sharing = None  # list settings may have come with the file
         return report
@@ -1101,8 +1137,16 @@ class HashDB:
         lists: Sequence[str] | None = None,
         since: datetime | None = None,
         definitions: bool = True,
+        principal: Principal = LOCAL_OPERATOR,
     ) -> int:
-        """Entries (and in JSONL the vocabulary and list definitions first) to ``stream``."""
+        """Entries (and in JSONL the vocabulary and list definitions first) to ``stream``;
+        only of the lists ``principal`` can see."""
+        if principal.organisation is not None:
+            if lists:
+                for name in lists:
+                    self.get_list(name, principal)  # 404 for a list it cannot see
+            else:
+                lists = [hash_list.name for hash_list in self.lists(principal)]
         return export_entries(
             self.store, stream, fmt, lists=lists, since=since, definitions=definitions
         )

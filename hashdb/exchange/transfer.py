@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from hashdb.errors import HashDBError, ImportRejected, UsageError
 from hashdb.exchange.definitions import (
@@ -31,6 +31,20 @@ MAX_LISTED = 50
 _BATCH = 1000  # entries per frame lookup on export
 _CHUNK = 20_000  # rows validated together (see parse_plain)
 _NO_LIST = "no list: pass --list or give a list column"
+
+
+class ImportAccess(Protocol):
+    """What the importing caller may change; each check raises Forbidden (all rolled back)."""
+
+    def check_vocabulary(self) -> None: ...
+
+    def list_definition(self, definition: ListDefinition) -> ListDefinition:
+        """The definition as the caller may apply it (e.g. owned by its organisation)."""
+        ...
+
+    def check_entries(self, list_name: str) -> None:
+        """The caller may add to and retire in this list (created for it if missing)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +121,7 @@ def import_records(
     force: bool = False,
     min_quality: int = 0,
     actor: str | None = None,
+    access: ImportAccess | None = None,
 ) -> ImportReport:
     """Import a whole file in one transaction. Bad rows abort it (nothing written) unless
     ``skip_bad``, in which case they are skipped and reported with their line numbers.
@@ -181,8 +196,14 @@ def import_records(
         definitions = [replace(definitions[0], name=list_name)] if len(definitions) == 1 else []
     who = actor or "import"
     with store.transaction():
+        if access is not None:
+            if vocabulary:
+                access.check_vocabulary()
+            definitions = [access.list_definition(definition) for definition in definitions]
         report.definitions = apply_definitions(store, definitions, vocabulary, actor=who)
         for name, rows in by_list.items():
+            if access is not None:
+                access.check_entries(name)
             hash_list = store.ensure_list(name)
             report.lists[name] = store.import_entries(hash_list.id, rows)
         if report.changed:
@@ -226,7 +247,7 @@ def export_entries(
     JSONL starts with the vocabulary and the exported lists' definitions (``definitions``);
     video entries carry their frame hashes in every format but ``te``."""
     list_ids = None
-    if lists:
+    if lists is not None:
         list_ids = [store.get_list(name).id for name in lists]  # ListNotFound for a typo
     if since is not None and since.tzinfo is None:
         raise UsageError("--since needs a timezone, e.g. 2026-01-31T00:00:00+00:00")

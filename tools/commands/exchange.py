@@ -101,7 +101,7 @@ def export(
         service.export_hashes(
             sys.stdout,
             exchange_format,
-            lists=list_names,
+            lists=list_names or None,
             since=since_time,
             definitions=not entries_only,
         )
@@ -111,7 +111,7 @@ def export(
         count = service.export_hashes(
             stream,
             exchange_format,
-            lists=list_names,
+            lists=list_names or None,
             since=since_time,
             definitions=not entries_only,
         )
