@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -54,6 +56,8 @@ _COMPACT_FRACTION = 0.25
 _SCAN_FRACTION = 0.25
 #: Upper bound on candidates gathered at once by a batched query (bounds temporary memory).
 _BATCH_CANDIDATES = 1_000_000
+#: Merges of at least this many rows build the substrings' tables in parallel threads.
+_PARALLEL_BUILD = 1_000_000
 
 
 @cache
@@ -99,16 +103,21 @@ class _Layout:
     def keys(self, words: np.ndarray) -> np.ndarray:
         """(n, m) substring keys of packed big-endian rows."""
         keys = np.empty((words.shape[0], len(self.lengths)), dtype=np.int64)
-        for index, (start, length) in enumerate(zip(self.starts, self.lengths, strict=True)):
-            word, offset = divmod(start, 64)
-            if offset + length <= 64:
-                part = words[:, word] >> np.uint64(64 - offset - length)
-            else:
-                low = offset + length - 64
-                high = words[:, word] << np.uint64(low)
-                part = high | (words[:, word + 1] >> np.uint64(64 - low))
-            keys[:, index] = part & np.uint64((1 << length) - 1)
+        for index in range(len(self.lengths)):
+            keys[:, index] = self.key_column(words, index)
         return keys
+
+    def key_column(self, words: np.ndarray, index: int) -> np.ndarray:
+        """Substring ``index``'s key of each packed big-endian row (int64)."""
+        start, length = self.starts[index], self.lengths[index]
+        word, offset = divmod(start, 64)
+        if offset + length <= 64:
+            part = words[:, word] >> np.uint64(64 - offset - length)
+        else:
+            low = offset + length - 64
+            high = words[:, word] << np.uint64(low)
+            part = high | (words[:, word + 1] >> np.uint64(64 - low))
+        return (part & np.uint64((1 << length) - 1)).astype(np.int64)
 
     def plan(self, radius: int) -> tuple[np.ndarray, np.ndarray] | None:
         return _probe_plan(self.lengths, radius)
@@ -132,15 +141,13 @@ def _probe_plan(lengths: tuple[int, ...], radius: int) -> tuple[np.ndarray, np.n
     return np.concatenate(subs), np.concatenate(masks)
 
 
-def _stable_argsort(keys: np.ndarray, length: int) -> np.ndarray:
-    """Stable argsort of keys below 2**length: numpy sorts uint16 by radix (5x faster than
-    a comparison sort), so longer keys go through two 16-bit passes (LSD radix)."""
-    if length <= 16:
-        return np.argsort(keys.astype(np.uint16), kind="stable")
-    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
-    high = (keys[order] >> 16).astype(np.uint16)
-    result: np.ndarray = order[np.argsort(high, kind="stable")]
-    return result
+def _bucket_sort(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, rows) sorted by key, rows ascending within a key: one sort of ``key << 32 |
+    row`` (distinct values, so any sort is stable), numpy's SIMD sort rather than an
+    argsort and two gathers."""
+    combined = (keys << np.int64(32)) | rows.astype(np.int64)
+    combined.sort()
+    return combined >> np.int64(32), (combined & np.int64(0xFFFFFFFF)).astype(np.int32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,26 +322,35 @@ class MultiIndexHashIndex(HammingIndex):
             layout = static.layout  # keep the layout: insert the new rows in place
         elif start:
             start = 0  # grown 4x: re-cut with longer substrings (amortised O(1) per add)
-        keys = layout.keys(self._words[start:stop])
+        words = self._words[start:stop]
         new_rows = np.arange(start, stop, dtype=np.int32)
         m = len(layout.lengths)
         perm = np.empty((m, stop), dtype=np.int32)
         offsets = np.empty(layout.table_size, dtype=np.int32)
-        for sub, length in enumerate(layout.lengths):
+
+        def bucket(sub: int) -> None:
+            length = layout.lengths[sub]
             base, size = int(layout.bases[sub]), (1 << length) + 1
-            column = keys[:, sub]
-            order = _stable_argsort(column, length)
-            counts = np.bincount(column, minlength=size - 1)
+            sorted_keys, sorted_rows = _bucket_sort(layout.key_column(words, sub), new_rows)
+            counts = np.bincount(sorted_keys, minlength=size - 1)
             table = offsets[base : base + size]
             table[0] = 0
             if start == 0:
-                perm[sub] = new_rows[order]
+                perm[sub] = sorted_rows
                 np.cumsum(counts, out=table[1:])
             else:
                 old = static.offsets[base : base + size]
-                at = old[column[order] + 1]  # the end of each new row's bucket
-                perm[sub] = np.insert(static.perm[sub], at, new_rows[order])
+                at = old[sorted_keys + 1]  # the end of each new row's bucket
+                perm[sub] = np.insert(static.perm[sub], at, sorted_rows)
                 table[1:] = old[1:] + np.cumsum(counts)
+
+        # numpy sorts without the GIL: the substrings' tables are built on every core.
+        if stop - start >= _PARALLEL_BUILD:
+            with ThreadPoolExecutor(max(1, min(m, os.cpu_count() or 1))) as pool:
+                list(pool.map(bucket, range(m)))
+        else:
+            for sub in range(m):
+                bucket(sub)
         layout_rows = stop if start == 0 else static.layout_rows
         self._static = _Static(stop, perm, offsets, layout, layout_rows)
 

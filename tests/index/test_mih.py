@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hashdb.hashing import ALGORITHMS
-from hashdb.index import BruteForceIndex, HammingIndex, MultiIndexHashIndex, make_index
+from hashdb.index import BruteForceIndex, HammingIndex, MultiIndexHashIndex, make_index, mih
 from hashdb.index.mih import _Layout, _probe_plan
 
 
@@ -109,8 +109,12 @@ def test_pigeonhole_plan_covers_every_split() -> None:
     assert _Layout.for_rows(64, 10_000_000).lengths == (21, 21, 22)
 
 
-@pytest.mark.parametrize("substrings", [None, 12])
-def test_clustered_random_data_at_scale_matches_brute_force(substrings: int | None) -> None:
+@pytest.mark.parametrize(("substrings", "threaded"), [(None, False), (12, False), (None, True)])
+def test_clustered_random_data_at_scale_matches_brute_force(
+    substrings: int | None, threaded: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if threaded:  # build the substrings' tables in threads, as merges of 1e6+ rows do
+        monkeypatch.setattr(mih, "_PARALLEL_BUILD", 1)
     rng = np.random.default_rng(5)
     centres = rng.integers(0, 256, size=(20, 32), dtype=np.uint8)
     rows = centres[rng.integers(0, 20, size=30_000)].copy()
