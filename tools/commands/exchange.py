@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
@@ -97,24 +97,22 @@ def export(
     )
     since_time = _parse_since(since)
     service = state(ctx).service
-    if output is None:
-        service.export_hashes(
-            sys.stdout,
-            exchange_format,
-            lists=list_names or None,
-            since=since_time,
-            definitions=not entries_only,
-        )
-        return
-    partial = output.with_name(output.name + ".partial")
-    with partial.open("w", encoding="utf-8", newline="") as stream:
-        count = service.export_hashes(
+
+    def write(stream: TextIO) -> int:
+        return service.export_hashes(
             stream,
             exchange_format,
             lists=list_names or None,
             since=since_time,
             definitions=not entries_only,
         )
+
+    if output is None:
+        write(sys.stdout)
+        return
+    partial = output.with_name(output.name + ".partial")
+    with partial.open("w", encoding="utf-8", newline="") as stream:
+        count = write(stream)
     partial.replace(output)  # never a half-written file under the requested name
     typer.echo(f"{output}: {count} entries", err=True)
 
