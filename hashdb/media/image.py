@@ -116,7 +116,9 @@ def decode_image(data: bytes, options: DecodeOptions | None = None) -> PreparedI
                 f"the file starts like a {claimed} image but cannot be decoded"
             ) from None
         raise UnsupportedMedia(
-            "not a supported image (JPEG, PNG, WebP, GIF, BMP, TIFF)", bytes=len(data)
+            "not a supported image or video (images: JPEG, PNG, WebP, GIF, BMP, TIFF; "
+            "videos: MP4, MOV, WebM, MKV, AVI)",
+            bytes=len(data),
         ) from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
         # Pillow reports truncation and corruption with these.
