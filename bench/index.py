@@ -5,6 +5,13 @@ load of hashes from SQLite (and PostgreSQL) and the bulk-import throughput.
     python -m bench.index                       # N = 1e5, 1e6, 1e7; random and clustered
     python -m bench.index --sizes 100000 --queries 200 --no-db --no-import
 
+    python -m bench.index --exact --sizes 1000000,10000000 --no-db --no-import
+
+``--exact`` benches the exact-match index for SHA-256 digests instead (build from 1e6-row
+batches as the start-up load passes them, memory, query latency, single adds and removes)
+against a Python dictionary of the same contents (what ``ExactIndex`` was before numpy), each
+built in a fresh forked process so that resident growth is its own.
+
 Queries are stored hashes with up to 31 random bits flipped (a planted neighbour). Recall is
 the fraction of queries whose result set equals brute force's exactly (must be 100%).
 Timings are noisy on a shared machine (the 2 cores here are shared with other jobs): compare
@@ -30,7 +37,7 @@ import faiss
 import numpy as np
 
 from hashdb.exchange import ExchangeFormat
-from hashdb.index import MultiIndexHashIndex
+from hashdb.index import ExactIndex, MultiIndexHashIndex
 from hashdb.index.base import as_words
 from hashdb.index.mih import _scan
 from hashdb.matching import Matcher
@@ -123,10 +130,10 @@ def bench_size(kind: str, count: int, args: argparse.Namespace) -> list[list[str
         list(pool.map(lambda part: index.query_many(part, RADIUS), [batch[:half], batch[half:]]))
         qps_threads = len(batch) / (time.perf_counter() - start)
     _SHARED["index"], _SHARED["queries"] = index, batch
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        pool.map(_process_batch, [0, 1])  # warm up (fork, page faults)
+    with multiprocessing.get_context("fork").Pool(2) as processes:
+        processes.map(_process_batch, [0, 1])  # warm up (fork, page faults)
         start = time.perf_counter()
-        pool.map(_process_batch, [0, 1])
+        processes.map(_process_batch, [0, 1])
         qps_procs = len(batch) / (time.perf_counter() - start)
     _SHARED.clear()
     rows.append(
@@ -202,6 +209,126 @@ def bench_size(kind: str, count: int, args: argparse.Namespace) -> list[list[str
     for row in rows:
         row.append(recall)
     return rows
+
+
+class _DictExact:
+    """The baseline: digest -> set of ids and id -> digest, as ``ExactIndex`` was before."""
+
+    def __init__(self) -> None:
+        self.ids_of: dict[bytes, set[int]] = {}
+        self.hash_of: dict[int, bytes] = {}
+
+    def add(self, ids: np.ndarray | list[int], hashes: np.ndarray | list[bytes]) -> None:
+        self.remove(ids)
+        for entry_id, value in zip(ids, hashes, strict=True):
+            self.hash_of[int(entry_id)] = bytes(value)
+            self.ids_of.setdefault(bytes(value), set()).add(int(entry_id))
+
+    def remove(self, ids: np.ndarray | list[int]) -> None:
+        for entry_id in ids:
+            value = self.hash_of.pop(int(entry_id), None)
+            if value is not None:
+                holders = self.ids_of[value]
+                holders.discard(int(entry_id))
+                if not holders:
+                    del self.ids_of[value]
+
+    def query(self, value: bytes, radius: int) -> list[int]:
+        return sorted(self.ids_of.get(value, ()))
+
+    def query_many(self, values: list[bytes], radius: int) -> list[list[int]]:
+        return [self.query(value, radius) for value in values]
+
+    def flush(self) -> None:
+        return None
+
+
+def _exact_row(kind: str, count: int, queries: int, changes: int) -> list[str]:
+    """Build one exact index of ``count`` SHA-256 digests (1% duplicated) and time it."""
+    rng = np.random.default_rng(count)
+    data = rng.integers(0, 256, size=(count, 32), dtype=np.uint8)
+    copies = rng.integers(0, count, size=(count // 100, 2))
+    data[copies[:, 0]] = data[copies[:, 1]]
+    ids = np.arange(1, count + 1, dtype=np.int64)
+    stored = [bytes(data[row]) for row in rng.integers(0, count, size=queries // 2)]
+    missing = [
+        bytes(row) for row in rng.integers(0, 256, size=(queries - len(stored), 32), dtype=np.uint8)
+    ]
+    probes = stored + missing
+    new = rng.integers(0, 256, size=(changes, 32), dtype=np.uint8)
+    gone = rng.choice(ids, size=changes, replace=False).tolist()
+    before = rss_mb()
+    start = time.perf_counter()
+    index: ExactIndex | _DictExact = ExactIndex(256) if kind == "numpy" else _DictExact()
+    for begin in range(0, count, 1_000_000):
+        index.add(ids[begin : begin + 1_000_000], data[begin : begin + 1_000_000])
+    index.flush()
+    build = time.perf_counter() - start
+    resident = (rss_mb() - before) * 1e6
+    held = index.memory_bytes() / count if isinstance(index, ExactIndex) else float("nan")
+    expected = {
+        value: sorted(np.flatnonzero((data == np.frombuffer(value, np.uint8)).all(axis=1)) + 1)
+        for value in stored[:20]
+    }
+    for value, want in expected.items():
+        assert (
+            list(
+                index.query(value, 0)
+                if isinstance(index, _DictExact)
+                else index.query(value, 0).ids
+            )
+            == want
+        )
+    p50, p99 = latencies(lambda q: index.query(q, 0), probes)
+    took = []
+    for _ in range(5):  # the best of five batches: the first touches cold pages
+        start = time.perf_counter()
+        index.query_many(probes, 0)
+        took.append(time.perf_counter() - start)
+    batched = len(probes) / min(took)
+    start = time.perf_counter()
+    for offset in range(changes):
+        index.add([count + 1 + offset], [bytes(new[offset])])
+    add_us = (time.perf_counter() - start) / changes * 1e6
+    start = time.perf_counter()
+    for entry_id in gone:
+        index.remove([entry_id])
+    remove_us = (time.perf_counter() - start) / changes * 1e6
+    name = "hashdb ExactIndex (numpy)" if kind == "numpy" else "Python dict (before)"
+    return [
+        f"sha256 {count:,}",
+        name,
+        f"{build:.1f}",
+        "-" if held != held else f"{held:.0f}",
+        f"{resident / count:.0f}",
+        f"{p50 * 1000:.1f}",
+        f"{p99 * 1000:.1f}",
+        f"{batched:,.0f}",
+        f"{add_us:.1f}",
+        f"{remove_us:.1f}",
+    ]
+
+
+def bench_exact(count: int, args: argparse.Namespace) -> list[list[str]]:
+    rows = []
+    for kind in ("numpy", "dict"):
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            rows.append(pool.apply(_exact_row, (kind, count, args.queries, args.changes)))
+    return rows
+
+
+EXACT_HEADER = [
+    "data, N",
+    "index",
+    "build s",
+    "bytes/hash",
+    "RSS bytes/hash",
+    "p50 µs",
+    "p99 µs",
+    "batched q/s (1 core)",
+    "single add µs",
+    "single remove µs",
+]
 
 
 def bench_db_load(count: int, postgres: str | None, postgres_count: int) -> list[list[str]]:
@@ -367,6 +494,12 @@ def main() -> None:
     parser.add_argument("--postgres-size", type=int, default=1_000_000)
     parser.add_argument("--import-size", type=int, default=200_000)
     parser.add_argument("--no-import", action="store_true")
+    parser.add_argument(
+        "--exact", action="store_true", help="bench the SHA-256 exact index instead of PDQ"
+    )
+    parser.add_argument(
+        "--changes", type=int, default=100_000, help="single adds and removes (--exact)"
+    )
     args = parser.parse_args()
     print(
         f"# {platform.node()} {platform.processor() or platform.machine()}, "
@@ -374,12 +507,20 @@ def main() -> None:
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load {os.getloadavg()[0]:.1f}"
     )
     rows: list[list[str]] = []
-    for size in [int(float(s)) for s in args.sizes.split(",")]:
-        for kind in args.kinds.split(","):
-            rows += bench_size(kind, size, args)
-            print(table(HEADER, rows[-3:]), flush=True)
-    print()
-    print(table(HEADER, rows))
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    if args.exact:
+        for size in sizes:
+            rows += bench_exact(size, args)
+            print(table(EXACT_HEADER, rows[-2:]), flush=True)
+        print()
+        print(table(EXACT_HEADER, rows))
+    else:
+        for size in sizes:
+            for kind in args.kinds.split(","):
+                rows += bench_size(kind, size, args)
+                print(table(HEADER, rows[-3:]), flush=True)
+        print()
+        print(table(HEADER, rows))
     if not args.no_db:
         print()
         print(
