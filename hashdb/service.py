@@ -608,7 +608,7 @@ class HashDB:
             created = [outcome.entry_id for outcome in outcomes if outcome.created]
             for entry in self.store.get_entries(created).values():
                 self.store.record_audit(
-                    actor(principal) if added_by is None else added_by,
+                    _audit_actor(principal, added_by),
                     "entry.add",
                     "entry",
                     str(entry.id),
@@ -760,7 +760,7 @@ class HashDB:
                 )
                 if outcome.created:
                     self.store.record_audit(
-                        added_by or actor(principal),
+                        _audit_actor(principal, added_by),
                         "entry.add",
                         "entry",
                         str(outcome.entry_id),
@@ -1007,7 +1007,7 @@ class HashDB:
                 retired_by = principal.name
             retired = self.store.retire_entry(entry_id, reason, retired_by)
             self.store.record_audit(
-                retired_by or actor(principal),
+                _audit_actor(principal, retired_by),
                 "entry.retire",
                 "entry",
                 str(entry_id),
@@ -1561,6 +1561,14 @@ def _check_review_radius(hash_list: HashList, radius: dict[str, int]) -> dict[st
             )
         checked[algorithm.name] = int(bits)
     return checked
+
+
+def _audit_actor(principal: Principal, person: str | None) -> str:
+    """Who the audit log names: a key as ``name@organisation`` like every other change; the
+    local operator (CLI) as the person given with the change, if any."""
+    if principal is LOCAL_OPERATOR and person:
+        return person
+    return actor(principal)
 
 
 def _added_by(metadata: EntryMetadata, principal: Principal) -> str | None:

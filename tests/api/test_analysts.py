@@ -175,9 +175,9 @@ def test_shared_list_match_disagree_retire(hub: HashDB, as_: Callers) -> None:
     assert as_.beta_platform.get("/v1/audit", params=audit_params).status_code == 403
     trail = as_.acme_analyst.get("/v1/audit", params=audit_params).json()
     assert [(record["action"], record["actor"]) for record in trail] == [
-        ("entry.add", "ana"),
+        ("entry.add", "ana@acme"),
         ("entry.feedback", "beta-uploads@beta"),
-        ("entry.retire", "ana"),
+        ("entry.retire", "ana@acme"),
     ]
     assert trail[1]["after"] == {"verdict": "disagree", "reason": "counter-speech"}
     assert trail[2]["after"]["retired_reason"] == "counter-speech"
