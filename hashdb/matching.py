@@ -134,16 +134,31 @@ class Matcher:
             changes = self._store.changes_since(self._seq)
             if not changes:
                 return
+            # Runs of adds go to an index as one batch (after a bulk import, thousands of
+            # single adds would each pay an index call); a retire flushes its index's run
+            # first, so the order of changes to one entry is kept.
+            pending: dict[str, tuple[list[int], list[bytes]]] = {}
             for change in changes:
                 if change.kind is ChangeKind.LIST:
                     self._lists = None
                 elif change.entry_id is not None and change.algorithm in self._indexes:
-                    index = self._indexes[change.algorithm]
                     if change.kind is ChangeKind.ADD and change.value is not None:
-                        index.add([change.entry_id], [change.value])
+                        ids, values = pending.setdefault(change.algorithm, ([], []))
+                        ids.append(change.entry_id)
+                        values.append(change.value)
                     else:
-                        index.remove([change.entry_id])
-                self._seq = change.seq
+                        self._flush_adds(pending, change.algorithm)
+                        self._indexes[change.algorithm].remove([change.entry_id])
+            for algorithm in list(pending):
+                self._flush_adds(pending, algorithm)
+            self._seq = changes[-1].seq
+
+    def _flush_adds(
+        self, pending: dict[str, tuple[list[int], list[bytes]]], algorithm: str
+    ) -> None:
+        run = pending.pop(algorithm, None)
+        if run is not None:
+            self._indexes[algorithm].add(*run)
 
     def lists(self) -> dict[int, HashList]:
         current = self._lists
