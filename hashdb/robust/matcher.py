@@ -58,6 +58,8 @@ class RobustPolicy:
     #: Keypoint-voted candidates come from a wider net (any reference, not the few within a
     #: PDQ radius), so their tile check is stricter.
     keypoint_min_agreement: float = 0.85
+    keypoint_min_inliers: int = 18
+    keypoint_min_spread: float = 0.25
     geometric: geometric.GeometricPolicy = field(default_factory=geometric.GeometricPolicy)
 
 
@@ -309,7 +311,10 @@ class RobustMatcher:
         gate = self.policy.geometric
         if any(c.reference_variant == "keypoints" for c in candidates):
             gate = replace(
-                gate, min_agreement=max(gate.min_agreement, self.policy.keypoint_min_agreement)
+                gate,
+                min_agreement=max(gate.min_agreement, self.policy.keypoint_min_agreement),
+                min_inliers=max(gate.min_inliers, self.policy.keypoint_min_inliers),
+                min_inlier_spread=max(gate.min_inlier_spread, self.policy.keypoint_min_spread),
             )
         for candidate in candidates:
             reference = features.get(candidate.entry_id)

@@ -136,3 +136,20 @@ def test_keypoint_stage_keeps_other_pictures_in_one_template_apart(tmp_path: Pat
                 assert service.match_bytes(upload).matches == []
     finally:
         service.close()
+
+
+def test_a_shared_word_alone_does_not_confirm_two_logos() -> None:
+    reference = data.logo(31)
+    other = data.logo(32)
+    # The other logo with the reference's word strip pasted in: keypoints agree only there.
+    strip = reference.crop((0, reference.height - 120, reference.width, reference.height))
+    other.paste(strip, (0, other.height - 120))
+    features = geometric.reference_features(_rgb(reference))
+
+    def verdict(image: Image.Image) -> geometric.Verdict:
+        gray = geometric.to_gray(_rgb(image), geometric.FEATURE_SIDE)
+        return geometric.verify(features, geometric.keypoints(gray), gray)
+
+    assert verdict(data.caption(reference, np.random.default_rng(4), 0.2, "top")).confirmed
+    rejected = verdict(other)
+    assert not rejected.confirmed, rejected
