@@ -336,6 +336,7 @@ class HashDB:
                 max_candidates=self.settings.robust_max_candidates,
                 hash_only_distance=self.settings.robust_hash_only_distance,
                 stop_at_plain_match=not self.settings.robust_exhaustive,
+                min_keypoint_votes=self.settings.robust_keypoint_votes,
             )
             self._robust = RobustMatcher(
                 self.store, self.matcher, policy, self.settings.refresh_interval

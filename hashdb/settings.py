@@ -168,6 +168,14 @@ class Settings(BaseSettings):
             "hash) on hash alone only within this PDQ distance."
         ),
     )
+    robust_keypoint_votes: int = Field(
+        default=12,
+        ge=0,
+        description=(
+            "When no PDQ candidate is confirmed, references with this many keypoint votes "
+            "from the upload are checked geometrically; 0 turns the keypoint stage off."
+        ),
+    )
     robust_exhaustive: bool = Field(
         default=False,
         description=(

@@ -122,6 +122,10 @@ class _Layout:
     def plan(self, radius: int) -> tuple[np.ndarray, np.ndarray] | None:
         return _probe_plan(self.lengths, radius)
 
+    def expected_fraction(self, radius: int) -> float:
+        """The share of all rows the probes of ``radius`` touch on random data."""
+        return _expected_fraction(self.lengths, radius)
+
 
 @cache
 def _probe_plan(lengths: tuple[int, ...], radius: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -139,6 +143,15 @@ def _probe_plan(lengths: tuple[int, ...], radius: int) -> tuple[np.ndarray, np.n
     if not subs:
         return None
     return np.concatenate(subs), np.concatenate(masks)
+
+
+@cache
+def _expected_fraction(lengths: tuple[int, ...], radius: int) -> float:
+    plan = _probe_plan(lengths, radius)
+    if plan is None:
+        return 0.0
+    # Cached: the plan holds one probe per mask, tens of thousands at a wide radius.
+    return float(np.exp2(-np.asarray(lengths, dtype=np.float64)[plan[0]]).sum())
 
 
 def _bucket_sort(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -380,7 +393,7 @@ class MultiIndexHashIndex(HammingIndex):
         plan = static.layout.plan(radius)
         assert plan is not None  # a radius >= 0 always probes the first substring
         # Where the buckets would hold most rows anyway, one scan of everything is cheaper.
-        expected = sum(2.0 ** -static.layout.lengths[sub] for sub in plan[0].tolist())
+        expected = static.layout.expected_fraction(radius)
         use_buckets = static.rows > 0 and expected <= _SCAN_FRACTION
         scan_from = static.rows if use_buckets else 0
         hit_q: list[np.ndarray] = []

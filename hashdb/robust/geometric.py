@@ -61,6 +61,13 @@ class GeometricPolicy:
     min_agreement: float = 0.7
     min_tiles: int = 4
     tile_correlation: float = 0.55
+    #: The inliers' bounding box must cover this share of the reference: a shared word or
+    #: emblem alone (two logos with one slogan) gives inliers in a corner of the picture.
+    min_inlier_spread: float = 0.12
+    #: Few inliers are weak evidence (a shared frame or a few chance corners reach 14):
+    #: below ``weak_inliers`` the tiles must agree at least this much.
+    weak_inliers: int = 20
+    weak_min_agreement: float = 0.85
 
 
 def to_gray(rgb: np.ndarray, side: int) -> np.ndarray:
@@ -88,17 +95,19 @@ def keypoints(gray: np.ndarray) -> Keypoints:
     )
     found = orb.detect(gray, None)
     if found:
-        cells: dict[tuple[int, int], list[cv2.KeyPoint]] = {}
-        for point in found:
-            cell = (int(point.pt[0] * _SPREAD / width), int(point.pt[1] * _SPREAD / height))
-            cells.setdefault(cell, []).append(point)
+        # The strongest ``quota`` of each grid cell (vectorised: a Python sort per cell cost
+        # more than ORB itself).
+        xy = np.array([point.pt for point in found], dtype=np.float64)
+        response = np.array([point.response for point in found], dtype=np.float64)
+        cell = (xy[:, 1] * _SPREAD // height).astype(np.int64) * (_SPREAD + 1) + (
+            xy[:, 0] * _SPREAD // width
+        ).astype(np.int64)
+        order = np.lexsort((-response, cell))
+        ranked = cell[order]
+        first = np.searchsorted(ranked, ranked, side="left")
         quota = max(4, ORB_FEATURES // (_SPREAD * _SPREAD))
-        found = [
-            point
-            for group in cells.values()
-            for point in sorted(group, key=lambda p: -p.response)[:quota]
-        ]
-        found, descriptors = orb.compute(gray, found)
+        keep = np.sort(order[np.arange(order.size) - first < quota])
+        found, descriptors = orb.compute(gray, [found[i] for i in keep.tolist()])
     else:
         descriptors = None
     if descriptors is None or not found:
@@ -172,6 +181,11 @@ def verify(
     inliers = int(mask.sum())
     if inliers < policy.min_inliers or inliers < policy.min_inlier_ratio * len(good):
         return Verdict(False, inliers, 0.0, 0, "too few inliers")
+    kept = src[mask.ravel().astype(bool)]
+    extent = kept.max(axis=0) - kept.min(axis=0)
+    spread = float(extent[0] * extent[1]) / float(ref.size[0] * ref.size[1])
+    if spread < policy.min_inlier_spread:
+        return Verdict(False, inliers, 0.0, 0, "inliers bunched in one part")
     linear = model[:, :2]
     singular = np.linalg.svd(linear, compute_uv=False)
     if (
@@ -182,7 +196,10 @@ def verify(
     ):
         return Verdict(False, inliers, 0.0, 0, "implausible transform")
     agreement, tiles = _content_agreement(model, ref.size, thumb, query_gray, policy)
-    confirmed = tiles >= policy.min_tiles and agreement >= policy.min_agreement
+    needed = policy.min_agreement
+    if inliers < policy.weak_inliers:
+        needed = max(needed, policy.weak_min_agreement)
+    confirmed = tiles >= policy.min_tiles and agreement >= needed
     reason = "confirmed" if confirmed else "content differs"
     if tiles < policy.min_tiles:
         reason = "too little detail in the overlap"

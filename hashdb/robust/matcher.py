@@ -10,7 +10,11 @@ Stages, each recorded in the match's ``stage`` and ``variant``:
    and only within the stricter ``hash_only_distance``.
 3. ``geometric``: every query variant is looked up, at the loose ``candidate_distance``,
    among the reference variant rows of entries added as media; the nearest few candidates
-   are confirmed or rejected by :func:`hashdb.robust.geometric.verify`.
+   are confirmed or rejected by :func:`hashdb.robust.geometric.verify` (on the variant's
+   picture, and if that fails on the whole upload and its trimmed picture).
+4. ``geometric`` from keypoint votes (variant ``…>keypoints``): if nothing matched yet, the
+   upload's ORB descriptors vote for references (:mod:`hashdb.robust.keyindex`), and the
+   best-voted few go through the same check. This finds edits that move PDQ too far.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from hashdb.hashing import ALGORITHMS, Digest
 from hashdb.index import BruteForceIndex
 from hashdb.matching import Match, Matcher
 from hashdb.media.image import PreparedImage
-from hashdb.robust import geometric, variants
+from hashdb.robust import geometric, keyindex, variants
 from hashdb.store.base import Store
 from hashdb.store.features import ReferenceFeatures, ReferenceHash
 from hashdb.store.models import ChangeKind, Entry, HashList
@@ -49,6 +53,13 @@ class RobustPolicy:
     hash_only_distance: int = 24
     #: Skip the robust stages when the upload's own perceptual hash already matched.
     stop_at_plain_match: bool = True
+    #: Keypoint votes a reference needs to be checked when PDQ found nothing (0: off).
+    min_keypoint_votes: int = 12
+    #: Keypoint-voted candidates come from a wider net (any reference, not the few within a
+    #: PDQ radius), so their tile check is stricter.
+    keypoint_min_agreement: float = 0.85
+    keypoint_min_inliers: int = 18
+    keypoint_min_spread: float = 0.25
     geometric: geometric.GeometricPolicy = field(default_factory=geometric.GeometricPolicy)
 
 
@@ -78,6 +89,7 @@ class RobustMatcher:
         self._rows: dict[int, tuple[int, str]] = {}
         self._rows_of: dict[int, list[int]] = {}
         self._features: OrderedDict[int, ReferenceFeatures | None] = OrderedDict()
+        self._keypoints = keyindex.KeypointIndex()
         self._seq = 0
         self._loaded = False
         self._checked_at = 0.0
@@ -130,6 +142,13 @@ class RobustMatcher:
         for row in rows:
             self._rows[row.id] = (row.entry_id, row.variant)
             self._rows_of.setdefault(row.entry_id, []).append(row.id)
+        if self.policy.min_keypoint_votes > 0:
+            entry_ids = sorted({row.entry_id for row in rows})
+            for start in range(0, len(entry_ids), 500):
+                chunk = entry_ids[start : start + 500]
+                for entry_id, features in self._store.reference_features(chunk).items():
+                    points, _ = geometric.unpack(features)
+                    self._keypoints.add(entry_id, points.descriptors)
 
     def _drop(self, entry_id: int) -> None:
         ids = self._rows_of.pop(entry_id, [])
@@ -137,6 +156,7 @@ class RobustMatcher:
         for row_id in ids:
             self._rows.pop(row_id, None)
         self._features.pop(entry_id, None)
+        self._keypoints.remove([entry_id])
 
     # --- matching --------------------------------------------------------------------------
 
@@ -160,6 +180,7 @@ class RobustMatcher:
         matched = {match.entry_id for match in found}
         sources = {match.source_sha256 for match in found if match.source_sha256}
         hashes, regions = variants.query_variants(image.rgb_array)
+        regions.setdefault("original", image.rgb_array)
         if detailed:
             found.extend(
                 self._raw_variant_matches(
@@ -177,7 +198,21 @@ class RobustMatcher:
         # Low-detail uploads (dark, plain) still reach the geometric check, which needs
         # keypoints and content agreement: a blank image has neither.
         candidates = [h for h in hashes if h.quality >= _CANDIDATE_QUALITY]
-        found.extend(self._verified(image, candidates, regions, matched, sources, lists))
+        probes: dict[str, tuple[geometric.Keypoints, np.ndarray]] = {}
+        confirmed = self._verified(
+            image, self._candidates(candidates, matched), regions, probes, sources, lists
+        )
+        if not confirmed and not found and policy.min_keypoint_votes > 0:
+            original = next(h for h in hashes if h.variant == "original")
+            confirmed = self._verified(
+                image,
+                self._voted(image, original, regions, probes, matched),
+                regions,
+                probes,
+                sources,
+                lists,
+            )
+        found.extend(confirmed)
         found.sort(key=lambda match: (match.stage != "hash", match.distance, match.entry_id))
         return found
 
@@ -217,16 +252,42 @@ class RobustMatcher:
                     best[entry_id] = _Candidate(entry_id, distance, variant, reference_variant)
         return sorted(best.values(), key=lambda c: (c.distance, c.entry_id))
 
+    def _voted(
+        self,
+        image: PreparedImage,
+        original: variants.VariantHash,
+        regions: dict[str, np.ndarray],
+        probes: dict[str, tuple[geometric.Keypoints, np.ndarray]],
+        matched: set[int],
+    ) -> list[_Candidate]:
+        """Candidates by keypoint votes of the whole upload (distance: the upload's PDQ
+        distance to the entry's own hash, for the record; no PDQ radius applies)."""
+        if not len(self._keypoints):
+            return []
+        if "original" not in probes:
+            probes["original"] = _probe(image.rgb_array, regions, "original")
+        points, _ = probes["original"]
+        voted = [
+            entry_id
+            for entry_id, _ in self._keypoints.votes(
+                points.descriptors, self.policy.min_keypoint_votes
+            )
+            if entry_id not in matched
+        ]
+        return [
+            _Candidate(entry_id, -1, original, "keypoints")
+            for entry_id in voted[: 4 * self.policy.max_candidates]
+        ]
+
     def _verified(
         self,
         image: PreparedImage,
-        hashes: Sequence[variants.VariantHash],
+        candidates: list[_Candidate],
         regions: dict[str, np.ndarray],
-        matched: set[int],
+        probes: dict[str, tuple[geometric.Keypoints, np.ndarray]],
         sources: set[str],
         lists: Collection[str] | None,
     ) -> list[Match]:
-        candidates = self._candidates(hashes, matched)
         if not candidates:
             return []
         allowed = {
@@ -246,26 +307,43 @@ class RobustMatcher:
         if not candidates:
             return []
         features = self._load_features([c.entry_id for c in candidates])
-        probes: dict[str, tuple[geometric.Keypoints, np.ndarray]] = {}
         confirmed: list[Match] = []
+        gate = self.policy.geometric
+        if any(c.reference_variant == "keypoints" for c in candidates):
+            gate = replace(
+                gate,
+                min_agreement=max(gate.min_agreement, self.policy.keypoint_min_agreement),
+                min_inliers=max(gate.min_inliers, self.policy.keypoint_min_inliers),
+                min_inlier_spread=max(gate.min_inlier_spread, self.policy.keypoint_min_spread),
+            )
         for candidate in candidates:
             reference = features.get(candidate.entry_id)
             if reference is None:
                 continue
-            key = candidate.query.image
-            if key not in probes:
-                probes[key] = _probe(image.rgb_array, regions, key)
-            points, gray = probes[key]
-            verdict = geometric.verify(reference, points, gray, self.policy.geometric)
+            # The variant that found the candidate first; a wrong trim or region (the
+            # picture's own plain background taken for a bar) falls back to the whole
+            # upload and its trimmed picture.
+            first = candidate.query.image
+            keys = [first] + [k for k in ("original", "trim") if k != first and k in regions]
+            for key in keys:
+                if key not in probes:
+                    probes[key] = _probe(image.rgb_array, regions, key)
+                points, gray = probes[key]
+                verdict = geometric.verify(reference, points, gray, gate)
+                if verdict.confirmed:
+                    break
             if verdict.confirmed:
+                entry = entries[candidate.entry_id]
+                if candidate.distance < 0:  # a keypoint candidate: report the hash distance
+                    candidate = replace(candidate, distance=_distance(candidate.query, entry))
+                radius = (
+                    ALGORITHMS["pdq"].bits
+                    if candidate.reference_variant == "keypoints"
+                    else self.policy.candidate_distance
+                )
+                variant = key if key != candidate.query.image else candidate.query.variant
                 confirmed.append(
-                    _explain(
-                        entries[candidate.entry_id],
-                        allowed[entries[candidate.entry_id].list_id],
-                        candidate,
-                        verdict,
-                        self.policy.candidate_distance,
-                    )
+                    _explain(entry, allowed[entry.list_id], candidate, verdict, radius, variant)
                 )
         return confirmed
 
@@ -297,12 +375,24 @@ def _probe(
     return geometric.keypoints(gray), gray
 
 
+def _distance(query: variants.VariantHash, entry: Entry) -> int:
+    """PDQ distance of a query hash to the entry's own hash (all bits if not PDQ)."""
+    if entry.algorithm != "pdq":
+        return ALGORITHMS["pdq"].bits
+    return int(
+        np.unpackbits(
+            np.frombuffer(query.value, np.uint8) ^ np.frombuffer(entry.value, np.uint8)
+        ).sum()
+    )
+
+
 def _explain(
     entry: Entry,
     hash_list: HashList,
     candidate: _Candidate,
     verdict: geometric.Verdict,
     radius: int,
+    variant: str,
 ) -> Match:
     return Match(
         list=hash_list.name,
@@ -320,6 +410,6 @@ def _explain(
         added_at=entry.added_at,
         source_sha256=entry.source_sha256,
         stage="geometric",
-        variant=f"{candidate.query.variant}>{candidate.reference_variant}",
+        variant=f"{variant}>{candidate.reference_variant}",
         verification=verdict.to_dict(),
     )

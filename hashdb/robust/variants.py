@@ -22,6 +22,8 @@ from hashdb.hashing.pdq import pdq_vector_to_bytes
 HASH_SIDE = 384
 #: Bars are looked for at this longest side.
 TRIM_SIDE = 128
+#: Colour tolerance within a caption bar's text rows.
+_CAPTION_TOLERANCE = 28.0
 
 #: pdqhash.compute_dihedral order, and whether undoing it needs a mirror image.
 DIHEDRAL = (
@@ -105,17 +107,20 @@ def _run(
     lines: np.ndarray, tolerance: float, caption: bool, colour: np.ndarray | None = None
 ) -> int:
     """How many leading lines (rows) of ``lines`` are in the colour of the first one: all of
-    each row (a uniform border or letterbox bar), or for a caption bar both margins and a
-    fifth of the row (centred caption text leaves the margins alone)."""
+    each row (a uniform border or letterbox bar), or for a caption bar both margins and an
+    eighth of the row (caption text leaves the margins alone; its anti-aliased, re-encoded
+    strokes leave little of a text row in the exact bar colour, hence the looser tolerance)."""
     if not lines.shape[0]:
         return 0
     if colour is None:
         colour = np.median(lines[0], axis=0).astype(np.int16)
+    if caption:
+        tolerance = max(tolerance, _CAPTION_TOLERANCE)
     near = np.abs(lines - colour).max(axis=-1) <= tolerance
     if caption:
         margin = max(1, lines.shape[1] // 25)
         bar = near[:, :margin].all(axis=1) & near[:, -margin:].all(axis=1)
-        bar &= near.mean(axis=1) >= 0.2
+        bar &= near.mean(axis=1) >= 0.12
     else:
         bar = near.mean(axis=1) >= 0.97
     misses = np.flatnonzero(~bar)
@@ -131,6 +136,10 @@ def _bar_lines(lines: np.ndarray, tolerance: float) -> int:
     # A caption bar is in the colour of the border before it (its text rows' own median
     # may be the ink).
     colour = np.median(lines[max(0, position - 1)], axis=0).astype(np.int16)
+    # A caption bar opens with a blank strip above its text; without one, a smooth picture
+    # edge would pass for a bar at the caption tolerance.
+    if position < 2:
+        return position
     loose = _run(lines[position:limit], tolerance, caption=True, colour=colour)
     if loose and position + loose < limit:
         position += loose
@@ -164,12 +173,13 @@ def trim_bars(rgb: np.ndarray, tolerance: float = 12.0) -> tuple[int, int, int, 
     return round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)
 
 
-def picture_regions(rgb: np.ndarray, limit: int = 2) -> list[tuple[int, int, int, int]]:
+def picture_regions(rgb: np.ndarray, limit: int = 3) -> list[tuple[int, int, int, int]]:
     """Boxes of large picture-like regions (an image inside a screenshot or a frame).
 
-    Pixels that differ from the dominant background colour, opened with a kernel wider than
-    text strokes, leave solid blobs: pictures, panels, bars. Large blobs that are not the
-    whole image are returned, biggest first."""
+    Pixels that differ from the dominant background colour, their blobs filled (a picture
+    may hold pixels of the background colour) and opened with a kernel taller than a line
+    of text, leave solid blobs: pictures, panels, bars. Large blobs that are not the whole
+    image are returned, biggest first."""
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     height, width = gray.shape
     histogram = np.bincount(gray.ravel(), minlength=256)
@@ -183,13 +193,19 @@ def picture_regions(rgb: np.ndarray, limit: int = 2) -> list[tuple[int, int, int
     boxes: list[tuple[int, int, int, int, int]] = []
     for label in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[label])
-        if w < 0.15 * width or h < 0.12 * height or w * h < 0.05 * width * height:
+        # A portrait picture shown at half size in a wide browser frame is small.
+        if w < 0.06 * width or h < 0.08 * height or w * h < 0.012 * width * height:
             continue
         if w > 0.95 * width and h > 0.95 * height:
             continue
-        if area < 0.5 * w * h:
-            continue
-        boxes.append((w * h, x, y, x + w, y + h))
+        if area < 0.6 * w * h or (w > 0.9 * width and h < 0.2 * height):
+            continue  # not a rectangle, or a title/navigation bar
+        # Pictures first, then plain panels (a sidebar of text): the share of the box not
+        # in its own most common grey level, times the box's size.
+        inside = np.bincount(gray[y : y + h, x : x + w].ravel(), minlength=256)
+        peak = int(inside.argmax())
+        plain = float(inside[max(0, peak - 4) : peak + 5].sum()) / (w * h)
+        boxes.append((round((1.0 - plain) * w * h), x, y, x + w, y + h))
     boxes.sort(reverse=True)
     return [(x0, y0, x1, y1) for _, x0, y0, x1, y1 in boxes[:limit]]
 
@@ -208,9 +224,10 @@ def query_variants(rgb: np.ndarray) -> tuple[list[VariantHash], dict[str, np.nda
         boxes.append(("trim", trimmed))
     boxes.extend((f"region-{i}", box) for i, box in enumerate(picture_regions(small)))
     for name, (x0, y0, x1, y1) in boxes:
-        crop = normalise(small[y0:y1, x0:x1])
         full = rgb[round(y0 * sy) : round(y1 * sy), round(x0 * sx) : round(x1 * sx)]
         images[name] = np.ascontiguousarray(full)
+        # Hashed from the full-size pixels: a small region of the reduced copy is blurry.
+        crop = normalise(reduce(full))
         if name != "trim":
             value, quality = pdq(crop)
             hashes.append(VariantHash(name, value, quality, name))
