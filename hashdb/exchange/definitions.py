@@ -231,12 +231,23 @@ def apply_definitions(
         store.record_audit(
             actor, "labels.add", "vocabulary", None, None, {"labels": counts.vocabulary_added}
         )
-    for definition in lists:
-        _apply_list(store, definition, actor, counts)
+    if lists:
+        settings, rules = store.all_list_settings(), store.video_rules()
+        for definition in lists:
+            _apply_list(store, definition, actor, counts, settings, rules)
     return counts
 
 
-def _apply_list(store: Store, wanted: ListDefinition, actor: str, counts: DefinitionCounts) -> None:
+def _apply_list(
+    store: Store,
+    wanted: ListDefinition,
+    actor: str,
+    counts: DefinitionCounts,
+    settings: dict[int, ListSettings],
+    rules: dict[int, VideoRule],
+) -> None:
+    """Create or update one list; ``settings`` and ``rules`` are read once per import and
+    kept current here."""
     try:
         hash_list: HashList | None = store.get_list(wanted.name)
     except ListNotFound:
@@ -250,8 +261,11 @@ def _apply_list(store: Store, wanted: ListDefinition, actor: str, counts: Defini
         before = None
         counts.lists_created.append(wanted.name)
     else:
-        settings = store.list_settings(hash_list.id)
-        current = _definition(hash_list, settings, store.video_rules().get(hash_list.id))
+        current = _definition(
+            hash_list,
+            settings.get(hash_list.id, ListSettings(hash_list.id)),
+            rules.get(hash_list.id),
+        )
         if wanted.video_rule is None:  # the file has no video rule: keep the one here
             current = replace(current, video_rule=None)
         if current == wanted:
@@ -269,11 +283,12 @@ def _apply_list(store: Store, wanted: ListDefinition, actor: str, counts: Defini
                 thresholds=wanted.thresholds,
             )
         counts.lists_updated.append(wanted.name)
-    store.save_list_settings(
+    settings[hash_list.id] = store.save_list_settings(
         ListSettings(hash_list.id, wanted.owner, wanted.sharing, dict(wanted.review_radius))
     )
     if wanted.video_rule is not None:
         store.set_video_rule(hash_list.id, wanted.video_rule)
+        rules[hash_list.id] = wanted.video_rule
     after = {**list_record(hash_list), **wanted.to_record()}
     del after[RECORD_KEY]
     store.record_audit(

@@ -139,13 +139,12 @@ def parse_record(
                 if quality is not None:
                     digest = Digest(digest.algorithm, digest.value, quality)
                 algorithm.check_storable(digest, min_quality=min_quality)
-        elif not str(fields.get("retired_reason") or "").strip():
-            raise BadRow("a retired entry needs a retired_reason")
+        else:
+            _check_retirement(fields)
     except HashDBError as exc:
         raise BadRow(exc.message) from None
-    list_name = record.get("list")
     return (
-        str(list_name) if list_name not in (None, "") else None,
+        _list_named(record),
         ImportRow(line, digest.algorithm, digest.value, fields, _labels(record.get("labels"))),
     )
 
@@ -200,10 +199,9 @@ def parse_plain(
                 if not isinstance(text, str):
                     return None
                 fields[key] = text
-        list_name = record.get("list")
         parsed.append(
             (
-                str(list_name) if list_name not in (None, "") else None,
+                _list_named(record),
                 ImportRow(line, record["algorithm"], value, fields),
             )
         )
@@ -244,15 +242,25 @@ def _video_row(
     value = fingerprint(frame.value for frame in frames)
     if text.strip().lower() != value.hex():
         raise BadRow("a vpdq hash must be the SHA-256 fingerprint of its frame hashes")
-    if fields.get("retired_at") is not None and not str(fields.get("retired_reason") or "").strip():
-        raise BadRow("a retired entry needs a retired_reason")
-    list_name = record.get("list")
+    if fields.get("retired_at") is not None:
+        _check_retirement(fields)
     return (
-        str(list_name) if list_name not in (None, "") else None,
+        _list_named(record),
         ImportRow(
             line, VIDEO_ALGORITHM, value, fields, _labels(record.get("labels")), tuple(frames)
         ),
     )
+
+
+def _list_named(record: dict[str, Any]) -> str | None:
+    """The record's ``list`` field, if it names one."""
+    name = record.get("list")
+    return str(name) if name not in (None, "") else None
+
+
+def _check_retirement(fields: dict[str, Any]) -> None:
+    if not str(fields.get("retired_reason") or "").strip():
+        raise BadRow("a retired entry needs a retired_reason")
 
 
 def _labels(raw: Any) -> tuple[str, ...]:

@@ -139,11 +139,7 @@ def import_records(
         plain = parse_plain(chunk, force=force)
         if plain is not None:
             for named, row in plain:
-                target = list_name or named
-                if target is None:
-                    report.errors.append(RowError(row.line, _NO_LIST))
-                else:
-                    by_list.setdefault(target, []).append(row)
+                place(named, row)
             return
         for line, record in chunk:
             try:
@@ -155,10 +151,13 @@ def import_records(
             if bad_label is not None:
                 report.errors.append(RowError(line, bad_label))
                 continue
-            target = list_name or named
-            if target is None:
-                report.errors.append(RowError(line, _NO_LIST))
-                continue
+            place(named, row)
+
+    def place(named: str | None, row: ImportRow) -> None:
+        target = list_name or named
+        if target is None:
+            report.errors.append(RowError(row.line, _NO_LIST))
+        else:
             by_list.setdefault(target, []).append(row)
 
     chunk: list[tuple[int, dict[str, Any]]] = []

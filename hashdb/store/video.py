@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 
 from hashdb.errors import InvalidValue
 from hashdb.store import schema
+from hashdb.store.mixin import SQLMixin
 from hashdb.store.models import ChangeKind
 
 #: The algorithm name of a video entry.
@@ -78,25 +78,10 @@ def frame_row(entry_id: int, frame: NewVideoFrame) -> dict[str, Any]:
     }
 
 
-class _SQLBase(Protocol):
-    engine: sa.Engine
-
-    def _reading(self) -> AbstractContextManager[sa.Connection]: ...
-    def _writing(self) -> AbstractContextManager[sa.Connection]: ...
-    def _log_change(
-        self,
-        connection: sa.Connection,
-        kind: ChangeKind,
-        *,
-        entry_id: int | None = None,
-        list_id: int | None = None,
-    ) -> None: ...
-
-
-class SQLVideoStore:
+class SQLVideoStore(SQLMixin):
     """The :class:`~hashdb.store.base.VideoStore` half of the SQL store."""
 
-    def add_video_frames(self: _SQLBase, entry_id: int, frames: Sequence[NewVideoFrame]) -> None:
+    def add_video_frames(self, entry_id: int, frames: Sequence[NewVideoFrame]) -> None:
         if not frames:
             return
         with self._writing() as connection:
@@ -104,7 +89,7 @@ class SQLVideoStore:
                 schema.video_frames.insert(), [frame_row(entry_id, frame) for frame in frames]
             )
 
-    def video_frames(self: _SQLBase, entry_ids: Sequence[int]) -> dict[int, list[VideoFrame]]:
+    def video_frames(self, entry_ids: Sequence[int]) -> dict[int, list[VideoFrame]]:
         """The frames of these entries (live or not), in frame order."""
         table = schema.video_frames
         found: dict[int, list[VideoFrame]] = {}
@@ -120,9 +105,7 @@ class SQLVideoStore:
                     found.setdefault(row.entry_id, []).append(_frame_from_row(row))
         return found
 
-    def iter_live_video_frames(
-        self: _SQLBase, batch_size: int = 100_000
-    ) -> Iterator[list[VideoFrame]]:
+    def iter_live_video_frames(self, batch_size: int = 100_000) -> Iterator[list[VideoFrame]]:
         """Frames of every live video entry, in batches, for building the frame index."""
         frames, entries = schema.video_frames, schema.entries
         query = (
@@ -136,7 +119,7 @@ class SQLVideoStore:
             for rows in result.partitions(batch_size):
                 yield [_frame_from_row(row) for row in rows]
 
-    def video_rules(self: _SQLBase) -> dict[int, VideoRule]:
+    def video_rules(self) -> dict[int, VideoRule]:
         table = schema.video_rules
         with self._reading() as connection:
             return {
@@ -144,7 +127,7 @@ class SQLVideoStore:
                 for row in connection.execute(sa.select(table))
             }
 
-    def set_video_rule(self: _SQLBase, list_id: int, rule: VideoRule) -> None:
+    def set_video_rule(self, list_id: int, rule: VideoRule) -> None:
         for name in ("min_query_share", "min_reference_share"):
             value = getattr(rule, name)
             if not 0.0 <= value <= 1.0:
