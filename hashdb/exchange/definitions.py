@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from hashdb.errors import HashDBError, ListNotFound
 from hashdb.exchange.records import BadRow
@@ -28,6 +28,8 @@ from hashdb.store.models import HashList, ListAction, NewList
 from hashdb.store.sharing import ListSettings, Sharing
 from hashdb.store.sql import validate_thresholds
 from hashdb.store.video import VideoRule
+
+_Choice = TypeVar("_Choice", ListAction, Sharing)
 
 #: The key that marks a definition line; entry lines do not have it.
 RECORD_KEY = "record"
@@ -144,11 +146,10 @@ def parse_definition(record: Mapping[str, Any]) -> ListDefinition | VocabularyDe
         name = record.get("name")
         if not isinstance(name, str) or not name.strip():
             raise BadRow("a list record needs a name")
-        try:
-            action = ListAction(record.get("action", ListAction.BLOCK.value))
-            sharing = Sharing(record.get("sharing", Sharing.SHARED_READ.value))
-        except ValueError as exc:
-            raise BadRow(f"list {name!r}: {exc}") from None
+        action = _choice(ListAction, record.get("action", ListAction.BLOCK.value), "action", name)
+        sharing = _choice(
+            Sharing, record.get("sharing", Sharing.SHARED_READ.value), "sharing", name
+        )
         owner = record.get("owner")
         if owner is not None and (not isinstance(owner, str) or not owner.strip()):
             raise BadRow(f"list {name!r}: owner must be an organisation name or null")
@@ -163,6 +164,14 @@ def parse_definition(record: Mapping[str, Any]) -> ListDefinition | VocabularyDe
             video_rule=_video_rule(record.get("video_rule"), name),
         )
     raise BadRow(f"unknown record kind {kind!r}; known: {LIST}, {VOCABULARY} (or an entry)")
+
+
+def _choice(kind: type[_Choice], value: Any, key: str, name: str) -> _Choice:
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(member.value for member in kind)
+        raise BadRow(f"list {name!r}: {key} {value!r} is not one of {known}") from None
 
 
 def _only(record: Mapping[str, Any], allowed: set[str]) -> None:
