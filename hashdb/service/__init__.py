@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from hashdb.service.core import (
+from hashdb.service.core import HashDB
+from hashdb.service.results import (
     AddedHash,
     AddReport,
     EntryFeedback,
     EntryMetadata,
-    HashDB,
     MatchResult,
     MediaHashes,
     Refusal,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from PIL import Image
 
@@ -38,18 +38,28 @@ from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.matching import Match, Matcher
 from hashdb.media import DecodeOptions, PreparedImage, decode_image
 from hashdb.media.video import (
-    HashedVideo,
     SamplingMode,
     VideoOptions,
     hash_video,
     sniff_video,
     sniff_video_container,
 )
-from hashdb.policy import LabelFilter, Suppressed, apply_allow_lists
+from hashdb.policy import LabelFilter, apply_allow_lists
 from hashdb.records import entry_record, list_record
 from hashdb.review import find_near_misses
 from hashdb.robust.matcher import RobustMatcher, RobustPolicy
 from hashdb.robust.reference import MIN_ANCHOR_KEYPOINTS, reference_data, reference_keypoints
+from hashdb.service.results import (
+    AddedHash,
+    AddReport,
+    EntryFeedback,
+    EntryMetadata,
+    MatchResult,
+    MediaHashes,
+    Refusal,
+    ReviewOutcome,
+)
+from hashdb.service.shared import actor, adding_organisation, audit_actor, entry_added_by
 from hashdb.settings import Settings
 from hashdb.store import Entry, HashList, ListAction, NewEntry, NewList, Store, open_store
 from hashdb.store.catalog import EntryQuery
@@ -64,194 +74,6 @@ from hashdb.video_matching import VideoMatcher, probe_image
 if TYPE_CHECKING:
     from hashdb.rescan.job import Rescan, RescanRequest
     from hashdb.rescan.rematch import RematchReport
-
-
-@dataclass(frozen=True)
-class MediaHashes:
-    """Every hash of one piece of media, plus what was learnt decoding it."""
-
-    digests: list[Digest]
-    format: str
-    width: int
-    height: int
-    size_bytes: int
-    #: Set for videos (and animated GIF/WebP): the sampled frames and what decoding found.
-    video: HashedVideo | None = None
-
-    def get(self, algorithm: str) -> Digest | None:
-        return next((d for d in self.digests if d.algorithm == algorithm), None)
-
-    @property
-    def sha256(self) -> str | None:
-        digest = self.get("sha256")
-        return digest.hex if digest else None
-
-    def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {digest.algorithm: digest.hex for digest in self.digests}
-        pdq = self.get("pdq")
-        if pdq is not None:
-            body["pdq_quality"] = pdq.quality
-        media: dict[str, Any] = {
-            "format": self.format,
-            "width": self.width,
-            "height": self.height,
-            "bytes": self.size_bytes,
-        }
-        if self.video is not None:
-            body[VIDEO_ALGORITHM] = fingerprint(f.value for f in self.video.frames).hex()
-            media.update(
-                kind="video",
-                codec=self.video.codec,
-                duration=self.video.duration,
-                frames=len(self.video.frames),
-                decoded_frames=self.video.decoded_frames,
-                sampling=self.video.mode.value,
-                decode_error=self.video.error,
-            )
-        return {"hashes": body, "media": media}
-
-    def frames_dict(self) -> list[dict[str, Any]]:
-        """The sampled frames of a video: time, PDQ, quality (``hashdb hash --frames``)."""
-        frames = self.video.frames if self.video is not None else []
-        return [
-            {
-                "index": f.index,
-                "timestamp": f.timestamp,
-                "duration": f.duration,
-                "pdq": f.hex,
-                "quality": f.quality,
-            }
-            for f in frames
-        ]
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    matches: list[Match]
-    hashes: MediaHashes | None = None
-    #: Allow-list matches that suppressed every other match of this media.
-    allowed_by: list[Match] = field(default_factory=list)
-    #: The matches the allow entries overruled, each naming them.
-    suppressed: list[Suppressed] = field(default_factory=list)
-    #: Review-queue items this query recorded or counted again (near-misses).
-    review_items: list[int] = field(default_factory=list)
-
-    @property
-    def matched(self) -> bool:
-        return bool(self.matches)
-
-    def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "matched": self.matched,
-            "matches": [match.to_dict() for match in self.matches],
-            "allowed": bool(self.allowed_by),
-            "allowed_by": [match.to_dict() for match in self.allowed_by],
-            "suppressed": [suppressed.to_dict() for suppressed in self.suppressed],
-        }
-        if self.hashes is not None:
-            body.update(self.hashes.to_dict())
-        return body
-
-
-@dataclass(frozen=True)
-class Refusal:
-    algorithm: str
-    hash: str
-    code: str
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "algorithm": self.algorithm,
-            "hash": self.hash,
-            "code": self.code,
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
-class AddedHash:
-    algorithm: str
-    hash: str
-    entry_id: int
-    created: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "algorithm": self.algorithm,
-            "hash": self.hash,
-            "entry_id": self.entry_id,
-            "created": self.created,
-        }
-
-
-@dataclass
-class AddReport:
-    list_name: str
-    added: list[AddedHash] = field(default_factory=list)
-    refused: list[Refusal] = field(default_factory=list)
-    #: Problems that did not stop the add, e.g. a truncated video hashed up to the damage.
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def created(self) -> int:
-        return sum(1 for added in self.added if added.created)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "list": self.list_name,
-            "created": self.created,
-            "existing": len(self.added) - self.created,
-            "added": [added.to_dict() for added in self.added],
-            "refused": [refusal.to_dict() for refusal in self.refused],
-            **({"warnings": self.warnings} if self.warnings else {}),
-        }
-
-
-@dataclass(frozen=True)
-class EntryMetadata:
-    label: str | None = None
-    note: str | None = None
-    added_by: str | None = None
-    #: Where the media came from: a URL or a case reference.
-    source: str | None = None
-    #: Controlled-vocabulary labels (``facet:value``), checked against the vocabulary.
-    labels: tuple[str, ...] = ()
-    #: The adding organisation; defaults to the principal's. Only the operator may name one.
-    organisation: str | None = None
-
-
-@dataclass(frozen=True)
-class EntryFeedback:
-    entry_id: int
-    counts: FeedbackCounts
-    items: list[Feedback]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "entry_id": self.entry_id,
-            **self.counts.to_dict(),
-            "feedback": [item.to_dict() for item in self.items],
-        }
-
-
-@dataclass(frozen=True)
-class ReviewOutcome:
-    item: ReviewItem
-    report: AddReport | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        body = self.item.to_dict()
-        if self.report is not None:
-            body["added"] = self.report.to_dict()
-        return body
-
-
-def actor(principal: Principal) -> str:
-    """How a principal is named in the audit log: ``name@organisation`` or ``name``."""
-    if principal.organisation is None:
-        return principal.name
-    return f"{principal.name}@{principal.organisation}"
 
 
 class _ImportAccess:
@@ -569,9 +391,9 @@ class HashDB:
         principal: Principal = LOCAL_OPERATOR,
     ) -> AddReport:
         """Add hashes to a list, refusing degenerate or low-quality ones unless forced."""
-        organisation = self._adding_organisation(metadata, principal)
+        organisation = adding_organisation(metadata, principal)
         labels = self.store.check_labels(metadata.labels)
-        added_by = _added_by(metadata, principal)
+        added_by = entry_added_by(metadata, principal)
         report = AddReport(list_name=list_name)
         accepted: list[Digest] = []
         for digest in digests:
@@ -609,7 +431,7 @@ class HashDB:
             created = [outcome.entry_id for outcome in outcomes if outcome.created]
             for entry in self.store.get_entries(created).values():
                 self.store.record_audit(
-                    _audit_actor(principal, added_by),
+                    audit_actor(principal, added_by),
                     "entry.add",
                     "entry",
                     str(entry.id),
@@ -742,7 +564,7 @@ class HashDB:
                 )
             else:
                 hash_list = self._writable_list(list_name, principal, create=create_list)
-                added_by = _added_by(metadata, principal)
+                added_by = entry_added_by(metadata, principal)
                 (outcome,) = self.store.add_entries(
                     hash_list.id,
                     [
@@ -753,7 +575,7 @@ class HashDB:
                             label=metadata.label,
                             note=metadata.note,
                             added_by=added_by,
-                            organisation=self._adding_organisation(metadata, principal),
+                            organisation=adding_organisation(metadata, principal),
                             source=metadata.source,
                             labels=self.store.check_labels(metadata.labels),
                         )
@@ -761,7 +583,7 @@ class HashDB:
                 )
                 if outcome.created:
                     self.store.record_audit(
-                        _audit_actor(principal, added_by),
+                        audit_actor(principal, added_by),
                         "entry.add",
                         "entry",
                         str(outcome.entry_id),
@@ -1008,7 +830,7 @@ class HashDB:
                 retired_by = principal.name
             retired = self.store.retire_entry(entry_id, reason, retired_by)
             self.store.record_audit(
-                _audit_actor(principal, retired_by),
+                audit_actor(principal, retired_by),
                 "entry.retire",
                 "entry",
                 str(entry_id),
@@ -1167,16 +989,6 @@ class HashDB:
         )
 
     # --- issue 8: organisations, sharing, labels, review queue, feedback ----------------
-
-    def _adding_organisation(self, metadata: EntryMetadata, principal: Principal) -> str | None:
-        if principal.organisation is None:
-            return metadata.organisation
-        if metadata.organisation not in (None, principal.organisation):
-            raise Forbidden(
-                f"entries you add are recorded as {principal.organisation}'s, "
-                f"not {metadata.organisation}'s"
-            )
-        return principal.organisation
 
     def _writable_list(self, name: str, principal: Principal, *, create: bool) -> HashList:
         """The list entries are about to be written to (created if allowed), access-checked."""
@@ -1562,21 +1374,6 @@ def _check_review_radius(hash_list: HashList, radius: dict[str, int]) -> dict[st
             )
         checked[algorithm.name] = int(bits)
     return checked
-
-
-def _audit_actor(principal: Principal, person: str | None) -> str:
-    """Who the audit log names: a key as ``name@organisation`` like every other change; the
-    local operator (CLI) as the person given with the change, if any."""
-    if principal is LOCAL_OPERATOR and person:
-        return person
-    return actor(principal)
-
-
-def _added_by(metadata: EntryMetadata, principal: Principal) -> str | None:
-    """Who an entry is recorded as added by: as given, else the calling key's name."""
-    if metadata.added_by is None and principal is not LOCAL_OPERATOR:
-        return principal.name
-    return metadata.added_by
 
 
 def _labelled(matches: list[Match], label_filter: LabelFilter | None) -> list[Match]:
