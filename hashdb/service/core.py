@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -22,7 +23,6 @@ from hashdb.errors import (
     InvalidValue,
     ListNotFound,
     MediaTooLarge,
-    ReviewItemNotFound,
     UploadTooLarge,
 )
 from hashdb.exchange import (
@@ -57,8 +57,8 @@ from hashdb.service.results import (
     MatchResult,
     MediaHashes,
     Refusal,
-    ReviewOutcome,
 )
+from hashdb.service.review import ReviewService
 from hashdb.service.shared import actor, adding_organisation, audit_actor, entry_added_by
 from hashdb.settings import Settings
 from hashdb.store import Entry, HashList, ListAction, NewEntry, NewList, Store, open_store
@@ -66,7 +66,6 @@ from hashdb.store.catalog import EntryQuery
 from hashdb.store.feedback import Feedback, FeedbackCounts, Verdict, count_latest
 from hashdb.store.labels import VocabularyTerm
 from hashdb.store.models import AuditRecord
-from hashdb.store.review import QueryHash, ReviewItem, ReviewStatus
 from hashdb.store.sharing import ListSettings, Organisation, Sharing
 from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoRule, fingerprint
 from hashdb.video_matching import VideoMatcher, probe_image
@@ -134,6 +133,10 @@ class HashDB:
         if self._keys is None:
             self._keys = KeyService(self.store, self.settings.auth_cache_seconds)
         return self._keys
+
+    @cached_property
+    def review(self) -> ReviewService:
+        return ReviewService(self)
 
     @property
     def video_matcher(self) -> VideoMatcher:
@@ -1208,148 +1211,6 @@ class HashDB:
     def feedback_counts(self, entry_ids: Sequence[int]) -> dict[int, FeedbackCounts]:
         found = self.store.feedback_for(entry_ids)
         return {entry_id: count_latest(found.get(entry_id, [])) for entry_id in entry_ids}
-
-    # review queue
-
-    def review_queue(
-        self,
-        principal: Principal = LOCAL_OPERATOR,
-        *,
-        status: ReviewStatus | None = ReviewStatus.PENDING,
-        list_name: str | None = None,
-        limit: int = 100,
-    ) -> list[ReviewItem]:
-        """Near-misses on the lists the principal may write to (``status=None``: all)."""
-        if not principal.has(Role.ANALYST):
-            raise Forbidden("the review queue needs the analyst role")
-        sharing = self.store.all_list_settings()
-        writable = {
-            hash_list.id
-            for hash_list in self.store.lists()
-            if access.can_write(principal, sharing.get(hash_list.id, ListSettings(hash_list.id)))
-            and (list_name is None or hash_list.name == list_name)
-        }
-        if list_name is not None and not writable:
-            self.get_list(list_name, principal)  # not found, or found but not yours
-            raise Forbidden(f"you cannot review list {list_name!r}", list=list_name)
-        return self.store.review_items(status=status, list_ids=writable, limit=limit)
-
-    def _pending_review(self, item_id: int, principal: Principal) -> ReviewItem:
-        item = self.store.get_review_item(item_id)
-        settings = self.store.list_settings(item.list_id)
-        if not access.can_read(principal, settings):
-            raise ReviewItemNotFound(f"no review item with id {item_id}", item_id=item_id)
-        hash_list = self.store.get_list(item.list_name)
-        access.check_write(principal, hash_list, settings)
-        return item
-
-    def confirm_review(
-        self,
-        item_id: int,
-        principal: Principal = LOCAL_OPERATOR,
-        *,
-        list_name: str | None = None,
-        metadata: EntryMetadata | None = None,
-    ) -> ReviewOutcome:
-        """Promote a near-miss: its media's hashes become entries (on its list by default)."""
-        return self._promote(
-            item_id, principal, ReviewStatus.CONFIRMED, list_name, metadata, allow=False
-        )
-
-    def allow_review(
-        self,
-        item_id: int,
-        allow_list: str,
-        principal: Principal = LOCAL_OPERATOR,
-        *,
-        metadata: EntryMetadata | None = None,
-    ) -> ReviewOutcome:
-        """Allow-list a near-miss: its media's hashes go onto an allow list (created if new)."""
-        return self._promote(
-            item_id, principal, ReviewStatus.ALLOWED, allow_list, metadata, allow=True
-        )
-
-    def dismiss_review(
-        self, item_id: int, note: str | None = None, principal: Principal = LOCAL_OPERATOR
-    ) -> ReviewOutcome:
-        with self.store.transaction():
-            item = self._pending_review(item_id, principal)
-            resolved = self.store.resolve_review_item(
-                item.id, ReviewStatus.DISMISSED, actor(principal), note
-            )
-            self._audit_review(principal, item, resolved)
-        return ReviewOutcome(resolved)
-
-    def _promote(
-        self,
-        item_id: int,
-        principal: Principal,
-        status: ReviewStatus,
-        list_name: str | None,
-        metadata: EntryMetadata | None,
-        *,
-        allow: bool,
-    ) -> ReviewOutcome:
-        metadata = metadata or EntryMetadata()
-        if metadata.source is None:
-            metadata = replace(metadata, source=f"review:{item_id}")
-        with self.store.transaction():
-            item = self._pending_review(item_id, principal)
-            target = list_name or item.list_name
-            if allow:
-                self._ensure_allow_list(target, principal)
-            digests = [_query_digest(query) for query in item.query_hashes]
-            sha256 = next((q.hash for q in item.query_hashes if q.algorithm == "sha256"), None)
-            report = self.add_digests(
-                target,
-                digests,
-                metadata,
-                source_sha256=sha256,
-                create_list=False,
-                principal=principal,
-            )
-            if not report.added:
-                reasons = "; ".join(refusal.reason for refusal in report.refused)
-                raise InvalidValue(f"none of the item's hashes could be added: {reasons}")
-            resolved = self.store.resolve_review_item(
-                item.id,
-                status,
-                actor(principal),
-                metadata.note,
-                [added.entry_id for added in report.added],
-            )
-            self._audit_review(principal, item, resolved)
-        return ReviewOutcome(resolved, report)
-
-    def _ensure_allow_list(self, name: str, principal: Principal) -> None:
-        try:
-            hash_list = self.get_list(name, principal)
-        except ListNotFound:
-            self.create_list(NewList(name=name, action=ListAction.ALLOW), principal)
-            return
-        if hash_list.action is not ListAction.ALLOW:
-            raise InvalidValue(
-                f"list {name!r} has action {hash_list.action.value}, not allow", list=name
-            )
-
-    def _audit_review(self, principal: Principal, before: ReviewItem, after: ReviewItem) -> None:
-        self.store.record_audit(
-            actor(principal),
-            f"review.{after.status.value}",
-            "review",
-            str(after.id),
-            {"status": before.status.value, "entry_id": before.entry_id},
-            {
-                "status": after.status.value,
-                "note": after.resolution_note,
-                "entry_ids": list(after.result_entry_ids),
-            },
-        )
-
-
-def _query_digest(query: QueryHash) -> Digest:
-    digest = get_algorithm(query.algorithm).parse(query.hash)
-    return Digest(digest.algorithm, digest.value, query.quality)
 
 
 def _check_review_radius(hash_list: HashList, radius: dict[str, int]) -> dict[str, int]:

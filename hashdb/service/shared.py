@@ -1,10 +1,30 @@
-"""How the service names who made a change: in the audit log and on the entries it adds."""
+"""What the parts of the service share: the base of a sub-service, and how a change names
+who made it (in the audit log and on the entries it adds)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from hashdb.errors import Forbidden
 from hashdb.identity import LOCAL_OPERATOR, Principal
 from hashdb.service.results import EntryMetadata
+from hashdb.store import Store
+
+if TYPE_CHECKING:
+    from hashdb.service.core import HashDB
+
+
+class ServicePart:
+    """One area of user actions (review, labels, sharing…), exposed as a property of
+    :class:`HashDB`. It reaches the store, and the list and entry checks every area shares,
+    through the service, so an area never keeps a copy of either."""
+
+    def __init__(self, service: HashDB) -> None:
+        self.service = service
+
+    @property
+    def store(self) -> Store:
+        return self.service.store
 
 
 def actor(principal: Principal) -> str:

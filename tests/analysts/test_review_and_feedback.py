@@ -57,7 +57,7 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
         hub.screen_digests(_query(_flip(_pdq(1), 60)), principal=BETA_PLATFORM).review_items == []
     )
 
-    [item] = hub.review_queue(ACME_ANALYST)
+    [item] = hub.review.queue(ACME_ANALYST)
     assert (item.entry_id, item.distance, item.threshold, item.review_radius) == (
         watched,
         30,
@@ -67,10 +67,10 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
     assert (item.platform, item.organisation, item.seen_count) == ("beta-uploads", "beta", 2)
     assert {q.algorithm for q in item.query_hashes} == {"pdq", "md5"}
     with pytest.raises(Forbidden):  # beta may match the list but not review it
-        hub.confirm_review(item.id, BETA_ANALYST)
-    assert hub.review_queue(BETA_ANALYST) == []
+        hub.review.confirm(item.id, BETA_ANALYST)
+    assert hub.review.queue(BETA_ANALYST) == []
 
-    outcome = hub.confirm_review(item.id, ACME_ANALYST, metadata=EntryMetadata(note="variant"))
+    outcome = hub.review.confirm(item.id, ACME_ANALYST, metadata=EntryMetadata(note="variant"))
     assert outcome.item.status is ReviewStatus.CONFIRMED and outcome.report is not None
     assert outcome.report.created == 2
     promoted = hub.get_entry(outcome.item.result_entry_ids[0])
@@ -82,9 +82,9 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
     # The promoted hash now matches outright, and the item is closed.
     assert hub.match_digests(_query(near), principal=BETA_PLATFORM)
     with pytest.raises(Conflict):
-        hub.dismiss_review(item.id, "too late", ACME_ANALYST)
-    assert hub.review_queue(ACME_ANALYST) == []
-    assert [r.id for r in hub.review_queue(ACME_ANALYST, status=None)] == [item.id]
+        hub.review.dismiss(item.id, "too late", ACME_ANALYST)
+    assert hub.review.queue(ACME_ANALYST) == []
+    assert [r.id for r in hub.review.queue(ACME_ANALYST, status=None)] == [item.id]
     audit = hub.store.audit_records(target_type="review", target_id=str(item.id))
     assert [r.action for r in audit] == ["review.confirmed"]
 
@@ -92,20 +92,20 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
 def test_near_miss_dismissed_or_allow_listed(hub: HashDB, watched: int) -> None:
     first = hub.screen_digests(_query(_flip(_pdq(1), 25, seed=1))).review_items[0]
     second = hub.screen_digests(_query(_flip(_pdq(1), 35, seed=2))).review_items[0]
-    dismissed = hub.dismiss_review(first, "different scene", ACME_ANALYST)
+    dismissed = hub.review.dismiss(first, "different scene", ACME_ANALYST)
     assert dismissed.item.status is ReviewStatus.DISMISSED
     assert dismissed.item.resolution_note == "different scene"
 
     with pytest.raises(InvalidValue):  # allow-listing needs an allow list
-        hub.allow_review(second, "watch", ACME_ANALYST)
-    allowed = hub.allow_review(second, "acme-fp", ACME_ANALYST)
+        hub.review.allow(second, "watch", ACME_ANALYST)
+    allowed = hub.review.allow(second, "acme-fp", ACME_ANALYST)
     assert allowed.item.status is ReviewStatus.ALLOWED
     assert hub.get_list("acme-fp").action is ListAction.ALLOW
     # That media is now allowed, and no longer queued.
     result = hub.screen_digests(_query(_flip(_pdq(1), 35, seed=2)))
     assert result.allowed_by and result.review_items == []
     with pytest.raises(ReviewItemNotFound):
-        hub.dismiss_review(9999, None, ACME_ANALYST)
+        hub.review.dismiss(9999, None, ACME_ANALYST)
 
 
 def test_private_lists_queue_nothing_for_outsiders(hub: HashDB, watched: int) -> None:
