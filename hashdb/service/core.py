@@ -49,10 +49,11 @@ from hashdb.records import entry_record, list_record
 from hashdb.review import find_near_misses
 from hashdb.robust.matcher import RobustMatcher, RobustPolicy
 from hashdb.robust.reference import MIN_ANCHOR_KEYPOINTS, reference_data, reference_keypoints
+from hashdb.service.feedback import FeedbackService
+from hashdb.service.labels import LabelService
 from hashdb.service.results import (
     AddedHash,
     AddReport,
-    EntryFeedback,
     EntryMetadata,
     MatchResult,
     MediaHashes,
@@ -63,8 +64,6 @@ from hashdb.service.shared import actor, adding_organisation, audit_actor, entry
 from hashdb.settings import Settings
 from hashdb.store import Entry, HashList, ListAction, NewEntry, NewList, Store, open_store
 from hashdb.store.catalog import EntryQuery
-from hashdb.store.feedback import Feedback, FeedbackCounts, Verdict, count_latest
-from hashdb.store.labels import VocabularyTerm
 from hashdb.store.models import AuditRecord
 from hashdb.store.sharing import ListSettings, Organisation, Sharing
 from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoRule, fingerprint
@@ -137,6 +136,14 @@ class HashDB:
     @cached_property
     def review(self) -> ReviewService:
         return ReviewService(self)
+
+    @cached_property
+    def labels(self) -> LabelService:
+        return LabelService(self)
+
+    @cached_property
+    def feedback(self) -> FeedbackService:
+        return FeedbackService(self)
 
     @property
     def video_matcher(self) -> VideoMatcher:
@@ -828,7 +835,7 @@ class HashDB:
     ) -> Entry:
         with self.store.transaction():
             entry = self.get_entry(entry_id, principal)
-            self._check_entry_write(principal, entry)
+            self.check_entry_write(principal, entry)
             if retired_by is None and principal is not LOCAL_OPERATOR:
                 retired_by = principal.name
             retired = self.store.retire_entry(entry_id, reason, retired_by)
@@ -853,7 +860,7 @@ class HashDB:
         """Relabel an entry or change its note; matches explain it with the new text at once."""
         with self.store.transaction():
             before = self.get_entry(entry_id, principal)
-            self._check_entry_write(principal, before)
+            self.check_entry_write(principal, before)
             updated = self.store.update_entry(entry_id, label=label, note=note)
             self.store.record_audit(
                 actor(principal),
@@ -1008,7 +1015,7 @@ class HashDB:
         access.check_write(principal, hash_list, self.store.list_settings(hash_list.id))
         return hash_list
 
-    def _check_entry_write(self, principal: Principal, entry: Entry) -> None:
+    def check_entry_write(self, principal: Principal, entry: Entry) -> None:
         """Raise Forbidden unless ``principal`` may change entries on ``entry``'s list."""
         access.check_write(
             principal, self.store.get_list(entry.list_name), self.store.list_settings(entry.list_id)
@@ -1114,103 +1121,6 @@ class HashDB:
             )
         self._sharing = None
         return after
-
-    # labels
-
-    def vocabulary(self) -> list[VocabularyTerm]:
-        return self.store.vocabulary()
-
-    def add_vocabulary(
-        self,
-        facet: str,
-        values: Sequence[str],
-        description: str = "",
-        principal: Principal = LOCAL_OPERATOR,
-    ) -> list[VocabularyTerm]:
-        if not principal.has(Role.ADMIN):
-            raise Forbidden("changing the label vocabulary needs the admin role")
-        with self.store.transaction():
-            before = {term.label for term in self.store.vocabulary()}
-            terms = self.store.add_vocabulary(facet, values, description)
-            added = sorted(term.label for term in terms if term.label not in before)
-            if added:
-                self.store.record_audit(
-                    actor(principal), "labels.add", "vocabulary", None, None, {"labels": added}
-                )
-        return terms
-
-    def remove_vocabulary(
-        self, label: str, principal: Principal = LOCAL_OPERATOR
-    ) -> VocabularyTerm:
-        if not principal.has(Role.ADMIN):
-            raise Forbidden("changing the label vocabulary needs the admin role")
-        with self.store.transaction():
-            term = self.store.remove_vocabulary(label)
-            self.store.record_audit(
-                actor(principal), "labels.remove", "vocabulary", None, term.to_dict(), None
-            )
-        return term
-
-    def label_entry(
-        self,
-        entry_id: int,
-        add: Sequence[str] = (),
-        remove: Sequence[str] = (),
-        principal: Principal = LOCAL_OPERATOR,
-    ) -> Entry:
-        """Add and remove controlled labels on an entry (which keeps its history)."""
-        with self.store.transaction():
-            entry = self.get_entry(entry_id, principal)
-            self._check_entry_write(principal, entry)
-            labels = self.store.set_entry_labels(entry_id, add, remove)
-            if labels != entry.labels:
-                self.store.record_audit(
-                    actor(principal),
-                    "entry.label",
-                    "entry",
-                    str(entry_id),
-                    {"labels": list(entry.labels)},
-                    {"labels": list(labels)},
-                )
-            return self.store.get_entry(entry_id)
-
-    # feedback
-
-    def give_feedback(
-        self,
-        entry_id: int,
-        verdict: Verdict,
-        reason: str | None = None,
-        principal: Principal = LOCAL_OPERATOR,
-    ) -> Feedback:
-        """A platform says whether a match on this entry was right (agree) or not (disagree)."""
-        reason = reason.strip() if reason else None
-        with self.store.transaction():
-            entry = self.get_entry(entry_id, principal)
-            given = self.store.add_feedback(
-                entry.id, Verdict(verdict), reason, principal.name, principal.organisation
-            )
-            self.store.record_audit(
-                actor(principal),
-                "entry.feedback",
-                "entry",
-                str(entry_id),
-                None,
-                {"verdict": given.verdict.value, "reason": reason},
-            )
-        return given
-
-    def entry_feedback(self, entry_id: int, principal: Principal = LOCAL_OPERATOR) -> EntryFeedback:
-        """Per-entry counts (each voter's latest verdict) and the full feedback history."""
-        if not principal.has(Role.ANALYST):
-            raise Forbidden("reading feedback needs the analyst role")
-        entry = self.get_entry(entry_id, principal)
-        items = self.store.feedback_for([entry.id]).get(entry.id, [])
-        return EntryFeedback(entry.id, count_latest(items), items)
-
-    def feedback_counts(self, entry_ids: Sequence[int]) -> dict[int, FeedbackCounts]:
-        found = self.store.feedback_for(entry_ids)
-        return {entry_id: count_latest(found.get(entry_id, [])) for entry_id in entry_ids}
 
 
 def _check_review_radius(hash_list: HashList, radius: dict[str, int]) -> dict[str, int]:

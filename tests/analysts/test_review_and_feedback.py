@@ -126,21 +126,21 @@ def test_review_radius_is_validated(hub: HashDB, watched: int) -> None:
 def test_feedback_counts_each_voters_latest_verdict(hub: HashDB) -> None:
     report = hub.add_media("terror", jpeg(1), EntryMetadata())
     entry_id = report.added[0].entry_id
-    hub.give_feedback(entry_id, Verdict.AGREE, principal=ACME_PLATFORM)
-    hub.give_feedback(entry_id, Verdict.AGREE, principal=BETA_PLATFORM)
-    hub.give_feedback(entry_id, Verdict.DISAGREE, "news report", principal=BETA_PLATFORM)
-    summary = hub.entry_feedback(entry_id, ACME_ANALYST)
+    hub.feedback.give(entry_id, Verdict.AGREE, principal=ACME_PLATFORM)
+    hub.feedback.give(entry_id, Verdict.AGREE, principal=BETA_PLATFORM)
+    hub.feedback.give(entry_id, Verdict.DISAGREE, "news report", principal=BETA_PLATFORM)
+    summary = hub.feedback.for_entry(entry_id, ACME_ANALYST)
     assert (summary.counts.agree, summary.counts.disagree) == (1, 1)
     assert [f.verdict for f in summary.items] == [Verdict.AGREE, Verdict.AGREE, Verdict.DISAGREE]
     assert summary.items[-1].reason == "news report"
     with pytest.raises(Forbidden):
-        hub.entry_feedback(entry_id, BETA_PLATFORM)
+        hub.feedback.for_entry(entry_id, BETA_PLATFORM)
 
 
 def test_two_organisations_share_disagree_and_retire(hub: HashDB) -> None:
     """The issue's story: acme shares a list, beta's platform matches and disagrees, acme
     retires the entry with a reason; the entry keeps its history and the audit shows it."""
-    hub.add_vocabulary("type", ["logo"])
+    hub.labels.add_terms("type", ["logo"])
     hub.create_list(NewList("shared"), ACME_ANALYST, sharing=Sharing.SHARED_READ)
     report = hub.add_media(
         "shared",
@@ -150,8 +150,8 @@ def test_two_organisations_share_disagree_and_retire(hub: HashDB) -> None:
     )
     [match, *_] = hub.match_bytes(jpeg(2), principal=BETA_PLATFORM).matches
     assert (match.organisation, match.labels, match.source) == ("acme", ("type:logo",), "case-114")
-    hub.give_feedback(match.entry_id, Verdict.DISAGREE, "counter-speech", principal=BETA_PLATFORM)
-    assert hub.entry_feedback(match.entry_id, ACME_ANALYST).counts.disagree == 1
+    hub.feedback.give(match.entry_id, Verdict.DISAGREE, "counter-speech", principal=BETA_PLATFORM)
+    assert hub.feedback.for_entry(match.entry_id, ACME_ANALYST).counts.disagree == 1
 
     for added in report.added:
         hub.retire_entry(added.entry_id, "beta showed it is counter-speech", principal=ACME_ANALYST)
@@ -162,7 +162,7 @@ def test_two_organisations_share_disagree_and_retire(hub: HashDB) -> None:
         "beta showed it is counter-speech",
     )
     assert retired.labels == ("type:logo",) and retired.organisation == "acme"
-    assert hub.entry_feedback(match.entry_id, ACME_ANALYST).counts.disagree == 1
+    assert hub.feedback.for_entry(match.entry_id, ACME_ANALYST).counts.disagree == 1
     actions = [(r.actor, r.action) for r in hub.store.audit_records()]
     assert ("ana@acme", "list.create") in actions
     assert ("beta-uploads@beta", "entry.feedback") in actions

@@ -118,4 +118,4 @@ def test_a_definition_cannot_hand_a_list_to_another_organisation(
         headers=auth(keys["b"]),
     )
     assert labelled.status_code == 403  # the vocabulary is the admins'
-    assert service.vocabulary() == []
+    assert service.labels.vocabulary() == []

@@ -87,8 +87,8 @@ def _snapshot(service: HashDB) -> dict[str, Any]:
 
 def _define_lists(service: HashDB) -> None:
     """Lists whose settings differ from the defaults in every way an import could lose."""
-    service.add_vocabulary("type", ["logo", "recruitment"], "content type")
-    service.add_vocabulary("severity", ["high"])
+    service.labels.add_terms("type", ["logo", "recruitment"], "content type")
+    service.labels.add_terms("severity", ["high"])
     service.create_organisation("org-a")
     service.update_list("block", action=ListAction.BLOCK, thresholds={"pdq": 28, "md5": 0})
     service.update_list("review", action=ListAction.REVIEW, description="near misses go here")
@@ -383,7 +383,7 @@ def test_labels_travel_and_are_checked_against_the_receiving_vocabulary(
 ) -> None:
     source, target = _service(db_url), _service(second_url)
     try:
-        source.add_vocabulary("type", ["logo", "recruitment"])
+        source.labels.add_terms("type", ["logo", "recruitment"])
         meta = EntryMetadata(labels=("type:logo", "type:recruitment"))
         source.add_hex("block", "pdq", [_pdq(7)], meta)
         buffer = io.StringIO()
@@ -391,7 +391,7 @@ def test_labels_travel_and_are_checked_against_the_receiving_vocabulary(
         with pytest.raises(ImportRejected, match="type:logo"):
             target.import_hashes(io.StringIO(buffer.getvalue()), fmt, list_name=None)
         assert target.store.lists() == []  # nothing half-applied
-        target.add_vocabulary("type", ["logo", "recruitment"])
+        target.labels.add_terms("type", ["logo", "recruitment"])
         target.import_hashes(io.StringIO(buffer.getvalue()), fmt, list_name=None)
         (entry,) = target.store.export_entries(None, None)
         assert entry.labels == ("type:logo", "type:recruitment")
@@ -402,7 +402,7 @@ def test_labels_travel_and_are_checked_against_the_receiving_vocabulary(
 
 def test_a_jsonl_export_brings_its_vocabulary_along(db_url: str, second_url: str) -> None:
     source, target = _service(db_url), _service(second_url)
-    source.add_vocabulary("type", ["logo"], "a group's logo")
+    source.labels.add_terms("type", ["logo"], "a group's logo")
     source.add_hex("block", "pdq", [_pdq(7)], EntryMetadata(labels=("type:logo",)))
     buffer = io.StringIO()
     source.export_hashes(buffer, ExchangeFormat.JSONL)
@@ -410,7 +410,7 @@ def test_a_jsonl_export_brings_its_vocabulary_along(db_url: str, second_url: str
         io.StringIO(buffer.getvalue()), ExchangeFormat.JSONL, list_name=None
     )
     assert report.definitions.vocabulary_added == ["type:logo"]
-    assert [(t.label, t.description) for t in target.vocabulary()] == [
+    assert [(t.label, t.description) for t in target.labels.vocabulary()] == [
         ("type:logo", "a group's logo")
     ]
     (entry,) = target.store.export_entries(None, None)
