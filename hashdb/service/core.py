@@ -20,7 +20,6 @@ from hashdb.errors import (
     FileNotReadable,
     Forbidden,
     InvalidHash,
-    InvalidValue,
     ListNotFound,
     MediaTooLarge,
     UploadTooLarge,
@@ -51,6 +50,7 @@ from hashdb.robust.matcher import RobustMatcher, RobustPolicy
 from hashdb.robust.reference import MIN_ANCHOR_KEYPOINTS, reference_data, reference_keypoints
 from hashdb.service.feedback import FeedbackService
 from hashdb.service.labels import LabelService
+from hashdb.service.organisations import OrganisationService
 from hashdb.service.results import (
     AddedHash,
     AddReport,
@@ -61,11 +61,12 @@ from hashdb.service.results import (
 )
 from hashdb.service.review import ReviewService
 from hashdb.service.shared import actor, adding_organisation, audit_actor, entry_added_by
+from hashdb.service.sharing import SharingService
 from hashdb.settings import Settings
 from hashdb.store import Entry, HashList, ListAction, NewEntry, NewList, Store, open_store
 from hashdb.store.catalog import EntryQuery
 from hashdb.store.models import AuditRecord
-from hashdb.store.sharing import ListSettings, Organisation, Sharing
+from hashdb.store.sharing import ListSettings, Sharing
 from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoRule, fingerprint
 from hashdb.video_matching import VideoMatcher, probe_image
 
@@ -110,7 +111,6 @@ class HashDB:
         self.settings = settings
         self._store = store
         self._matcher: Matcher | None = None
-        self._sharing: tuple[int, dict[int, ListSettings]] | None = None
         self._keys: KeyService | None = None
         self._video_matcher: VideoMatcher | None = None
         self._robust: RobustMatcher | None = None
@@ -144,6 +144,14 @@ class HashDB:
     @cached_property
     def feedback(self) -> FeedbackService:
         return FeedbackService(self)
+
+    @cached_property
+    def organisations(self) -> OrganisationService:
+        return OrganisationService(self)
+
+    @cached_property
+    def sharing(self) -> SharingService:
+        return SharingService(self)
 
     @property
     def video_matcher(self) -> VideoMatcher:
@@ -340,7 +348,7 @@ class HashDB:
                 None,
                 {**list_record(created), **self.store.list_settings(created.id).to_dict()},
             )
-        self._sharing = None
+        self.sharing.changed()
         return created
 
     def get_list(self, name: str, principal: Principal = LOCAL_OPERATOR) -> HashList:
@@ -384,7 +392,7 @@ class HashDB:
             self.store.record_audit(
                 actor(principal), "list.delete", "list", name, before=list_record(deleted)
             )
-        self._sharing = None
+        self.sharing.changed()
         return deleted
 
     # --- adding -------------------------------------------------------------------------
@@ -718,7 +726,7 @@ class HashDB:
         Also the list names to give the matcher (None: all) and the sharing settings."""
         self.matcher.refresh()
         known = self.matcher.lists()
-        sharing = self._sharing_settings()
+        sharing = self.sharing.all_settings()
         if lists is not None:
             by_name = {hash_list.name: hash_list for hash_list in known.values()}
             for name in lists:
@@ -739,6 +747,29 @@ class HashDB:
             else {hash_list.name for hash_list in candidates.values()}
         )
         return candidates, names, sharing
+
+    def _queue_near_misses(
+        self,
+        digests: Sequence[Digest],
+        candidates: dict[int, HashList],
+        sharing: dict[int, ListSettings],
+        matches: Sequence[Match],
+        principal: Principal,
+    ) -> list[int]:
+        items = find_near_misses(
+            self.matcher,
+            self.store,
+            digests,
+            candidates,
+            sharing,
+            matched_lists={match.list_id for match in matches},
+            platform=principal.name,
+            organisation=principal.organisation,
+        )
+        if not items:
+            return []
+        with self.store.transaction():
+            return self.store.record_near_misses(items)
 
     def lookup(
         self,
@@ -932,7 +963,7 @@ class HashDB:
             actor=actor(principal),
             access=None if principal.organisation is None else _ImportAccess(self, principal),
         )
-        self._sharing = None  # list settings may have come with the file
+        self.sharing.changed()  # list settings may have come with the file
         return report
 
     def import_file(
@@ -998,7 +1029,7 @@ class HashDB:
             target_type=target_type, target_id=target_id, since=since, limit=limit
         )
 
-    # --- issue 8: organisations, sharing, labels, review queue, feedback ----------------
+    # --- checks every area shares -------------------------------------------------------
 
     def _writable_list(self, name: str, principal: Principal, *, create: bool) -> HashList:
         """The list entries are about to be written to (created if allowed), access-checked."""
@@ -1020,131 +1051,6 @@ class HashDB:
         access.check_write(
             principal, self.store.get_list(entry.list_name), self.store.list_settings(entry.list_id)
         )
-
-    def _sharing_settings(self) -> dict[int, ListSettings]:
-        """Every list's sharing settings, cached until the change sequence moves."""
-        seq = self.matcher.seq
-        cached = self._sharing
-        if cached is None or cached[0] != seq:
-            cached = (seq, self.store.all_list_settings())
-            self._sharing = cached
-        return cached[1]
-
-    def _queue_near_misses(
-        self,
-        digests: Sequence[Digest],
-        candidates: dict[int, HashList],
-        sharing: dict[int, ListSettings],
-        matches: Sequence[Match],
-        principal: Principal,
-    ) -> list[int]:
-        items = find_near_misses(
-            self.matcher,
-            self.store,
-            digests,
-            candidates,
-            sharing,
-            matched_lists={match.list_id for match in matches},
-            platform=principal.name,
-            organisation=principal.organisation,
-        )
-        if not items:
-            return []
-        with self.store.transaction():
-            return self.store.record_near_misses(items)
-
-    # organisations
-
-    def organisations(self) -> list[Organisation]:
-        return self.store.organisations()
-
-    def create_organisation(
-        self, name: str, description: str = "", principal: Principal = LOCAL_OPERATOR
-    ) -> Organisation:
-        if not principal.has(Role.ADMIN):
-            raise Forbidden("creating organisations needs the admin role")
-        with self.store.transaction():
-            created = self.store.create_organisation(name, description)
-            self.store.record_audit(
-                actor(principal),
-                "organisation.create",
-                "organisation",
-                created.name,
-                None,
-                created.to_dict(),
-            )
-        return created
-
-    # list sharing
-
-    def list_settings(self, name: str, principal: Principal = LOCAL_OPERATOR) -> ListSettings:
-        return self.store.list_settings(self.get_list(name, principal).id)
-
-    def update_list_settings(
-        self,
-        name: str,
-        principal: Principal = LOCAL_OPERATOR,
-        *,
-        sharing: Sharing | None = None,
-        owner: str | None = None,
-        review_radius: dict[str, int] | None = None,
-    ) -> ListSettings:
-        """Change who owns and shares a list, and its review radius (replacing the old set)."""
-        with self.store.transaction():
-            hash_list = self.get_list(name, principal)
-            before = self.store.list_settings(hash_list.id)
-            access.check_manage(principal, hash_list, before)
-            if owner is not None and owner != before.owner:
-                if principal.organisation is not None:
-                    raise Forbidden("only the operator can hand a list to another organisation")
-                self.store.get_organisation(owner)  # must exist
-            radius = (
-                before.review_radius
-                if review_radius is None
-                else _check_review_radius(hash_list, review_radius)
-            )
-            after = self.store.save_list_settings(
-                ListSettings(
-                    hash_list.id,
-                    owner if owner is not None else before.owner,
-                    Sharing(sharing) if sharing is not None else before.sharing,
-                    radius,
-                )
-            )
-            self.store.record_audit(
-                actor(principal),
-                "list.settings",
-                "list",
-                hash_list.name,
-                before.to_dict(),
-                after.to_dict(),
-            )
-        self._sharing = None
-        return after
-
-
-def _check_review_radius(hash_list: HashList, radius: dict[str, int]) -> dict[str, int]:
-    if radius and hash_list.action is ListAction.ALLOW:
-        raise InvalidValue("an allow list has no review radius")
-    checked: dict[str, int] = {}
-    for name, bits in radius.items():
-        algorithm = get_algorithm(name)
-        threshold = hash_list.thresholds.get(algorithm.name)
-        if threshold is None:
-            raise InvalidValue(
-                f"list {hash_list.name!r} does not match on {algorithm.name}; "
-                "give it a threshold first",
-                algorithm=algorithm.name,
-            )
-        if algorithm.exact or not threshold < bits <= algorithm.bits // 2:
-            raise InvalidValue(
-                f"the review radius for {algorithm.name} must be wider than the threshold "
-                f"({threshold}) and at most {algorithm.bits // 2}",
-                algorithm=algorithm.name,
-                radius=bits,
-            )
-        checked[algorithm.name] = int(bits)
-    return checked
 
 
 def _labelled(matches: list[Match], label_filter: LabelFilter | None) -> list[Match]:

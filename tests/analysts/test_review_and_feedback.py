@@ -40,7 +40,7 @@ def watched(hub: HashDB) -> int:
         ACME_ANALYST,
         sharing=Sharing.SHARED_READ,
     )
-    hub.update_list_settings("watch", ACME_ANALYST, review_radius={"pdq": 45})
+    hub.sharing.update("watch", ACME_ANALYST, review_radius={"pdq": 45})
     report = hub.add_hex("watch", "pdq", [_pdq(1).hex()], EntryMetadata(), principal=ACME_ANALYST)
     return report.added[0].entry_id
 
@@ -109,7 +109,7 @@ def test_near_miss_dismissed_or_allow_listed(hub: HashDB, watched: int) -> None:
 
 
 def test_private_lists_queue_nothing_for_outsiders(hub: HashDB, watched: int) -> None:
-    hub.update_list_settings("watch", ACME_ANALYST, sharing=Sharing.PRIVATE)
+    hub.sharing.update("watch", ACME_ANALYST, sharing=Sharing.PRIVATE)
     assert (
         hub.screen_digests(_query(_flip(_pdq(1), 30)), principal=BETA_PLATFORM).review_items == []
     )
@@ -119,8 +119,8 @@ def test_private_lists_queue_nothing_for_outsiders(hub: HashDB, watched: int) ->
 def test_review_radius_is_validated(hub: HashDB, watched: int) -> None:
     for radius in ({"pdq": 20}, {"pdq": 129}, {"phash": 12}, {"md5": 1}):
         with pytest.raises(InvalidValue):
-            hub.update_list_settings("watch", ACME_ANALYST, review_radius=radius)
-    assert hub.list_settings("watch").review_radius == {"pdq": 45}
+            hub.sharing.update("watch", ACME_ANALYST, review_radius=radius)
+    assert hub.sharing.settings("watch").review_radius == {"pdq": 45}
 
 
 def test_feedback_counts_each_voters_latest_verdict(hub: HashDB) -> None:

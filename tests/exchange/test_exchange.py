@@ -89,10 +89,10 @@ def _define_lists(service: HashDB) -> None:
     """Lists whose settings differ from the defaults in every way an import could lose."""
     service.labels.add_terms("type", ["logo", "recruitment"], "content type")
     service.labels.add_terms("severity", ["high"])
-    service.create_organisation("org-a")
+    service.organisations.create("org-a")
     service.update_list("block", action=ListAction.BLOCK, thresholds={"pdq": 28, "md5": 0})
     service.update_list("review", action=ListAction.REVIEW, description="near misses go here")
-    service.update_list_settings(
+    service.sharing.update(
         "review", owner="org-a", sharing=Sharing.PRIVATE, review_radius={"pdq": 60}
     )
     service.create_list(NewList("news", "known news footage", ListAction.ALLOW))
@@ -142,7 +142,7 @@ def test_jsonl_export_then_import_reproduces_every_list_definition(
     assert sorted(report.definitions.lists_created) == ["block", "news", "review"]
     assert len(report.definitions.vocabulary_added) == 3
     assert _snapshot(copy) == _snapshot(source)
-    review = copy.list_settings("review")
+    review = copy.sharing.settings("review")
     assert (review.owner, review.sharing, review.review_radius) == (
         "org-a",
         Sharing.PRIVATE,
@@ -161,12 +161,12 @@ def test_jsonl_export_then_import_reproduces_every_list_definition(
     assert len(copy.audit(limit=10_000)) == audited
     # A settings change in the source travels with the next --since export.
     mark = datetime.now(UTC)
-    source.update_list_settings("review", sharing=Sharing.SHARED_WRITE)
+    source.sharing.update("review", sharing=Sharing.SHARED_WRITE)
     delta = io.StringIO()
     source.export_hashes(delta, ExchangeFormat.JSONL, since=mark)
     synced = copy.import_hashes(io.StringIO(delta.getvalue()), ExchangeFormat.JSONL, list_name=None)
     assert synced.definitions.lists_updated == ["review"]
-    assert copy.list_settings("review").sharing is Sharing.SHARED_WRITE
+    assert copy.sharing.settings("review").sharing is Sharing.SHARED_WRITE
     (change,) = [r for r in copy.audit(target_type="list") if r.action == "list.update"]
     assert change.before is not None and change.before["sharing"] == "private"
     source.close()
