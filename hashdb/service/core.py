@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -24,14 +24,6 @@ from hashdb.errors import (
     MediaTooLarge,
     UploadTooLarge,
 )
-from hashdb.exchange import (
-    ExchangeFormat,
-    ImportReport,
-    detect_format,
-    export_entries,
-    import_records,
-)
-from hashdb.exchange.definitions import ListDefinition
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.matching import Match, Matcher
@@ -48,6 +40,7 @@ from hashdb.records import entry_record, list_record
 from hashdb.review import find_near_misses
 from hashdb.robust.matcher import RobustMatcher, RobustPolicy
 from hashdb.robust.reference import MIN_ANCHOR_KEYPOINTS, reference_data, reference_keypoints
+from hashdb.service.exchange import ExchangeService
 from hashdb.service.feedback import FeedbackService
 from hashdb.service.labels import LabelService
 from hashdb.service.organisations import OrganisationService
@@ -73,35 +66,6 @@ from hashdb.video_matching import VideoMatcher, probe_image
 if TYPE_CHECKING:
     from hashdb.rescan.job import Rescan, RescanRequest
     from hashdb.rescan.rematch import RematchReport
-
-
-class _ImportAccess:
-    """What an organisation's analyst may change by importing a file."""
-
-    def __init__(self, service: HashDB, principal: Principal) -> None:
-        self.service = service
-        self.principal = principal
-
-    def check_vocabulary(self) -> None:
-        if not self.principal.has(Role.ADMIN):
-            raise Forbidden(
-                "the file defines label vocabulary terms, which needs the admin role: "
-                "import it with --entries-only exports, or ask an admin"
-            )
-
-    def list_definition(self, definition: ListDefinition) -> ListDefinition:
-        store = self.service.store
-        try:
-            hash_list = store.get_list(definition.name)
-        except ListNotFound:
-            return replace(definition, owner=self.principal.organisation)
-        access.check_manage(self.principal, hash_list, store.list_settings(hash_list.id))
-        if definition.owner != self.principal.organisation:
-            raise Forbidden(f"list {definition.name!r} can only stay owned by your organisation")
-        return definition
-
-    def check_entries(self, list_name: str) -> None:
-        self.service._writable_list(list_name, self.principal, create=True)
 
 
 class HashDB:
@@ -140,6 +104,10 @@ class HashDB:
     @cached_property
     def labels(self) -> LabelService:
         return LabelService(self)
+
+    @cached_property
+    def exchange(self) -> ExchangeService:
+        return ExchangeService(self)
 
     @cached_property
     def feedback(self) -> FeedbackService:
@@ -427,7 +395,7 @@ class HashDB:
         if not accepted:
             return report
         with self.store.transaction():
-            hash_list = self._writable_list(list_name, principal, create=create_list)
+            hash_list = self.writable_list(list_name, principal, create=create_list)
             outcomes = self.store.add_entries(
                 hash_list.id,
                 [
@@ -581,7 +549,7 @@ class HashDB:
                     )
                 )
             else:
-                hash_list = self._writable_list(list_name, principal, create=create_list)
+                hash_list = self.writable_list(list_name, principal, create=create_list)
                 added_by = entry_added_by(metadata, principal)
                 (outcome,) = self.store.add_entries(
                     hash_list.id,
@@ -932,89 +900,6 @@ class HashDB:
             query = replace(query, list_ids=visible)
         return self.store.search_entries(query)
 
-    # --- bulk exchange ------------------------------------------------------------------
-
-    def import_hashes(
-        self,
-        stream: TextIO,
-        fmt: ExchangeFormat,
-        *,
-        list_name: str | None,
-        source: str = "-",
-        skip_bad: bool = False,
-        force: bool = False,
-        principal: Principal = LOCAL_OPERATOR,
-    ) -> ImportReport:
-        """Bulk import; bad rows abort everything unless ``skip_bad`` (see hashdb.exchange).
-
-        A caller of an organisation writes only to lists it may write to (missing ones are
-        created as its own), and list definitions apply only to lists it manages."""
-        if not principal.has(Role.ANALYST):
-            raise Forbidden(f"importing needs the analyst role; you have {principal.role.value}")
-        report = import_records(
-            self.store,
-            stream,
-            fmt,
-            list_name=list_name,
-            source=source,
-            skip_bad=skip_bad,
-            force=force,
-            min_quality=self.settings.min_pdq_quality,
-            actor=actor(principal),
-            access=None if principal.organisation is None else _ImportAccess(self, principal),
-        )
-        self.sharing.changed()  # list settings may have come with the file
-        return report
-
-    def import_file(
-        self,
-        path: Path,
-        *,
-        list_name: str | None,
-        fmt: str | None = None,
-        skip_bad: bool = False,
-        force: bool = False,
-    ) -> ImportReport:
-        exchange_format = detect_format(path, fmt)
-        try:
-            with path.open(encoding="utf-8", newline="") as stream:
-                return self.import_hashes(
-                    stream,
-                    exchange_format,
-                    list_name=list_name,
-                    source=str(path),
-                    skip_bad=skip_bad,
-                    force=force,
-                )
-        except FileNotFoundError:
-            raise FileNotReadable(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise FileNotReadable(f"{path}: is a directory") from None
-        except PermissionError:
-            raise FileNotReadable(f"{path}: permission denied") from None
-
-    def export_hashes(
-        self,
-        stream: TextIO,
-        fmt: ExchangeFormat,
-        *,
-        lists: Sequence[str] | None = None,
-        since: datetime | None = None,
-        definitions: bool = True,
-        principal: Principal = LOCAL_OPERATOR,
-    ) -> int:
-        """Entries (and in JSONL the vocabulary and list definitions first) to ``stream``;
-        only of the lists ``principal`` can see."""
-        if principal.organisation is not None:
-            if lists:
-                for name in lists:
-                    self.get_list(name, principal)  # 404 for a list it cannot see
-            else:
-                lists = [hash_list.name for hash_list in self.lists(principal)]
-        return export_entries(
-            self.store, stream, fmt, lists=lists, since=since, definitions=definitions
-        )
-
     # --- audit --------------------------------------------------------------------------
 
     def audit(
@@ -1031,7 +916,7 @@ class HashDB:
 
     # --- checks every area shares -------------------------------------------------------
 
-    def _writable_list(self, name: str, principal: Principal, *, create: bool) -> HashList:
+    def writable_list(self, name: str, principal: Principal, *, create: bool) -> HashList:
         """The list entries are about to be written to (created if allowed), access-checked."""
         try:
             hash_list = self.get_list(name, principal)
