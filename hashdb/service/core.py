@@ -1,4 +1,6 @@
-"""One function per user action. The API and the CLI are thin faces over :class:`HashDB`."""
+""":class:`HashDB`: settings, one store and its matchers, and the core user actions (hashing,
+lists, adds, matching, entries). Every other area is a sub-service over it (``service.review``,
+``service.labels``, ``service.exchange``…), each in its own module of this package."""
 
 from __future__ import annotations
 
@@ -69,7 +71,8 @@ if TYPE_CHECKING:
 
 
 class HashDB:
-    """The hashdb service: settings, one store and one matcher, and every user action."""
+    """The hashdb service: settings, one store and one matcher, and every user action (the
+    core ones here, the others through the sub-service properties)."""
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
@@ -97,13 +100,8 @@ class HashDB:
             self._keys = KeyService(self.store, self.settings.auth_cache_seconds)
         return self._keys
 
-    @cached_property
-    def review(self) -> ReviewService:
-        return ReviewService(self)
-
-    @cached_property
-    def labels(self) -> LabelService:
-        return LabelService(self)
+    # Sub-services: one area of user actions each, reaching the store and the shared checks
+    # below through this service.
 
     @cached_property
     def exchange(self) -> ExchangeService:
@@ -114,8 +112,16 @@ class HashDB:
         return FeedbackService(self)
 
     @cached_property
+    def labels(self) -> LabelService:
+        return LabelService(self)
+
+    @cached_property
     def organisations(self) -> OrganisationService:
         return OrganisationService(self)
+
+    @cached_property
+    def review(self) -> ReviewService:
+        return ReviewService(self)
 
     @cached_property
     def sharing(self) -> SharingService:
