@@ -423,7 +423,9 @@ def bench_import(count: int) -> list[list[str]]:
         service = HashDB(Settings(db=str(Path(folder) / "import.sqlite")))
         service.store.ensure_list("imported")
         start, cpu = time.perf_counter(), time.process_time()
-        report = service.import_hashes(io.StringIO(body), ExchangeFormat.CSV, list_name="imported")
+        report = service.exchange.import_stream(
+            io.StringIO(body), ExchangeFormat.CSV, list_name="imported"
+        )
         took, cpu_took = time.perf_counter() - start, time.process_time() - cpu
         assert report.total("created") == count
         rows.append(
@@ -436,7 +438,7 @@ def bench_import(count: int) -> list[list[str]]:
             ]
         )
         start, cpu = time.perf_counter(), time.process_time()
-        service.import_hashes(io.StringIO(body), ExchangeFormat.CSV, list_name="imported")
+        service.exchange.import_stream(io.StringIO(body), ExchangeFormat.CSV, list_name="imported")
         took, cpu_took = time.perf_counter() - start, time.process_time() - cpu
         rows.append(
             [

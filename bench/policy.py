@@ -104,7 +104,7 @@ def main() -> None:
             timed(lambda q: service.match_digests([q], principal=PLATFORM), near),
         )
     )
-    service.update_list_settings("acme-shared", review_radius={"pdq": 50})
+    service.sharing.update("acme-shared", review_radius={"pdq": 50})
     service.matcher.refresh(force=True)
     far = queries(40)
     rows.append(

@@ -22,7 +22,7 @@ def test_a_follower_sees_a_bulk_import_then_a_retirement_and_a_re_add(db_url: st
     follower.refresh(force=True)
     assert follower.size("pdq") == 0
     body = "algorithm,hash\n" + "".join(f"pdq,{_pdq(i)}\n" for i in range(300))
-    writer.import_hashes(io.StringIO(body), ExchangeFormat.CSV, list_name="bulk")
+    writer.exchange.import_stream(io.StringIO(body), ExchangeFormat.CSV, list_name="bulk")
     (gone,) = [e for e in writer.store.export_entries(None, None) if e.hex == _pdq(7)]
     writer.retire_entry(gone.id, "false positive")
     writer.add_hex(

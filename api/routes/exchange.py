@@ -54,7 +54,7 @@ def export_lists(
     if since is not None and since.tzinfo is None:
         raise InvalidValue("since needs a time zone, e.g. 2026-01-01T00:00:00Z")
     out = io.StringIO()
-    count = service.export_hashes(
+    count = service.exchange.export(
         out,
         fmt,
         lists=list_names or None,
@@ -91,7 +91,7 @@ def import_file(
     exchange_format = detect_format(name if name.suffix else None, fmt.value if fmt else None)
     stream = io.TextIOWrapper(file.file, encoding="utf-8", newline="")
     try:
-        report = service.import_hashes(
+        report = service.exchange.import_stream(
             stream,
             exchange_format,
             list_name=list_name,

@@ -31,7 +31,7 @@ def give_feedback(
 ) -> dict[str, Any]:
     """``agree``: a true match; ``disagree``: a false positive (say why in ``reason``).
     A caller's latest verdict on an entry is the one that counts."""
-    return service.give_feedback(entry_id, Verdict(body.verdict), body.reason, principal).to_dict()
+    return service.feedback.give(entry_id, Verdict(body.verdict), body.reason, principal).to_dict()
 
 
 @router.get(
@@ -44,4 +44,4 @@ def entry_feedback(
     entry_id: EntryId,
     principal: Annotated[Principal, Depends(require(Role.ANALYST))],
 ) -> dict[str, Any]:
-    return service.entry_feedback(entry_id, principal).to_dict()
+    return service.feedback.for_entry(entry_id, principal).to_dict()

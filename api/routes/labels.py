@@ -17,7 +17,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {s: PROBLEM_SCHEMA for s in (403, 404
 
 @router.get("/labels", summary="The label vocabulary", responses=_ERRORS)
 def vocabulary(service: ServiceDep, _principal: PrincipalDep) -> list[dict[str, Any]]:
-    return [term.to_dict() for term in service.vocabulary()]
+    return [term.to_dict() for term in service.labels.vocabulary()]
 
 
 @router.post("/labels", summary="Add terms to the vocabulary (admin)", responses=_ERRORS)
@@ -26,7 +26,7 @@ def add_terms(
     body: VocabularyIn,
     principal: Annotated[Principal, Depends(require(Role.ADMIN))],
 ) -> list[dict[str, Any]]:
-    terms = service.add_vocabulary(body.facet, body.values, body.description, principal)
+    terms = service.labels.add_terms(body.facet, body.values, body.description, principal)
     return [term.to_dict() for term in terms]
 
 
@@ -38,7 +38,7 @@ def remove_term(
     label: Annotated[str, Path(max_length=265, description="FACET:VALUE")],
     principal: Annotated[Principal, Depends(require(Role.ADMIN))],
 ) -> dict[str, Any]:
-    return service.remove_vocabulary(label, principal).to_dict()
+    return service.labels.remove_term(label, principal).to_dict()
 
 
 @router.post(
@@ -50,5 +50,5 @@ def label_entry(
     body: EntryLabelsIn,
     principal: Annotated[Principal, Depends(require(Role.ANALYST))],
 ) -> dict[str, Any]:
-    entry = service.label_entry(entry_id, body.add, body.remove, principal)
+    entry = service.labels.label_entry(entry_id, body.add, body.remove, principal)
     return {"entry_id": entry.id, "labels": list(entry.labels)}

@@ -31,7 +31,7 @@ def review_queue(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
-    items = service.review_queue(
+    items = service.review.queue(
         principal,
         status=None if status == "all" else ReviewStatus(status),
         list_name=list_name,
@@ -45,7 +45,7 @@ def confirm(
     service: ServiceDep, item_id: ItemId, body: ReviewConfirmIn, principal: Analyst
 ) -> dict[str, Any]:
     metadata = EntryMetadata(note=body.note, labels=tuple(body.labels))
-    return service.confirm_review(
+    return service.review.confirm(
         item_id, principal, list_name=body.list_name, metadata=metadata
     ).to_dict()
 
@@ -54,7 +54,7 @@ def confirm(
 def dismiss(
     service: ServiceDep, item_id: ItemId, body: ReviewDismissIn, principal: Analyst
 ) -> dict[str, Any]:
-    return service.dismiss_review(item_id, body.note, principal).to_dict()
+    return service.review.dismiss(item_id, body.note, principal).to_dict()
 
 
 @router.post(
@@ -64,4 +64,4 @@ def allow(
     service: ServiceDep, item_id: ItemId, body: ReviewAllowIn, principal: Analyst
 ) -> dict[str, Any]:
     metadata = EntryMetadata(note=body.note)
-    return service.allow_review(item_id, body.list_name, principal, metadata=metadata).to_dict()
+    return service.review.allow(item_id, body.list_name, principal, metadata=metadata).to_dict()

@@ -19,7 +19,7 @@ ListName = Annotated[str, Path(max_length=200, pattern=r"^[^\x00]*$")]
 
 @router.get("/organisations", summary="Every organisation", responses=_ERRORS)
 def organisations(service: ServiceDep, _principal: PrincipalDep) -> list[dict[str, Any]]:
-    return [organisation.to_dict() for organisation in service.organisations()]
+    return [organisation.to_dict() for organisation in service.organisations.list()]
 
 
 @router.post(
@@ -30,14 +30,14 @@ def create_organisation(
     body: OrganisationIn,
     principal: Annotated[Principal, Depends(require(Role.ADMIN))],
 ) -> dict[str, Any]:
-    return service.create_organisation(body.name, body.description, principal).to_dict()
+    return service.organisations.create(body.name, body.description, principal).to_dict()
 
 
 @router.get(
     "/lists/{name}/sharing", summary="A list's owner, sharing and review radius", responses=_ERRORS
 )
 def get_sharing(service: ServiceDep, principal: PrincipalDep, name: ListName) -> dict[str, Any]:
-    return {"list": name, **service.list_settings(name, principal).to_dict()}
+    return {"list": name, **service.sharing.settings(name, principal).to_dict()}
 
 
 @router.put(
@@ -51,7 +51,7 @@ def put_sharing(
     body: SharingIn,
     principal: Annotated[Principal, Depends(require(Role.ANALYST))],
 ) -> dict[str, Any]:
-    settings = service.update_list_settings(
+    settings = service.sharing.update(
         name,
         principal,
         sharing=Sharing(body.sharing) if body.sharing is not None else None,

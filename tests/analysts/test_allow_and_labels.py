@@ -72,8 +72,8 @@ def test_labels_must_be_in_the_vocabulary(hub: HashDB) -> None:
     with pytest.raises(InvalidLabel, match="not in the label vocabulary"):
         hub.add_media("terror", jpeg(5), EntryMetadata(labels=("type:execution",)))
     assert hub.store.count_entries() == 0
-    hub.add_vocabulary("type", ["execution", "recruitment", "logo", "manual"])
-    hub.add_vocabulary("severity", ["low", "high"])
+    hub.labels.add_terms("type", ["execution", "recruitment", "logo", "manual"])
+    hub.labels.add_terms("severity", ["low", "high"])
     with pytest.raises(InvalidLabel):
         hub.add_media("terror", jpeg(5), EntryMetadata(labels=("type:exécution",)))
     with pytest.raises(InvalidLabel):
@@ -85,15 +85,15 @@ def test_labels_must_be_in_the_vocabulary(hub: HashDB) -> None:
     assert entry.labels == ("severity:high", "type:execution")
     assert hub.match_bytes(jpeg(5)).matches[0].labels == ("severity:high", "type:execution")
     with pytest.raises(InvalidLabel):
-        hub.add_vocabulary("Bad Facet", ["x"])
+        hub.labels.add_terms("Bad Facet", ["x"])
     with pytest.raises(Forbidden):  # the vocabulary belongs to the deployment's admins
-        hub.add_vocabulary("type", ["beheading"], principal=ACME_ANALYST)
-    hub.add_vocabulary("type", ["beheading"], principal=Principal("root", Role.ADMIN, "acme"))
+        hub.labels.add_terms("type", ["beheading"], principal=ACME_ANALYST)
+    hub.labels.add_terms("type", ["beheading"], principal=Principal("root", Role.ADMIN, "acme"))
 
 
 def test_match_filters_by_labels(hub: HashDB) -> None:
-    hub.add_vocabulary("type", ["execution", "logo"])
-    hub.add_vocabulary("severity", ["low", "high"])
+    hub.labels.add_terms("type", ["execution", "logo"])
+    hub.labels.add_terms("severity", ["low", "high"])
     hub.add_media("terror", jpeg(6), EntryMetadata(labels=("type:execution", "severity:high")))
     hub.add_media("terror", jpeg(7), EntryMetadata(labels=("type:logo", "severity:low")))
 
@@ -107,20 +107,20 @@ def test_match_filters_by_labels(hub: HashDB) -> None:
 
 
 def test_relabelling_an_entry_is_audited_and_checked(hub: HashDB) -> None:
-    hub.add_vocabulary("type", ["execution", "logo"])
+    hub.labels.add_terms("type", ["execution", "logo"])
     report = hub.add_media("terror", jpeg(8), EntryMetadata(labels=("type:logo",)))
     entry_id = report.added[0].entry_id
-    entry = hub.label_entry(entry_id, add=["type:execution"], remove=["type:logo"])
+    entry = hub.labels.label_entry(entry_id, add=["type:execution"], remove=["type:logo"])
     assert entry.labels == ("type:execution",)
     with pytest.raises(InvalidLabel):
-        hub.label_entry(entry_id, add=["type:nope"])
+        hub.labels.label_entry(entry_id, add=["type:nope"])
     records = hub.store.audit_records(target_type="entry", target_id=str(entry_id))
     assert records[0].action == "entry.add"
     assert [(r.action, r.before, r.after) for r in records[1:]] == [
         ("entry.label", {"labels": ["type:logo"]}, {"labels": ["type:execution"]})
     ]
     # Removing a term from the vocabulary stops new uses and keeps old ones.
-    hub.remove_vocabulary("type:execution")
+    hub.labels.remove_term("type:execution")
     assert hub.get_entry(entry_id).labels == ("type:execution",)
     with pytest.raises(InvalidLabel):
         hub.add_media("terror", jpeg(9), EntryMetadata(labels=("type:execution",)))

@@ -40,7 +40,7 @@ def watched(hub: HashDB) -> int:
         ACME_ANALYST,
         sharing=Sharing.SHARED_READ,
     )
-    hub.update_list_settings("watch", ACME_ANALYST, review_radius={"pdq": 45})
+    hub.sharing.update("watch", ACME_ANALYST, review_radius={"pdq": 45})
     report = hub.add_hex("watch", "pdq", [_pdq(1).hex()], EntryMetadata(), principal=ACME_ANALYST)
     return report.added[0].entry_id
 
@@ -57,7 +57,7 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
         hub.screen_digests(_query(_flip(_pdq(1), 60)), principal=BETA_PLATFORM).review_items == []
     )
 
-    [item] = hub.review_queue(ACME_ANALYST)
+    [item] = hub.review.queue(ACME_ANALYST)
     assert (item.entry_id, item.distance, item.threshold, item.review_radius) == (
         watched,
         30,
@@ -67,10 +67,10 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
     assert (item.platform, item.organisation, item.seen_count) == ("beta-uploads", "beta", 2)
     assert {q.algorithm for q in item.query_hashes} == {"pdq", "md5"}
     with pytest.raises(Forbidden):  # beta may match the list but not review it
-        hub.confirm_review(item.id, BETA_ANALYST)
-    assert hub.review_queue(BETA_ANALYST) == []
+        hub.review.confirm(item.id, BETA_ANALYST)
+    assert hub.review.queue(BETA_ANALYST) == []
 
-    outcome = hub.confirm_review(item.id, ACME_ANALYST, metadata=EntryMetadata(note="variant"))
+    outcome = hub.review.confirm(item.id, ACME_ANALYST, metadata=EntryMetadata(note="variant"))
     assert outcome.item.status is ReviewStatus.CONFIRMED and outcome.report is not None
     assert outcome.report.created == 2
     promoted = hub.get_entry(outcome.item.result_entry_ids[0])
@@ -82,9 +82,9 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
     # The promoted hash now matches outright, and the item is closed.
     assert hub.match_digests(_query(near), principal=BETA_PLATFORM)
     with pytest.raises(Conflict):
-        hub.dismiss_review(item.id, "too late", ACME_ANALYST)
-    assert hub.review_queue(ACME_ANALYST) == []
-    assert [r.id for r in hub.review_queue(ACME_ANALYST, status=None)] == [item.id]
+        hub.review.dismiss(item.id, "too late", ACME_ANALYST)
+    assert hub.review.queue(ACME_ANALYST) == []
+    assert [r.id for r in hub.review.queue(ACME_ANALYST, status=None)] == [item.id]
     audit = hub.store.audit_records(target_type="review", target_id=str(item.id))
     assert [r.action for r in audit] == ["review.confirmed"]
 
@@ -92,24 +92,24 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
 def test_near_miss_dismissed_or_allow_listed(hub: HashDB, watched: int) -> None:
     first = hub.screen_digests(_query(_flip(_pdq(1), 25, seed=1))).review_items[0]
     second = hub.screen_digests(_query(_flip(_pdq(1), 35, seed=2))).review_items[0]
-    dismissed = hub.dismiss_review(first, "different scene", ACME_ANALYST)
+    dismissed = hub.review.dismiss(first, "different scene", ACME_ANALYST)
     assert dismissed.item.status is ReviewStatus.DISMISSED
     assert dismissed.item.resolution_note == "different scene"
 
     with pytest.raises(InvalidValue):  # allow-listing needs an allow list
-        hub.allow_review(second, "watch", ACME_ANALYST)
-    allowed = hub.allow_review(second, "acme-fp", ACME_ANALYST)
+        hub.review.allow(second, "watch", ACME_ANALYST)
+    allowed = hub.review.allow(second, "acme-fp", ACME_ANALYST)
     assert allowed.item.status is ReviewStatus.ALLOWED
     assert hub.get_list("acme-fp").action is ListAction.ALLOW
     # That media is now allowed, and no longer queued.
     result = hub.screen_digests(_query(_flip(_pdq(1), 35, seed=2)))
     assert result.allowed_by and result.review_items == []
     with pytest.raises(ReviewItemNotFound):
-        hub.dismiss_review(9999, None, ACME_ANALYST)
+        hub.review.dismiss(9999, None, ACME_ANALYST)
 
 
 def test_private_lists_queue_nothing_for_outsiders(hub: HashDB, watched: int) -> None:
-    hub.update_list_settings("watch", ACME_ANALYST, sharing=Sharing.PRIVATE)
+    hub.sharing.update("watch", ACME_ANALYST, sharing=Sharing.PRIVATE)
     assert (
         hub.screen_digests(_query(_flip(_pdq(1), 30)), principal=BETA_PLATFORM).review_items == []
     )
@@ -119,28 +119,28 @@ def test_private_lists_queue_nothing_for_outsiders(hub: HashDB, watched: int) ->
 def test_review_radius_is_validated(hub: HashDB, watched: int) -> None:
     for radius in ({"pdq": 20}, {"pdq": 129}, {"phash": 12}, {"md5": 1}):
         with pytest.raises(InvalidValue):
-            hub.update_list_settings("watch", ACME_ANALYST, review_radius=radius)
-    assert hub.list_settings("watch").review_radius == {"pdq": 45}
+            hub.sharing.update("watch", ACME_ANALYST, review_radius=radius)
+    assert hub.sharing.settings("watch").review_radius == {"pdq": 45}
 
 
 def test_feedback_counts_each_voters_latest_verdict(hub: HashDB) -> None:
     report = hub.add_media("terror", jpeg(1), EntryMetadata())
     entry_id = report.added[0].entry_id
-    hub.give_feedback(entry_id, Verdict.AGREE, principal=ACME_PLATFORM)
-    hub.give_feedback(entry_id, Verdict.AGREE, principal=BETA_PLATFORM)
-    hub.give_feedback(entry_id, Verdict.DISAGREE, "news report", principal=BETA_PLATFORM)
-    summary = hub.entry_feedback(entry_id, ACME_ANALYST)
+    hub.feedback.give(entry_id, Verdict.AGREE, principal=ACME_PLATFORM)
+    hub.feedback.give(entry_id, Verdict.AGREE, principal=BETA_PLATFORM)
+    hub.feedback.give(entry_id, Verdict.DISAGREE, "news report", principal=BETA_PLATFORM)
+    summary = hub.feedback.for_entry(entry_id, ACME_ANALYST)
     assert (summary.counts.agree, summary.counts.disagree) == (1, 1)
     assert [f.verdict for f in summary.items] == [Verdict.AGREE, Verdict.AGREE, Verdict.DISAGREE]
     assert summary.items[-1].reason == "news report"
     with pytest.raises(Forbidden):
-        hub.entry_feedback(entry_id, BETA_PLATFORM)
+        hub.feedback.for_entry(entry_id, BETA_PLATFORM)
 
 
 def test_two_organisations_share_disagree_and_retire(hub: HashDB) -> None:
     """The issue's story: acme shares a list, beta's platform matches and disagrees, acme
     retires the entry with a reason; the entry keeps its history and the audit shows it."""
-    hub.add_vocabulary("type", ["logo"])
+    hub.labels.add_terms("type", ["logo"])
     hub.create_list(NewList("shared"), ACME_ANALYST, sharing=Sharing.SHARED_READ)
     report = hub.add_media(
         "shared",
@@ -150,8 +150,8 @@ def test_two_organisations_share_disagree_and_retire(hub: HashDB) -> None:
     )
     [match, *_] = hub.match_bytes(jpeg(2), principal=BETA_PLATFORM).matches
     assert (match.organisation, match.labels, match.source) == ("acme", ("type:logo",), "case-114")
-    hub.give_feedback(match.entry_id, Verdict.DISAGREE, "counter-speech", principal=BETA_PLATFORM)
-    assert hub.entry_feedback(match.entry_id, ACME_ANALYST).counts.disagree == 1
+    hub.feedback.give(match.entry_id, Verdict.DISAGREE, "counter-speech", principal=BETA_PLATFORM)
+    assert hub.feedback.for_entry(match.entry_id, ACME_ANALYST).counts.disagree == 1
 
     for added in report.added:
         hub.retire_entry(added.entry_id, "beta showed it is counter-speech", principal=ACME_ANALYST)
@@ -162,7 +162,7 @@ def test_two_organisations_share_disagree_and_retire(hub: HashDB) -> None:
         "beta showed it is counter-speech",
     )
     assert retired.labels == ("type:logo",) and retired.organisation == "acme"
-    assert hub.entry_feedback(match.entry_id, ACME_ANALYST).counts.disagree == 1
+    assert hub.feedback.for_entry(match.entry_id, ACME_ANALYST).counts.disagree == 1
     actions = [(r.actor, r.action) for r in hub.store.audit_records()]
     assert ("ana@acme", "list.create") in actions
     assert ("beta-uploads@beta", "entry.feedback") in actions

@@ -80,11 +80,11 @@ def test_sharing_changes_apply_at_once_and_are_audited(hub: HashDB) -> None:
     hub.add_media("news", jpeg(7), EntryMetadata(), principal=ACME_ANALYST)
     assert not hub.match_bytes(jpeg(7), principal=BETA_PLATFORM).matched
     with pytest.raises(ListNotFound):
-        hub.update_list_settings("news", BETA_ANALYST, sharing=Sharing.SHARED_READ)
-    hub.update_list_settings("news", ACME_ANALYST, sharing=Sharing.SHARED_READ)
+        hub.sharing.update("news", BETA_ANALYST, sharing=Sharing.SHARED_READ)
+    hub.sharing.update("news", ACME_ANALYST, sharing=Sharing.SHARED_READ)
     assert hub.match_bytes(jpeg(7), principal=BETA_PLATFORM).matched
     with pytest.raises(Forbidden):  # visible now, but only its owner manages it
-        hub.update_list_settings("news", BETA_ANALYST, sharing=Sharing.PRIVATE)
+        hub.sharing.update("news", BETA_ANALYST, sharing=Sharing.PRIVATE)
 
     records = hub.store.audit_records(target_type="list", target_id="news")
     assert [r.action for r in records] == ["list.create", "list.settings"]
@@ -99,7 +99,7 @@ def test_a_second_process_sees_sharing_changes(hub: HashDB, db_url: str) -> None
     other = CachedHashDB(Settings(db=db_url, refresh_interval=0))
     try:
         assert not other.match_bytes(jpeg(8), principal=BETA_PLATFORM).matched
-        hub.update_list_settings("later", ACME_ANALYST, sharing=Sharing.SHARED_READ)
+        hub.sharing.update("later", ACME_ANALYST, sharing=Sharing.SHARED_READ)
         assert other.match_bytes(jpeg(8), principal=BETA_PLATFORM).matched
     finally:
         other.close()
@@ -115,9 +115,9 @@ def test_organisations_cannot_claim_each_others_entries_or_lists(hub: HashDB) ->
         )
     # Lists an organisation creates implicitly on add are its own, shared read-only.
     hub.add_media("auto", jpeg(10), EntryMetadata(), principal=BETA_ANALYST)
-    settings = hub.list_settings("auto")
+    settings = hub.sharing.settings("auto")
     assert (settings.owner, settings.sharing) == ("beta", Sharing.SHARED_READ)
-    assert {org.name for org in hub.organisations()} == {"beta"}
+    assert {org.name for org in hub.organisations.list()} == {"beta"}
 
 
 def test_deployment_lists_are_read_by_all_and_written_by_the_operator(hub: HashDB) -> None:
@@ -133,7 +133,7 @@ def test_default_sharing_is_a_setting(db_url: str) -> None:
     service = CachedHashDB(Settings(db=db_url, refresh_interval=0, default_sharing="private"))
     try:
         service.add_media("quiet", jpeg(13), EntryMetadata(), principal=ACME_ANALYST)
-        assert service.list_settings("quiet").sharing is Sharing.PRIVATE
+        assert service.sharing.settings("quiet").sharing is Sharing.PRIVATE
         assert not service.match_bytes(jpeg(13), principal=BETA_PLATFORM).matched
     finally:
         service.close()

@@ -84,8 +84,8 @@ def hub(db_url: str) -> Iterator[HashDB]:
 @pytest.fixture
 def as_(hub: HashDB) -> Iterator[Callers]:
     """Organisations acme and beta, and one real key per caller, on the real app."""
-    hub.create_organisation("acme")
-    hub.create_organisation("beta")
+    hub.organisations.create("acme")
+    hub.organisations.create("beta")
 
     def key(name: str, role: Role, organisation: str | None) -> str:
         return hub.keys.create(name, role, organisation=organisation).key

@@ -20,7 +20,7 @@ def _pdq(seed: int) -> str:
 
 def _keys(service: HashDB) -> dict[str, str]:
     for name in ("org-a", "org-b"):
-        service.create_organisation(name)
+        service.organisations.create(name)
     return {
         "a": service.keys.create("ana", Role.ANALYST, organisation="org-a").key,
         "b": service.keys.create("ben", Role.ANALYST, organisation="org-b").key,
@@ -64,7 +64,7 @@ def test_import_writes_as_the_keys_organisation_and_nothing_on_a_bad_row(
     )
     assert made.status_code == 200, made.text
     assert made.json()["created"] == 2
-    assert service.list_settings("b-list").owner == "org-b"  # created as the caller's
+    assert service.sharing.settings("b-list").owner == "org-b"  # created as the caller's
     # org-b may read a-shared but not write to it: nothing of the file is written.
     refused = app_client.post(
         "/v1/import?list=a-shared",
@@ -108,7 +108,7 @@ def test_a_definition_cannot_hand_a_list_to_another_organisation(
         headers=auth(keys["b"]),
     )
     assert taken.status_code == 403
-    settings = service.list_settings("a-list")
+    settings = service.sharing.settings("a-list")
     assert (settings.owner, settings.sharing) == ("org-a", Sharing.SHARED_WRITE)
     assert service.store.count_entries(service.store.get_list("a-list").id) == 0  # rolled back
     vocabulary = json.dumps({"record": "vocabulary", "label": "type:logo"}) + "\n"
@@ -118,4 +118,4 @@ def test_a_definition_cannot_hand_a_list_to_another_organisation(
         headers=auth(keys["b"]),
     )
     assert labelled.status_code == 403  # the vocabulary is the admins'
-    assert service.vocabulary() == []
+    assert service.labels.vocabulary() == []

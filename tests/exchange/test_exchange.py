@@ -69,7 +69,7 @@ def _populate(service: HashDB) -> None:
 def _snapshot(service: HashDB) -> dict[str, Any]:
     """Everything an export says about the lists, without the database's own entry ids."""
     out = io.StringIO()
-    service.export_hashes(out, ExchangeFormat.JSONL)
+    service.exchange.export(out, ExchangeFormat.JSONL)
     by_list: dict[str, list[dict[str, Any]]] = {}
     definitions: list[dict[str, Any]] = []
     for line in out.getvalue().splitlines():
@@ -87,12 +87,12 @@ def _snapshot(service: HashDB) -> dict[str, Any]:
 
 def _define_lists(service: HashDB) -> None:
     """Lists whose settings differ from the defaults in every way an import could lose."""
-    service.add_vocabulary("type", ["logo", "recruitment"], "content type")
-    service.add_vocabulary("severity", ["high"])
-    service.create_organisation("org-a")
+    service.labels.add_terms("type", ["logo", "recruitment"], "content type")
+    service.labels.add_terms("severity", ["high"])
+    service.organisations.create("org-a")
     service.update_list("block", action=ListAction.BLOCK, thresholds={"pdq": 28, "md5": 0})
     service.update_list("review", action=ListAction.REVIEW, description="near misses go here")
-    service.update_list_settings(
+    service.sharing.update(
         "review", owner="org-a", sharing=Sharing.PRIVATE, review_radius={"pdq": 60}
     )
     service.create_list(NewList("news", "known news footage", ListAction.ALLOW))
@@ -105,8 +105,10 @@ def _define_lists(service: HashDB) -> None:
 
 def _fresh_copy(source: HashDB, copy: HashDB, fmt: ExchangeFormat) -> tuple[str, Any]:
     dump = io.StringIO()
-    source.export_hashes(dump, fmt)
-    return dump.getvalue(), copy.import_hashes(io.StringIO(dump.getvalue()), fmt, list_name=None)
+    source.exchange.export(dump, fmt)
+    return dump.getvalue(), copy.exchange.import_stream(
+        io.StringIO(dump.getvalue()), fmt, list_name=None
+    )
 
 
 @pytest.mark.parametrize("fmt", [ExchangeFormat.JSONL, ExchangeFormat.CSV])
@@ -119,7 +121,7 @@ def test_export_then_import_into_a_fresh_database_reproduces_every_entry(
     assert (report.total("created"), report.total("history")) == (31, 2)
     assert _snapshot(copy)["entries"] == _snapshot(source)["entries"]
     # Idempotent: the same file again changes nothing.
-    again = copy.import_hashes(io.StringIO(text), fmt, list_name=None)
+    again = copy.exchange.import_stream(io.StringIO(text), fmt, list_name=None)
     assert (again.total("created"), again.total("retired"), again.total("existing")) == (0, 0, 33)
     assert _snapshot(copy)["entries"] == _snapshot(source)["entries"]
     # The imported entries match, retired ones do not.
@@ -142,7 +144,7 @@ def test_jsonl_export_then_import_reproduces_every_list_definition(
     assert sorted(report.definitions.lists_created) == ["block", "news", "review"]
     assert len(report.definitions.vocabulary_added) == 3
     assert _snapshot(copy) == _snapshot(source)
-    review = copy.list_settings("review")
+    review = copy.sharing.settings("review")
     assert (review.owner, review.sharing, review.review_radius) == (
         "org-a",
         Sharing.PRIVATE,
@@ -156,17 +158,19 @@ def test_jsonl_export_then_import_reproduces_every_list_definition(
     assert ([m.list for m in allowed.allowed_by], allowed.matches) == (["news"], [])
     # Importing again changes nothing and records nothing more in the audit log.
     audited = len(copy.audit(limit=10_000))
-    again = copy.import_hashes(io.StringIO(text), ExchangeFormat.JSONL, list_name=None)
+    again = copy.exchange.import_stream(io.StringIO(text), ExchangeFormat.JSONL, list_name=None)
     assert (again.definitions.lists_created, again.definitions.lists_updated) == ([], [])
     assert len(copy.audit(limit=10_000)) == audited
     # A settings change in the source travels with the next --since export.
     mark = datetime.now(UTC)
-    source.update_list_settings("review", sharing=Sharing.SHARED_WRITE)
+    source.sharing.update("review", sharing=Sharing.SHARED_WRITE)
     delta = io.StringIO()
-    source.export_hashes(delta, ExchangeFormat.JSONL, since=mark)
-    synced = copy.import_hashes(io.StringIO(delta.getvalue()), ExchangeFormat.JSONL, list_name=None)
+    source.exchange.export(delta, ExchangeFormat.JSONL, since=mark)
+    synced = copy.exchange.import_stream(
+        io.StringIO(delta.getvalue()), ExchangeFormat.JSONL, list_name=None
+    )
     assert synced.definitions.lists_updated == ["review"]
-    assert copy.list_settings("review").sharing is Sharing.SHARED_WRITE
+    assert copy.sharing.settings("review").sharing is Sharing.SHARED_WRITE
     (change,) = [r for r in copy.audit(target_type="list") if r.action == "list.update"]
     assert change.before is not None and change.before["sharing"] == "private"
     source.close()
@@ -202,7 +206,7 @@ def test_a_video_entry_whose_frames_do_not_fit_its_hash_is_refused(db_url: str) 
     ]
     text = "\n".join(json.dumps(line) for line in lines)
     with pytest.raises(ImportRejected) as caught:
-        service.import_hashes(io.StringIO(text), ExchangeFormat.JSONL, list_name="v")
+        service.exchange.import_stream(io.StringIO(text), ExchangeFormat.JSONL, list_name="v")
     assert [error["line"] for error in caught.value.details["errors"]] == [1, 2, 3, 4]
     assert service.store.lists() == []
     service.close()
@@ -214,8 +218,8 @@ def test_since_export_carries_retirements_to_another_deployment(
     source, copy = _service(db_url), _service(second_url)
     _populate(source)
     full = io.StringIO()
-    source.export_hashes(full, ExchangeFormat.JSONL)
-    copy.import_hashes(io.StringIO(full.getvalue()), ExchangeFormat.JSONL, list_name=None)
+    source.exchange.export(full, ExchangeFormat.JSONL)
+    copy.exchange.import_stream(io.StringIO(full.getvalue()), ExchangeFormat.JSONL, list_name=None)
     assert copy.match_digests([Digest("pdq", bytes.fromhex(_pdq(7)))])
     mark = datetime.now(UTC)
     hash_list = source.store.get_list("block")
@@ -224,15 +228,19 @@ def test_since_export_carries_retirements_to_another_deployment(
     source.retire_entry(target.id, "false positive", "ana")
     source.add_hex("block", "pdq", [_pdq(200)], EntryMetadata(label="new"))
     delta = io.StringIO()
-    assert source.export_hashes(delta, ExchangeFormat.JSONL, since=mark) == 2
-    report = copy.import_hashes(io.StringIO(delta.getvalue()), ExchangeFormat.JSONL, list_name=None)
+    assert source.exchange.export(delta, ExchangeFormat.JSONL, since=mark) == 2
+    report = copy.exchange.import_stream(
+        io.StringIO(delta.getvalue()), ExchangeFormat.JSONL, list_name=None
+    )
     assert (report.total("created"), report.total("retired")) == (1, 1)
     assert _snapshot(copy) == _snapshot(source)
     exact = [
         m for m in copy.match_digests([Digest("pdq", bytes.fromhex(_pdq(7)))]) if m.distance == 0
     ]
     assert exact == []
-    again = copy.import_hashes(io.StringIO(delta.getvalue()), ExchangeFormat.JSONL, list_name=None)
+    again = copy.exchange.import_stream(
+        io.StringIO(delta.getvalue()), ExchangeFormat.JSONL, list_name=None
+    )
     assert (again.total("created"), again.total("retired")) == (0, 0)
     source.close()
     copy.close()
@@ -251,11 +259,11 @@ def test_bad_rows_abort_the_whole_import_or_are_skipped_with_line_numbers(db_url
         f"pdq,{_pdq(5)},b,note\n"  # wrong field count
     )
     with pytest.raises(ImportRejected) as caught:
-        service.import_hashes(io.StringIO(text), ExchangeFormat.CSV, list_name="l")
+        service.exchange.import_stream(io.StringIO(text), ExchangeFormat.CSV, list_name="l")
     lines = [error["line"] for error in caught.value.details["errors"]]
     assert lines == [3, 4, 5, 6, 7, 8]
     assert service.store.lists() == []  # nothing half-applied
-    report = service.import_hashes(
+    report = service.exchange.import_stream(
         io.StringIO(text), ExchangeFormat.CSV, list_name="l", skip_bad=True
     )
     assert (report.total("created"), report.skipped) == (1, 6)
@@ -268,7 +276,7 @@ def test_csv_header_must_name_known_columns(db_url: str) -> None:
     service = _service(db_url)
     for header in ("hash,label", "algorithm,hash,colour"):
         with pytest.raises(ImportRejected, match="line 1"):
-            service.import_hashes(
+            service.exchange.import_stream(
                 io.StringIO(f"{header}\npdq,{_pdq(1)},x\n"), ExchangeFormat.CSV, list_name="l"
             )
     service.close()
@@ -294,7 +302,7 @@ def test_jsonl_rows_keep_every_field_and_report_bad_lines(db_url: str) -> None:
         json.dumps({"algorithm": "pdq", "hash": _pdq(2), "shape": "round"}),
         json.dumps({"algorithm": "pdq", "hash": _pdq(3), "retired_at": added.isoformat()}),
     ]
-    report = service.import_hashes(
+    report = service.exchange.import_stream(
         io.StringIO("\n".join(lines)), ExchangeFormat.JSONL, list_name="l", skip_bad=True
     )
     assert [(e.line, e.message.split(":")[0]) for e in report.errors] == [
@@ -318,12 +326,14 @@ def test_threatexchange_csv_round_trip(db_url: str) -> None:
     service.add_hex("block", "pdq", [_pdq(1), _pdq(2)], EntryMetadata(label="tag_a tag_b"))
     service.add_hex("block", "md5", ["00112233445566778899aabbccddeeff"], EntryMetadata())
     out = io.StringIO()
-    assert service.export_hashes(out, ExchangeFormat.TE) == 3
+    assert service.exchange.export(out, ExchangeFormat.TE) == 3
     rows = out.getvalue().splitlines()
     assert rows[0] == "signal_type,signal,tags"
     assert f"pdq,{_pdq(1)},tag_a tag_b" in rows
     assert "photo_md5,00112233445566778899aabbccddeeff," in rows
-    report = service.import_hashes(io.StringIO(out.getvalue()), ExchangeFormat.TE, list_name="copy")
+    report = service.exchange.import_stream(
+        io.StringIO(out.getvalue()), ExchangeFormat.TE, list_name="copy"
+    )
     assert report.total("created") == 3
     copied = {
         e.hex: e.label
@@ -383,16 +393,16 @@ def test_labels_travel_and_are_checked_against_the_receiving_vocabulary(
 ) -> None:
     source, target = _service(db_url), _service(second_url)
     try:
-        source.add_vocabulary("type", ["logo", "recruitment"])
+        source.labels.add_terms("type", ["logo", "recruitment"])
         meta = EntryMetadata(labels=("type:logo", "type:recruitment"))
         source.add_hex("block", "pdq", [_pdq(7)], meta)
         buffer = io.StringIO()
-        source.export_hashes(buffer, fmt, definitions=False)
+        source.exchange.export(buffer, fmt, definitions=False)
         with pytest.raises(ImportRejected, match="type:logo"):
-            target.import_hashes(io.StringIO(buffer.getvalue()), fmt, list_name=None)
+            target.exchange.import_stream(io.StringIO(buffer.getvalue()), fmt, list_name=None)
         assert target.store.lists() == []  # nothing half-applied
-        target.add_vocabulary("type", ["logo", "recruitment"])
-        target.import_hashes(io.StringIO(buffer.getvalue()), fmt, list_name=None)
+        target.labels.add_terms("type", ["logo", "recruitment"])
+        target.exchange.import_stream(io.StringIO(buffer.getvalue()), fmt, list_name=None)
         (entry,) = target.store.export_entries(None, None)
         assert entry.labels == ("type:logo", "type:recruitment")
     finally:
@@ -402,15 +412,15 @@ def test_labels_travel_and_are_checked_against_the_receiving_vocabulary(
 
 def test_a_jsonl_export_brings_its_vocabulary_along(db_url: str, second_url: str) -> None:
     source, target = _service(db_url), _service(second_url)
-    source.add_vocabulary("type", ["logo"], "a group's logo")
+    source.labels.add_terms("type", ["logo"], "a group's logo")
     source.add_hex("block", "pdq", [_pdq(7)], EntryMetadata(labels=("type:logo",)))
     buffer = io.StringIO()
-    source.export_hashes(buffer, ExchangeFormat.JSONL)
-    report = target.import_hashes(
+    source.exchange.export(buffer, ExchangeFormat.JSONL)
+    report = target.exchange.import_stream(
         io.StringIO(buffer.getvalue()), ExchangeFormat.JSONL, list_name=None
     )
     assert report.definitions.vocabulary_added == ["type:logo"]
-    assert [(t.label, t.description) for t in target.vocabulary()] == [
+    assert [(t.label, t.description) for t in target.labels.vocabulary()] == [
         ("type:logo", "a group's logo")
     ]
     (entry,) = target.store.export_entries(None, None)
@@ -424,8 +434,8 @@ def test_import_into_a_named_list_takes_the_one_definition_in_the_file(db_url: s
     service.create_list(NewList("news", "news footage", ListAction.ALLOW))
     service.add_hex("news", "pdq", [_pdq(1)], EntryMetadata())
     buffer = io.StringIO()
-    service.export_hashes(buffer, ExchangeFormat.JSONL, lists=["news"])
-    report = service.import_hashes(
+    service.exchange.export(buffer, ExchangeFormat.JSONL, lists=["news"])
+    report = service.exchange.import_stream(
         io.StringIO(buffer.getvalue()), ExchangeFormat.JSONL, list_name="news-copy"
     )
     assert report.definitions.lists_created == ["news-copy"]
@@ -447,7 +457,7 @@ def test_bad_definition_lines_are_reported_like_bad_rows(db_url: str) -> None:
     ]
     text = "\n".join(json.dumps(line) for line in lines)
     with pytest.raises(ImportRejected) as caught:
-        service.import_hashes(io.StringIO(text), ExchangeFormat.JSONL, list_name=None)
+        service.exchange.import_stream(io.StringIO(text), ExchangeFormat.JSONL, list_name=None)
     assert [error["line"] for error in caught.value.details["errors"]] == [1, 2, 3, 4]
     assert service.store.lists() == []
     service.close()

@@ -153,7 +153,7 @@ def show_entry(
     """Show one entry: its hash, list, labels, provenance, feedback and retirement."""
     service = state(ctx).service
     entry = service.get_entry(entry_id)
-    counts = service.feedback_counts([entry.id])[entry.id]
+    counts = service.feedback.counts([entry.id])[entry.id]
     body = {**entry_record(entry), "feedback": counts.to_dict()}
     if as_json:
         emit_json(body)

@@ -57,7 +57,7 @@ def import_(
 ) -> None:
     """Import hashes in bulk. Any bad row aborts the whole import unless --skip-bad;
     re-importing the same file changes nothing; retired rows retire the live entry."""
-    report = state(ctx).service.import_file(
+    report = state(ctx).service.exchange.import_file(
         file, list_name=list_name, fmt=fmt, skip_bad=skip_bad, force=force
     )
     _print_import(report, as_json)
@@ -99,7 +99,7 @@ def export(
     service = state(ctx).service
 
     def write(stream: TextIO) -> int:
-        return service.export_hashes(
+        return service.exchange.export(
             stream,
             exchange_format,
             lists=list_names or None,

@@ -25,7 +25,7 @@ def show_vocabulary(
     """Show every allowed label FACET:VALUE (without a subcommand)."""
     if ctx.invoked_subcommand is not None:
         return
-    for term in state(ctx).service.vocabulary():
+    for term in state(ctx).service.labels.vocabulary():
         if as_json:
             emit_json(term.to_dict())
         else:
@@ -41,7 +41,7 @@ def add_terms(
 ) -> None:
     """Add terms to the vocabulary (terms already there stay as they are)."""
     cli = state(ctx)
-    for term in cli.service.add_vocabulary(facet, values, description, cli.principal):
+    for term in cli.service.labels.add_terms(facet, values, description, cli.principal):
         emit_json(term.to_dict())
 
 
@@ -52,7 +52,7 @@ def remove_term(
 ) -> None:
     """Remove a term: no new entry can carry it; entries that do keep it."""
     cli = state(ctx)
-    emit_json(cli.service.remove_vocabulary(label, cli.principal).to_dict())
+    emit_json(cli.service.labels.remove_term(label, cli.principal).to_dict())
 
 
 def label_entry(
@@ -78,7 +78,7 @@ def label_entry(
         if free_label is not None or note is not None:
             cli.service.update_entry(entry_id, label=free_label, note=note, principal=cli.principal)
         if add or remove:
-            cli.service.label_entry(
+            cli.service.labels.label_entry(
                 entry_id, split_labels(add), split_labels(remove), cli.principal
             )
     emit_json(entry_record(cli.service.get_entry(entry_id, cli.principal)))

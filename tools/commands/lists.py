@@ -118,7 +118,7 @@ def create_list(
             owner=owner,
         )
         if review_radius:
-            service.update_list_settings(
+            service.sharing.update(
                 name, cli.principal, review_radius=parse_thresholds(review_radius)
             )
     emit_json(_list_dict(created, 0, service.store.list_settings(created.id)))
@@ -152,7 +152,7 @@ def update_list(
         )
         settings = service.store.list_settings(updated.id)
         if owner is not None or sharing is not None or review_radius is not None:
-            settings = service.update_list_settings(
+            settings = service.sharing.update(
                 name,
                 cli.principal,
                 owner=owner,

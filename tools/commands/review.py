@@ -33,7 +33,7 @@ def list_items(
     if status != "all" and status not in {s.value for s in ReviewStatus}:
         raise UsageError(f"--status is one of {', '.join(ReviewStatus)} or all, got {status!r}")
     wanted = None if status == "all" else ReviewStatus(status)
-    items = cli.service.review_queue(cli.principal, status=wanted, list_name=list_name, limit=limit)
+    items = cli.service.review.queue(cli.principal, status=wanted, list_name=list_name, limit=limit)
     for item in items:
         if as_json:
             emit_json(item.to_dict())
@@ -64,7 +64,7 @@ def confirm(
     cli = state(ctx)
     metadata = EntryMetadata(note=note, labels=split_labels(labels), added_by=cli.principal.name)
     _print(
-        cli.service.confirm_review(item_id, cli.principal, list_name=list_name, metadata=metadata)
+        cli.service.review.confirm(item_id, cli.principal, list_name=list_name, metadata=metadata)
     )
 
 
@@ -72,7 +72,7 @@ def confirm(
 def dismiss(ctx: typer.Context, item_id: ItemArgument, note: NoteOption = None) -> None:
     """Dismiss a near-miss: not the listed media; nothing is added."""
     cli = state(ctx)
-    _print(cli.service.dismiss_review(item_id, note, cli.principal))
+    _print(cli.service.review.dismiss(item_id, note, cli.principal))
 
 
 @review.command("allow")
@@ -87,7 +87,7 @@ def allow(
     """Allow-list a near-miss as a known false positive: its media never matches again."""
     cli = state(ctx)
     metadata = EntryMetadata(note=note, added_by=cli.principal.name)
-    _print(cli.service.allow_review(item_id, list_name, cli.principal, metadata=metadata))
+    _print(cli.service.review.allow(item_id, list_name, cli.principal, metadata=metadata))
 
 
 def register(app: typer.Typer) -> None:

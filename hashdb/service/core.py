@@ -1,14 +1,17 @@
-"""One function per user action. The API and the CLI are thin faces over :class:`HashDB`."""
+""":class:`HashDB`: settings, one store and its matchers, and the core user actions (hashing,
+lists, adds, matching, entries). Every other area is a sub-service over it (``service.review``,
+``service.labels``, ``service.exchange``…), each in its own module of this package."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -19,45 +22,46 @@ from hashdb.errors import (
     FileNotReadable,
     Forbidden,
     InvalidHash,
-    InvalidValue,
     ListNotFound,
     MediaTooLarge,
-    ReviewItemNotFound,
     UploadTooLarge,
 )
-from hashdb.exchange import (
-    ExchangeFormat,
-    ImportReport,
-    detect_format,
-    export_entries,
-    import_records,
-)
-from hashdb.exchange.definitions import ListDefinition
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.matching import Match, Matcher
 from hashdb.media import DecodeOptions, PreparedImage, decode_image
 from hashdb.media.video import (
-    HashedVideo,
     SamplingMode,
     VideoOptions,
     hash_video,
     sniff_video,
     sniff_video_container,
 )
-from hashdb.policy import LabelFilter, Suppressed, apply_allow_lists
+from hashdb.policy import LabelFilter, apply_allow_lists
 from hashdb.records import entry_record, list_record
 from hashdb.review import find_near_misses
 from hashdb.robust.matcher import RobustMatcher, RobustPolicy
 from hashdb.robust.reference import MIN_ANCHOR_KEYPOINTS, reference_data, reference_keypoints
+from hashdb.service.exchange import ExchangeService
+from hashdb.service.feedback import FeedbackService
+from hashdb.service.labels import LabelService
+from hashdb.service.organisations import OrganisationService
+from hashdb.service.results import (
+    AddedHash,
+    AddReport,
+    EntryMetadata,
+    MatchResult,
+    MediaHashes,
+    Refusal,
+)
+from hashdb.service.review import ReviewService
+from hashdb.service.shared import actor, adding_organisation, audit_actor, entry_added_by
+from hashdb.service.sharing import SharingService
 from hashdb.settings import Settings
 from hashdb.store import Entry, HashList, ListAction, NewEntry, NewList, Store, open_store
 from hashdb.store.catalog import EntryQuery
-from hashdb.store.feedback import Feedback, FeedbackCounts, Verdict, count_latest
-from hashdb.store.labels import VocabularyTerm
 from hashdb.store.models import AuditRecord
-from hashdb.store.review import QueryHash, ReviewItem, ReviewStatus
-from hashdb.store.sharing import ListSettings, Organisation, Sharing
+from hashdb.store.sharing import ListSettings, Sharing
 from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoRule, fingerprint
 from hashdb.video_matching import VideoMatcher, probe_image
 
@@ -66,231 +70,14 @@ if TYPE_CHECKING:
     from hashdb.rescan.rematch import RematchReport
 
 
-@dataclass(frozen=True)
-class MediaHashes:
-    """Every hash of one piece of media, plus what was learnt decoding it."""
-
-    digests: list[Digest]
-    format: str
-    width: int
-    height: int
-    size_bytes: int
-    #: Set for videos (and animated GIF/WebP): the sampled frames and what decoding found.
-    video: HashedVideo | None = None
-
-    def get(self, algorithm: str) -> Digest | None:
-        return next((d for d in self.digests if d.algorithm == algorithm), None)
-
-    @property
-    def sha256(self) -> str | None:
-        digest = self.get("sha256")
-        return digest.hex if digest else None
-
-    def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {digest.algorithm: digest.hex for digest in self.digests}
-        pdq = self.get("pdq")
-        if pdq is not None:
-            body["pdq_quality"] = pdq.quality
-        media: dict[str, Any] = {
-            "format": self.format,
-            "width": self.width,
-            "height": self.height,
-            "bytes": self.size_bytes,
-        }
-        if self.video is not None:
-            body[VIDEO_ALGORITHM] = fingerprint(f.value for f in self.video.frames).hex()
-            media.update(
-                kind="video",
-                codec=self.video.codec,
-                duration=self.video.duration,
-                frames=len(self.video.frames),
-                decoded_frames=self.video.decoded_frames,
-                sampling=self.video.mode.value,
-                decode_error=self.video.error,
-            )
-        return {"hashes": body, "media": media}
-
-    def frames_dict(self) -> list[dict[str, Any]]:
-        """The sampled frames of a video: time, PDQ, quality (``hashdb hash --frames``)."""
-        frames = self.video.frames if self.video is not None else []
-        return [
-            {
-                "index": f.index,
-                "timestamp": f.timestamp,
-                "duration": f.duration,
-                "pdq": f.hex,
-                "quality": f.quality,
-            }
-            for f in frames
-        ]
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    matches: list[Match]
-    hashes: MediaHashes | None = None
-    #: Allow-list matches that suppressed every other match of this media.
-    allowed_by: list[Match] = field(default_factory=list)
-    #: The matches the allow entries overruled, each naming them.
-    suppressed: list[Suppressed] = field(default_factory=list)
-    #: Review-queue items this query recorded or counted again (near-misses).
-    review_items: list[int] = field(default_factory=list)
-
-    @property
-    def matched(self) -> bool:
-        return bool(self.matches)
-
-    def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "matched": self.matched,
-            "matches": [match.to_dict() for match in self.matches],
-            "allowed": bool(self.allowed_by),
-            "allowed_by": [match.to_dict() for match in self.allowed_by],
-            "suppressed": [suppressed.to_dict() for suppressed in self.suppressed],
-        }
-        if self.hashes is not None:
-            body.update(self.hashes.to_dict())
-        return body
-
-
-@dataclass(frozen=True)
-class Refusal:
-    algorithm: str
-    hash: str
-    code: str
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "algorithm": self.algorithm,
-            "hash": self.hash,
-            "code": self.code,
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
-class AddedHash:
-    algorithm: str
-    hash: str
-    entry_id: int
-    created: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "algorithm": self.algorithm,
-            "hash": self.hash,
-            "entry_id": self.entry_id,
-            "created": self.created,
-        }
-
-
-@dataclass
-class AddReport:
-    list_name: str
-    added: list[AddedHash] = field(default_factory=list)
-    refused: list[Refusal] = field(default_factory=list)
-    #: Problems that did not stop the add, e.g. a truncated video hashed up to the damage.
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def created(self) -> int:
-        return sum(1 for added in self.added if added.created)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "list": self.list_name,
-            "created": self.created,
-            "existing": len(self.added) - self.created,
-            "added": [added.to_dict() for added in self.added],
-            "refused": [refusal.to_dict() for refusal in self.refused],
-            **({"warnings": self.warnings} if self.warnings else {}),
-        }
-
-
-@dataclass(frozen=True)
-class EntryMetadata:
-    label: str | None = None
-    note: str | None = None
-    added_by: str | None = None
-    #: Where the media came from: a URL or a case reference.
-    source: str | None = None
-    #: Controlled-vocabulary labels (``facet:value``), checked against the vocabulary.
-    labels: tuple[str, ...] = ()
-    #: The adding organisation; defaults to the principal's. Only the operator may name one.
-    organisation: str | None = None
-
-
-@dataclass(frozen=True)
-class EntryFeedback:
-    entry_id: int
-    counts: FeedbackCounts
-    items: list[Feedback]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "entry_id": self.entry_id,
-            **self.counts.to_dict(),
-            "feedback": [item.to_dict() for item in self.items],
-        }
-
-
-@dataclass(frozen=True)
-class ReviewOutcome:
-    item: ReviewItem
-    report: AddReport | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        body = self.item.to_dict()
-        if self.report is not None:
-            body["added"] = self.report.to_dict()
-        return body
-
-
-def actor(principal: Principal) -> str:
-    """How a principal is named in the audit log: ``name@organisation`` or ``name``."""
-    if principal.organisation is None:
-        return principal.name
-    return f"{principal.name}@{principal.organisation}"
-
-
-class _ImportAccess:
-    """What an organisation's analyst may change by importing a file."""
-
-    def __init__(self, service: HashDB, principal: Principal) -> None:
-        self.service = service
-        self.principal = principal
-
-    def check_vocabulary(self) -> None:
-        if not self.principal.has(Role.ADMIN):
-            raise Forbidden(
-                "the file defines label vocabulary terms, which needs the admin role: "
-                "import it with --entries-only exports, or ask an admin"
-            )
-
-    def list_definition(self, definition: ListDefinition) -> ListDefinition:
-        store = self.service.store
-        try:
-            hash_list = store.get_list(definition.name)
-        except ListNotFound:
-            return replace(definition, owner=self.principal.organisation)
-        access.check_manage(self.principal, hash_list, store.list_settings(hash_list.id))
-        if definition.owner != self.principal.organisation:
-            raise Forbidden(f"list {definition.name!r} can only stay owned by your organisation")
-        return definition
-
-    def check_entries(self, list_name: str) -> None:
-        self.service._writable_list(list_name, self.principal, create=True)
-
-
 class HashDB:
-    """The hashdb service: settings, one store and one matcher, and every user action."""
+    """The hashdb service: settings, one store and one matcher, and every user action (the
+    core ones here, the others through the sub-service properties)."""
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
         self._store = store
         self._matcher: Matcher | None = None
-        self._sharing: tuple[int, dict[int, ListSettings]] | None = None
         self._keys: KeyService | None = None
         self._video_matcher: VideoMatcher | None = None
         self._robust: RobustMatcher | None = None
@@ -312,6 +99,33 @@ class HashDB:
         if self._keys is None:
             self._keys = KeyService(self.store, self.settings.auth_cache_seconds)
         return self._keys
+
+    # Sub-services: one area of user actions each, reaching the store and the shared checks
+    # below through this service.
+
+    @cached_property
+    def exchange(self) -> ExchangeService:
+        return ExchangeService(self)
+
+    @cached_property
+    def feedback(self) -> FeedbackService:
+        return FeedbackService(self)
+
+    @cached_property
+    def labels(self) -> LabelService:
+        return LabelService(self)
+
+    @cached_property
+    def organisations(self) -> OrganisationService:
+        return OrganisationService(self)
+
+    @cached_property
+    def review(self) -> ReviewService:
+        return ReviewService(self)
+
+    @cached_property
+    def sharing(self) -> SharingService:
+        return SharingService(self)
 
     @property
     def video_matcher(self) -> VideoMatcher:
@@ -508,7 +322,7 @@ class HashDB:
                 None,
                 {**list_record(created), **self.store.list_settings(created.id).to_dict()},
             )
-        self._sharing = None
+        self.sharing.changed()
         return created
 
     def get_list(self, name: str, principal: Principal = LOCAL_OPERATOR) -> HashList:
@@ -552,7 +366,7 @@ class HashDB:
             self.store.record_audit(
                 actor(principal), "list.delete", "list", name, before=list_record(deleted)
             )
-        self._sharing = None
+        self.sharing.changed()
         return deleted
 
     # --- adding -------------------------------------------------------------------------
@@ -569,9 +383,9 @@ class HashDB:
         principal: Principal = LOCAL_OPERATOR,
     ) -> AddReport:
         """Add hashes to a list, refusing degenerate or low-quality ones unless forced."""
-        organisation = self._adding_organisation(metadata, principal)
+        organisation = adding_organisation(metadata, principal)
         labels = self.store.check_labels(metadata.labels)
-        added_by = _added_by(metadata, principal)
+        added_by = entry_added_by(metadata, principal)
         report = AddReport(list_name=list_name)
         accepted: list[Digest] = []
         for digest in digests:
@@ -587,7 +401,7 @@ class HashDB:
         if not accepted:
             return report
         with self.store.transaction():
-            hash_list = self._writable_list(list_name, principal, create=create_list)
+            hash_list = self.writable_list(list_name, principal, create=create_list)
             outcomes = self.store.add_entries(
                 hash_list.id,
                 [
@@ -609,7 +423,7 @@ class HashDB:
             created = [outcome.entry_id for outcome in outcomes if outcome.created]
             for entry in self.store.get_entries(created).values():
                 self.store.record_audit(
-                    _audit_actor(principal, added_by),
+                    audit_actor(principal, added_by),
                     "entry.add",
                     "entry",
                     str(entry.id),
@@ -741,8 +555,8 @@ class HashDB:
                     )
                 )
             else:
-                hash_list = self._writable_list(list_name, principal, create=create_list)
-                added_by = _added_by(metadata, principal)
+                hash_list = self.writable_list(list_name, principal, create=create_list)
+                added_by = entry_added_by(metadata, principal)
                 (outcome,) = self.store.add_entries(
                     hash_list.id,
                     [
@@ -753,7 +567,7 @@ class HashDB:
                             label=metadata.label,
                             note=metadata.note,
                             added_by=added_by,
-                            organisation=self._adding_organisation(metadata, principal),
+                            organisation=adding_organisation(metadata, principal),
                             source=metadata.source,
                             labels=self.store.check_labels(metadata.labels),
                         )
@@ -761,7 +575,7 @@ class HashDB:
                 )
                 if outcome.created:
                     self.store.record_audit(
-                        _audit_actor(principal, added_by),
+                        audit_actor(principal, added_by),
                         "entry.add",
                         "entry",
                         str(outcome.entry_id),
@@ -886,7 +700,7 @@ class HashDB:
         Also the list names to give the matcher (None: all) and the sharing settings."""
         self.matcher.refresh()
         known = self.matcher.lists()
-        sharing = self._sharing_settings()
+        sharing = self.sharing.all_settings()
         if lists is not None:
             by_name = {hash_list.name: hash_list for hash_list in known.values()}
             for name in lists:
@@ -907,6 +721,29 @@ class HashDB:
             else {hash_list.name for hash_list in candidates.values()}
         )
         return candidates, names, sharing
+
+    def _queue_near_misses(
+        self,
+        digests: Sequence[Digest],
+        candidates: dict[int, HashList],
+        sharing: dict[int, ListSettings],
+        matches: Sequence[Match],
+        principal: Principal,
+    ) -> list[int]:
+        items = find_near_misses(
+            self.matcher,
+            self.store,
+            digests,
+            candidates,
+            sharing,
+            matched_lists={match.list_id for match in matches},
+            platform=principal.name,
+            organisation=principal.organisation,
+        )
+        if not items:
+            return []
+        with self.store.transaction():
+            return self.store.record_near_misses(items)
 
     def lookup(
         self,
@@ -1003,12 +840,12 @@ class HashDB:
     ) -> Entry:
         with self.store.transaction():
             entry = self.get_entry(entry_id, principal)
-            self._check_entry_write(principal, entry)
+            self.check_entry_write(principal, entry)
             if retired_by is None and principal is not LOCAL_OPERATOR:
                 retired_by = principal.name
             retired = self.store.retire_entry(entry_id, reason, retired_by)
             self.store.record_audit(
-                _audit_actor(principal, retired_by),
+                audit_actor(principal, retired_by),
                 "entry.retire",
                 "entry",
                 str(entry_id),
@@ -1028,7 +865,7 @@ class HashDB:
         """Relabel an entry or change its note; matches explain it with the new text at once."""
         with self.store.transaction():
             before = self.get_entry(entry_id, principal)
-            self._check_entry_write(principal, before)
+            self.check_entry_write(principal, before)
             updated = self.store.update_entry(entry_id, label=label, note=note)
             self.store.record_audit(
                 actor(principal),
@@ -1069,89 +906,6 @@ class HashDB:
             query = replace(query, list_ids=visible)
         return self.store.search_entries(query)
 
-    # --- bulk exchange ------------------------------------------------------------------
-
-    def import_hashes(
-        self,
-        stream: TextIO,
-        fmt: ExchangeFormat,
-        *,
-        list_name: str | None,
-        source: str = "-",
-        skip_bad: bool = False,
-        force: bool = False,
-        principal: Principal = LOCAL_OPERATOR,
-    ) -> ImportReport:
-        """Bulk import; bad rows abort everything unless ``skip_bad`` (see hashdb.exchange).
-
-        A caller of an organisation writes only to lists it may write to (missing ones are
-        created as its own), and list definitions apply only to lists it manages."""
-        if not principal.has(Role.ANALYST):
-            raise Forbidden(f"importing needs the analyst role; you have {principal.role.value}")
-        report = import_records(
-            self.store,
-            stream,
-            fmt,
-            list_name=list_name,
-            source=source,
-            skip_bad=skip_bad,
-            force=force,
-            min_quality=self.settings.min_pdq_quality,
-            actor=actor(principal),
-            access=None if principal.organisation is None else _ImportAccess(self, principal),
-        )
-        self._sharing = None  # list settings may have come with the file
-        return report
-
-    def import_file(
-        self,
-        path: Path,
-        *,
-        list_name: str | None,
-        fmt: str | None = None,
-        skip_bad: bool = False,
-        force: bool = False,
-    ) -> ImportReport:
-        exchange_format = detect_format(path, fmt)
-        try:
-            with path.open(encoding="utf-8", newline="") as stream:
-                return self.import_hashes(
-                    stream,
-                    exchange_format,
-                    list_name=list_name,
-                    source=str(path),
-                    skip_bad=skip_bad,
-                    force=force,
-                )
-        except FileNotFoundError:
-            raise FileNotReadable(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise FileNotReadable(f"{path}: is a directory") from None
-        except PermissionError:
-            raise FileNotReadable(f"{path}: permission denied") from None
-
-    def export_hashes(
-        self,
-        stream: TextIO,
-        fmt: ExchangeFormat,
-        *,
-        lists: Sequence[str] | None = None,
-        since: datetime | None = None,
-        definitions: bool = True,
-        principal: Principal = LOCAL_OPERATOR,
-    ) -> int:
-        """Entries (and in JSONL the vocabulary and list definitions first) to ``stream``;
-        only of the lists ``principal`` can see."""
-        if principal.organisation is not None:
-            if lists:
-                for name in lists:
-                    self.get_list(name, principal)  # 404 for a list it cannot see
-            else:
-                lists = [hash_list.name for hash_list in self.lists(principal)]
-        return export_entries(
-            self.store, stream, fmt, lists=lists, since=since, definitions=definitions
-        )
-
     # --- audit --------------------------------------------------------------------------
 
     def audit(
@@ -1166,19 +920,9 @@ class HashDB:
             target_type=target_type, target_id=target_id, since=since, limit=limit
         )
 
-    # --- issue 8: organisations, sharing, labels, review queue, feedback ----------------
+    # --- checks every area shares -------------------------------------------------------
 
-    def _adding_organisation(self, metadata: EntryMetadata, principal: Principal) -> str | None:
-        if principal.organisation is None:
-            return metadata.organisation
-        if metadata.organisation not in (None, principal.organisation):
-            raise Forbidden(
-                f"entries you add are recorded as {principal.organisation}'s, "
-                f"not {metadata.organisation}'s"
-            )
-        return principal.organisation
-
-    def _writable_list(self, name: str, principal: Principal, *, create: bool) -> HashList:
+    def writable_list(self, name: str, principal: Principal, *, create: bool) -> HashList:
         """The list entries are about to be written to (created if allowed), access-checked."""
         try:
             hash_list = self.get_list(name, principal)
@@ -1193,390 +937,11 @@ class HashDB:
         access.check_write(principal, hash_list, self.store.list_settings(hash_list.id))
         return hash_list
 
-    def _check_entry_write(self, principal: Principal, entry: Entry) -> None:
+    def check_entry_write(self, principal: Principal, entry: Entry) -> None:
         """Raise Forbidden unless ``principal`` may change entries on ``entry``'s list."""
         access.check_write(
             principal, self.store.get_list(entry.list_name), self.store.list_settings(entry.list_id)
         )
-
-    def _sharing_settings(self) -> dict[int, ListSettings]:
-        """Every list's sharing settings, cached until the change sequence moves."""
-        seq = self.matcher.seq
-        cached = self._sharing
-        if cached is None or cached[0] != seq:
-            cached = (seq, self.store.all_list_settings())
-            self._sharing = cached
-        return cached[1]
-
-    def _queue_near_misses(
-        self,
-        digests: Sequence[Digest],
-        candidates: dict[int, HashList],
-        sharing: dict[int, ListSettings],
-        matches: Sequence[Match],
-        principal: Principal,
-    ) -> list[int]:
-        items = find_near_misses(
-            self.matcher,
-            self.store,
-            digests,
-            candidates,
-            sharing,
-            matched_lists={match.list_id for match in matches},
-            platform=principal.name,
-            organisation=principal.organisation,
-        )
-        if not items:
-            return []
-        with self.store.transaction():
-            return self.store.record_near_misses(items)
-
-    # organisations
-
-    def organisations(self) -> list[Organisation]:
-        return self.store.organisations()
-
-    def create_organisation(
-        self, name: str, description: str = "", principal: Principal = LOCAL_OPERATOR
-    ) -> Organisation:
-        if not principal.has(Role.ADMIN):
-            raise Forbidden("creating organisations needs the admin role")
-        with self.store.transaction():
-            created = self.store.create_organisation(name, description)
-            self.store.record_audit(
-                actor(principal),
-                "organisation.create",
-                "organisation",
-                created.name,
-                None,
-                created.to_dict(),
-            )
-        return created
-
-    # list sharing
-
-    def list_settings(self, name: str, principal: Principal = LOCAL_OPERATOR) -> ListSettings:
-        return self.store.list_settings(self.get_list(name, principal).id)
-
-    def update_list_settings(
-        self,
-        name: str,
-        principal: Principal = LOCAL_OPERATOR,
-        *,
-        sharing: Sharing | None = None,
-        owner: str | None = None,
-        review_radius: dict[str, int] | None = None,
-    ) -> ListSettings:
-        """Change who owns and shares a list, and its review radius (replacing the old set)."""
-        with self.store.transaction():
-            hash_list = self.get_list(name, principal)
-            before = self.store.list_settings(hash_list.id)
-            access.check_manage(principal, hash_list, before)
-            if owner is not None and owner != before.owner:
-                if principal.organisation is not None:
-                    raise Forbidden("only the operator can hand a list to another organisation")
-                self.store.get_organisation(owner)  # must exist
-            radius = (
-                before.review_radius
-                if review_radius is None
-                else _check_review_radius(hash_list, review_radius)
-            )
-            after = self.store.save_list_settings(
-                ListSettings(
-                    hash_list.id,
-                    owner if owner is not None else before.owner,
-                    Sharing(sharing) if sharing is not None else before.sharing,
-                    radius,
-                )
-            )
-            self.store.record_audit(
-                actor(principal),
-                "list.settings",
-                "list",
-                hash_list.name,
-                before.to_dict(),
-                after.to_dict(),
-            )
-        self._sharing = None
-        return after
-
-    # labels
-
-    def vocabulary(self) -> list[VocabularyTerm]:
-        return self.store.vocabulary()
-
-    def add_vocabulary(
-        self,
-        facet: str,
-        values: Sequence[str],
-        description: str = "",
-        principal: Principal = LOCAL_OPERATOR,
-    ) -> list[VocabularyTerm]:
-        if not principal.has(Role.ADMIN):
-            raise Forbidden("changing the label vocabulary needs the admin role")
-        with self.store.transaction():
-            before = {term.label for term in self.store.vocabulary()}
-            terms = self.store.add_vocabulary(facet, values, description)
-            added = sorted(term.label for term in terms if term.label not in before)
-            if added:
-                self.store.record_audit(
-                    actor(principal), "labels.add", "vocabulary", None, None, {"labels": added}
-                )
-        return terms
-
-    def remove_vocabulary(
-        self, label: str, principal: Principal = LOCAL_OPERATOR
-    ) -> VocabularyTerm:
-        if not principal.has(Role.ADMIN):
-            raise Forbidden("changing the label vocabulary needs the admin role")
-        with self.store.transaction():
-            term = self.store.remove_vocabulary(label)
-            self.store.record_audit(
-                actor(principal), "labels.remove", "vocabulary", None, term.to_dict(), None
-            )
-        return term
-
-    def label_entry(
-        self,
-        entry_id: int,
-        add: Sequence[str] = (),
-        remove: Sequence[str] = (),
-        principal: Principal = LOCAL_OPERATOR,
-    ) -> Entry:
-        """Add and remove controlled labels on an entry (which keeps its history)."""
-        with self.store.transaction():
-            entry = self.get_entry(entry_id, principal)
-            self._check_entry_write(principal, entry)
-            labels = self.store.set_entry_labels(entry_id, add, remove)
-            if labels != entry.labels:
-                self.store.record_audit(
-                    actor(principal),
-                    "entry.label",
-                    "entry",
-                    str(entry_id),
-                    {"labels": list(entry.labels)},
-                    {"labels": list(labels)},
-                )
-            return self.store.get_entry(entry_id)
-
-    # feedback
-
-    def give_feedback(
-        self,
-        entry_id: int,
-        verdict: Verdict,
-        reason: str | None = None,
-        principal: Principal = LOCAL_OPERATOR,
-    ) -> Feedback:
-        """A platform says whether a match on this entry was right (agree) or not (disagree)."""
-        reason = reason.strip() if reason else None
-        with self.store.transaction():
-            entry = self.get_entry(entry_id, principal)
-            given = self.store.add_feedback(
-                entry.id, Verdict(verdict), reason, principal.name, principal.organisation
-            )
-            self.store.record_audit(
-                actor(principal),
-                "entry.feedback",
-                "entry",
-                str(entry_id),
-                None,
-                {"verdict": given.verdict.value, "reason": reason},
-            )
-        return given
-
-    def entry_feedback(self, entry_id: int, principal: Principal = LOCAL_OPERATOR) -> EntryFeedback:
-        """Per-entry counts (each voter's latest verdict) and the full feedback history."""
-        if not principal.has(Role.ANALYST):
-            raise Forbidden("reading feedback needs the analyst role")
-        entry = self.get_entry(entry_id, principal)
-        items = self.store.feedback_for([entry.id]).get(entry.id, [])
-        return EntryFeedback(entry.id, count_latest(items), items)
-
-    def feedback_counts(self, entry_ids: Sequence[int]) -> dict[int, FeedbackCounts]:
-        found = self.store.feedback_for(entry_ids)
-        return {entry_id: count_latest(found.get(entry_id, [])) for entry_id in entry_ids}
-
-    # review queue
-
-    def review_queue(
-        self,
-        principal: Principal = LOCAL_OPERATOR,
-        *,
-        status: ReviewStatus | None = ReviewStatus.PENDING,
-        list_name: str | None = None,
-        limit: int = 100,
-    ) -> list[ReviewItem]:
-        """Near-misses on the lists the principal may write to (``status=None``: all)."""
-        if not principal.has(Role.ANALYST):
-            raise Forbidden("the review queue needs the analyst role")
-        sharing = self.store.all_list_settings()
-        writable = {
-            hash_list.id
-            for hash_list in self.store.lists()
-            if access.can_write(principal, sharing.get(hash_list.id, ListSettings(hash_list.id)))
-            and (list_name is None or hash_list.name == list_name)
-        }
-        if list_name is not None and not writable:
-            self.get_list(list_name, principal)  # not found, or found but not yours
-            raise Forbidden(f"you cannot review list {list_name!r}", list=list_name)
-        return self.store.review_items(status=status, list_ids=writable, limit=limit)
-
-    def _pending_review(self, item_id: int, principal: Principal) -> ReviewItem:
-        item = self.store.get_review_item(item_id)
-        settings = self.store.list_settings(item.list_id)
-        if not access.can_read(principal, settings):
-            raise ReviewItemNotFound(f"no review item with id {item_id}", item_id=item_id)
-        hash_list = self.store.get_list(item.list_name)
-        access.check_write(principal, hash_list, settings)
-        return item
-
-    def confirm_review(
-        self,
-        item_id: int,
-        principal: Principal = LOCAL_OPERATOR,
-        *,
-        list_name: str | None = None,
-        metadata: EntryMetadata | None = None,
-    ) -> ReviewOutcome:
-        """Promote a near-miss: its media's hashes become entries (on its list by default)."""
-        return self._promote(
-            item_id, principal, ReviewStatus.CONFIRMED, list_name, metadata, allow=False
-        )
-
-    def allow_review(
-        self,
-        item_id: int,
-        allow_list: str,
-        principal: Principal = LOCAL_OPERATOR,
-        *,
-        metadata: EntryMetadata | None = None,
-    ) -> ReviewOutcome:
-        """Allow-list a near-miss: its media's hashes go onto an allow list (created if new)."""
-        return self._promote(
-            item_id, principal, ReviewStatus.ALLOWED, allow_list, metadata, allow=True
-        )
-
-    def dismiss_review(
-        self, item_id: int, note: str | None = None, principal: Principal = LOCAL_OPERATOR
-    ) -> ReviewOutcome:
-        with self.store.transaction():
-            item = self._pending_review(item_id, principal)
-            resolved = self.store.resolve_review_item(
-                item.id, ReviewStatus.DISMISSED, actor(principal), note
-            )
-            self._audit_review(principal, item, resolved)
-        return ReviewOutcome(resolved)
-
-    def _promote(
-        self,
-        item_id: int,
-        principal: Principal,
-        status: ReviewStatus,
-        list_name: str | None,
-        metadata: EntryMetadata | None,
-        *,
-        allow: bool,
-    ) -> ReviewOutcome:
-        metadata = metadata or EntryMetadata()
-        if metadata.source is None:
-            metadata = replace(metadata, source=f"review:{item_id}")
-        with self.store.transaction():
-            item = self._pending_review(item_id, principal)
-            target = list_name or item.list_name
-            if allow:
-                self._ensure_allow_list(target, principal)
-            digests = [_query_digest(query) for query in item.query_hashes]
-            sha256 = next((q.hash for q in item.query_hashes if q.algorithm == "sha256"), None)
-            report = self.add_digests(
-                target,
-                digests,
-                metadata,
-                source_sha256=sha256,
-                create_list=False,
-                principal=principal,
-            )
-            if not report.added:
-                reasons = "; ".join(refusal.reason for refusal in report.refused)
-                raise InvalidValue(f"none of the item's hashes could be added: {reasons}")
-            resolved = self.store.resolve_review_item(
-                item.id,
-                status,
-                actor(principal),
-                metadata.note,
-                [added.entry_id for added in report.added],
-            )
-            self._audit_review(principal, item, resolved)
-        return ReviewOutcome(resolved, report)
-
-    def _ensure_allow_list(self, name: str, principal: Principal) -> None:
-        try:
-            hash_list = self.get_list(name, principal)
-        except ListNotFound:
-            self.create_list(NewList(name=name, action=ListAction.ALLOW), principal)
-            return
-        if hash_list.action is not ListAction.ALLOW:
-            raise InvalidValue(
-                f"list {name!r} has action {hash_list.action.value}, not allow", list=name
-            )
-
-    def _audit_review(self, principal: Principal, before: ReviewItem, after: ReviewItem) -> None:
-        self.store.record_audit(
-            actor(principal),
-            f"review.{after.status.value}",
-            "review",
-            str(after.id),
-            {"status": before.status.value, "entry_id": before.entry_id},
-            {
-                "status": after.status.value,
-                "note": after.resolution_note,
-                "entry_ids": list(after.result_entry_ids),
-            },
-        )
-
-
-def _query_digest(query: QueryHash) -> Digest:
-    digest = get_algorithm(query.algorithm).parse(query.hash)
-    return Digest(digest.algorithm, digest.value, query.quality)
-
-
-def _check_review_radius(hash_list: HashList, radius: dict[str, int]) -> dict[str, int]:
-    if radius and hash_list.action is ListAction.ALLOW:
-        raise InvalidValue("an allow list has no review radius")
-    checked: dict[str, int] = {}
-    for name, bits in radius.items():
-        algorithm = get_algorithm(name)
-        threshold = hash_list.thresholds.get(algorithm.name)
-        if threshold is None:
-            raise InvalidValue(
-                f"list {hash_list.name!r} does not match on {algorithm.name}; "
-                "give it a threshold first",
-                algorithm=algorithm.name,
-            )
-        if algorithm.exact or not threshold < bits <= algorithm.bits // 2:
-            raise InvalidValue(
-                f"the review radius for {algorithm.name} must be wider than the threshold "
-                f"({threshold}) and at most {algorithm.bits // 2}",
-                algorithm=algorithm.name,
-                radius=bits,
-            )
-        checked[algorithm.name] = int(bits)
-    return checked
-
-
-def _audit_actor(principal: Principal, person: str | None) -> str:
-    """Who the audit log names: a key as ``name@organisation`` like every other change; the
-    local operator (CLI) as the person given with the change, if any."""
-    if principal is LOCAL_OPERATOR and person:
-        return person
-    return actor(principal)
-
-
-def _added_by(metadata: EntryMetadata, principal: Principal) -> str | None:
-    """Who an entry is recorded as added by: as given, else the calling key's name."""
-    if metadata.added_by is None and principal is not LOCAL_OPERATOR:
-        return principal.name
-    return metadata.added_by
 
 
 def _labelled(matches: list[Match], label_filter: LabelFilter | None) -> list[Match]:

@@ -1,0 +1,70 @@
+"""Controlled labels: the vocabulary of ``facet:value`` terms, and the labels on an entry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hashdb.errors import Forbidden
+from hashdb.identity import LOCAL_OPERATOR, Principal, Role
+from hashdb.service.shared import ServicePart, actor
+from hashdb.store import Entry
+from hashdb.store.labels import VocabularyTerm
+
+
+class LabelService(ServicePart):
+    """The vocabulary (changed by admins) and labelling entries (by a list's writers)."""
+
+    def vocabulary(self) -> list[VocabularyTerm]:
+        return self.store.vocabulary()
+
+    def add_terms(
+        self,
+        facet: str,
+        values: Sequence[str],
+        description: str = "",
+        principal: Principal = LOCAL_OPERATOR,
+    ) -> list[VocabularyTerm]:
+        if not principal.has(Role.ADMIN):
+            raise Forbidden("changing the label vocabulary needs the admin role")
+        with self.store.transaction():
+            before = {term.label for term in self.store.vocabulary()}
+            terms = self.store.add_vocabulary(facet, values, description)
+            added = sorted(term.label for term in terms if term.label not in before)
+            if added:
+                self.store.record_audit(
+                    actor(principal), "labels.add", "vocabulary", None, None, {"labels": added}
+                )
+        return terms
+
+    def remove_term(self, label: str, principal: Principal = LOCAL_OPERATOR) -> VocabularyTerm:
+        if not principal.has(Role.ADMIN):
+            raise Forbidden("changing the label vocabulary needs the admin role")
+        with self.store.transaction():
+            term = self.store.remove_vocabulary(label)
+            self.store.record_audit(
+                actor(principal), "labels.remove", "vocabulary", None, term.to_dict(), None
+            )
+        return term
+
+    def label_entry(
+        self,
+        entry_id: int,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        principal: Principal = LOCAL_OPERATOR,
+    ) -> Entry:
+        """Add and remove controlled labels on an entry (which keeps its history)."""
+        with self.store.transaction():
+            entry = self.service.get_entry(entry_id, principal)
+            self.service.check_entry_write(principal, entry)
+            labels = self.store.set_entry_labels(entry_id, add, remove)
+            if labels != entry.labels:
+                self.store.record_audit(
+                    actor(principal),
+                    "entry.label",
+                    "entry",
+                    str(entry_id),
+                    {"labels": list(entry.labels)},
+                    {"labels": list(labels)},
+                )
+            return self.store.get_entry(entry_id)

@@ -1,0 +1,107 @@
+"""Who owns and shares a list, and its review radius (see :mod:`hashdb.access` for the rules)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hashdb import access
+from hashdb.errors import Forbidden, InvalidValue
+from hashdb.hashing import get_algorithm
+from hashdb.identity import LOCAL_OPERATOR, Principal
+from hashdb.service.shared import ServicePart, actor
+from hashdb.store import HashList, ListAction
+from hashdb.store.sharing import ListSettings, Sharing
+
+if TYPE_CHECKING:
+    from hashdb.service.core import HashDB
+
+
+class SharingService(ServicePart):
+    """Reading and changing a list's settings, and every list's settings as matching needs
+    them on each request: cached, and forgotten when a list or its settings change."""
+
+    def __init__(self, service: HashDB) -> None:
+        super().__init__(service)
+        self._cache: tuple[int, dict[int, ListSettings]] | None = None
+
+    def settings(self, name: str, principal: Principal = LOCAL_OPERATOR) -> ListSettings:
+        return self.store.list_settings(self.service.get_list(name, principal).id)
+
+    def update(
+        self,
+        name: str,
+        principal: Principal = LOCAL_OPERATOR,
+        *,
+        sharing: Sharing | None = None,
+        owner: str | None = None,
+        review_radius: dict[str, int] | None = None,
+    ) -> ListSettings:
+        """Change who owns and shares a list, and its review radius (replacing the old set)."""
+        with self.store.transaction():
+            hash_list = self.service.get_list(name, principal)
+            before = self.store.list_settings(hash_list.id)
+            access.check_manage(principal, hash_list, before)
+            if owner is not None and owner != before.owner:
+                if principal.organisation is not None:
+                    raise Forbidden("only the operator can hand a list to another organisation")
+                self.store.get_organisation(owner)  # must exist
+            radius = (
+                before.review_radius
+                if review_radius is None
+                else _check_review_radius(hash_list, review_radius)
+            )
+            after = self.store.save_list_settings(
+                ListSettings(
+                    hash_list.id,
+                    owner if owner is not None else before.owner,
+                    Sharing(sharing) if sharing is not None else before.sharing,
+                    radius,
+                )
+            )
+            self.store.record_audit(
+                actor(principal),
+                "list.settings",
+                "list",
+                hash_list.name,
+                before.to_dict(),
+                after.to_dict(),
+            )
+        self.changed()
+        return after
+
+    def all_settings(self) -> dict[int, ListSettings]:
+        """Every list's sharing settings, cached until the change sequence moves."""
+        seq = self.service.matcher.seq
+        cached = self._cache
+        if cached is None or cached[0] != seq:
+            cached = (seq, self.store.all_list_settings())
+            self._cache = cached
+        return cached[1]
+
+    def changed(self) -> None:
+        """Forget the cached settings: a list, or a list's settings, changed in this process."""
+        self._cache = None
+
+
+def _check_review_radius(hash_list: HashList, radius: dict[str, int]) -> dict[str, int]:
+    if radius and hash_list.action is ListAction.ALLOW:
+        raise InvalidValue("an allow list has no review radius")
+    checked: dict[str, int] = {}
+    for name, bits in radius.items():
+        algorithm = get_algorithm(name)
+        threshold = hash_list.thresholds.get(algorithm.name)
+        if threshold is None:
+            raise InvalidValue(
+                f"list {hash_list.name!r} does not match on {algorithm.name}; "
+                "give it a threshold first",
+                algorithm=algorithm.name,
+            )
+        if algorithm.exact or not threshold < bits <= algorithm.bits // 2:
+            raise InvalidValue(
+                f"the review radius for {algorithm.name} must be wider than the threshold "
+                f"({threshold}) and at most {algorithm.bits // 2}",
+                algorithm=algorithm.name,
+                radius=bits,
+            )
+        checked[algorithm.name] = int(bits)
+    return checked
