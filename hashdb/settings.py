@@ -176,6 +176,16 @@ class Settings(BaseSettings):
             "from the upload are checked geometrically; 0 turns the keypoint stage off."
         ),
     )
+    robust_keypoint_gate: int = Field(
+        default=86,
+        ge=0,
+        le=256,
+        description=(
+            "The keypoint stage runs only for uploads with some PDQ variant within this "
+            "distance of a reference row (256: for every upload); most unrelated uploads "
+            "are further, and skip its cost."
+        ),
+    )
     robust_exhaustive: bool = Field(
         default=False,
         description=(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pdqhash
@@ -18,6 +18,20 @@ def pdq_vector_to_bytes(vector: np.ndarray) -> bytes:
     return np.packbits(vector.astype(np.uint8)).tobytes()
 
 
+def dihedral_vectors(media: PreparedImage) -> tuple[list[np.ndarray], int]:
+    """PDQ bit vectors of the image and its seven rotations/mirrors, in
+    ``pdqhash.compute_dihedral`` order (the first is the image's own hash), and the quality.
+
+    Computed once per image and kept on it: one pass costs barely more than a single hash
+    (the rotations are sign flips and transposes of the same DCT), so the plain hash and the
+    robust matcher's mirrored/rotated query variants share it."""
+    cached = media.derived.get("pdq-dihedral")
+    if cached is None:
+        vectors, quality = pdqhash.compute_dihedral(media.pdq_array)
+        cached = media.derived["pdq-dihedral"] = (list(vectors), int(quality))
+    return cast("tuple[list[np.ndarray], int]", cached)
+
+
 class PDQ(HashAlgorithm):
     name = "pdq"
     bits = 256
@@ -25,5 +39,5 @@ class PDQ(HashAlgorithm):
     description = "Meta PDQ, 256 bits, quality 0-100; ThreatExchange hex."
 
     def compute(self, media: PreparedImage) -> Digest:
-        vector, quality = pdqhash.compute(media.pdq_array)
-        return Digest(self.name, pdq_vector_to_bytes(vector), int(quality))
+        vectors, quality = dihedral_vectors(media)
+        return Digest(self.name, pdq_vector_to_bytes(vectors[0]), quality)

@@ -70,7 +70,9 @@ class PreparedImage:
     rgb: Image.Image
     format: str
     original_size: tuple[int, int]
-    _cache: dict[str, object] = field(default_factory=dict, repr=False)
+    #: Results that several stages derive from the same pixels (e.g. the PDQ hashes of all
+    #: eight rotations), computed once per image by whoever needs them first.
+    derived: dict[str, object] = field(default_factory=dict, repr=False)
 
     @cached_property
     def rgb_array(self) -> np.ndarray:

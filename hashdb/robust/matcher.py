@@ -55,6 +55,9 @@ class RobustPolicy:
     stop_at_plain_match: bool = True
     #: Keypoint votes a reference needs to be checked when PDQ found nothing (0: off).
     min_keypoint_votes: int = 12
+    #: ... and only if some query variant came this close (PDQ bits) to a reference row:
+    #: the keypoint stage costs an ORB pass, which most unrelated uploads need not pay.
+    keypoint_gate: int = 86
     #: Keypoint-voted candidates come from a wider net (any reference, not the few within a
     #: PDQ radius), so their tile check is stricter.
     keypoint_min_agreement: float = 0.85
@@ -148,7 +151,7 @@ class RobustMatcher:
                 chunk = entry_ids[start : start + 500]
                 for entry_id, features in self._store.reference_features(chunk).items():
                     points, _ = geometric.unpack(features)
-                    self._keypoints.add(entry_id, points.descriptors)
+                    self._keypoints.add(entry_id, points.descriptors, points.points)
 
     def _drop(self, entry_id: int) -> None:
         ids = self._rows_of.pop(entry_id, [])
@@ -179,7 +182,7 @@ class RobustMatcher:
             return found  # the upload's own hash already matched: no need to look further
         matched = {match.entry_id for match in found}
         sources = {match.source_sha256 for match in found if match.source_sha256}
-        hashes, regions = variants.query_variants(image.rgb_array)
+        hashes, regions = variants.query_variants(image)
         regions.setdefault("original", image.rgb_array)
         if detailed:
             found.extend(
@@ -197,12 +200,16 @@ class RobustMatcher:
             sources.update(match.source_sha256 for match in found if match.source_sha256)
         # Low-detail uploads (dark, plain) still reach the geometric check, which needs
         # keypoints and content agreement: a blank image has neither.
-        candidates = [h for h in hashes if h.quality >= _CANDIDATE_QUALITY]
+        usable = [h for h in hashes if h.quality >= _CANDIDATE_QUALITY]
+        candidates, nearest = self._candidates(usable, matched)
         probes: dict[str, tuple[geometric.Keypoints, np.ndarray]] = {}
-        confirmed = self._verified(
-            image, self._candidates(candidates, matched), regions, probes, sources, lists
-        )
-        if not confirmed and not found and policy.min_keypoint_votes > 0:
+        confirmed = self._verified(image, candidates, regions, probes, sources, lists)
+        if (
+            not confirmed
+            and not found
+            and policy.min_keypoint_votes > 0
+            and nearest <= policy.keypoint_gate
+        ):
             original = next(h for h in hashes if h.variant == "original")
             confirmed = self._verified(
                 image,
@@ -239,18 +246,27 @@ class RobustMatcher:
 
     def _candidates(
         self, hashes: Sequence[variants.VariantHash], matched: set[int]
-    ) -> list[_Candidate]:
+    ) -> tuple[list[_Candidate], int]:
+        """Entries with a reference row within the candidate radius of a query variant,
+        nearest first, and the distance of the nearest row within the keypoint gate (or
+        one more than the gate)."""
         best: dict[int, _Candidate] = {}
-        for variant in hashes:
-            neighbours = self._index.query(variant.value, self.policy.candidate_distance)
+        radius = self.policy.candidate_distance
+        gate = self.policy.keypoint_gate
+        nearest = gate + 1
+        found = self._index.query_many([variant.value for variant in hashes], max(radius, gate))
+        for variant, neighbours in zip(hashes, found, strict=True):
             for row_id, distance in neighbours.pairs():
                 entry_id, reference_variant = self._rows.get(row_id, (-1, ""))
                 if entry_id < 0 or entry_id in matched:
                     continue
+                nearest = min(nearest, distance)
+                if distance > radius:
+                    continue
                 current = best.get(entry_id)
                 if current is None or distance < current.distance:
                     best[entry_id] = _Candidate(entry_id, distance, variant, reference_variant)
-        return sorted(best.values(), key=lambda c: (c.distance, c.entry_id))
+        return sorted(best.values(), key=lambda c: (c.distance, c.entry_id)), nearest
 
     def _voted(
         self,
@@ -270,7 +286,7 @@ class RobustMatcher:
         voted = [
             entry_id
             for entry_id, _ in self._keypoints.votes(
-                points.descriptors, self.policy.min_keypoint_votes
+                points.descriptors, points.points, points.size, self.policy.min_keypoint_votes
             )
             if entry_id not in matched
         ]
@@ -322,9 +338,17 @@ class RobustMatcher:
                 continue
             # The variant that found the candidate first; a wrong trim or region (the
             # picture's own plain background taken for a bar) falls back to the whole
-            # upload and its trimmed picture.
+            # upload and its trimmed picture, mirrored if the candidate was found mirrored.
             first = candidate.query.image
-            keys = [first] + [k for k in ("original", "trim") if k != first and k in regions]
+            fallbacks = (
+                ("mirror", "trim+mirror") if first.endswith("mirror") else ("original", "trim")
+            )
+            keys = [first] + [
+                k
+                for k in fallbacks
+                if k != first
+                and (k in ("original", "mirror") or (k.startswith("trim") and "trim" in regions))
+            ]
             for key in keys:
                 if key not in probes:
                     probes[key] = _probe(image.rgb_array, regions, key)
@@ -365,13 +389,13 @@ class RobustMatcher:
 def _probe(
     rgb: np.ndarray, regions: dict[str, np.ndarray], key: str
 ) -> tuple[geometric.Keypoints, np.ndarray]:
-    if key == "original":
-        source = rgb
-    elif key == "mirror":
-        source = np.ascontiguousarray(rgb[:, ::-1])
-    else:
-        source = regions.get(key, rgb)
-    gray = geometric.to_gray(source, geometric.FEATURE_SIDE)
+    """Keypoints and gray of a query picture: the upload ("original"), a trimmed picture
+    or region, or the mirror image of either ("mirror", "trim+mirror")."""
+    name, mirrored = key.removesuffix("mirror").removesuffix("+"), key.endswith("mirror")
+    source = regions.get(name or "original", rgb)
+    if mirrored:
+        source = source[:, ::-1]
+    gray = geometric.to_gray(np.ascontiguousarray(source), geometric.FEATURE_SIDE)
     return geometric.keypoints(gray), gray
 
 

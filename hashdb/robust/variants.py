@@ -10,18 +10,22 @@ before its DCT, so the bits barely change while the cost drops.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import pdqhash
 
-from hashdb.hashing.pdq import pdq_vector_to_bytes
+from hashdb.hashing.pdq import dihedral_vectors, pdq_vector_to_bytes
+from hashdb.media.image import PreparedImage
 
 #: Variants are hashed at this longest side.
 HASH_SIDE = 384
 #: Bars are looked for at this longest side.
 TRIM_SIDE = 128
+#: A trimmed or region crop smaller than this (longest side) is hashed from full size.
+_MIN_HASH_SIDE = 256
 #: Colour tolerance within a caption bar's text rows.
 _CAPTION_TOLERANCE = 28.0
 
@@ -92,10 +96,12 @@ def pdq(rgb: np.ndarray) -> tuple[bytes, int]:
 
 def dihedral(rgb: np.ndarray) -> list[VariantHash]:
     vectors, quality = pdqhash.compute_dihedral(np.ascontiguousarray(rgb))
+    return _dihedral_hashes(vectors, int(quality))
+
+
+def _dihedral_hashes(vectors: Sequence[np.ndarray], quality: int) -> list[VariantHash]:
     return [
-        VariantHash(
-            name, pdq_vector_to_bytes(vector), int(quality), "mirror" if flip else "original"
-        )
+        VariantHash(name, pdq_vector_to_bytes(vector), quality, "mirror" if flip else "original")
         for (name, flip), vector in zip(DIHEDRAL, vectors, strict=True)
     ]
 
@@ -116,15 +122,21 @@ def _run(
         colour = np.median(lines[0], axis=0).astype(np.int16)
     if caption:
         tolerance = max(tolerance, _CAPTION_TOLERANCE)
-    near = np.abs(lines - colour).max(axis=-1) <= tolerance
-    if caption:
-        margin = max(1, lines.shape[1] // 25)
-        bar = near[:, :margin].all(axis=1) & near[:, -margin:].all(axis=1)
-        bar &= near.mean(axis=1) >= 0.12
-    else:
-        bar = near.mean(axis=1) >= 0.97
-    misses = np.flatnonzero(~bar)
-    return int(misses[0]) if misses.size else int(bar.shape[0])
+    # Most edges stop being a bar within a few lines: look a chunk at a time.
+    chunk = 8
+    for start in range(0, lines.shape[0], chunk):
+        part = lines[start : start + chunk]
+        near = np.abs(part - colour).max(axis=-1) <= tolerance
+        if caption:
+            margin = max(1, lines.shape[1] // 25)
+            bar = near[:, :margin].all(axis=1) & near[:, -margin:].all(axis=1)
+            bar &= near.mean(axis=1) >= 0.12
+        else:
+            bar = near.mean(axis=1) >= 0.97
+        misses = np.flatnonzero(~bar)
+        if misses.size:
+            return start + int(misses[0])
+    return int(lines.shape[0])
 
 
 def _bar_lines(lines: np.ndarray, tolerance: float) -> int:
@@ -210,24 +222,35 @@ def picture_regions(rgb: np.ndarray, limit: int = 3) -> list[tuple[int, int, int
     return [(x0, y0, x1, y1) for _, x0, y0, x1, y1 in boxes[:limit]]
 
 
-def query_variants(rgb: np.ndarray) -> tuple[list[VariantHash], dict[str, np.ndarray]]:
-    """PDQ hashes of every query variant, and the variant images the second stage may check
-    (keyed by ``VariantHash.image``; "original" and "mirror" are derived by the caller)."""
-    small = reduce(rgb)
-    hashes = dihedral(normalise(small))
+def query_variants(image: PreparedImage) -> tuple[list[VariantHash], dict[str, np.ndarray]]:
+    """PDQ hashes of every query variant, and the variant pictures the second stage may
+    check (full-size views keyed by ``VariantHash.image``; "original", "mirror" and
+    "trim+mirror" are derived by the caller).
+
+    The mirrored and rotated copies come free with the plain PDQ hash (one pass computes
+    all eight), so only a trimmed picture and screenshot regions cost extra hashing."""
+    rgb = image.rgb_array
+    vectors, quality = dihedral_vectors(image)
+    hashes = _dihedral_hashes(vectors, quality)
+    # What the plain hash saw (a whole-factor reduce), reduced again for finding boxes.
+    base = image.pdq_array
+    small = reduce(base)
     images: dict[str, np.ndarray] = {}
     height, width = small.shape[:2]
-    sx, sy = rgb.shape[1] / width, rgb.shape[0] / height
     boxes: list[tuple[str, tuple[int, int, int, int]]] = []
     trimmed = trim_bars(small)
     if trimmed is not None:
         boxes.append(("trim", trimmed))
     boxes.extend((f"region-{i}", box) for i, box in enumerate(picture_regions(small)))
-    for name, (x0, y0, x1, y1) in boxes:
-        full = rgb[round(y0 * sy) : round(y1 * sy), round(x0 * sx) : round(x1 * sx)]
-        images[name] = np.ascontiguousarray(full)
-        # Hashed from the full-size pixels: a small region of the reduced copy is blurry.
-        crop = normalise(reduce(full))
+    for name, box in boxes:
+        images[name] = _scaled_crop(rgb, box, width, height)
+        # Hashed from the pixels the plain hash saw, unless the box is small there (a
+        # picture inside a screenshot): PDQ needs detail at 64x64 and a small crop of a
+        # reduced copy is blurry.
+        crop = _scaled_crop(base, box, width, height)
+        if max(crop.shape[:2]) < _MIN_HASH_SIDE:
+            crop = images[name]
+        crop = normalise(reduce(crop))
         if name != "trim":
             value, quality = pdq(crop)
             hashes.append(VariantHash(name, value, quality, name))
@@ -244,8 +267,16 @@ def query_variants(rgb: np.ndarray) -> tuple[list[VariantHash], dict[str, np.nda
                         "trim+mirror" if mirrored else "trim",
                     )
                 )
-            images["trim+mirror"] = np.ascontiguousarray(images["trim"][:, ::-1])
     return hashes, images
+
+
+def _scaled_crop(
+    rgb: np.ndarray, box: tuple[int, int, int, int], width: int, height: int
+) -> np.ndarray:
+    """The part of ``rgb`` under ``box``, a box on a ``width`` x ``height`` copy of it."""
+    x0, y0, x1, y1 = box
+    sx, sy = rgb.shape[1] / width, rgb.shape[0] / height
+    return rgb[round(y0 * sy) : round(y1 * sy), round(x0 * sx) : round(x1 * sx)]
 
 
 def _crop(rgb: np.ndarray, keep: float, where: str) -> np.ndarray:

@@ -151,6 +151,7 @@ class HashDB:
                 hash_only_distance=self.settings.robust_hash_only_distance,
                 stop_at_plain_match=not self.settings.robust_exhaustive,
                 min_keypoint_votes=self.settings.robust_keypoint_votes,
+                keypoint_gate=self.settings.robust_keypoint_gate,
             )
             self._robust = RobustMatcher(
                 self.store, self.matcher, policy, self.settings.refresh_interval

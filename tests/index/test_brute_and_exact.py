@@ -51,6 +51,10 @@ def test_brute_force_equals_naive_scan(
     alive = {k: v for k, v in values.items() if k not in set(removed)}
     assert len(index) == len(alive)
     assert set(index.query(query, radius).pairs()) == _naive(alive, query, radius)
+    # The batched form (one distance matrix for all queries) agrees query by query.
+    queries = [query, *list(values.values())[:5]]
+    for value, found in zip(queries, index.query_many(queries, radius), strict=True):
+        assert set(found.pairs()) == _naive(alive, value, radius)
 
 
 def test_re_adding_an_id_replaces_its_hash() -> None:

@@ -64,28 +64,76 @@ def test_a_small_portrait_picture_in_a_wide_screenshot_is_a_region() -> None:
     assert all(x1 - x0 < 0.9 * small.shape[1] for x0, _, x1, _ in boxes)
 
 
-def _descriptors(image: Image.Image) -> np.ndarray:
-    return geometric.keypoints(geometric.to_gray(_rgb(image), geometric.FEATURE_SIDE)).descriptors
+def _keypoints(image: Image.Image) -> geometric.Keypoints:
+    return geometric.keypoints(geometric.to_gray(_rgb(image), geometric.FEATURE_SIDE))
+
+
+def _votes(
+    index: keyindex.KeypointIndex, image: Image.Image, min_votes: int = 1
+) -> list[tuple[int, int]]:
+    found = _keypoints(image)
+    return index.votes(found.descriptors, found.points, found.size, min_votes)
 
 
 def test_keypoint_votes_rank_the_shown_picture_first() -> None:
     index = keyindex.KeypointIndex()
     pictures = {seed: data.photo(seed) for seed in range(20, 26)}
     for seed, picture in pictures.items():
-        index.add(seed, _descriptors(picture))
+        found = _keypoints(picture)
+        index.add(seed, found.descriptors, found.points)
     target = pictures[23]
     cropped = target.crop((60, 40, 560, 420))
     captioned = data.caption(cropped, np.random.default_rng(1), 0.2, "top")
-    votes = index.votes(_descriptors(captioned), min_votes=1)
+    votes = _votes(index, captioned)
     assert votes and votes[0][0] == 23
     assert votes[0][1] > 2 * max((count for entry, count in votes[1:]), default=1)
     index.remove([23])
-    assert all(entry != 23 for entry, _ in index.votes(_descriptors(captioned), 1))
+    assert all(entry != 23 for entry, _ in _votes(index, captioned))
     assert keyindex.descriptor_keys(np.empty((0, 32), np.uint8)).shape == (0, keyindex.TABLES)
 
 
+def test_keypoint_votes_need_one_geometry_not_just_shared_corners() -> None:
+    """The same picture cut into tiles and shuffled keeps most of its corners (close
+    descriptors), but no single transform maps them: it draws few fitted votes."""
+    picture = data.poster(31)
+    index = keyindex.KeypointIndex()
+    found = _keypoints(picture)
+    index.add(1, found.descriptors, found.points)
+    width, height = picture.size
+    side = 6
+    tiles = [
+        picture.crop(
+            (
+                x * width // side,
+                y * height // side,
+                (x + 1) * width // side,
+                (y + 1) * height // side,
+            )
+        )
+        for y in range(side)
+        for x in range(side)
+    ]
+    order = np.random.default_rng(3).permutation(len(tiles))
+    shuffled = Image.new("RGB", picture.size)
+    for slot, tile_index in enumerate(order.tolist()):
+        y, x = divmod(slot, side)
+        shuffled.paste(
+            tiles[tile_index].resize((width // side, height // side)),
+            (x * width // side, y * height // side),
+        )
+    copy_votes = dict(_votes(index, picture.resize((width * 3 // 4, height * 3 // 4))))[1]
+    shuffled_votes = dict(_votes(index, shuffled)).get(1, 0)
+    assert copy_votes >= 60
+    assert shuffled_votes < 12 <= copy_votes
+    assert shuffled_votes < copy_votes / 4
+
+
 def test_keypoint_stage_finds_a_heavily_edited_logo_and_explains_it(tmp_path: Path) -> None:
-    service = HashDB(Settings(db=str(tmp_path / "k.sqlite"), refresh_interval=0))
+    # Every PDQ variant of this upload is ~96 bits from the logo's rows: beyond the default
+    # keypoint gate, so the stage is opened to every upload here.
+    service = HashDB(
+        Settings(db=str(tmp_path / "k.sqlite"), refresh_interval=0, robust_keypoint_gate=256)
+    )
     try:
         logo = data.logo(1012)
         report = service.add_media("terror", data.encode(logo, 95), ANALYST)
@@ -111,9 +159,15 @@ def test_keypoint_stage_finds_a_heavily_edited_logo_and_explains_it(tmp_path: Pa
                 robust_keypoint_votes=0,
             )
         )
+        # With the default gate the stage is skipped for it (the cost most unrelated
+        # uploads are spared): the gate is what decides, not the votes.
+        gated = HashDB(Settings(db=str(tmp_path / "k.sqlite"), refresh_interval=0))
         try:
             assert entry_id not in {m.entry_id for m in strict.match_bytes(upload).matches}
+            assert entry_id not in {m.entry_id for m in gated.match_bytes(upload).matches}
+            assert gated.robust.policy.keypoint_gate < 96
         finally:
+            gated.close()
             strict.close()
     finally:
         service.close()
