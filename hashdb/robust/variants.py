@@ -24,7 +24,10 @@ from hashdb.media.image import PreparedImage
 HASH_SIDE = 384
 #: Bars are looked for at this longest side.
 TRIM_SIDE = 128
-#: A trimmed or region crop smaller than this (longest side) is hashed from full size.
+#: Query crops (a trimmed picture, a screenshot region) are hashed at this longest side:
+#: PDQ works at 64x64, its cost grows with the pixels, and its bits move only a little.
+QUERY_CROP_SIDE = 256
+#: A crop smaller than this (longest side) in the reduced copy is hashed from full size.
 _MIN_HASH_SIDE = 256
 #: Colour tolerance within a caption bar's text rows.
 _CAPTION_TOLERANCE = 28.0
@@ -250,7 +253,7 @@ def query_variants(image: PreparedImage) -> tuple[list[VariantHash], dict[str, n
         crop = _scaled_crop(base, box, width, height)
         if max(crop.shape[:2]) < _MIN_HASH_SIDE:
             crop = images[name]
-        crop = normalise(reduce(crop))
+        crop = normalise(reduce(crop, QUERY_CROP_SIDE))
         if name != "trim":
             value, quality = pdq(crop)
             hashes.append(VariantHash(name, value, quality, name))
