@@ -105,6 +105,20 @@ def reduce_by_whole_factor(rgb: np.ndarray, side: int) -> np.ndarray:
     return np.ascontiguousarray(cv2.resize(cut, size, interpolation=cv2.INTER_AREA))
 
 
+def _reduce_for_boxes(rgb: np.ndarray) -> np.ndarray:
+    """About ``HASH_SIDE`` on the longest side, cheaply (boxes are found on it, nothing is
+    hashed from it): halved by box averaging while more than twice too big, then bilinear,
+    which cannot alias at a factor under two."""
+    while max(rgb.shape[:2]) >= 2 * HASH_SIDE:
+        rgb = reduce_by_whole_factor(rgb, max(rgb.shape[:2]) // 2)
+    height, width = rgb.shape[:2]
+    scale = HASH_SIDE / max(height, width)
+    if scale >= 1:
+        return np.ascontiguousarray(rgb)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR))
+
+
 def pdq(rgb: np.ndarray) -> tuple[bytes, int]:
     vector, quality = pdqhash.compute(np.ascontiguousarray(rgb))
     return pdq_vector_to_bytes(vector), int(quality)
@@ -260,7 +274,7 @@ def query_variants(image: PreparedImage) -> tuple[list[VariantHash], dict[str, n
     hashes = _dihedral_hashes(vectors, quality)
     # What the plain hash saw (a whole-factor reduce), reduced again for finding boxes.
     base = image.pdq_array
-    small = reduce(base)
+    small = _reduce_for_boxes(base)
     images: dict[str, np.ndarray] = {}
     height, width = small.shape[:2]
     boxes: list[tuple[str, tuple[int, int, int, int]]] = []
