@@ -21,6 +21,11 @@ from hashdb.store.features import ReferenceFeatures
 #: ORB works on images reduced to this longest side (reference and query alike).
 FEATURE_SIDE = 512
 THUMB_SIDE = 128
+#: A query picture (a trimmed picture, a screenshot region) smaller than this is enlarged to
+#: FEATURE_SIDE before ORB: a picture shown small inside a screenshot otherwise gives too
+#: few keypoints (ORB skips a 31-pixel margin at every pyramid level), and its scale then
+#: meets the reference's finest levels.
+ENLARGE_BELOW = 384
 ORB_FEATURES = 500
 _GRID = 4
 _SPREAD = 5  # keypoint grid: at most ORB_FEATURES / 25 (or 4) per cell
@@ -70,16 +75,22 @@ class GeometricPolicy:
     weak_min_agreement: float = 0.85
 
 
-def to_gray(rgb: np.ndarray, side: int) -> np.ndarray:
-    """Grayscale reduced (never enlarged) so the longest side is at most ``side``."""
+def to_gray(rgb: np.ndarray, side: int, *, enlarge_from: int | None = None) -> np.ndarray:
+    """Grayscale reduced so the longest side is at most ``side``; with ``enlarge_from``,
+    a picture whose longest side is smaller than that is enlarged to ``side``."""
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     height, width = gray.shape
     scale = side / max(width, height)
-    if scale < 1:
+    if scale < 1 or (enlarge_from is not None and max(width, height) < enlarge_from):
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-    low, high = variants_spread(gray)
-    if high - low >= 8 and (low > 8 or high < 247):  # stretch dark or washed-out pictures
+        method = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        gray = cv2.resize(gray, size, interpolation=method)
+    # Stretch dark or washed-out pictures, judged by the interior: a screenshot region's
+    # box may take in a strip of the bright frame around a dark picture.
+    height, width = gray.shape
+    margin_y, margin_x = height // 16, width // 16
+    low, high = variants_spread(gray[margin_y : height - margin_y, margin_x : width - margin_x])
+    if high - low >= 8 and (low > 8 or high < 247):
         gray = cv2.convertScaleAbs(
             gray, alpha=255.0 / (high - low), beta=-low * 255.0 / (high - low)
         )

@@ -395,7 +395,10 @@ def _probe(
     source = regions.get(name or "original", rgb)
     if mirrored:
         source = source[:, ::-1]
-    gray = geometric.to_gray(np.ascontiguousarray(source), geometric.FEATURE_SIDE)
+    enlarge = geometric.ENLARGE_BELOW if name not in ("", "original") else None
+    gray = geometric.to_gray(
+        np.ascontiguousarray(source), geometric.FEATURE_SIDE, enlarge_from=enlarge
+    )
     return geometric.keypoints(gray), gray
 
 
