@@ -177,7 +177,7 @@ class Settings(BaseSettings):
         ),
     )
     robust_keypoint_gate: int = Field(
-        default=86,
+        default=84,
         ge=0,
         le=256,
         description=(

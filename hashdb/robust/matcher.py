@@ -57,7 +57,7 @@ class RobustPolicy:
     min_keypoint_votes: int = 12
     #: ... and only if some query variant came this close (PDQ bits) to a reference row:
     #: the keypoint stage costs an ORB pass, which most unrelated uploads need not pay.
-    keypoint_gate: int = 86
+    keypoint_gate: int = 84
     #: Keypoint-voted candidates come from a wider net (any reference, not the few within a
     #: PDQ radius), so their tile check is stricter.
     keypoint_min_agreement: float = 0.85

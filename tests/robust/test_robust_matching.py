@@ -67,6 +67,10 @@ def test_every_edit_family_matches_a_photo(
         ("caption", "top15%"),
         ("mirror", "horizontal"),
         ("screenshot", "65%"),
+        # A slight crop leaves tiles on the border of the reference partly uncovered.
+        ("crop-centre", "5%"),
+        # A small picture (a dark one too) inside a light browser frame.
+        ("screenshot", "50%"),
     ],
 )
 def test_hard_edits_match_every_kind_of_picture(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from bench import robustness_data as data
@@ -207,3 +208,38 @@ def test_a_shared_word_alone_does_not_confirm_two_logos() -> None:
     assert verdict(data.caption(reference, np.random.default_rng(4), 0.2, "top")).confirmed
     rejected = verdict(other)
     assert not rejected.confirmed, rejected
+
+
+def test_tiles_a_slight_crop_leaves_partly_uncovered_still_agree() -> None:
+    """A 5% centre crop covers most of the reference's border tiles: compared on the
+    pixels the crop covers, they agree (compared whole, the empty strip made them differ
+    and the crop was rejected)."""
+    known = data.knowns(2)[1]  # a poster: text and edges right up to the border tiles
+    picture = known.image()
+    reference = geometric.reference_features(_rgb(picture))
+    upload = decode_image(data.transformed(picture, "crop-centre", "5%", 1)).rgb_array
+    gray = geometric.to_gray(upload, geometric.FEATURE_SIDE)
+    verdict = geometric.verify(reference, geometric.keypoints(gray), gray)
+    assert verdict.confirmed, verdict
+    assert verdict.tiles >= 10 and verdict.agreement >= 0.9
+
+
+@pytest.mark.parametrize(("index", "strength"), [(24, "50%"), (29, "65%")])
+def test_a_dark_picture_small_in_a_light_screenshot_is_found_by_its_region(
+    tmp_path: Path, index: int, strength: str
+) -> None:
+    """The region's box takes in a strip of the bright frame and the picture is small:
+    stretched by its interior and enlarged before ORB, the region confirms the match."""
+    known = data.knowns(index + 1)[index]
+    assert known.kind == "dark"
+    picture = known.image()
+    service = HashDB(Settings(db=str(tmp_path / "s.sqlite"), refresh_interval=0))
+    try:
+        service.add_media("terror", data.encode(picture, 95), ANALYST)
+        upload = data.transformed(picture, "screenshot", strength, index)
+        matches = service.match_bytes(upload).matches
+        assert any(m.stage == "geometric" and m.variant.startswith("region") for m in matches), [
+            (m.stage, m.variant) for m in matches
+        ]
+    finally:
+        service.close()
