@@ -83,13 +83,15 @@ def normalise(rgb: np.ndarray) -> np.ndarray:
     )
 
 
-def reduce(rgb: np.ndarray, side: int = HASH_SIDE) -> np.ndarray:
+def reduce(
+    rgb: np.ndarray, side: int = HASH_SIDE, interpolation: int = cv2.INTER_AREA
+) -> np.ndarray:
     height, width = rgb.shape[:2]
     scale = side / max(width, height)
     if scale >= 1:
         return np.ascontiguousarray(rgb)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
+    return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=interpolation))
 
 
 def reduce_by_whole_factor(rgb: np.ndarray, side: int) -> np.ndarray:
@@ -111,12 +113,7 @@ def _reduce_for_boxes(rgb: np.ndarray) -> np.ndarray:
     which cannot alias at a factor under two."""
     while max(rgb.shape[:2]) >= 2 * HASH_SIDE:
         rgb = reduce_by_whole_factor(rgb, max(rgb.shape[:2]) // 2)
-    height, width = rgb.shape[:2]
-    scale = HASH_SIDE / max(height, width)
-    if scale >= 1:
-        return np.ascontiguousarray(rgb)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR))
+    return reduce(rgb, HASH_SIDE, cv2.INTER_LINEAR)
 
 
 def pdq(rgb: np.ndarray) -> tuple[bytes, int]:
