@@ -9,17 +9,16 @@ against its own list's threshold, read fresh from the store, and explained.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from hashdb.change_feed import ChangeFollower
 from hashdb.hashing import ALGORITHMS, Digest
 from hashdb.index import HammingIndex, make_index
 from hashdb.store.base import Store
-from hashdb.store.models import ChangeKind, Entry, HashList, ListAction
+from hashdb.store.models import Change, ChangeKind, Entry, HashList, ListAction
 from hashdb.video_evidence import VideoEvidence
 
 
@@ -82,76 +81,43 @@ class Match:
         return body
 
 
-class Matcher:
+class Matcher(ChangeFollower):
     def __init__(self, store: Store, refresh_interval: float = 0.2) -> None:
-        self._store = store
-        self._refresh_interval = refresh_interval
+        super().__init__(store, refresh_interval)
         self._indexes: dict[str, HammingIndex] = {
             name: make_index(algorithm) for name, algorithm in ALGORITHMS.items()
         }
         self._lists: dict[int, HashList] | None = None
-        self._seq = 0
-        self._loaded = False
-        self._checked_at = 0.0
-        self._lock = threading.Lock()
-
-    @property
-    def seq(self) -> int:
-        return self._seq
-
-    @property
-    def loaded(self) -> bool:
-        return self._loaded
 
     def size(self, algorithm: str | None = None) -> int:
         if algorithm is not None:
             return len(self._indexes[algorithm])
         return sum(len(index) for index in self._indexes.values())
 
-    def refresh(self, *, force: bool = False) -> None:
-        """Load the indexes on first use; afterwards apply changes made since the last look."""
-        now = time.monotonic()
-        if self._loaded and not force and now - self._checked_at < self._refresh_interval:
-            return
-        with self._lock:
-            if not self._loaded:
-                self._load_all()
-            self._apply_changes()
-            self._checked_at = time.monotonic()
-
-    def _load_all(self) -> None:
-        # Read the sequence first: changes racing the load are then replayed, and replaying
-        # an add or retire is harmless (adds replace by id, removes ignore unknown ids).
-        self._seq = self._store.current_seq()
+    def _load(self) -> None:
         for name, index in self._indexes.items():
             for ids, values in self._store.live_hash_arrays(name):
                 index.add(ids, values)
             index.flush()
-        self._loaded = True
 
-    def _apply_changes(self) -> None:
-        while True:
-            changes = self._store.changes_since(self._seq)
-            if not changes:
-                return
-            # Runs of adds go to an index as one batch (after a bulk import, thousands of
-            # single adds would each pay an index call); a retire flushes its index's run
-            # first, so the order of changes to one entry is kept.
-            pending: dict[str, tuple[list[int], list[bytes]]] = {}
-            for change in changes:
-                if change.kind is ChangeKind.LIST:
-                    self._lists = None
-                elif change.entry_id is not None and change.algorithm in self._indexes:
-                    if change.kind is ChangeKind.ADD and change.value is not None:
-                        ids, values = pending.setdefault(change.algorithm, ([], []))
-                        ids.append(change.entry_id)
-                        values.append(change.value)
-                    else:
-                        self._flush_adds(pending, change.algorithm)
-                        self._indexes[change.algorithm].remove([change.entry_id])
-            for algorithm in list(pending):
-                self._flush_adds(pending, algorithm)
-            self._seq = changes[-1].seq
+    def _apply(self, changes: Sequence[Change]) -> None:
+        # Runs of adds go to an index as one batch (after a bulk import, thousands of single
+        # adds would each pay an index call); a retire flushes its index's run first, so the
+        # order of changes to one entry is kept.
+        pending: dict[str, tuple[list[int], list[bytes]]] = {}
+        for change in changes:
+            if change.kind is ChangeKind.LIST:
+                self._lists = None
+            elif change.entry_id is not None and change.algorithm in self._indexes:
+                if change.kind is ChangeKind.ADD and change.value is not None:
+                    ids, values = pending.setdefault(change.algorithm, ([], []))
+                    ids.append(change.entry_id)
+                    values.append(change.value)
+                else:
+                    self._flush_adds(pending, change.algorithm)
+                    self._indexes[change.algorithm].remove([change.entry_id])
+        for algorithm in list(pending):
+            self._flush_adds(pending, algorithm)
 
     def _flush_adds(
         self, pending: dict[str, tuple[list[int], list[bytes]]], algorithm: str

@@ -20,21 +20,20 @@ are committed with its ADD, and dropped on its RETIRE).
 from __future__ import annotations
 
 import statistics
-import threading
-import time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pdqhash
 
+from hashdb.change_feed import ChangeFollower
 from hashdb.hashing import ALGORITHMS, Digest
 from hashdb.hashing.pdq import pdq_vector_to_bytes
 from hashdb.index import HammingIndex, make_index
 from hashdb.matching import Match, Matcher
 from hashdb.media.video import FrameHash, central_band, crop_borders
 from hashdb.store.base import Store
-from hashdb.store.models import ChangeKind, Entry, HashList
+from hashdb.store.models import Change, ChangeKind, Entry, HashList
 from hashdb.store.video import VIDEO_ALGORITHM, VideoFrame, VideoRule, fingerprint
 from hashdb.video_evidence import Direction, TimeRange, VideoEvidence
 
@@ -74,7 +73,7 @@ class _Hits:
     query: dict[int, tuple[int, int, str]] = field(default_factory=dict)
 
 
-class VideoMatcher:
+class VideoMatcher(ChangeFollower):
     def __init__(
         self,
         store: Store,
@@ -84,21 +83,16 @@ class VideoMatcher:
         min_quality: int,
         refresh_interval: float = 0.2,
     ) -> None:
-        self._store = store
+        super().__init__(store, refresh_interval)
         self._matcher = matcher
         self._default_rule = default_rule
         self._min_quality = min_quality
-        self._refresh_interval = refresh_interval
         pdq = ALGORITHMS["pdq"]
         self._frame_index: HammingIndex = make_index(pdq)
         self._band_index: HammingIndex = make_index(pdq)
         self._frames: dict[int, VideoFrame] = {}
         self._frames_of: dict[int, list[int]] = {}
         self._rules: dict[int, VideoRule] | None = None
-        self._seq = 0
-        self._loaded = False
-        self._checked_at = 0.0
-        self._lock = threading.Lock()
 
     # --- keeping the frame index fresh -------------------------------------------------
 
@@ -106,40 +100,26 @@ class VideoMatcher:
     def frame_count(self) -> int:
         return len(self._frames)
 
-    def refresh(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if self._loaded and not force and now - self._checked_at < self._refresh_interval:
-            return
-        with self._lock:
-            if not self._loaded:
-                self._seq = self._store.current_seq()
-                for batch in self._store.iter_live_video_frames():
-                    self._add_frames(batch)
-                self._loaded = True
-            self._apply_changes()
-            self._checked_at = time.monotonic()
+    def _load(self) -> None:
+        for batch in self._store.iter_live_video_frames():
+            self._add_frames(batch)
 
-    def _apply_changes(self) -> None:
-        while True:
-            changes = self._store.changes_since(self._seq)
-            if not changes:
-                return
-            added: list[int] = []
-            for change in changes:
-                if change.kind is ChangeKind.LIST:
-                    self._rules = None
-                elif change.entry_id is not None and change.algorithm == VIDEO_ALGORITHM:
-                    if change.kind is ChangeKind.ADD:
-                        added.append(change.entry_id)
-                    else:
-                        if change.entry_id in added:
-                            added.remove(change.entry_id)
-                        self._remove_entry(change.entry_id)
-                self._seq = change.seq
-            if added:
-                # Re-adding is harmless: frames are replaced by id.
-                for frames in self._store.video_frames(added).values():
-                    self._add_frames(frames)
+    def _apply(self, changes: Sequence[Change]) -> None:
+        added: list[int] = []
+        for change in changes:
+            if change.kind is ChangeKind.LIST:
+                self._rules = None
+            elif change.entry_id is not None and change.algorithm == VIDEO_ALGORITHM:
+                if change.kind is ChangeKind.ADD:
+                    added.append(change.entry_id)
+                else:
+                    if change.entry_id in added:
+                        added.remove(change.entry_id)
+                    self._remove_entry(change.entry_id)
+        if added:
+            # Re-adding is harmless: frames are replaced by id.
+            for frames in self._store.video_frames(added).values():
+                self._add_frames(frames)
 
     def _add_frames(self, frames: Sequence[VideoFrame]) -> None:
         usable = [frame for frame in frames if frame.quality >= self._min_quality]

@@ -19,14 +19,13 @@ Stages, each recorded in the match's ``stage`` and ``variant``:
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from hashdb.change_feed import ChangeFollower
 from hashdb.hashing import ALGORITHMS, Digest
 from hashdb.index import BruteForceIndex
 from hashdb.matching import Match, Matcher
@@ -34,7 +33,7 @@ from hashdb.media.image import PreparedImage
 from hashdb.robust import geometric, keyindex, variants
 from hashdb.store.base import Store
 from hashdb.store.features import ReferenceFeatures, ReferenceHash
-from hashdb.store.models import ChangeKind, Entry, HashList
+from hashdb.store.models import Change, ChangeKind, Entry, HashList
 
 _FEATURE_CACHE = 512
 #: Variant hashes below this PDQ quality (near-blank crops) are not even candidates.
@@ -74,7 +73,7 @@ class _Candidate:
     reference_variant: str
 
 
-class RobustMatcher:
+class RobustMatcher(ChangeFollower):
     """Reference variant rows (an in-memory PDQ index fed from the store) and the stages."""
 
     def __init__(
@@ -84,33 +83,16 @@ class RobustMatcher:
         policy: RobustPolicy | None = None,
         refresh_interval: float = 0.2,
     ) -> None:
-        self._store = store
+        super().__init__(store, refresh_interval)
         self._matcher = matcher
         self.policy = policy or RobustPolicy()
-        self._refresh_interval = refresh_interval
         self._index = BruteForceIndex(ALGORITHMS["pdq"].bits)
         self._rows: dict[int, tuple[int, str]] = {}
         self._rows_of: dict[int, list[int]] = {}
         self._features: OrderedDict[int, ReferenceFeatures | None] = OrderedDict()
         self._keypoints = keyindex.KeypointIndex()
-        self._seq = 0
-        self._loaded = False
-        self._checked_at = 0.0
-        self._lock = threading.Lock()
 
     # --- keeping the reference rows fresh --------------------------------------------------
-
-    def refresh(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if self._loaded and not force and now - self._checked_at < self._refresh_interval:
-            return
-        with self._lock:
-            if not self._loaded:
-                self._seq = self._store.current_seq()
-                self._add_rows(self._store.reference_hashes(None))
-                self._loaded = True
-            self._apply_changes()
-            self._checked_at = time.monotonic()
 
     def entry_changed(self, entry_id: int) -> None:
         """Reload one entry's rows (features added to an entry that already existed)."""
@@ -121,23 +103,21 @@ class RobustMatcher:
     def has_features(self, entry_id: int) -> bool:
         return entry_id in self._rows_of
 
-    def _apply_changes(self) -> None:
-        while True:
-            changes = self._store.changes_since(self._seq)
-            if not changes:
-                return
-            added: list[int] = []
-            for change in changes:
-                if change.entry_id is not None:
-                    if change.kind is ChangeKind.ADD:
-                        added.append(change.entry_id)
-                    else:
-                        self._drop(change.entry_id)
-                self._seq = change.seq
-            if added:
-                for entry_id in added:
-                    self._drop(entry_id)
-                self._add_rows(self._store.reference_hashes(added))
+    def _load(self) -> None:
+        self._add_rows(self._store.reference_hashes(None))
+
+    def _apply(self, changes: Sequence[Change]) -> None:
+        added: list[int] = []
+        for change in changes:
+            if change.entry_id is not None:
+                if change.kind is ChangeKind.ADD:
+                    added.append(change.entry_id)
+                else:
+                    self._drop(change.entry_id)
+        if added:
+            for entry_id in added:
+                self._drop(entry_id)
+            self._add_rows(self._store.reference_hashes(added))
 
     def _add_rows(self, rows: Sequence[ReferenceHash]) -> None:
         rows = [row for row in rows if row.algorithm == "pdq"]
