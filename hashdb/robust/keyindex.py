@@ -10,11 +10,12 @@ descriptor is a *vote pair* only if the two descriptors are really close (at mos
 Close descriptors alone prove little: ORB bits are far from uniform and pictures share
 corners (glyphs of one typeface, the same emblem), so an unrelated upload drew ~50 close pairs
 from its best reference. The pairs of a real copy, though, agree on where things are: one
-rotation, scale and shift maps the reference's points onto the upload's. So the few
-references with the most pairs are checked with a quick RANSAC similarity fit over just
-those pairs, and a reference's votes are the query keypoints that fit it. Only references
-with enough fitting votes go on to the full geometric check, which this does not replace
-(it compares content too); it spares that check, and its cost, for chance resemblances.
+affine transform (as in the full check, so a squashed copy fits too) maps the reference's
+points onto the upload's. So the few references with the most pairs are checked with a
+quick RANSAC affine fit over just those pairs, and a reference's votes are the query
+keypoints that fit it. Only references with enough fitting votes go on to the full
+geometric check, which this does not replace (it compares content too); it spares that
+check, and its cost, for chance resemblances.
 
 Memory per indexed reference (at most ``PER_REFERENCE`` keypoints): its descriptors and
 points (40 bytes each) and ``TABLES`` sorted keys with their row (8 bytes each), about 19 KB.
@@ -123,7 +124,7 @@ class KeypointIndex:
         min_votes: int,
     ) -> list[tuple[int, int]]:
         """(entry id, votes): the query keypoints (``points`` in a frame of ``size``) whose
-        descriptors are close to one of the entry's and fit one similarity transform of the
+        descriptors are close to one of the entry's and fit one affine transform of the
         entry's points; entries with at least ``min_votes``, most votes first."""
         keys_sorted, row_of, rows, row_points, owner_of_row = self._arrays()
         if not keys_sorted.size or not descriptors.shape[0]:

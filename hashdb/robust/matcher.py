@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from hashdb.change_feed import ChangeFollower
-from hashdb.hashing import ALGORITHMS, Digest
+from hashdb.hashing import ALGORITHMS, Digest, hamming_distance
 from hashdb.index import BruteForceIndex
 from hashdb.matching import Match, Matcher
 from hashdb.media.image import PreparedImage
@@ -163,7 +163,6 @@ class RobustMatcher(ChangeFollower):
         matched = {match.entry_id for match in found}
         sources = {match.source_sha256 for match in found if match.source_sha256}
         hashes, regions = variants.query_variants(image)
-        regions.setdefault("original", image.rgb_array)
         if detailed:
             found.extend(
                 self._raw_variant_matches(
@@ -326,8 +325,7 @@ class RobustMatcher(ChangeFollower):
             keys = [first] + [
                 k
                 for k in fallbacks
-                if k != first
-                and (k in ("original", "mirror") or (k.startswith("trim") and "trim" in regions))
+                if k != first and (not k.startswith("trim") or "trim" in regions)
             ]
             for key in keys:
                 if key not in probes:
@@ -372,10 +370,11 @@ def _probe(
     """Keypoints and gray of a query picture: the upload ("original"), a trimmed picture
     or region, or the mirror image of either ("mirror", "trim+mirror")."""
     name, mirrored = key.removesuffix("mirror").removesuffix("+"), key.endswith("mirror")
-    source = regions.get(name or "original", rgb)
+    whole = name in ("", "original")
+    source = rgb if whole else regions.get(name, rgb)
     if mirrored:
         source = source[:, ::-1]
-    enlarge = geometric.ENLARGE_BELOW if name not in ("", "original") else None
+    enlarge = None if whole else geometric.ENLARGE_BELOW
     gray = geometric.to_gray(
         np.ascontiguousarray(source), geometric.FEATURE_SIDE, enlarge_from=enlarge
     )
@@ -386,11 +385,7 @@ def _distance(query: variants.VariantHash, entry: Entry) -> int:
     """PDQ distance of a query hash to the entry's own hash (all bits if not PDQ)."""
     if entry.algorithm != "pdq":
         return ALGORITHMS["pdq"].bits
-    return int(
-        np.unpackbits(
-            np.frombuffer(query.value, np.uint8) ^ np.frombuffer(entry.value, np.uint8)
-        ).sum()
-    )
+    return hamming_distance(query.value, entry.value)
 
 
 def _explain(
