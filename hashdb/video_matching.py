@@ -33,8 +33,16 @@ from hashdb.index import HammingIndex, make_index
 from hashdb.matching import Match, Matcher
 from hashdb.media.video import FrameHash, central_band, crop_borders
 from hashdb.store.base import Store
-from hashdb.store.models import Change, ChangeKind, Entry, HashList
-from hashdb.store.video import VIDEO_ALGORITHM, VideoFrame, VideoRule, fingerprint
+from hashdb.store.models import (
+    VIDEO_ALGORITHM,
+    Change,
+    ChangeKind,
+    Entry,
+    HashList,
+    VideoFrame,
+    VideoRule,
+    fingerprint,
+)
 from hashdb.video_evidence import Direction, TimeRange, VideoEvidence
 
 _MIRROR = 5  # pdqhash.compute_dihedral: the left-right mirror

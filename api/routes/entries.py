@@ -22,7 +22,7 @@ from api.uploads import read_upload
 from hashdb.errors import InvalidValue
 from hashdb.records import entry_record
 from hashdb.service import EntryMetadata
-from hashdb.store.catalog import EntryQuery
+from hashdb.store.models import EntryQuery
 
 router = APIRouter(
     prefix="/v1",

@@ -23,11 +23,16 @@ from hashdb.errors import HashDBError, ListNotFound
 from hashdb.exchange.records import BadRow
 from hashdb.records import list_record
 from hashdb.store import Store
-from hashdb.store.labels import normalise_labels
-from hashdb.store.models import HashList, ListAction, NewList
-from hashdb.store.sharing import ListSettings, Sharing
-from hashdb.store.sql import validate_thresholds
-from hashdb.store.video import VideoRule
+from hashdb.store.models import (
+    HashList,
+    ListAction,
+    ListSettings,
+    NewList,
+    Sharing,
+    VideoRule,
+    normalise_labels,
+    validate_thresholds,
+)
 
 _Choice = TypeVar("_Choice", ListAction, Sharing)
 

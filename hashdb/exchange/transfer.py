@@ -22,9 +22,7 @@ from hashdb.exchange.jsonl_format import write as jsonl_write
 from hashdb.exchange.records import BadRow, entry_record, parse_plain, parse_record
 from hashdb.store import Store
 from hashdb.store.exchange import ImportCounts, ImportRow
-from hashdb.store.labels import normalise_labels
-from hashdb.store.models import Entry
-from hashdb.store.video import VIDEO_ALGORITHM
+from hashdb.store.models import VIDEO_ALGORITHM, Entry, normalise_labels
 
 #: How many bad rows an error message or report lists (the count is always complete).
 MAX_LISTED = 50

@@ -32,8 +32,14 @@ from hashdb.matching import Match, Matcher
 from hashdb.media.image import PreparedImage
 from hashdb.robust import geometric, keyindex, variants
 from hashdb.store.base import Store
-from hashdb.store.features import ReferenceFeatures, ReferenceHash
-from hashdb.store.models import Change, ChangeKind, Entry, HashList
+from hashdb.store.models import (
+    Change,
+    ChangeKind,
+    Entry,
+    HashList,
+    ReferenceFeatures,
+    ReferenceHash,
+)
 
 _FEATURE_CACHE = 512
 #: Variant hashes below this PDQ quality (near-blank crops) are not even candidates.

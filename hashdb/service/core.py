@@ -59,10 +59,16 @@ from hashdb.service.shared import actor, adding_organisation, audit_actor, entry
 from hashdb.service.sharing import SharingService
 from hashdb.settings import Settings
 from hashdb.store import Entry, HashList, ListAction, NewEntry, NewList, Store, open_store
-from hashdb.store.catalog import EntryQuery
-from hashdb.store.models import AuditRecord
-from hashdb.store.sharing import ListSettings, Sharing
-from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoRule, fingerprint
+from hashdb.store.models import (
+    VIDEO_ALGORITHM,
+    AuditRecord,
+    EntryQuery,
+    ListSettings,
+    NewVideoFrame,
+    Sharing,
+    VideoRule,
+    fingerprint,
+)
 from hashdb.video_matching import VideoMatcher, probe_image
 
 if TYPE_CHECKING:

@@ -12,8 +12,7 @@ from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service.results import EntryMetadata, ReviewOutcome
 from hashdb.service.shared import ServicePart, actor
 from hashdb.store import ListAction, NewList
-from hashdb.store.review import QueryHash, ReviewItem, ReviewStatus
-from hashdb.store.sharing import ListSettings
+from hashdb.store.models import ListSettings, QueryHash, ReviewItem, ReviewStatus
 
 
 class ReviewService(ServicePart):

@@ -10,7 +10,7 @@ from hashdb.hashing import get_algorithm
 from hashdb.identity import LOCAL_OPERATOR, Principal
 from hashdb.service.shared import ServicePart, actor
 from hashdb.store import HashList, ListAction
-from hashdb.store.sharing import ListSettings, Sharing
+from hashdb.store.models import ListSettings, Sharing
 
 if TYPE_CHECKING:
     from hashdb.service.core import HashDB

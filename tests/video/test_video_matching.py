@@ -19,7 +19,7 @@ from hashdb.matching import Match
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import NewEntry, NewList, open_store
-from hashdb.store.video import NewVideoFrame, VideoRule
+from hashdb.store.models import NewVideoFrame, VideoRule
 from hashdb.video_evidence import Direction
 from tests.imagegen import encode as encode_image
 from tests.imagegen import scene
