@@ -21,7 +21,6 @@ from typing import Any, TypeVar
 
 from hashdb.errors import HashDBError, ListNotFound
 from hashdb.exchange.records import BadRow
-from hashdb.records import list_record
 from hashdb.store import Store
 from hashdb.store.models import (
     HashList,
@@ -303,7 +302,7 @@ def _apply_list(
     if wanted.video_rule is not None:
         store.set_video_rule(hash_list.id, wanted.video_rule)
         rules[hash_list.id] = wanted.video_rule
-    after = {**list_record(hash_list), **wanted.to_record()}
+    after = {**hash_list.to_dict(), **wanted.to_record()}
     del after[RECORD_KEY]
     store.record_audit(
         actor,

@@ -38,7 +38,6 @@ from hashdb.media.video import (
     sniff_video_container,
 )
 from hashdb.policy import LabelFilter, apply_allow_lists
-from hashdb.records import entry_record, list_record
 from hashdb.review import find_near_misses
 from hashdb.robust.matcher import RobustMatcher, RobustPolicy
 from hashdb.robust.reference import MIN_ANCHOR_KEYPOINTS, reference_data, reference_keypoints
@@ -327,7 +326,7 @@ class HashDB:
                 "list",
                 created.name,
                 None,
-                {**list_record(created), **self.store.list_settings(created.id).to_dict()},
+                {**created.to_dict(), **self.store.list_settings(created.id).to_dict()},
             )
         self.sharing.changed()
         return created
@@ -359,8 +358,8 @@ class HashDB:
                 "list.update",
                 "list",
                 name,
-                before=list_record(before),
-                after=list_record(updated),
+                before=before.to_dict(),
+                after=updated.to_dict(),
             )
         return updated
 
@@ -371,7 +370,7 @@ class HashDB:
             access.check_manage(principal, hash_list, self.store.list_settings(hash_list.id))
             deleted = self.store.delete_list(name)
             self.store.record_audit(
-                actor(principal), "list.delete", "list", name, before=list_record(deleted)
+                actor(principal), "list.delete", "list", name, before=deleted.to_dict()
             )
         self.sharing.changed()
         return deleted
@@ -434,7 +433,7 @@ class HashDB:
                     "entry.add",
                     "entry",
                     str(entry.id),
-                    after=entry_record(entry),
+                    after=entry.to_dict(),
                 )
         report.added.extend(
             AddedHash(digest.algorithm, digest.hex, outcome.entry_id, outcome.created)
@@ -586,7 +585,7 @@ class HashDB:
                         "entry.add",
                         "entry",
                         str(outcome.entry_id),
-                        after=entry_record(self.store.get_entry(outcome.entry_id)),
+                        after=self.store.get_entry(outcome.entry_id).to_dict(),
                     )
                     self.store.add_video_frames(
                         outcome.entry_id,
@@ -856,8 +855,8 @@ class HashDB:
                 "entry.retire",
                 "entry",
                 str(entry_id),
-                before=entry_record(entry),
-                after=entry_record(retired),
+                before=entry.to_dict(),
+                after=retired.to_dict(),
             )
         return retired
 
@@ -879,8 +878,8 @@ class HashDB:
                 "entry.update",
                 "entry",
                 str(entry_id),
-                before=entry_record(before),
-                after=entry_record(updated),
+                before=before.to_dict(),
+                after=updated.to_dict(),
             )
         return updated
 
