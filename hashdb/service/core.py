@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from hashdb import access
-from hashdb.auth import KeyService
+from hashdb.auth import access
+from hashdb.auth.keys import KeyService
 from hashdb.errors import (
     EntryNotFound,
     FileNotReadable,

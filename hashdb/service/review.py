@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hashdb import access
+from hashdb.auth import access
 from hashdb.errors import Forbidden, InvalidValue, ListNotFound, ReviewItemNotFound
 from hashdb.hashing import Digest, get_algorithm
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role

@@ -1,10 +1,10 @@
-"""Who owns and shares a list, and its review radius (see :mod:`hashdb.access` for the rules)."""
+"""Who owns and shares a list, and its review radius (the rules: :mod:`hashdb.auth.access`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hashdb import access
+from hashdb.auth import access
 from hashdb.errors import Forbidden, InvalidValue
 from hashdb.hashing import get_algorithm
 from hashdb.identity import LOCAL_OPERATOR, Principal
