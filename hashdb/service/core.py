@@ -28,7 +28,16 @@ from hashdb.errors import (
 )
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
-from hashdb.matching import Match, Matcher
+from hashdb.matching.indexes import Match, Matcher
+from hashdb.matching.near_misses import find_near_misses
+from hashdb.matching.policy import LabelFilter, apply_allow_lists
+from hashdb.matching.robust.matcher import RobustMatcher, RobustPolicy
+from hashdb.matching.robust.reference import (
+    MIN_ANCHOR_KEYPOINTS,
+    reference_data,
+    reference_keypoints,
+)
+from hashdb.matching.video import VideoMatcher, probe_image
 from hashdb.media import DecodeOptions, PreparedImage, decode_image
 from hashdb.media.video import (
     SamplingMode,
@@ -37,10 +46,6 @@ from hashdb.media.video import (
     sniff_video,
     sniff_video_container,
 )
-from hashdb.policy import LabelFilter, apply_allow_lists
-from hashdb.review import find_near_misses
-from hashdb.robust.matcher import RobustMatcher, RobustPolicy
-from hashdb.robust.reference import MIN_ANCHOR_KEYPOINTS, reference_data, reference_keypoints
 from hashdb.service.exchange import ExchangeService
 from hashdb.service.feedback import FeedbackService
 from hashdb.service.labels import LabelService
@@ -68,7 +73,6 @@ from hashdb.store.models import (
     VideoRule,
     fingerprint,
 )
-from hashdb.video_matching import VideoMatcher, probe_image
 
 if TYPE_CHECKING:
     from hashdb.rescan.job import Rescan, RescanRequest

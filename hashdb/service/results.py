@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hashdb.hashing import Digest
-from hashdb.matching import Match
+from hashdb.matching.indexes import Match
+from hashdb.matching.policy import Suppressed
 from hashdb.media.video import HashedVideo
-from hashdb.policy import Suppressed
 from hashdb.store.models import VIDEO_ALGORITHM, Feedback, FeedbackCounts, ReviewItem, fingerprint
 
 

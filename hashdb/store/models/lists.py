@@ -19,7 +19,7 @@ class ListAction(enum.StrEnum):
     REVIEW = "review"
     LOG = "log"
     #: Known false positives (news footage, counter-speech): media matching an entry here is
-    #: never reported as matching any other list (``hashdb.policy``).
+    #: never reported as matching any other list (``hashdb.matching.policy``).
     ALLOW = "allow"
 
 

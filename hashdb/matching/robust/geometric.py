@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from hashdb.robust.variants import spread as variants_spread
+from hashdb.matching.robust.variants import spread as variants_spread
 from hashdb.store.models import ReferenceFeatures
 
 #: ORB works on images reduced to this longest side (reference and query alike).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hashdb.robust import geometric, variants
+from hashdb.matching.robust import geometric, variants
 from hashdb.store.models import ReferenceFeatures
 
 

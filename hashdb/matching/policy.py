@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hashdb.matching import Match
+from hashdb.matching.indexes import Match
 from hashdb.store.models import ListAction, parse_label
 
 

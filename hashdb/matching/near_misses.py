@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from hashdb.hashing import Digest
-from hashdb.matching import Matcher
+from hashdb.matching.indexes import Matcher
 from hashdb.store.base import EntryStore
 from hashdb.store.models import HashList, ListAction, ListSettings, NewReviewItem, QueryHash
 
