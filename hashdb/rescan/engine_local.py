@@ -13,9 +13,9 @@ from hashdb.rescan.sources import ScanItem
 from hashdb.rescan.worker import (
     FileOutcome,
     WorkerConfig,
+    context_for,
     ignore_interrupts,
     process_chunk,
-    service_for,
 )
 
 
@@ -28,7 +28,7 @@ def available_cores() -> int:
 
 def _init_worker(config: WorkerConfig) -> None:
     ignore_interrupts()
-    service_for(config).matcher.refresh()  # load the index before the first file, not during
+    context_for(config).pipeline.refresh()  # load the index before the first file, not during
 
 
 def _run_chunk(config: WorkerConfig, items: list[ScanItem]) -> list[FileOutcome]:
@@ -50,7 +50,7 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 class LocalEngine:
-    """A pool of worker processes, each with its own service and database connection."""
+    """A pool of worker processes, each with its own pipeline and database connection."""
 
     def __init__(self, workers: int | None = None, in_flight_per_worker: int = 3) -> None:
         self.workers = max(1, workers or available_cores())
