@@ -29,8 +29,10 @@ class DaskEngine:
             raise ConfigError("--engine dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
         try:
             import distributed
-        except ImportError:  # pragma: no cover - a dependency of hashdb
-            raise ConfigError("the dask engine needs the 'distributed' package") from None
+        except ImportError:
+            raise ConfigError(
+                "the dask engine needs the optional Dask packages: pip install 'hashdb[dask]'"
+            ) from None
         try:
             client: Any = distributed.Client
             self._client: Any = client(scheduler, timeout=connect_timeout)
