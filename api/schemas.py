@@ -8,6 +8,32 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 
+class VerificationModel(BaseModel):
+    """What the geometric check saw, and where: points are fractions (0-1) of the upload's
+    width and height, or of the reference's."""
+
+    inliers: int = Field(description="Keypoint pairs that agree on one transform.")
+    agreement: float = Field(description="Share of informative tiles whose content agrees.")
+    tiles: int = Field(description="Informative tiles compared.")
+    transform: builtins.list[float] | None = Field(
+        default=None,
+        description=(
+            "[a, b, c, d, e, f]: a reference point (u, v) lies on the upload at "
+            "(a*u + b*v + c, d*u + e*v + f)."
+        ),
+    )
+    region: builtins.list[builtins.list[float]] | None = Field(
+        default=None, description="The reference's corners on the upload: the matched region."
+    )
+    lines: builtins.list[builtins.list[float]] | None = Field(
+        default=None,
+        description="A sample of the inlier pairs: [upload x, upload y, reference x, reference y].",
+    )
+    reference_size: builtins.list[int] | None = Field(
+        default=None, description="Width and height of the reference picture the check used."
+    )
+
+
 class MatchModel(BaseModel):
     list: str = Field(description="Name of the list the entry is on.")
     entry_id: int
@@ -48,8 +74,8 @@ class MatchModel(BaseModel):
             "region-0, ...), or for geometric matches query variant>reference variant."
         ),
     )
-    verification: dict[str, float | int] | None = Field(
-        default=None, description="The geometric check's evidence: inliers, agreement, tiles."
+    verification: VerificationModel | None = Field(
+        default=None, description="The geometric check's evidence, for geometric matches."
     )
 
 

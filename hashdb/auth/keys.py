@@ -14,7 +14,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from hashdb.errors import InvalidValue, Unauthorized
+from hashdb.errors import InvalidValue, KeyNotFound, Unauthorized
 from hashdb.identity import Principal, Role
 from hashdb.store.base import Store
 from hashdb.store.models import ApiKey, NewApiKey
@@ -111,21 +111,37 @@ class KeyService:
 
     def authenticate(self, key: str) -> Principal:
         """The principal a presented key acts as, or :class:`Unauthorized`."""
-        if not key.startswith(KEY_SCHEME) or len(key) < PREFIX_LENGTH + 8:
-            raise Unauthorized("the API key is not valid")
         digest = hash_key(key)
         now = time.monotonic()
         cached = self._cache.get(digest)
         if cached is not None and now - cached[0] < self.cache_seconds:
             return cached[1]
-        record = self.store.key_by_prefix(key_prefix(key))
-        if record is None or not hmac.compare_digest(record.key_hash, digest):
-            raise Unauthorized("the API key is not valid")
-        if not record.active:
-            raise Unauthorized("the API key has been revoked")
-        principal = Principal(name=record.name, role=record.role, organisation=record.organisation)
+        principal = self.identify(key).principal
         if self.cache_seconds > 0:
             if len(self._cache) > 10_000:
                 self._cache.clear()
             self._cache[digest] = (now, principal)
         return principal
+
+    def identify(self, key: str) -> ApiKey:
+        """The active key record a presented key belongs to, or :class:`Unauthorized`
+        (uncached: signing in to the console checks the database every time)."""
+        if not key.startswith(KEY_SCHEME) or len(key) < PREFIX_LENGTH + 8:
+            raise Unauthorized("the API key is not valid")
+        record = self.store.key_by_prefix(key_prefix(key))
+        if record is None or not hmac.compare_digest(record.key_hash, hash_key(key)):
+            raise Unauthorized("the API key is not valid")
+        if not record.active:
+            raise Unauthorized("the API key has been revoked")
+        return record
+
+    def active(self, key_id: int) -> ApiKey:
+        """A key by id while it is active (a console session re-checks its key on every
+        request): :class:`Unauthorized` once it is revoked or gone."""
+        try:
+            record = self.store.get_key(key_id)
+        except KeyNotFound:
+            raise Unauthorized("the API key no longer exists") from None
+        if not record.active:
+            raise Unauthorized("the API key has been revoked")
+        return record

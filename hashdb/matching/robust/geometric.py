@@ -10,7 +10,7 @@ shared frame gives keypoint inliers, but the tiles that carry the picture disagr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -50,6 +50,11 @@ class Verdict:
     agreement: float  # fraction of informative tiles whose content agrees
     tiles: int  # informative tiles compared
     reason: str
+    #: The fitted affine transform (2x3, reference frame -> query frame) and the inlier pairs
+    #: (n x 4: reference x, y, query x, y), kept so the evidence can be drawn; None when no
+    #: transform was fitted.
+    model: np.ndarray | None = field(default=None, compare=False, repr=False)
+    pairs: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -192,11 +197,13 @@ def verify(
     inliers = int(mask.sum())
     if inliers < policy.min_inliers or inliers < policy.min_inlier_ratio * len(good):
         return Verdict(False, inliers, 0.0, 0, "too few inliers")
-    kept = src[mask.ravel().astype(bool)]
+    inlying = mask.ravel().astype(bool)
+    kept = src[inlying]
+    inlier_pairs = np.hstack([kept, dst[inlying]])
     extent = kept.max(axis=0) - kept.min(axis=0)
     spread = float(extent[0] * extent[1]) / float(ref.size[0] * ref.size[1])
     if spread < policy.min_inlier_spread:
-        return Verdict(False, inliers, 0.0, 0, "inliers bunched in one part")
+        return Verdict(False, inliers, 0.0, 0, "inliers bunched in one part", model, inlier_pairs)
     linear = model[:, :2]
     singular = np.linalg.svd(linear, compute_uv=False)
     if (
@@ -205,7 +212,7 @@ def verify(
         or singular[0] > 12
         or singular[0] / singular[1] > 2.5
     ):
-        return Verdict(False, inliers, 0.0, 0, "implausible transform")
+        return Verdict(False, inliers, 0.0, 0, "implausible transform", model, inlier_pairs)
     agreement, tiles = _content_agreement(model, ref.size, thumb, query_gray, policy)
     needed = policy.min_agreement
     if inliers < policy.weak_inliers:
@@ -214,7 +221,7 @@ def verify(
     reason = "confirmed" if confirmed else "content differs"
     if tiles < policy.min_tiles:
         reason = "too little detail in the overlap"
-    return Verdict(confirmed, inliers, agreement, tiles, reason)
+    return Verdict(confirmed, inliers, agreement, tiles, reason, model, inlier_pairs)
 
 
 def _content_agreement(

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from hashdb.matching.indexes import HashIndexes
 from hashdb.matching.match import Evidence, Match, Stage
 from hashdb.matching.query import Query, Scope
 from hashdb.matching.robust import geometric, keyindex, variants
+from hashdb.matching.robust.placement import ProbeFrame, placement
 from hashdb.media.image import PreparedImage
 from hashdb.store.base import Store
 from hashdb.store.models import (
@@ -178,7 +180,7 @@ class RobustMatcher(ChangeFollower):
             return found  # the upload's own hash already matched: no need to look further
         matched = {match.entry_id for match in found}
         sources = {match.source_sha256 for match in found if match.source_sha256}
-        hashes, regions = variants.query_variants(image)
+        hashes, regions, boxes = variants.query_variants(image)
         if detailed:
             found.extend(
                 self._raw_variant_matches(
@@ -197,8 +199,8 @@ class RobustMatcher(ChangeFollower):
         # keypoints and content agreement: a blank image has neither.
         usable = [h for h in hashes if h.quality >= _CANDIDATE_QUALITY]
         candidates, nearest = self._candidates(usable, matched)
-        probes: dict[str, tuple[geometric.Keypoints, np.ndarray]] = {}
-        confirmed = self._verified(image, candidates, regions, probes, sources, lists)
+        probes: dict[str, _Probe] = {}
+        confirmed = self._verified(image, candidates, (regions, boxes), probes, sources, lists)
         if (
             not confirmed
             and not found
@@ -208,8 +210,8 @@ class RobustMatcher(ChangeFollower):
             original = next(h for h in hashes if h.variant == "original")
             confirmed = self._verified(
                 image,
-                self._voted(image, original, regions, probes, matched),
-                regions,
+                self._voted(image, original, (regions, boxes), probes, matched),
+                (regions, boxes),
                 probes,
                 sources,
                 lists,
@@ -269,8 +271,8 @@ class RobustMatcher(ChangeFollower):
         self,
         image: PreparedImage,
         original: variants.VariantHash,
-        regions: dict[str, np.ndarray],
-        probes: dict[str, tuple[geometric.Keypoints, np.ndarray]],
+        regions: _Regions,
+        probes: dict[str, _Probe],
         matched: set[int],
     ) -> list[_Candidate]:
         """Candidates by keypoint votes of the whole upload (distance: the upload's PDQ
@@ -279,7 +281,7 @@ class RobustMatcher(ChangeFollower):
             return []
         if "original" not in probes:
             probes["original"] = _probe(image.rgb_array, regions, "original")
-        points, _ = probes["original"]
+        points = probes["original"].points
         voted = [
             entry_id
             for entry_id, _ in self._keypoints.votes(
@@ -296,8 +298,8 @@ class RobustMatcher(ChangeFollower):
         self,
         image: PreparedImage,
         candidates: list[_Candidate],
-        regions: dict[str, np.ndarray],
-        probes: dict[str, tuple[geometric.Keypoints, np.ndarray]],
+        regions: _Regions,
+        probes: dict[str, _Probe],
         sources: set[str],
         lists: Collection[str] | None,
     ) -> list[Match]:
@@ -343,13 +345,13 @@ class RobustMatcher(ChangeFollower):
             keys = [first] + [
                 k
                 for k in fallbacks
-                if k != first and (not k.startswith("trim") or "trim" in regions)
+                if k != first and (not k.startswith("trim") or "trim" in regions[0])
             ]
             for key in keys:
                 if key not in probes:
                     probes[key] = _probe(image.rgb_array, regions, key)
-                points, gray = probes[key]
-                verdict = geometric.verify(reference, points, gray, gate)
+                probe = probes[key]
+                verdict = geometric.verify(reference, probe.points, probe.gray, gate)
                 if verdict.confirmed:
                     break
             if verdict.confirmed:
@@ -362,8 +364,11 @@ class RobustMatcher(ChangeFollower):
                     else self.policy.candidate_distance
                 )
                 variant = key if key != candidate.query.image else candidate.query.variant
+                drawn = placement(verdict, (reference.width, reference.height), probe.frame)
                 confirmed.append(
-                    _explain(entry, allowed[entry.list_id], candidate, verdict, radius, variant)
+                    _explain(
+                        entry, allowed[entry.list_id], candidate, verdict, drawn, radius, variant
+                    )
                 )
         return confirmed
 
@@ -382,21 +387,35 @@ class RobustMatcher(ChangeFollower):
         }
 
 
-def _probe(
-    rgb: np.ndarray, regions: dict[str, np.ndarray], key: str
-) -> tuple[geometric.Keypoints, np.ndarray]:
+#: The query variants' pictures and their boxes in the upload (``variants.query_variants``).
+_Regions = tuple[dict[str, np.ndarray], dict[str, variants.Box]]
+
+
+class _Probe(NamedTuple):
+    """A query picture as the geometric check takes it, and where it sits in the upload."""
+
+    points: geometric.Keypoints
+    gray: np.ndarray
+    frame: ProbeFrame
+
+
+def _probe(rgb: np.ndarray, regions: _Regions, key: str) -> _Probe:
     """Keypoints and gray of a query picture: the upload ("original"), a trimmed picture
     or region, or the mirror image of either ("mirror", "trim+mirror")."""
     name, mirrored = key.removesuffix("mirror").removesuffix("+"), key.endswith("mirror")
+    pictures, boxes = regions
+    height, width = rgb.shape[:2]
     whole = name in ("", "original")
-    source = rgb if whole else regions.get(name, rgb)
+    source = rgb if whole else pictures.get(name, rgb)
+    box = (0, 0, width, height) if whole else boxes.get(name, (0, 0, width, height))
     if mirrored:
         source = source[:, ::-1]
     enlarge = None if whole else geometric.ENLARGE_BELOW
     gray = geometric.to_gray(
         np.ascontiguousarray(source), geometric.FEATURE_SIDE, enlarge_from=enlarge
     )
-    return geometric.keypoints(gray), gray
+    frame = ProbeFrame(box, mirrored, (gray.shape[1], gray.shape[0]), (width, height))
+    return _Probe(geometric.keypoints(gray), gray, frame)
 
 
 def _distance(query: variants.VariantHash, entry: Entry) -> int:
@@ -411,6 +430,7 @@ def _explain(
     hash_list: HashList,
     candidate: _Candidate,
     verdict: geometric.Verdict,
+    drawn: dict[str, object],
     radius: int,
     variant: str,
 ) -> Match:
@@ -421,6 +441,6 @@ def _explain(
         query_hash=candidate.query.value.hex(),
         stage=Stage.GEOMETRIC,
         variant=f"{variant}>{candidate.reference_variant}",
-        verification=verdict.to_dict(),
+        verification={**verdict.to_dict(), **drawn},
     )
     return Match.of(entry, hash_list, evidence)

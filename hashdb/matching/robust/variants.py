@@ -49,6 +49,9 @@ REFERENCE_CROPS = (0.9, 0.82, 0.74)
 CROP_POSITIONS = ("cc", "tl", "tr", "bl", "br", "tc", "bc", "cl", "cr")
 REFERENCE_ROTATIONS = (-8.0, -4.0, 4.0, 8.0)
 
+#: A box in pixels: left, top, right, bottom (right and bottom exclusive).
+Box = tuple[int, int, int, int]
+
 
 @dataclass(frozen=True)
 class VariantHash:
@@ -189,7 +192,7 @@ def _bar_lines(lines: np.ndarray, tolerance: float) -> int:
     return position
 
 
-def trim_bars(rgb: np.ndarray, tolerance: float = 12.0) -> tuple[int, int, int, int] | None:
+def trim_bars(rgb: np.ndarray, tolerance: float = 12.0) -> Box | None:
     """The box (x0, y0, x1, y1) left after trimming bars, borders and captions off each edge,
     or None when nothing worth trimming (under 3% of a side) was found.
 
@@ -218,7 +221,7 @@ def trim_bars(rgb: np.ndarray, tolerance: float = 12.0) -> tuple[int, int, int, 
     return round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)
 
 
-def picture_regions(rgb: np.ndarray, limit: int = 3) -> list[tuple[int, int, int, int]]:
+def picture_regions(rgb: np.ndarray, limit: int = 3) -> list[Box]:
     """Boxes of large picture-like regions (an image inside a screenshot or a frame).
 
     Pixels that differ from the dominant background colour, their blobs filled (a picture
@@ -259,10 +262,13 @@ def picture_regions(rgb: np.ndarray, limit: int = 3) -> list[tuple[int, int, int
     return [(x0, y0, x1, y1) for _, x0, y0, x1, y1 in boxes[:limit]]
 
 
-def query_variants(image: PreparedImage) -> tuple[list[VariantHash], dict[str, np.ndarray]]:
-    """PDQ hashes of every query variant, and the variant pictures the second stage may
-    check (full-size views keyed by ``VariantHash.image``; "original", "mirror" and
-    "trim+mirror" are derived by the caller).
+def query_variants(
+    image: PreparedImage,
+) -> tuple[list[VariantHash], dict[str, np.ndarray], dict[str, Box]]:
+    """PDQ hashes of every query variant, the variant pictures the second stage may check
+    (full-size views keyed by ``VariantHash.image``; "original", "mirror" and "trim+mirror"
+    are derived by the caller), and where each picture sits in the upload (its box in
+    ``image.rgb_array``, so a match's evidence can be drawn on the upload).
 
     The mirrored and rotated copies come free with the plain PDQ hash (one pass computes
     all eight), so only a trimmed picture and screenshot regions cost extra hashing."""
@@ -273,14 +279,17 @@ def query_variants(image: PreparedImage) -> tuple[list[VariantHash], dict[str, n
     base = image.pdq_array
     small = _reduce_for_boxes(base)
     images: dict[str, np.ndarray] = {}
+    placed: dict[str, Box] = {}
     height, width = small.shape[:2]
-    boxes: list[tuple[str, tuple[int, int, int, int]]] = []
+    boxes: list[tuple[str, Box]] = []
     trimmed = trim_bars(small)
     if trimmed is not None:
         boxes.append(("trim", trimmed))
     boxes.extend((f"region-{i}", box) for i, box in enumerate(picture_regions(small)))
     for name, box in boxes:
-        images[name] = _scaled_crop(rgb, box, width, height)
+        placed[name] = _scaled_box(rgb, box, width, height)
+        x0, y0, x1, y1 = placed[name]
+        images[name] = rgb[y0:y1, x0:x1]
         # Hashed from the pixels the plain hash saw, unless the box is small there (a
         # picture inside a screenshot): PDQ needs detail at 64x64 and a small crop of a
         # reduced copy is blurry.
@@ -304,16 +313,20 @@ def query_variants(image: PreparedImage) -> tuple[list[VariantHash], dict[str, n
                         "trim+mirror" if mirrored else "trim",
                     )
                 )
-    return hashes, images
+    return hashes, images, placed
 
 
-def _scaled_crop(
-    rgb: np.ndarray, box: tuple[int, int, int, int], width: int, height: int
-) -> np.ndarray:
-    """The part of ``rgb`` under ``box``, a box on a ``width`` x ``height`` copy of it."""
+def _scaled_box(rgb: np.ndarray, box: Box, width: int, height: int) -> Box:
+    """``box``, a box on a ``width`` x ``height`` copy of ``rgb``, in ``rgb``'s pixels."""
     x0, y0, x1, y1 = box
     sx, sy = rgb.shape[1] / width, rgb.shape[0] / height
-    return rgb[round(y0 * sy) : round(y1 * sy), round(x0 * sx) : round(x1 * sx)]
+    return round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)
+
+
+def _scaled_crop(rgb: np.ndarray, box: Box, width: int, height: int) -> np.ndarray:
+    """The part of ``rgb`` under ``box``, a box on a ``width`` x ``height`` copy of it."""
+    x0, y0, x1, y1 = _scaled_box(rgb, box, width, height)
+    return rgb[y0:y1, x0:x1]
 
 
 def _crop(rgb: np.ndarray, keep: float, where: str) -> np.ndarray:

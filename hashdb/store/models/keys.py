@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from hashdb.identity import Role
+from hashdb.identity import Principal, Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,11 @@ class ApiKey:
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def principal(self) -> Principal:
+        """Who the key acts as."""
+        return Principal(name=self.name, role=self.role, organisation=self.organisation)
 
     def to_dict(self) -> dict[str, object]:
         """The public view: never the hash."""

@@ -1,0 +1,83 @@
+"""Where a geometric match lies on the upload: its evidence in a form a person can check.
+
+The geometric check works on a probe picture: the upload, its trimmed picture or a screenshot
+region, perhaps mirrored, reduced for ORB. This maps what the check found back onto the whole
+upload, in fractions of its width and height (so a drawing of any size can use it), and onto
+the reference, in fractions of the reference picture: the fitted transform, the outline of the
+reference on the upload, and a sample of the inlier pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hashdb.matching.robust.geometric import Verdict
+from hashdb.matching.robust.variants import Box
+
+#: Inlier pairs kept in an answer: enough to see the agreement, few enough to stay small.
+MAX_LINES = 40
+_DIGITS = 4
+
+
+@dataclass(frozen=True)
+class ProbeFrame:
+    """How a probe picture sits in the upload."""
+
+    #: The probe's source box in the decoded upload's pixels.
+    box: Box
+    mirrored: bool
+    #: The probe picture's width and height (after reduction or enlargement).
+    size: tuple[int, int]
+    #: The decoded upload's width and height.
+    upload: tuple[int, int]
+
+    def to_upload(self) -> np.ndarray:
+        """3x3 matrix: probe pixels -> fractions of the upload."""
+        x0, y0, x1, y1 = self.box
+        sx, sy = (x1 - x0) / self.size[0], (y1 - y0) / self.size[1]
+        width, height = self.upload
+        if self.mirrored:  # the probe is the box flipped left to right
+            to_box = np.array([[-sx, 0, x1], [0, sy, y0], [0, 0, 1]], np.float64)
+        else:
+            to_box = np.array([[sx, 0, x0], [0, sy, y0], [0, 0, 1]], np.float64)
+        return np.diag([1 / width, 1 / height, 1.0]) @ to_box
+
+
+def placement(
+    verdict: Verdict, reference_size: tuple[int, int], frame: ProbeFrame
+) -> dict[str, object]:
+    """The drawable evidence of a verdict with a fitted transform (empty without one):
+
+    - ``transform``: ``[a, b, c, d, e, f]`` mapping a reference point ``(u, v)`` (fractions of
+      the reference) to the upload point ``(a*u + b*v + c, d*u + e*v + f)`` (fractions of the
+      upload), as an SVG ``matrix(a d b e c f)`` would;
+    - ``region``: the reference's four corners on the upload (the matched region);
+    - ``lines``: up to :data:`MAX_LINES` inlier pairs ``[upload x, y, reference x, y]``;
+    - ``reference_size``: the reference picture's width and height (its aspect).
+    """
+    if verdict.model is None or verdict.pairs is None:
+        return {}
+    width, height = reference_size
+    to_upload = frame.to_upload()
+    model = np.vstack([verdict.model.astype(np.float64), [0.0, 0.0, 1.0]])
+    transform = to_upload @ model @ np.diag([width, height, 1.0])
+    corners = np.array([[0, 0, 1], [1, 0, 1], [1, 1, 1], [0, 1, 1]], np.float64)
+    region = (transform @ corners.T).T[:, :2]
+    pairs = verdict.pairs.astype(np.float64)
+    if len(pairs) > MAX_LINES:
+        pairs = pairs[np.linspace(0, len(pairs) - 1, MAX_LINES).round().astype(int)]
+    ones = np.ones((len(pairs), 1))
+    on_upload = (to_upload @ np.hstack([pairs[:, 2:], ones]).T).T[:, :2]
+    on_reference = pairs[:, :2] / np.array([width, height], np.float64)
+    return {
+        "transform": _rounded(transform[:2].ravel()),
+        "region": [_rounded(corner) for corner in region],
+        "lines": [_rounded(line) for line in np.hstack([on_upload, on_reference])],
+        "reference_size": [int(width), int(height)],
+    }
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    return [round(float(value), _DIGITS) for value in values]
