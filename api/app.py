@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import hashdb
-from api import problems
+from api import docs, problems
+from api.console import console_app
 from api.metrics import Metrics
 from api.middleware import RequestMiddleware
 from api.routes import (
@@ -43,6 +44,9 @@ def create_app(settings: Settings | None = None, service: HashDB | None = None) 
         version=hashdb.__version__,
         summary="Perceptual-hash media blocklist with explainable matches.",
         lifespan=lifespan,
+        # Served from the app's own files by api.docs (the defaults load them from a CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.hashdb = service
     app.state.metrics = Metrics(service)
@@ -53,6 +57,7 @@ def create_app(settings: Settings | None = None, service: HashDB | None = None) 
         metrics=app.state.metrics,
     )
     problems.install(app)
+    docs.install(app)
     app.include_router(health.router)
     # Every /v1 route needs a key and touches the database: document those answers once.
     for module in (
@@ -69,4 +74,5 @@ def create_app(settings: Settings | None = None, service: HashDB | None = None) 
         exchange,
     ):
         app.include_router(module.router, responses=problems.AUTHENTICATED_ERRORS)
+    app.mount("/console", console_app(service), name="console")
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -192,6 +192,20 @@ class Settings(BaseSettings):
             "Run the robust stages even when the upload's own perceptual hash already "
             "matched (finds every matching entry, at a higher cost)."
         ),
+    )
+    console_secret: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Key that signs the analyst console's session cookies (32+ random characters). "
+            "Unset, `hashdb serve` makes one per start: signing in again is then needed "
+            "after a restart."
+        ),
+    )
+    console_session_hours: float = Field(
+        default=8.0,
+        gt=0,
+        le=24 * 30,
+        description="How long a console sign-in lasts before the key must be entered again.",
     )
     host: str = "127.0.0.1"
     port: int = 8000

@@ -23,7 +23,7 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: PROBLEM_SCHEMA}
 
 
 def _public(service: HashDB, hash_list: HashList) -> dict[str, Any]:
-    return {**hash_list.to_dict(), "live_entries": service.store.count_entries(hash_list.id)}
+    return {**hash_list.to_dict(), "live_entries": service.lists.live_entries(hash_list)}
 
 
 @router.get("", response_model=list[ListPublic], summary="All lists")

@@ -21,6 +21,19 @@ class ListService(ServicePart):
             if access.can_read(principal, settings.get(hash_list.id, ListSettings(hash_list.id)))
         ]
 
+    def editable(self, principal: Principal = LOCAL_OPERATOR) -> list[HashList]:
+        """The lists ``principal`` may add entries to and retire them from."""
+        settings = self.store.all_list_settings()
+        return [
+            hash_list
+            for hash_list in self.store.lists()
+            if access.can_write(principal, settings.get(hash_list.id, ListSettings(hash_list.id)))
+        ]
+
+    def live_entries(self, hash_list: HashList) -> int:
+        """How many live entries a list holds (the caller has the list: it could see it)."""
+        return self.store.count_entries(hash_list.id)
+
     def get(self, name: str, principal: Principal = LOCAL_OPERATOR) -> HashList:
         """A list by name; one the principal cannot see is reported as not found."""
         hash_list = self.store.get_list(name)

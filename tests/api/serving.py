@@ -32,8 +32,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
-    db = str(tmp_path / "served.sqlite")
+def serve(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, db: str | None = None
+) -> Iterator[Served]:
+    """``hashdb serve`` on a free port, on ``db`` (a SQLite file in ``tmp_path`` by default)."""
+    db = db or str(tmp_path / "served.sqlite")
     port = free_port()
     log_path = tmp_path / "server.log"
     log = log_path.open("wb")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import secrets
 from typing import Annotated
 
 import typer
@@ -40,7 +41,8 @@ def serve(
         int, typer.Option("--workers", min=1, help="Worker processes sharing the database.")
     ] = 1,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs) on the configured database.
+    """Serve the HTTP API (OpenAPI docs at /docs) and the analyst console (/console) on the
+    configured database.
 
     With authentication on (the default) and no active API key in the database, a first admin
     key is created and printed once, so the API can be used straight away.
@@ -59,6 +61,9 @@ def serve(
     # The app is started by import string, so hand it the resolved settings the same way
     # every worker process reads them: through HASHDB_ variables.
     os.environ["HASHDB_DB"] = settings.db
+    if settings.console_secret is None:
+        # One secret for every worker, so a console session signed by one is good at all.
+        os.environ["HASHDB_CONSOLE_SECRET"] = secrets.token_urlsafe(32)
     extra: dict[str, object] = {}
     if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
         # Importing numpy, OpenCV and PDQ on a busy machine can take longer than the 5 s

@@ -1,0 +1,129 @@
+"""The review queue: each near-miss beside the entry it nearly matched, with its distance and
+stage; confirm, dismiss or allow-list it in one click (or one key)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from starlette.responses import Response
+
+from api.console.render import back, page
+from api.console.viewer import AnalystViewer, service_of
+from hashdb.errors import EntryNotFound
+from hashdb.service import EntryMetadata
+from hashdb.store.models import Entry, ListAction, ReviewItem, ReviewStatus
+
+router = APIRouter()
+
+ItemId = Annotated[int, Path(ge=1, le=2**62)]
+#: Where "allow" puts a near-miss when the viewer has no allow list yet (the service creates
+#: it, with action allow, on first use).
+DEFAULT_ALLOW_LIST = "allowed"
+
+
+@dataclass(frozen=True)
+class Card:
+    item: ReviewItem
+    #: The entry it nearly matched (None if it has been deleted since).
+    entry: Entry | None
+
+
+@router.get("/review")
+def queue(
+    request: Request,
+    viewer: AnalystViewer,
+    list_name: Annotated[str, Query(alias="list", max_length=200)] = "",
+    status: Literal["pending", "confirmed", "dismissed", "allowed", "all"] = "pending",
+    allow_list: str = "",
+    done: str = "",
+) -> Response:
+    service = service_of(request)
+    principal = viewer.principal
+    items = service.review.queue(
+        principal,
+        status=None if status == "all" else ReviewStatus(status),
+        list_name=list_name or None,
+        limit=200,
+    )
+    cards = [Card(item, _entry(request, item, viewer)) for item in items]
+    allow_lists = [
+        hash_list.name
+        for hash_list in service.lists.editable(principal)
+        if hash_list.action is ListAction.ALLOW
+    ] or [DEFAULT_ALLOW_LIST]
+    return page(
+        request,
+        "review.html",
+        viewer,
+        cards=cards,
+        lists=[hash_list.name for hash_list in service.lists.editable(principal)],
+        chosen=list_name,
+        status=status,
+        allow_lists=allow_lists,
+        allow_list=allow_list if allow_list in allow_lists else allow_lists[0],
+        done=done,
+    )
+
+
+def _entry(request: Request, item: ReviewItem, viewer: AnalystViewer) -> Entry | None:
+    try:
+        return service_of(request).entries.get(item.entry_id, viewer.principal)
+    except EntryNotFound:
+        return None
+
+
+def _back(request: Request, done: str, list_name: str, allow_list: str) -> Response:
+    query = {"done": done}
+    if list_name:
+        query["list"] = list_name
+    if allow_list:
+        query["allow_list"] = allow_list
+    return back(request, "/review", **query)
+
+
+@router.post("/review/{item_id}/confirm")
+def confirm(
+    request: Request,
+    viewer: AnalystViewer,
+    item_id: ItemId,
+    note: Annotated[str, Form(max_length=10_000)] = "",
+    list_name: Annotated[str, Form(alias="list", max_length=200)] = "",
+    allow_list: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    service_of(request).review.confirm(
+        item_id, viewer.principal, metadata=EntryMetadata(note=note.strip() or None)
+    )
+    return _back(request, "confirmed", list_name, allow_list)
+
+
+@router.post("/review/{item_id}/dismiss")
+def dismiss(
+    request: Request,
+    viewer: AnalystViewer,
+    item_id: ItemId,
+    note: Annotated[str, Form(max_length=10_000)] = "",
+    list_name: Annotated[str, Form(alias="list", max_length=200)] = "",
+    allow_list: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    service_of(request).review.dismiss(item_id, note.strip() or None, viewer.principal)
+    return _back(request, "dismissed", list_name, allow_list)
+
+
+@router.post("/review/{item_id}/allow")
+def allow(
+    request: Request,
+    viewer: AnalystViewer,
+    item_id: ItemId,
+    allow_list: Annotated[str, Form(min_length=1, max_length=200)] = DEFAULT_ALLOW_LIST,
+    note: Annotated[str, Form(max_length=10_000)] = "",
+    list_name: Annotated[str, Form(alias="list", max_length=200)] = "",
+) -> Response:
+    service_of(request).review.allow(
+        item_id,
+        allow_list,
+        viewer.principal,
+        metadata=EntryMetadata(note=note.strip() or None),
+    )
+    return _back(request, "allowed", list_name, allow_list)
