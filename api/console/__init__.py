@@ -19,6 +19,9 @@ from api.console.session import SessionMiddleware
 from api.console.viewer import csrf_protect
 from hashdb.service import HashDB
 
+#: Every page's routes, by area.
+ROUTERS = tuple(module.router for module in (account, lists, adding, review, tester, audit, keys))
+
 
 def console_app(service: HashDB) -> FastAPI:
     settings = service.settings
@@ -37,7 +40,7 @@ def console_app(service: HashDB) -> FastAPI:
     # Every form post of every page passes the CSRF check: it sits on the router, not on
     # each route.
     pages = APIRouter(dependencies=[Depends(csrf_protect)])
-    for module in (account, lists, adding, review, tester, audit, keys):
-        pages.include_router(module.router)
+    for router in ROUTERS:
+        pages.include_router(router)
     app.include_router(pages)
     return app
