@@ -87,10 +87,10 @@ def test_add_media_by_dropping_files(page: Page, keys: Keys, database: str) -> N
     )
     expect(page.locator("#chosen-files li")).to_have_count(4)
     page.get_by_label("Label", exact=True).first.fill("dropped")
-    shoot(page, "add", database, full_page=True)
     page.get_by_role("button", name="Add", exact=True).click()
     results = page.locator("article.file-result")
     expect(results).to_have_count(4)
+    shoot(page, "add", database, clip={"x": 0, "y": 0, "width": 1280, "height": 1100})
     first = page.locator('article.file-result[data-file="first.jpg"]')
     expect(first).to_contain_text(f"new hashes on {name}")
     algorithms = {cell.inner_text() for cell in first.locator("tbody tr td:first-child").all()}
