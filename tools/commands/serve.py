@@ -58,6 +58,8 @@ def serve(
         )
         typer.echo(created.key)
     cli.close()  # each worker opens its own connections
+    address = f"http://{host or settings.host}:{port or settings.port}"
+    typer.echo(f"Analyst console: {address}/console   API docs: {address}/docs", err=True)
     # The app is started by import string, so hand it the resolved settings the same way
     # every worker process reads them: through HASHDB_ variables.
     os.environ["HASHDB_DB"] = settings.db

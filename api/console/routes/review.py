@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from starlette.responses import Response
 
 from api.console.render import back, page
-from api.console.viewer import AnalystViewer, service_of
+from api.console.viewer import AnalystViewer, Viewer, service_of
 from hashdb.errors import EntryNotFound
 from hashdb.service import EntryMetadata
 from hashdb.store.models import Entry, ListAction, ReviewItem, ReviewStatus
@@ -67,7 +67,7 @@ def queue(
     )
 
 
-def _entry(request: Request, item: ReviewItem, viewer: AnalystViewer) -> Entry | None:
+def _entry(request: Request, item: ReviewItem, viewer: Viewer) -> Entry | None:
     try:
         return service_of(request).entries.get(item.entry_id, viewer.principal)
     except EntryNotFound:
