@@ -39,15 +39,15 @@ import numpy as np
 import pdqhash
 
 from bench import robustness_cases as cases
-from bench import robustness_data as data
 from bench import robustness_symbols as symbols
 from bench.robustness_report import Hit, Outcome, Query, report
 from hashdb.hashing import ALGORITHMS
 from hashdb.media import decode_image
-from hashdb.robust import geometric
-from hashdb.robust.matcher import RobustPolicy
+from hashdb.matching.robust import geometric
+from hashdb.matching.robust.matcher import RobustPolicy
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
+from hashdb.testing import robustness as data
 
 OUT = Path(__file__).parent / "out" / "robustness-v2"
 PDQ_THRESHOLD = 31
@@ -169,9 +169,9 @@ def _init_worker(
     overrides: list[str],
 ) -> None:
     service = HashDB(Settings(db=db, refresh_interval=3600))
-    service.robust.policy = _policy(overrides)
-    service.matcher.refresh()
-    service.robust.refresh()
+    service.pipeline.robust.policy = _policy(overrides)
+    service.pipeline.indexes.refresh()
+    service.pipeline.robust.refresh()
     _STATE.update(service=service, pdq=known_pdq, phash=known_phash, entry_known=entry_known)
 
 
@@ -208,7 +208,7 @@ def _run(query: Query) -> Outcome:
     found["pHash"] = set(hits.tolist())
 
     start = time.perf_counter()
-    result = service.match_bytes(blob)
+    result = service.matching.media(blob)
     ms["hashdb"] = (time.perf_counter() - start) * 1000
     hits_of = [
         Hit.of(entry_known[m.entry_id], m.stage, m.variant, m.distance, m.verification)
@@ -230,7 +230,7 @@ def measure(
     metadata = EntryMetadata(label="known", added_by="bench")
     for item in items:
         blob = _known_path(item).read_bytes()
-        added = service.add_media("known", blob, metadata)
+        added = service.adding.media("known", blob, metadata)
         for entry in added.added:
             entry_known[entry.entry_id] = item.index
         image = decode_image(blob)

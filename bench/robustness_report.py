@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench import robustness_cases as cases
-from bench import robustness_data as data
+from hashdb.testing import robustness as data
 
 METHODS = ("plain PDQ", "pHash", "hashdb")
 

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench import robustness_data as data
+from hashdb.testing import robustness as data
 from bench import robustness_symbols as symbols
 from hashdb.media import decode_image
-from hashdb.robust import content, geometric
+from hashdb.matching.robust import content, geometric
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 
@@ -66,7 +66,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, 
     db = HashDB(Settings(db=str(path), refresh_interval=0))
     anchors: dict[str, int] = {}
     for name, (chosen, known, _) in PAIRS.items():
-        report = db.add_media("terror", data.encode(chosen.draw(known), 95), ANALYST)
+        report = db.adding.media("terror", data.encode(chosen.draw(known), 95), ANALYST)
         by_algorithm = {added.algorithm: added.entry_id for added in report.added}
         anchors[name] = by_algorithm.get("pdq", by_algorithm["sha256"])
     yield db, anchors
@@ -81,7 +81,7 @@ def test_the_other_picture_of_a_pair_stays_unmatched(
 ) -> None:
     db, _ = service
     chosen, _, other = PAIRS[pair]
-    matches = db.match_bytes(_upload(chosen.draw(other), edit, strength)).matches
+    matches = db.matching.media(_upload(chosen.draw(other), edit, strength)).matches
     assert not matches, [(m.entry_id, m.stage, m.variant, m.verification) for m in matches]
 
 
@@ -93,7 +93,7 @@ def test_the_known_picture_of_a_pair_still_matches(
 ) -> None:
     db, anchors = service
     chosen, known, _ = PAIRS[pair]
-    matches = db.match_bytes(_upload(chosen.draw(known), edit, strength)).matches
+    matches = db.matching.media(_upload(chosen.draw(known), edit, strength)).matches
     assert anchors[pair] in {m.entry_id for m in matches}
 
 
