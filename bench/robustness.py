@@ -42,9 +42,9 @@ from bench import robustness_cases as cases
 from bench import robustness_symbols as symbols
 from bench.robustness_report import Hit, Outcome, Query, report
 from hashdb.hashing import ALGORITHMS
-from hashdb.media import decode_image
 from hashdb.matching.robust import geometric
 from hashdb.matching.robust.matcher import RobustPolicy
+from hashdb.media import decode_image
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.testing import robustness as data

@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from hashdb.testing import robustness as data
 from bench import robustness_symbols as symbols
+from hashdb.testing import robustness as data
 
 #: Symbol sets cycle through these kinds (glyphs and icons most: the clipart that shares
 #: a style most closely).

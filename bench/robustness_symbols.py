@@ -248,7 +248,10 @@ class SymbolSet:
                 draw.rounded_rectangle(
                     [margin, margin, side - margin, side - margin], side // 8, fill=badge
                 )
-            ink = (255 - badge[0], 255 - badge[1], 255 - badge[2])
+            # Ink that stands out in brightness, not only in hue: every hash and check
+            # here sees grey levels, and a magenta glyph on a green badge is grey on grey.
+            light = 0.299 * badge[0] + 0.587 * badge[1] + 0.114 * badge[2] > 128
+            ink = _colour(rng, 0, 70) if light else _colour(rng, 190, 256)
         return image, draw, ink, side
 
     def _lettering(self, text: str, font: ImageFont.FreeTypeFont) -> Image.Image:

@@ -242,7 +242,11 @@ def verify_in_place(
         [[width / ref.size[0], 0.0, 0.0], [0.0, height / ref.size[1], 0.0]], dtype=np.float64
     )
     agreement, tiles, compared = _content_agreement(model, ref.size, thumb, query_gray, policy)
-    return _decide(0, agreement, tiles, compared, policy.min_agreement, policy)
+    # The hash already matched: only the content is in question (a flag or a glyph has too
+    # few informative tiles for the tile vote, which was made for aligning by keypoints).
+    confirmed = compared.agrees or not policy.check_content
+    reason = "confirmed" if confirmed else "content differs"
+    return Verdict(confirmed, 0, agreement, tiles, reason, compared)
 
 
 def _decide(
