@@ -15,6 +15,12 @@ class VerificationModel(BaseModel):
     inliers: int = Field(description="Keypoint pairs that agree on one transform.")
     agreement: float = Field(description="Share of informative tiles whose content agrees.")
     tiles: int = Field(description="Informative tiles compared.")
+    score: float | None = Field(
+        default=None, description="Aligned content check: 1 - the share of cells that differ."
+    )
+    differing: int | None = Field(
+        default=None, description="Aligned content check: cells that differ."
+    )
     transform: builtins.list[float] | None = Field(
         default=None,
         description=(
