@@ -23,6 +23,33 @@ from tests.console.conftest import Keys, shoot, sign_in, unique
 
 pytestmark = pytest.mark.browser
 
+#: The contrast ratio of each visible piece of text on a page with its background.
+CONTRAST = """() => {
+    const rgb = (value) => value.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const luminance = (value) => {
+        const [r, g, b] = rgb(value).map((c) => {
+            c /= 255;
+            return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const background = (element) => {
+        for (let node = element; node; node = node.parentElement) {
+            const colour = getComputedStyle(node).backgroundColor;
+            if (!colour.startsWith("rgba") || !colour.endsWith(", 0)")) return colour;
+        }
+        return "rgb(255, 255, 255)";
+    };
+    return Array.from(document.querySelectorAll(
+        "main p, main label, .hint, main a, button, th, td, header.top a"
+    )).filter((element) => element.offsetParent !== null).map((element) => {
+        const [a, b] = [luminance(getComputedStyle(element).color),
+                        luminance(background(element))];
+        return [element.tagName + "." + element.className,
+                (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+    });
+}"""
+
 
 def create_list(page: Page, name: str, *, sharing: str = "", action: str = "block") -> None:
     page.goto("/console/lists")
@@ -320,6 +347,9 @@ def test_pages_are_usable_by_keyboard_and_labelled(page: Page, served: Served) -
                 .map((field) => field.name || field.id)"""
         )
         assert unlabelled == [], (path, unlabelled)
+        # Text on its background: at least 4.5:1 (WCAG AA) for body text, hints, links, buttons.
+        ratios = page.evaluate(CONTRAST)
+        assert ratios and min(r for _, r in ratios) >= 4.5, (path, min(ratios, key=lambda r: r[1]))
     page.goto("/console/lists")
     page.keyboard.press("Tab")  # the skip link comes first
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
