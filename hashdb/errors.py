@@ -161,7 +161,7 @@ class SchemaTooNew(StoreUnavailable):
     code = "schema_too_new"
 
 
-# --- issue 5: bulk import ------------------------------------------------------------------
+# --- bulk import ------------------------------------------------------------------
 
 
 class ImportRejected(HashDBError):
@@ -171,7 +171,7 @@ class ImportRejected(HashDBError):
     http_status = 422
 
 
-# --- issue 8: organisations, labels, review queue ---------------------------------------
+# --- organisations, labels, review queue ---------------------------------------
 
 
 class OrganisationNotFound(NotFound):
@@ -188,7 +188,7 @@ class ReviewItemNotFound(NotFound):
     code = "review_item_not_found"
 
 
-# --- issue 9: bulk rescans ----------------------------------------------------------------
+# --- bulk rescans ----------------------------------------------------------------
 
 
 class UnsupportedSource(MediaError):
