@@ -40,7 +40,7 @@ from hashdb.exchange import ExchangeFormat
 from hashdb.index import ExactIndex, MultiIndexHashIndex
 from hashdb.index.base import as_words
 from hashdb.index.mih import _scan
-from hashdb.matching import Matcher
+from hashdb.matching.indexes import Matcher
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 from hashdb.store import open_store

@@ -27,7 +27,7 @@ from hashdb.identity import Principal, Role
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 from hashdb.store import ListAction, NewEntry, NewList
-from hashdb.store.sharing import ListSettings, Sharing
+from hashdb.store.models import ListSettings, Sharing
 
 PLATFORM = Principal("bench-uploads", Role.PLATFORM, "beta")
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from hashdb.hashing import Digest
-from hashdb.matching import Matcher
+from hashdb.matching.indexes import Matcher
 from hashdb.store import NewEntry, open_store
 from tests.workers import FRESH_VALUE, add_then_retire
 

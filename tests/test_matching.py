@@ -7,7 +7,7 @@ import io
 
 from hashdb.exchange import ExchangeFormat
 from hashdb.hashing import Digest
-from hashdb.matching import Matcher
+from hashdb.matching.indexes import Matcher
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 

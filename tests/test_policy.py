@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from hashdb.errors import InvalidLabel
-from hashdb.matching import Match
-from hashdb.policy import LabelFilter, apply_allow_lists
+from hashdb.matching.indexes import Match
+from hashdb.matching.policy import LabelFilter, apply_allow_lists
 from hashdb.store import ListAction
 
 

@@ -20,9 +20,8 @@ from api.models.entries import (
 from api.problems import PROBLEM_SCHEMA
 from api.uploads import read_upload
 from hashdb.errors import InvalidValue
-from hashdb.records import entry_record
 from hashdb.service import EntryMetadata
-from hashdb.store.catalog import EntryQuery
+from hashdb.store.models import EntryQuery
 
 router = APIRouter(
     prefix="/v1",
@@ -88,7 +87,7 @@ def add_hashes(
 
 @router.get("/entries/{entry_id}", response_model=EntryPublic, summary="One entry")
 def get_entry(entry_id: EntryId, service: ServiceDep, caller: AnalystDep) -> dict[str, Any]:
-    return entry_record(service.get_entry(entry_id, caller))
+    return service.get_entry(entry_id, caller).to_dict()
 
 
 @router.patch("/entries/{entry_id}", response_model=EntryPublic, summary="Relabel an entry")
@@ -97,7 +96,7 @@ def update_entry(
 ) -> dict[str, Any]:
     """Change the label or note; matches explain the entry with the new text at once."""
     updated = service.update_entry(entry_id, label=body.label, note=body.note, principal=caller)
-    return entry_record(updated)
+    return updated.to_dict()
 
 
 @router.get("/entries", response_model=EntryPage, summary="Search entries")
@@ -131,7 +130,7 @@ def search_entries(
         caller,
     )
     return {
-        "entries": [entry_record(entry) for entry in found],
+        "entries": [entry.to_dict() for entry in found],
         "next_cursor": str(found[-1].id) if len(found) == limit else None,
     }
 
@@ -145,4 +144,4 @@ def search_entries(
 def retire_entry(
     entry_id: EntryId, body: RetireRequest, service: ServiceDep, caller: AnalystDep
 ) -> dict[str, Any]:
-    return entry_record(service.retire_entry(entry_id, body.reason, caller.name, principal=caller))
+    return service.retire_entry(entry_id, body.reason, caller.name, principal=caller).to_dict()

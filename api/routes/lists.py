@@ -9,7 +9,6 @@ from fastapi import APIRouter, Path, Response
 from api.deps import AnalystDep, ServiceDep
 from api.models.lists import ListCreate, ListPublic, ListUpdate
 from api.problems import PROBLEM_SCHEMA
-from hashdb.records import list_record
 from hashdb.service import HashDB
 from hashdb.store import HashList, NewList
 
@@ -24,7 +23,7 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: PROBLEM_SCHEMA}
 
 
 def _public(service: HashDB, hash_list: HashList) -> dict[str, Any]:
-    return {**list_record(hash_list), "live_entries": service.store.count_entries(hash_list.id)}
+    return {**hash_list.to_dict(), "live_entries": service.store.count_entries(hash_list.id)}
 
 
 @router.get("", response_model=list[ListPublic], summary="All lists")

@@ -25,7 +25,7 @@ from hashdb.rescan.engine import Engine
 from hashdb.rescan.report import FileSink, Formatter, ReportFormat, Sink
 from hashdb.rescan.sources import ScanInput, ScanItem, count_items, iter_items
 from hashdb.rescan.worker import FileOutcome, WorkerConfig
-from hashdb.store.scan_models import ScanJob, ScanStatus
+from hashdb.store.models import ScanJob, ScanStatus
 
 __all__ = ["Progress", "Rescan", "RescanRequest", "RescanSummary", "ScanInterrupted"]
 

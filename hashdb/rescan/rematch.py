@@ -20,8 +20,7 @@ from hashdb.errors import ListNotFound, UsageError
 from hashdb.hashing import ALGORITHMS
 from hashdb.rescan.join import hamming_join
 from hashdb.rescan.worker import stored_hashes
-from hashdb.store.models import Entry
-from hashdb.store.scan_models import ScannedMedia
+from hashdb.store.models import Entry, ScannedMedia
 
 if TYPE_CHECKING:
     from hashdb.service import HashDB, MatchResult

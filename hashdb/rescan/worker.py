@@ -26,7 +26,7 @@ from hashdb.hashing import Digest
 from hashdb.rescan.sources import ScanItem
 from hashdb.service import HashDB, MatchResult, MediaHashes
 from hashdb.settings import Settings
-from hashdb.store.scan_models import ScannedMedia, StoredHash
+from hashdb.store.models import ScannedMedia, StoredHash
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from hashdb import access
-from hashdb.auth import KeyService
+from hashdb.auth import access
+from hashdb.auth.keys import KeyService
 from hashdb.errors import (
     EntryNotFound,
     FileNotReadable,
@@ -28,7 +28,16 @@ from hashdb.errors import (
 )
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
-from hashdb.matching import Match, Matcher
+from hashdb.matching.indexes import Match, Matcher
+from hashdb.matching.near_misses import find_near_misses
+from hashdb.matching.policy import LabelFilter, apply_allow_lists
+from hashdb.matching.robust.matcher import RobustMatcher, RobustPolicy
+from hashdb.matching.robust.reference import (
+    MIN_ANCHOR_KEYPOINTS,
+    reference_data,
+    reference_keypoints,
+)
+from hashdb.matching.video import VideoMatcher, probe_image
 from hashdb.media import DecodeOptions, PreparedImage, decode_image
 from hashdb.media.video import (
     SamplingMode,
@@ -37,11 +46,6 @@ from hashdb.media.video import (
     sniff_video,
     sniff_video_container,
 )
-from hashdb.policy import LabelFilter, apply_allow_lists
-from hashdb.records import entry_record, list_record
-from hashdb.review import find_near_misses
-from hashdb.robust.matcher import RobustMatcher, RobustPolicy
-from hashdb.robust.reference import MIN_ANCHOR_KEYPOINTS, reference_data, reference_keypoints
 from hashdb.service.exchange import ExchangeService
 from hashdb.service.feedback import FeedbackService
 from hashdb.service.labels import LabelService
@@ -59,11 +63,16 @@ from hashdb.service.shared import actor, adding_organisation, audit_actor, entry
 from hashdb.service.sharing import SharingService
 from hashdb.settings import Settings
 from hashdb.store import Entry, HashList, ListAction, NewEntry, NewList, Store, open_store
-from hashdb.store.catalog import EntryQuery
-from hashdb.store.models import AuditRecord
-from hashdb.store.sharing import ListSettings, Sharing
-from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoRule, fingerprint
-from hashdb.video_matching import VideoMatcher, probe_image
+from hashdb.store.models import (
+    VIDEO_ALGORITHM,
+    AuditRecord,
+    EntryQuery,
+    ListSettings,
+    NewVideoFrame,
+    Sharing,
+    VideoRule,
+    fingerprint,
+)
 
 if TYPE_CHECKING:
     from hashdb.rescan.job import Rescan, RescanRequest
@@ -321,7 +330,7 @@ class HashDB:
                 "list",
                 created.name,
                 None,
-                {**list_record(created), **self.store.list_settings(created.id).to_dict()},
+                {**created.to_dict(), **self.store.list_settings(created.id).to_dict()},
             )
         self.sharing.changed()
         return created
@@ -353,8 +362,8 @@ class HashDB:
                 "list.update",
                 "list",
                 name,
-                before=list_record(before),
-                after=list_record(updated),
+                before=before.to_dict(),
+                after=updated.to_dict(),
             )
         return updated
 
@@ -365,7 +374,7 @@ class HashDB:
             access.check_manage(principal, hash_list, self.store.list_settings(hash_list.id))
             deleted = self.store.delete_list(name)
             self.store.record_audit(
-                actor(principal), "list.delete", "list", name, before=list_record(deleted)
+                actor(principal), "list.delete", "list", name, before=deleted.to_dict()
             )
         self.sharing.changed()
         return deleted
@@ -428,7 +437,7 @@ class HashDB:
                     "entry.add",
                     "entry",
                     str(entry.id),
-                    after=entry_record(entry),
+                    after=entry.to_dict(),
                 )
         report.added.extend(
             AddedHash(digest.algorithm, digest.hex, outcome.entry_id, outcome.created)
@@ -580,7 +589,7 @@ class HashDB:
                         "entry.add",
                         "entry",
                         str(outcome.entry_id),
-                        after=entry_record(self.store.get_entry(outcome.entry_id)),
+                        after=self.store.get_entry(outcome.entry_id).to_dict(),
                     )
                     self.store.add_video_frames(
                         outcome.entry_id,
@@ -850,8 +859,8 @@ class HashDB:
                 "entry.retire",
                 "entry",
                 str(entry_id),
-                before=entry_record(entry),
-                after=entry_record(retired),
+                before=entry.to_dict(),
+                after=retired.to_dict(),
             )
         return retired
 
@@ -873,8 +882,8 @@ class HashDB:
                 "entry.update",
                 "entry",
                 str(entry_id),
-                before=entry_record(before),
-                after=entry_record(updated),
+                before=before.to_dict(),
+                after=updated.to_dict(),
             )
         return updated
 

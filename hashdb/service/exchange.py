@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from hashdb import access
+from hashdb.auth import access
 from hashdb.errors import FileNotReadable, Forbidden, ListNotFound
 from hashdb.exchange import (
     ExchangeFormat,

@@ -8,7 +8,7 @@ from hashdb.errors import Forbidden
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service.results import EntryFeedback
 from hashdb.service.shared import ServicePart, actor
-from hashdb.store.feedback import Feedback, FeedbackCounts, Verdict, count_latest
+from hashdb.store.models import Feedback, FeedbackCounts, Verdict, count_latest
 
 
 class FeedbackService(ServicePart):

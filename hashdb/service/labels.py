@@ -8,7 +8,7 @@ from hashdb.errors import Forbidden
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service.shared import ServicePart, actor
 from hashdb.store import Entry
-from hashdb.store.labels import VocabularyTerm
+from hashdb.store.models import VocabularyTerm
 
 
 class LabelService(ServicePart):

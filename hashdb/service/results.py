@@ -6,12 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hashdb.hashing import Digest
-from hashdb.matching import Match
+from hashdb.matching.indexes import Match
+from hashdb.matching.policy import Suppressed
 from hashdb.media.video import HashedVideo
-from hashdb.policy import Suppressed
-from hashdb.store.feedback import Feedback, FeedbackCounts
-from hashdb.store.review import ReviewItem
-from hashdb.store.video import VIDEO_ALGORITHM, fingerprint
+from hashdb.store.models import VIDEO_ALGORITHM, Feedback, FeedbackCounts, ReviewItem, fingerprint
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hashdb import access
+from hashdb.auth import access
 from hashdb.errors import Forbidden, InvalidValue, ListNotFound, ReviewItemNotFound
 from hashdb.hashing import Digest, get_algorithm
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service.results import EntryMetadata, ReviewOutcome
 from hashdb.service.shared import ServicePart, actor
 from hashdb.store import ListAction, NewList
-from hashdb.store.review import QueryHash, ReviewItem, ReviewStatus
-from hashdb.store.sharing import ListSettings
+from hashdb.store.models import ListSettings, QueryHash, ReviewItem, ReviewStatus
 
 
 class ReviewService(ServicePart):

@@ -1,16 +1,16 @@
-"""Who owns and shares a list, and its review radius (see :mod:`hashdb.access` for the rules)."""
+"""Who owns and shares a list, and its review radius (the rules: :mod:`hashdb.auth.access`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hashdb import access
+from hashdb.auth import access
 from hashdb.errors import Forbidden, InvalidValue
 from hashdb.hashing import get_algorithm
 from hashdb.identity import LOCAL_OPERATOR, Principal
 from hashdb.service.shared import ServicePart, actor
 from hashdb.store import HashList, ListAction
-from hashdb.store.sharing import ListSettings, Sharing
+from hashdb.store.models import ListSettings, Sharing
 
 if TYPE_CHECKING:
     from hashdb.service.core import HashDB

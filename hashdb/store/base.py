@@ -14,27 +14,37 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from hashdb.store.catalog import EntryQuery
 from hashdb.store.exchange import ImportCounts, ImportRow
-from hashdb.store.features import ReferenceFeatures, ReferenceHash
-from hashdb.store.feedback import Feedback, Verdict
-from hashdb.store.keys import ApiKey, NewApiKey
-from hashdb.store.labels import VocabularyTerm
 from hashdb.store.models import (
     AddOutcome,
+    ApiKey,
     AuditRecord,
     Change,
     Entry,
+    EntryQuery,
+    Feedback,
     HashList,
     ListAction,
+    ListSettings,
     LiveHashes,
+    NewApiKey,
     NewEntry,
     NewList,
+    NewReviewItem,
+    NewVideoFrame,
+    Organisation,
+    ReferenceFeatures,
+    ReferenceHash,
+    ReviewItem,
+    ReviewStatus,
+    ScanJob,
+    ScannedMedia,
+    ScanStatus,
+    Verdict,
+    VideoFrame,
+    VideoRule,
+    VocabularyTerm,
 )
-from hashdb.store.review import NewReviewItem, ReviewItem, ReviewStatus
-from hashdb.store.scan_models import ScanJob, ScannedMedia, ScanStatus
-from hashdb.store.sharing import ListSettings, Organisation
-from hashdb.store.video import NewVideoFrame, VideoFrame, VideoRule
 
 
 class ListStore(Protocol):

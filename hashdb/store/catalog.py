@@ -6,7 +6,6 @@ A mixin for :class:`~hashdb.store.sql.SQLStore`, kept apart from the core read/w
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -14,21 +13,8 @@ import sqlalchemy as sa
 
 from hashdb.errors import Conflict, EntryNotFound
 from hashdb.store import schema
-from hashdb.store.models import ChangeKind, Entry, HashList
-
-
-@dataclass(frozen=True, slots=True)
-class EntryQuery:
-    """Filters for :meth:`SQLCatalog.search_entries`; ``after_id`` is the paging cursor."""
-
-    list_name: str | None = None
-    label: str | None = None
-    added_after: datetime | None = None
-    include_retired: bool = True
-    after_id: int = 0
-    limit: int = 100
-    #: Only entries on these lists (None: every list); how callers scope to what they may see.
-    list_ids: frozenset[int] | None = None
+from hashdb.store.models import ChangeKind, Entry, EntryQuery, HashList
+from hashdb.store.rows import entry_from_row
 
 
 class _SQLBase(Protocol):
@@ -40,7 +26,7 @@ class _SQLBase(Protocol):
     def get_list(self, name: str) -> HashList: ...
 
 
-class SQLCatalog:
+class CatalogSQL:
     """The :class:`~hashdb.store.base.CatalogStore` half of the SQL store."""
 
     def delete_list(self: _SQLBase, name: str) -> HashList:
@@ -74,7 +60,6 @@ class SQLCatalog:
         self: _SQLBase, entry_id: int, *, label: str | None = None, note: str | None = None
     ) -> Entry:
         """Change an entry's label or note (``None`` keeps the value); retired entries too."""
-        from hashdb.store.sql import _entry_from_row
 
         values = {
             key: value for key, value in (("label", label), ("note", note)) if value is not None
@@ -91,10 +76,9 @@ class SQLCatalog:
             ).first()
         if row is None:
             raise EntryNotFound(f"no entry with id {entry_id}", entry_id=entry_id)
-        return _entry_from_row(row)
+        return entry_from_row(row)
 
     def search_entries(self: _SQLBase, query: EntryQuery) -> list[Entry]:
-        from hashdb.store.sql import _entry_from_row
 
         entries = schema.entries
         select = self._entry_query().where(entries.c.id > query.after_id)
@@ -111,4 +95,4 @@ class SQLCatalog:
             select = select.where(entries.c.retired_at.is_(None))
         select = select.order_by(entries.c.id).limit(query.limit)
         with self._reading() as connection:
-            return [_entry_from_row(row) for row in connection.execute(select)]
+            return [entry_from_row(row) for row in connection.execute(select)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -28,12 +28,11 @@ from hashdb.errors import (
     ListNotFound,
     StoreUnavailable,
 )
-from hashdb.hashing import ALGORITHMS, get_algorithm
 from hashdb.store import bulk, exchange, schema
-from hashdb.store.catalog import SQLCatalog
-from hashdb.store.features import ReferenceFeatureSQL
+from hashdb.store.catalog import CatalogSQL
+from hashdb.store.features import FeatureSQL
 from hashdb.store.feedback import FeedbackSQL
-from hashdb.store.keys import SQLKeys
+from hashdb.store.keys import KeySQL
 from hashdb.store.labels import LabelSQL
 from hashdb.store.migrations import migrate
 from hashdb.store.models import (
@@ -47,60 +46,28 @@ from hashdb.store.models import (
     LiveHashes,
     NewEntry,
     NewList,
+    default_thresholds,
+    validate_thresholds,
 )
-from hashdb.store.review import ReviewSQL
+from hashdb.store.review_queue import ReviewSQL
+from hashdb.store.rows import IN_CHUNK, aware, entry_from_row, list_from_row, utcnow
 from hashdb.store.scans import ScanSQL
 from hashdb.store.sharing import SharingSQL
-from hashdb.store.video import SQLVideoStore
+from hashdb.store.video import VideoSQL
 
 _WRITE_LOCK_KEY = 7244532
-_IN_CHUNK = 500
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def default_thresholds() -> dict[str, int]:
-    return {
-        name: algorithm.default_threshold
-        for name, algorithm in ALGORITHMS.items()
-        if algorithm.enabled_by_default
-    }
-
-
-def validate_thresholds(thresholds: dict[str, int]) -> dict[str, int]:
-    checked: dict[str, int] = {}
-    for name, threshold in thresholds.items():
-        algorithm = get_algorithm(name)
-        if algorithm.exact and threshold != 0:
-            raise InvalidValue(f"{algorithm.name} is an exact hash: its threshold must be 0")
-        if not 0 <= threshold <= algorithm.bits // 2:
-            raise InvalidValue(
-                f"threshold for {algorithm.name} must be between 0 and {algorithm.bits // 2}",
-                algorithm=algorithm.name,
-                threshold=threshold,
-            )
-        checked[algorithm.name] = int(threshold)
-    return checked
 
 
 class SQLStore(
-    SQLKeys,
-    SQLCatalog,
+    KeySQL,
+    CatalogSQL,
     SharingSQL,
     LabelSQL,
     ReviewSQL,
     FeedbackSQL,
-    SQLVideoStore,
+    VideoSQL,
     ScanSQL,
-    ReferenceFeatureSQL,
+    FeatureSQL,
 ):
     def __init__(self, engine: sa.Engine, url: str) -> None:
         self.engine = engine
@@ -218,7 +185,7 @@ class SQLStore(
             ).first()
         if row is None:
             raise ListNotFound(f"no list named {name!r}", list=name)
-        return _list_from_row(row)
+        return list_from_row(row)
 
     def ensure_list(self, name: str) -> HashList:
         with self.transaction():
@@ -230,7 +197,7 @@ class SQLStore(
     def lists(self) -> list[HashList]:
         with self._reading() as connection:
             rows = connection.execute(sa.select(schema.lists).order_by(schema.lists.c.name))
-            return [_list_from_row(row) for row in rows]
+            return [list_from_row(row) for row in rows]
 
     def update_list(
         self,
@@ -330,8 +297,8 @@ class SQLStore(
         table = schema.entries
         for algorithm, values in by_algorithm.items():
             unique_values = list(dict.fromkeys(values))
-            for start in range(0, len(unique_values), _IN_CHUNK):
-                chunk = unique_values[start : start + _IN_CHUNK]
+            for start in range(0, len(unique_values), IN_CHUNK):
+                chunk = unique_values[start : start + IN_CHUNK]
                 rows = connection.execute(
                     sa.select(table.c.id, table.c.hash).where(
                         table.c.list_id == list_id,
@@ -359,15 +326,15 @@ class SQLStore(
         found: dict[int, Entry] = {}
         ids = list(dict.fromkeys(int(entry_id) for entry_id in entry_ids))
         with self._reading() as connection:
-            for start in range(0, len(ids), _IN_CHUNK):
+            for start in range(0, len(ids), IN_CHUNK):
                 rows = connection.execute(
                     self._entry_query().where(
-                        schema.entries.c.id.in_(ids[start : start + _IN_CHUNK])
+                        schema.entries.c.id.in_(ids[start : start + IN_CHUNK])
                     )
                 ).all()
                 labels = self._entry_labels(connection, [row.id for row in rows])
                 for row in rows:
-                    found[row.id] = _entry_from_row(row, labels.get(row.id, ()))
+                    found[row.id] = entry_from_row(row, labels.get(row.id, ()))
         return found
 
     def retire_entry(self, entry_id: int, reason: str, retired_by: str | None) -> Entry:
@@ -445,7 +412,7 @@ class SQLStore(
             return [
                 AuditRecord(
                     id=row.id,
-                    at=_aware(row.at) or utcnow(),
+                    at=aware(row.at),
                     actor=row.actor,
                     action=row.action,
                     target_type=row.target_type,
@@ -538,37 +505,3 @@ class SQLStore(
                     [row[0] for row in rows],
                     [bytes(row[1]) for row in rows],
                 )
-
-
-def _list_from_row(row: sa.Row[Any]) -> HashList:
-    return HashList(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        action=ListAction(row.action),
-        thresholds={str(k): int(v) for k, v in dict(row.thresholds).items()},
-        created_at=_aware(row.created_at) or utcnow(),
-        updated_at=_aware(row.updated_at) or utcnow(),
-    )
-
-
-def _entry_from_row(row: sa.Row[Any], labels: tuple[str, ...] = ()) -> Entry:
-    return Entry(
-        id=row.id,
-        list_id=row.list_id,
-        list_name=row.list_name,
-        algorithm=row.algorithm,
-        value=bytes(row.hash),
-        quality=row.quality,
-        source_sha256=row.source_sha256,
-        label=row.label,
-        note=row.note,
-        added_by=row.added_by,
-        added_at=_aware(row.added_at) or utcnow(),
-        retired_at=_aware(row.retired_at),
-        retired_reason=row.retired_reason,
-        retired_by=row.retired_by,
-        organisation=row.organisation,
-        source=row.source,
-        labels=labels,
-    )

@@ -8,7 +8,7 @@ from hashdb.errors import Forbidden, InvalidLabel
 from hashdb.identity import Principal, Role
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.store import ListAction, NewList
-from hashdb.store.sharing import Sharing
+from hashdb.store.models import Sharing
 from tests.analysts.conftest import ACME_ANALYST, BETA_ANALYST, BETA_PLATFORM, jpeg
 from tests.imagegen import encode, scene
 

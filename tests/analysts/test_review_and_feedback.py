@@ -11,9 +11,7 @@ from hashdb.errors import Conflict, Forbidden, InvalidValue, ReviewItemNotFound
 from hashdb.hashing import Digest
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.store import ListAction, NewList
-from hashdb.store.feedback import Verdict
-from hashdb.store.review import ReviewStatus
-from hashdb.store.sharing import Sharing
+from hashdb.store.models import ReviewStatus, Sharing, Verdict
 from tests.analysts.conftest import ACME_ANALYST, ACME_PLATFORM, BETA_ANALYST, BETA_PLATFORM, jpeg
 
 

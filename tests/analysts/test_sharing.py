@@ -8,7 +8,7 @@ from hashdb.errors import EntryNotFound, Forbidden, ListNotFound
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import NewList
-from hashdb.store.sharing import Sharing
+from hashdb.store.models import Sharing
 from tests.analysts.conftest import (
     ACME_ANALYST,
     ACME_PLATFORM,

@@ -9,8 +9,7 @@ from fastapi.testclient import TestClient
 
 from hashdb.identity import Role
 from hashdb.service import EntryMetadata, HashDB
-from hashdb.store.models import NewList
-from hashdb.store.sharing import Sharing
+from hashdb.store.models import NewList, Sharing
 from tests.api.conftest import auth
 
 

@@ -20,8 +20,7 @@ from hashdb.exchange import ExchangeFormat, detect_format
 from hashdb.hashing import Digest
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
-from hashdb.store.models import ListAction, NewList
-from hashdb.store.sharing import Sharing
+from hashdb.store.models import ListAction, NewList, Sharing
 from tests.videogen import Slideshow, mp4, window
 from tools.cli import app
 

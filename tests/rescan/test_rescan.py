@@ -17,7 +17,7 @@ from hashdb.rescan.job import RescanRequest, ScanInterrupted
 from hashdb.rescan.report import ReportFormat, StreamSink
 from hashdb.rescan.sources import classify
 from hashdb.service import EntryMetadata, HashDB
-from hashdb.store.scan_models import ScanStatus
+from hashdb.store.models import ScanStatus
 from tests import videogen
 from tests.imagegen import encode, jpeg, scene
 from tests.rescan.conftest import BAD_FILES

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from bench import robustness_data as data
-from hashdb.matching import Match
+from hashdb.matching.indexes import Match
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from tests.imagegen import encode

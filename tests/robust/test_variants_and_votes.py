@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from bench import robustness_data as data
+from hashdb.matching.robust import geometric, keyindex, variants
 from hashdb.media import decode_image
-from hashdb.robust import geometric, keyindex, variants
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 

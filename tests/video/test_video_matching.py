@@ -15,12 +15,12 @@ import pytest
 from PIL import Image
 
 from hashdb.errors import InvalidValue
-from hashdb.matching import Match
+from hashdb.matching.evidence import Direction
+from hashdb.matching.indexes import Match
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import NewEntry, NewList, open_store
-from hashdb.store.video import NewVideoFrame, VideoRule
-from hashdb.video_evidence import Direction
+from hashdb.store.models import NewVideoFrame, VideoRule
 from tests.imagegen import encode as encode_image
 from tests.imagegen import scene
 from tests.videogen import (

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from hashdb.errors import UsageError
-from hashdb.records import audit_record
 from tools.context import emit_json, state
 
 
@@ -39,7 +38,7 @@ def audit(
     )
     for record in records:
         if as_json:
-            emit_json(audit_record(record))
+            emit_json(record.to_dict())
             continue
         change = json.dumps(record.after if record.after is not None else record.before)
         typer.echo(

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from hashdb.errors import HashDBError
-from hashdb.records import entry_record
 from hashdb.service import AddReport, EntryMetadata
 from hashdb.store import Entry
 from tools.context import current_user, emit_json, state
@@ -136,7 +135,7 @@ def add_hash(
 
 
 def _print_entry(entry: Entry, as_json: bool) -> None:
-    body = entry_record(entry)
+    body = entry.to_dict()
     if as_json:
         emit_json(body)
         return
@@ -154,7 +153,7 @@ def show_entry(
     service = state(ctx).service
     entry = service.get_entry(entry_id)
     counts = service.feedback.counts([entry.id])[entry.id]
-    body = {**entry_record(entry), "feedback": counts.to_dict()}
+    body = {**entry.to_dict(), "feedback": counts.to_dict()}
     if as_json:
         emit_json(body)
         return

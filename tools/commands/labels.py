@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from hashdb.errors import UsageError
-from hashdb.records import entry_record
 from tools.commands.entries import split_labels
 from tools.context import emit_json, state
 
@@ -81,7 +80,7 @@ def label_entry(
             cli.service.labels.label_entry(
                 entry_id, split_labels(add), split_labels(remove), cli.principal
             )
-    emit_json(entry_record(cli.service.get_entry(entry_id, cli.principal)))
+    emit_json(cli.service.get_entry(entry_id, cli.principal).to_dict())
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ import typer
 
 from hashdb.errors import UsageError
 from hashdb.store import HashList, ListAction, NewList
-from hashdb.store.sharing import ListSettings, Sharing
+from hashdb.store.models import ListSettings, Sharing
 from tools.context import emit_json, state
 
 ThresholdOption = Annotated[

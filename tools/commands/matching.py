@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from hashdb.errors import HashDBError, ListNotFound, MediaError, UsageError
-from hashdb.video_evidence import VideoEvidence
+from hashdb.matching.evidence import VideoEvidence
 from tools.context import emit_json, state
 
 

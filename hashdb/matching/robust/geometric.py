@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from hashdb.robust.variants import spread as variants_spread
-from hashdb.store.features import ReferenceFeatures
+from hashdb.matching.robust.variants import spread as variants_spread
+from hashdb.store.models import ReferenceFeatures
 
 #: ORB works on images reduced to this longest side (reference and query alike).
 FEATURE_SIDE = 512

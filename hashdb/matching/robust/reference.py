@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hashdb.robust import geometric, variants
-from hashdb.store.features import ReferenceFeatures
+from hashdb.matching.robust import geometric, variants
+from hashdb.store.models import ReferenceFeatures
 
 
 def reference_data(rgb: np.ndarray) -> tuple[ReferenceFeatures, list[tuple[str, str, bytes]]]:

@@ -9,10 +9,7 @@ count instead of adding a row (one pending item per entry and query hash).
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,94 +17,8 @@ import sqlalchemy as sa
 from hashdb.errors import Conflict, ReviewItemNotFound
 from hashdb.store import schema
 from hashdb.store.mixin import SQLMixin
-
-
-class ReviewStatus(enum.StrEnum):
-    PENDING = "pending"
-    CONFIRMED = "confirmed"  # promoted to entries on a list
-    DISMISSED = "dismissed"  # not the listed media; nothing added
-    ALLOWED = "allowed"  # added to an allow list as a known false positive
-
-
-@dataclass(frozen=True, slots=True)
-class QueryHash:
-    algorithm: str
-    hash: str
-    quality: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"algorithm": self.algorithm, "hash": self.hash, "quality": self.quality}
-
-
-@dataclass(frozen=True, slots=True)
-class NewReviewItem:
-    list_id: int
-    entry_id: int
-    algorithm: str
-    query_hash: bytes
-    query_hashes: tuple[QueryHash, ...]
-    distance: int
-    threshold: int
-    review_radius: int
-    platform: str | None
-    organisation: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewItem:
-    id: int
-    list_id: int
-    list_name: str
-    entry_id: int
-    algorithm: str
-    query_hash: bytes
-    query_hashes: tuple[QueryHash, ...]
-    distance: int
-    threshold: int
-    review_radius: int
-    status: ReviewStatus
-    platform: str | None
-    organisation: str | None
-    first_seen_at: datetime
-    last_seen_at: datetime
-    seen_count: int
-    resolved_at: datetime | None
-    resolved_by: str | None
-    resolution_note: str | None
-    result_entry_ids: tuple[int, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "status": self.status.value,
-            "list": self.list_name,
-            "entry_id": self.entry_id,
-            "algorithm": self.algorithm,
-            "query_hash": self.query_hash.hex(),
-            "distance": self.distance,
-            "threshold": self.threshold,
-            "review_radius": self.review_radius,
-            "hashes": [query.to_dict() for query in self.query_hashes],
-            "platform": self.platform,
-            "organisation": self.organisation,
-            "first_seen_at": self.first_seen_at.isoformat(),
-            "last_seen_at": self.last_seen_at.isoformat(),
-            "seen_count": self.seen_count,
-            "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,
-            "resolved_by": self.resolved_by,
-            "resolution_note": self.resolution_note,
-            "result_entry_ids": list(self.result_entry_ids),
-        }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+from hashdb.store.models import NewReviewItem, QueryHash, ReviewItem, ReviewStatus
+from hashdb.store.rows import aware, utcnow
 
 
 class ReviewSQL(SQLMixin):
@@ -115,7 +26,7 @@ class ReviewSQL(SQLMixin):
         """Queue near-misses; one already pending is counted again, not repeated."""
         table = schema.review_queue
         ids: list[int] = []
-        now = _now()
+        now = utcnow()
         with self._writing() as connection:
             for item in items:
                 existing = connection.execute(
@@ -211,7 +122,7 @@ class ReviewSQL(SQLMixin):
                 .where(table.c.id == item_id)
                 .values(
                     status=ReviewStatus(status).value,
-                    resolved_at=_now(),
+                    resolved_at=utcnow(),
                     resolved_by=resolved_by,
                     resolution_note=note,
                     result_entry_ids=list(result_entry_ids),
@@ -238,10 +149,10 @@ def _item(row: sa.Row[Any]) -> ReviewItem:
         status=ReviewStatus(row.status),
         platform=row.platform,
         organisation=row.organisation,
-        first_seen_at=_aware(row.first_seen_at) or _now(),
-        last_seen_at=_aware(row.last_seen_at) or _now(),
+        first_seen_at=aware(row.first_seen_at),
+        last_seen_at=aware(row.last_seen_at),
         seen_count=row.seen_count,
-        resolved_at=_aware(row.resolved_at),
+        resolved_at=aware(row.resolved_at),
         resolved_by=row.resolved_by,
         resolution_note=row.resolution_note,
         result_entry_ids=tuple(int(i) for i in row.result_entry_ids or []),

@@ -10,10 +10,10 @@ Stages, each recorded in the match's ``stage`` and ``variant``:
    and only within the stricter ``hash_only_distance``.
 3. ``geometric``: every query variant is looked up, at the loose ``candidate_distance``,
    among the reference variant rows of entries added as media; the nearest few candidates
-   are confirmed or rejected by :func:`hashdb.robust.geometric.verify` (on the variant's
+   are confirmed or rejected by :func:`hashdb.matching.robust.geometric.verify` (on the variant's
    picture, and if that fails on the whole upload and its trimmed picture).
 4. ``geometric`` from keypoint votes (variant ``…>keypoints``): if nothing matched yet, the
-   upload's ORB descriptors vote for references (:mod:`hashdb.robust.keyindex`), and the
+   upload's ORB descriptors vote for references (:mod:`hashdb.matching.robust.keyindex`), and the
    best-voted few go through the same check. This finds edits that move PDQ too far.
 """
 
@@ -25,15 +25,21 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from hashdb.change_feed import ChangeFollower
 from hashdb.hashing import ALGORITHMS, Digest, hamming_distance
 from hashdb.index import BruteForceIndex
-from hashdb.matching import Match, Matcher
+from hashdb.matching.follower import ChangeFollower
+from hashdb.matching.indexes import Match, Matcher
+from hashdb.matching.robust import geometric, keyindex, variants
 from hashdb.media.image import PreparedImage
-from hashdb.robust import geometric, keyindex, variants
 from hashdb.store.base import Store
-from hashdb.store.features import ReferenceFeatures, ReferenceHash
-from hashdb.store.models import Change, ChangeKind, Entry, HashList
+from hashdb.store.models import (
+    Change,
+    ChangeKind,
+    Entry,
+    HashList,
+    ReferenceFeatures,
+    ReferenceHash,
+)
 
 _FEATURE_CACHE = 512
 #: Variant hashes below this PDQ quality (near-blank crops) are not even candidates.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from hashdb.errors import InvalidValue, Unauthorized
 from hashdb.identity import Principal, Role
 from hashdb.store.base import Store
-from hashdb.store.keys import ApiKey, NewApiKey
+from hashdb.store.models import ApiKey, NewApiKey
 
 KEY_SCHEME = "hdb_"
 PREFIX_LENGTH = 12

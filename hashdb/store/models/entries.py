@@ -1,42 +1,10 @@
-"""Records the store reads and writes. Plain frozen dataclasses: no ORM state leaks out."""
+"""Entries (one hash on one list, with its provenance) and the queries over them."""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-
-
-class ListAction(enum.StrEnum):
-    """What a platform should do with media matching a list."""
-
-    BLOCK = "block"
-    REVIEW = "review"
-    LOG = "log"
-    #: Known false positives (news footage, counter-speech): media matching an entry here is
-    #: never reported as matching any other list (``hashdb.policy``).
-    ALLOW = "allow"
-
-
-@dataclass(frozen=True, slots=True)
-class HashList:
-    id: int
-    name: str
-    description: str
-    action: ListAction
-    #: Algorithm name -> inclusive Hamming threshold. Only these algorithms match on this list.
-    thresholds: dict[str, int]
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class NewList:
-    name: str
-    description: str = ""
-    action: ListAction = ListAction.BLOCK
-    #: None means the defaults of every algorithm enabled by default.
-    thresholds: dict[str, int] | None = None
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +51,27 @@ class Entry:
     def live(self) -> bool:
         return self.retired_at is None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON view every face shows (and the audit log keeps as before/after)."""
+        return {
+            "entry_id": self.id,
+            "list": self.list_name,
+            "algorithm": self.algorithm,
+            "hash": self.hex,
+            "quality": self.quality,
+            "label": self.label,
+            "note": self.note,
+            "added_by": self.added_by,
+            "added_at": self.added_at.isoformat(),
+            "source_sha256": self.source_sha256,
+            "retired_at": self.retired_at.isoformat() if self.retired_at else None,
+            "retired_reason": self.retired_reason,
+            "retired_by": self.retired_by,
+            "organisation": self.organisation,
+            "source": self.source,
+            "labels": list(self.labels),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class AddOutcome:
@@ -90,23 +79,6 @@ class AddOutcome:
 
     entry_id: int
     created: bool
-
-
-class ChangeKind(enum.StrEnum):
-    ADD = "add"
-    RETIRE = "retire"
-    LIST = "list"
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One row of the change sequence other processes follow to keep indexes fresh."""
-
-    seq: int
-    kind: ChangeKind
-    entry_id: int | None
-    algorithm: str | None = None
-    value: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,14 +91,14 @@ class LiveHashes:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditRecord:
-    """One append-only audit row: who did what to which object, with before/after state."""
+class EntryQuery:
+    """Filters for :meth:`SQLCatalog.search_entries`; ``after_id`` is the paging cursor."""
 
-    id: int
-    at: datetime
-    actor: str | None
-    action: str
-    target_type: str
-    target_id: str | None
-    before: dict[str, object] | None
-    after: dict[str, object] | None
+    list_name: str | None = None
+    label: str | None = None
+    added_after: datetime | None = None
+    include_retired: bool = True
+    after_id: int = 0
+    limit: int = 100
+    #: Only entries on these lists (None: every list); how callers scope to what they may see.
+    list_ids: frozenset[int] | None = None

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from hashdb.errors import Forbidden
 from hashdb.identity import Principal, Role
-from hashdb.store.models import HashList
-from hashdb.store.sharing import ListSettings, Sharing
+from hashdb.store.models import HashList, ListSettings, Sharing
 
 
 def can_read(principal: Principal, settings: ListSettings) -> bool:

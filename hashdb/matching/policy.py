@@ -16,9 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hashdb.matching import Match
-from hashdb.store.labels import parse_label
-from hashdb.store.models import ListAction
+from hashdb.matching.indexes import Match
+from hashdb.store.models import ListAction, parse_label
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from hashdb.hashing import Digest
-from hashdb.matching import Matcher
+from hashdb.matching.indexes import Matcher
 from hashdb.store.base import EntryStore
-from hashdb.store.models import HashList, ListAction
-from hashdb.store.review import NewReviewItem, QueryHash
-from hashdb.store.sharing import ListSettings
+from hashdb.store.models import HashList, ListAction, ListSettings, NewReviewItem, QueryHash
 
 
 def find_near_misses(

@@ -1,6 +1,6 @@
 """What a video match adds to a :class:`~hashdb.matching.Match`: shares and time ranges.
 
-Plain values with no dependencies, so ``hashdb.matching`` can carry them without importing
+Plain values with no dependencies, so ``hashdb.matching.indexes`` can carry them without importing
 the video machinery.
 """
 

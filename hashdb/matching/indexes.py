@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hashdb.change_feed import ChangeFollower
 from hashdb.hashing import ALGORITHMS, Digest
 from hashdb.index import HammingIndex, make_index
+from hashdb.matching.evidence import VideoEvidence
+from hashdb.matching.follower import ChangeFollower
 from hashdb.store.base import Store
 from hashdb.store.models import Change, ChangeKind, Entry, HashList, ListAction
-from hashdb.video_evidence import VideoEvidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ class Match:
     #: Set for matches involving a video: shares of time and matched time ranges.
     video: VideoEvidence | None = None
     #: How it matched: "hash" (index lookup alone) or "geometric" (a looser hash candidate
-    #: confirmed by keypoints and aligned content; see ``hashdb.robust``).
+    #: confirmed by keypoints and aligned content; see ``hashdb.matching.robust``).
     stage: str = "hash"
     #: Which variant matched: "original", a query edit (e.g. "mirror-h", "trim"), or for the
     #: geometric stage "query variant>reference variant" (e.g. "region-0>full").

@@ -26,16 +26,24 @@ from dataclasses import dataclass, field
 import numpy as np
 import pdqhash
 
-from hashdb.change_feed import ChangeFollower
 from hashdb.hashing import ALGORITHMS, Digest
 from hashdb.hashing.pdq import pdq_vector_to_bytes
 from hashdb.index import HammingIndex, make_index
-from hashdb.matching import Match, Matcher
+from hashdb.matching.evidence import Direction, TimeRange, VideoEvidence
+from hashdb.matching.follower import ChangeFollower
+from hashdb.matching.indexes import Match, Matcher
 from hashdb.media.video import FrameHash, central_band, crop_borders
 from hashdb.store.base import Store
-from hashdb.store.models import Change, ChangeKind, Entry, HashList
-from hashdb.store.video import VIDEO_ALGORITHM, VideoFrame, VideoRule, fingerprint
-from hashdb.video_evidence import Direction, TimeRange, VideoEvidence
+from hashdb.store.models import (
+    VIDEO_ALGORITHM,
+    Change,
+    ChangeKind,
+    Entry,
+    HashList,
+    VideoFrame,
+    VideoRule,
+    fingerprint,
+)
 
 _MIRROR = 5  # pdqhash.compute_dihedral: the left-right mirror
 
