@@ -40,7 +40,7 @@ from PIL import Image
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import NewEntry
-from tests.imagegen import scene
+from hashdb.testing.images import scene
 
 
 def _free_port() -> int:
@@ -76,7 +76,7 @@ def load_database(db: str, entries: int, known: list[bytes]) -> None:
                 ],
             )
         for data in known:
-            service.add_media("bench", data, EntryMetadata(label="known", added_by="bench"))
+            service.adding.media("bench", data, EntryMetadata(label="known", added_by="bench"))
     finally:
         service.close()
 
@@ -258,7 +258,7 @@ def main() -> None:
             output = (Path(tmp) / "server.log").read_text().splitlines()
             key = next(line for line in output if line.startswith("hdb_"))
             service = HashDB(Settings(db=db))
-            service.matcher.refresh(force=True)
+            service.pipeline.indexes.refresh(force=True)
             try:
                 rows = asyncio.run(drive(args, base, key, service))
             finally:

@@ -17,8 +17,9 @@ import numpy as np
 
 from hashdb.errors import HashDBError
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
+from hashdb.hashing.vpdq import VIDEO_ALGORITHM, fingerprint
 from hashdb.store.exchange import ImportRow, importable_columns
-from hashdb.store.models import VIDEO_ALGORITHM, Entry, NewVideoFrame, VideoFrame, fingerprint
+from hashdb.store.models import Entry, NewVideoFrame, VideoFrame
 
 #: Record keys that are not entry columns: ``list`` names the list, ``entry_id`` is the
 #: exporting database's id (informative, ignored on import), ``frames`` the frame hashes of a

@@ -20,9 +20,10 @@ from hashdb.exchange.definitions import (
 from hashdb.exchange.formats import ExchangeFormat, reader, writer
 from hashdb.exchange.jsonl_format import write as jsonl_write
 from hashdb.exchange.records import BadRow, export_record, parse_plain, parse_record
+from hashdb.hashing.vpdq import VIDEO_ALGORITHM
 from hashdb.store import Store
 from hashdb.store.exchange import ImportCounts, ImportRow
-from hashdb.store.models import VIDEO_ALGORITHM, Entry, normalise_labels
+from hashdb.store.models import Entry, normalise_labels
 
 #: How many bad rows an error message or report lists (the count is always complete).
 MAX_LISTED = 50

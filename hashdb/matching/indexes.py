@@ -1,6 +1,6 @@
-"""Hashes in, explained matches out.
+"""The plain stage's indexes: hashes in, explained matches out.
 
-The :class:`Matcher` keeps one in-memory index per algorithm, built from the store's live
+:class:`HashIndexes` keeps one in-memory index per algorithm, built from the store's live
 entries and kept fresh by following the store's change sequence, so an entry added or retired
 by any process is seen here within ``refresh_interval`` seconds, without a rebuild. An index
 query at the widest threshold of any list gives candidates; each candidate is then checked
@@ -10,84 +10,27 @@ against its own list's threshold, read fresh from the store, and explained.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from hashdb.hashing import ALGORITHMS, Digest
 from hashdb.index import HammingIndex, make_index
-from hashdb.matching.evidence import VideoEvidence
 from hashdb.matching.follower import ChangeFollower
+from hashdb.matching.match import Evidence, Match
+from hashdb.matching.query import Query, Scope
 from hashdb.store.base import Store
-from hashdb.store.models import Change, ChangeKind, Entry, HashList, ListAction
+from hashdb.store.models import Change, ChangeKind, Entry, HashList, ListSettings
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """One live entry that a query hash falls within its list's threshold of."""
+class HashIndexes(ChangeFollower):
+    """One in-memory index per algorithm over the live entries, and the lists, following the
+    store's change feed; explains what it finds as plain-stage matches."""
 
-    list: str
-    list_id: int
-    action: ListAction
-    entry_id: int
-    algorithm: str
-    distance: int
-    threshold: int
-    query_hash: str
-    entry_hash: str
-    label: str | None
-    note: str | None
-    added_by: str | None
-    added_at: datetime
-    source_sha256: str | None
-    labels: tuple[str, ...] = ()
-    organisation: str | None = None
-    source: str | None = None
-    #: Set for matches involving a video: shares of time and matched time ranges.
-    video: VideoEvidence | None = None
-    #: How it matched: "hash" (index lookup alone) or "geometric" (a looser hash candidate
-    #: confirmed by keypoints and aligned content; see ``hashdb.matching.robust``).
-    stage: str = "hash"
-    #: Which variant matched: "original", a query edit (e.g. "mirror-h", "trim"), or for the
-    #: geometric stage "query variant>reference variant" (e.g. "region-0>full").
-    variant: str = "original"
-    #: The geometric check's evidence (inliers, tile agreement), when it ran.
-    verification: dict[str, object] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        body = {
-            "list": self.list,
-            "entry_id": self.entry_id,
-            "algorithm": self.algorithm,
-            "distance": self.distance,
-            "threshold": self.threshold,
-            "label": self.label,
-            "action": self.action.value,
-            "note": self.note,
-            "added_by": self.added_by,
-            "added_at": self.added_at.isoformat(),
-            "query_hash": self.query_hash,
-            "entry_hash": self.entry_hash,
-            "source_sha256": self.source_sha256,
-            "labels": list(self.labels),
-            "organisation": self.organisation,
-            "source": self.source,
-            "stage": self.stage,
-            "variant": self.variant,
-            "verification": self.verification,
-        }
-        if self.video is not None:
-            body["video"] = self.video.to_dict()
-        return body
-
-
-class Matcher(ChangeFollower):
     def __init__(self, store: Store, refresh_interval: float = 0.2) -> None:
         super().__init__(store, refresh_interval)
         self._indexes: dict[str, HammingIndex] = {
             name: make_index(algorithm) for name, algorithm in ALGORITHMS.items()
         }
         self._lists: dict[int, HashList] | None = None
+        self._settings: dict[int, ListSettings] | None = None
 
     def size(self, algorithm: str | None = None) -> int:
         if algorithm is not None:
@@ -107,7 +50,7 @@ class Matcher(ChangeFollower):
         pending: dict[str, tuple[list[int], list[bytes]]] = {}
         for change in changes:
             if change.kind is ChangeKind.LIST:
-                self._lists = None
+                self.forget_lists()
             elif change.entry_id is not None and change.algorithm in self._indexes:
                 if change.kind is ChangeKind.ADD and change.value is not None:
                     ids, values = pending.setdefault(change.algorithm, ([], []))
@@ -127,16 +70,34 @@ class Matcher(ChangeFollower):
             self._indexes[algorithm].add(*run)
 
     def lists(self) -> dict[int, HashList]:
+        """Every list by id, cached until a list changes."""
         current = self._lists
         if current is None:
             current = {hash_list.id: hash_list for hash_list in self._store.lists()}
             self._lists = current
         return current
 
+    def list_settings(self) -> dict[int, ListSettings]:
+        """Every list's owner, sharing and review radius, cached until a list changes."""
+        current = self._settings
+        if current is None:
+            current = self._store.all_list_settings()
+            self._settings = current
+        return current
+
+    def forget_lists(self) -> None:
+        """Drop the cached lists and settings: a list changed (here, or in the change feed)."""
+        self._lists = None
+        self._settings = None
+
+    def run(self, query: Query, scope: Scope, found: list[Match]) -> list[Match]:
+        """The plain stage: the query's own hashes looked up in the indexes."""
+        return found + self.match(query.digests, scope.names)
+
     def match(self, digests: Sequence[Digest], lists: Collection[str] | None = None) -> list[Match]:
         """Every match of any of ``digests`` (the hashes of one piece of media), closest first."""
         matches = [match for found in self.match_many(digests, lists) for match in found]
-        matches.sort(key=lambda match: (match.distance, match.list, match.entry_id))
+        matches.sort(key=Match.sort_key)
         return matches
 
     def match_many(
@@ -183,7 +144,7 @@ class Matcher(ChangeFollower):
                 for entry_id, distance in hits
                 if (match := _explain(digest, entries.get(entry_id), distance, allowed)) is not None
             ]
-            matches.sort(key=lambda match: (match.distance, match.list, match.entry_id))
+            matches.sort(key=Match.sort_key)
             results.append(matches)
         return results
 
@@ -204,22 +165,4 @@ def _explain(
     threshold = hash_list.thresholds.get(digest.algorithm)
     if threshold is None or distance > threshold:
         return None
-    return Match(
-        list=hash_list.name,
-        list_id=hash_list.id,
-        action=hash_list.action,
-        entry_id=entry.id,
-        algorithm=digest.algorithm,
-        distance=distance,
-        threshold=threshold,
-        query_hash=digest.hex,
-        entry_hash=entry.hex,
-        label=entry.label,
-        note=entry.note,
-        added_by=entry.added_by,
-        added_at=entry.added_at,
-        source_sha256=entry.source_sha256,
-        labels=entry.labels,
-        organisation=entry.organisation,
-        source=entry.source,
-    )
+    return Match.of(entry, hash_list, Evidence(digest.algorithm, distance, threshold, digest.hex))

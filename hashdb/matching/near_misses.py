@@ -11,22 +11,21 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from hashdb.hashing import Digest
-from hashdb.matching.indexes import Matcher
+from hashdb.matching.indexes import HashIndexes
+from hashdb.matching.query import Scope
 from hashdb.store.base import EntryStore
-from hashdb.store.models import HashList, ListAction, ListSettings, NewReviewItem, QueryHash
+from hashdb.store.models import ListAction, NewReviewItem, QueryHash
 
 
 def find_near_misses(
-    matcher: Matcher,
+    indexes: HashIndexes,
     store: EntryStore,
     digests: Sequence[Digest],
-    lists: dict[int, HashList],
-    settings: dict[int, ListSettings],
+    scope: Scope,
     *,
     matched_lists: Collection[int],
-    platform: str | None,
-    organisation: str | None,
 ) -> list[NewReviewItem]:
+    lists, settings = scope.lists, scope.settings
     reviewed = {
         list_id: settings[list_id].review_radius
         for list_id, hash_list in lists.items()
@@ -47,7 +46,7 @@ def find_near_misses(
         if radius is not None:
             found.extend(
                 (digest, entry_id, distance)
-                for entry_id, distance in matcher.neighbours(digest, radius)
+                for entry_id, distance in indexes.neighbours(digest, radius)
             )
     if not found:
         return []
@@ -71,8 +70,8 @@ def find_near_misses(
                 distance=distance,
                 threshold=threshold,
                 review_radius=radius,
-                platform=platform,
-                organisation=organisation,
+                platform=scope.caller.name,
+                organisation=scope.caller.organisation,
             )
         )
     return items

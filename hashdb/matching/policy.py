@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hashdb.matching.indexes import Match
+from hashdb.matching.match import Match
 from hashdb.store.models import ListAction, parse_label
 
 
@@ -40,6 +40,14 @@ class Outcome:
     @property
     def allowed(self) -> bool:
         return bool(self.allowed_by)
+
+
+def apply_policy(matches: Sequence[Match], labels: LabelFilter | None) -> Outcome:
+    """The label filter, then the allow lists: what every answer shows of the raw matches."""
+    if labels is not None:
+        # Allow-list hits always stay, so they still suppress.
+        matches = [m for m in matches if m.action is ListAction.ALLOW or labels.accepts(m.labels)]
+    return apply_allow_lists(matches)
 
 
 def apply_allow_lists(matches: Sequence[Match]) -> Outcome:

@@ -9,8 +9,8 @@
 - **image → frames of known videos**: a still or screenshot matches a known video when it is
   within the list's PDQ threshold of one of its frames; the explanation gives the timestamps.
 - **video → known images**: every sampled query frame is matched against the image entries by
-  the ordinary :class:`~hashdb.matching.Matcher`; a hit is reported once per entry with the
-  query time ranges where the image is shown.
+  the plain stage's indexes (:class:`~hashdb.matching.indexes.HashIndexes`); a hit is
+  reported once per entry with the query time ranges where the image is shown.
 
 The frame index is a cache like the entry indexes: built from ``video_frames`` rows of live
 ``vpdq`` entries and kept fresh by following the store's change sequence (an entry's frames
@@ -28,22 +28,16 @@ import pdqhash
 
 from hashdb.hashing import ALGORITHMS, Digest
 from hashdb.hashing.pdq import pdq_vector_to_bytes
+from hashdb.hashing.vpdq import VIDEO_ALGORITHM, fingerprint
 from hashdb.index import HammingIndex, make_index
 from hashdb.matching.evidence import Direction, TimeRange, VideoEvidence
 from hashdb.matching.follower import ChangeFollower
-from hashdb.matching.indexes import Match, Matcher
+from hashdb.matching.indexes import HashIndexes
+from hashdb.matching.match import Evidence, Match
+from hashdb.matching.query import Query, Scope
 from hashdb.media.video import FrameHash, central_band, crop_borders
 from hashdb.store.base import Store
-from hashdb.store.models import (
-    VIDEO_ALGORITHM,
-    Change,
-    ChangeKind,
-    Entry,
-    HashList,
-    VideoFrame,
-    VideoRule,
-    fingerprint,
-)
+from hashdb.store.models import Change, ChangeKind, Entry, HashList, VideoFrame, VideoRule
 
 _MIRROR = 5  # pdqhash.compute_dihedral: the left-right mirror
 
@@ -85,14 +79,14 @@ class VideoMatcher(ChangeFollower):
     def __init__(
         self,
         store: Store,
-        matcher: Matcher,
+        indexes: HashIndexes,
         *,
         default_rule: VideoRule,
         min_quality: int,
         refresh_interval: float = 0.2,
     ) -> None:
         super().__init__(store, refresh_interval)
-        self._matcher = matcher
+        self._indexes = indexes
         self._default_rule = default_rule
         self._min_quality = min_quality
         pdq = ALGORITHMS["pdq"]
@@ -158,15 +152,28 @@ class VideoMatcher(ChangeFollower):
     def _candidate_lists(self, lists: Collection[str] | None) -> dict[int, HashList]:
         return {
             hash_list.id: hash_list
-            for hash_list in self._matcher.lists().values()
+            for hash_list in self._indexes.lists().values()
             if (lists is None or hash_list.name in lists) and "pdq" in hash_list.thresholds
         }
+
+    # --- the stage ---------------------------------------------------------------------
+
+    def run(self, query: Query, scope: Scope, found: list[Match]) -> list[Match]:
+        """A video query against known videos and images; an image query against the frames
+        of known videos (skipped at once while no video is known)."""
+        if query.video is not None:
+            return found + self.match_video(query.video.frames, scope.names)
+        if query.image is not None:
+            self.refresh()
+            if self.frame_count:
+                return found + self.match_image(probe_image(query.image.rgb_array), scope.names)
+        return found
 
     # --- an image against video frames -------------------------------------------------
 
     def match_image(self, probe: ImageProbe, lists: Collection[str] | None = None) -> list[Match]:
         """A still or screenshot against the frames of every known video."""
-        self._matcher.refresh()
+        self._indexes.refresh()
         self.refresh()
         candidates = self._candidate_lists(lists)
         if not self._frames or not candidates or probe.quality < self._min_quality:
@@ -237,7 +244,7 @@ class VideoMatcher(ChangeFollower):
         frames: Sequence[FrameHash],
         lists: Collection[str] | None,
     ) -> list[Match]:
-        self._matcher.refresh()
+        self._indexes.refresh()
         self.refresh()
         candidates = self._candidate_lists(lists)
         if not self._frames or not candidates:
@@ -335,7 +342,7 @@ class VideoMatcher(ChangeFollower):
             if frame.mirrored is not None:
                 digests.append(Digest("pdq", frame.mirrored, frame.quality))
                 owners.append((frame, True))
-        found = self._matcher.match(digests, lists)
+        found = self._indexes.match(digests, lists)
         if not found:
             return []
         by_hash: dict[str, list[tuple[FrameHash, bool]]] = {}
@@ -361,25 +368,7 @@ class VideoMatcher(ChangeFollower):
                 ranges=ranges,
                 mirrored=top_mirrored,
             )
-            results.append(
-                Match(
-                    list=top_match.list,
-                    list_id=top_match.list_id,
-                    action=top_match.action,
-                    entry_id=top_match.entry_id,
-                    algorithm=top_match.algorithm,
-                    distance=top_match.distance,
-                    threshold=top_match.threshold,
-                    query_hash=top_match.query_hash,
-                    entry_hash=top_match.entry_hash,
-                    label=top_match.label,
-                    note=top_match.note,
-                    added_by=top_match.added_by,
-                    added_at=top_match.added_at,
-                    source_sha256=top_match.source_sha256,
-                    video=evidence,
-                )
-            )
+            results.append(top_match.with_evidence(video=evidence))
         return results
 
 
@@ -437,20 +426,8 @@ def _match(
     query_value: bytes,
     evidence: VideoEvidence,
 ) -> Match:
-    return Match(
-        list=hash_list.name,
-        list_id=hash_list.id,
-        action=hash_list.action,
-        entry_id=entry.id,
-        algorithm=algorithm,
-        distance=distance,
-        threshold=threshold,
-        query_hash=query_value.hex(),
-        entry_hash=entry.hex,
-        label=entry.label,
-        note=entry.note,
-        added_by=entry.added_by,
-        added_at=entry.added_at,
-        source_sha256=entry.source_sha256,
-        video=evidence,
+    return Match.of(
+        entry,
+        hash_list,
+        Evidence(algorithm, distance, threshold, query_value.hex(), video=evidence),
     )

@@ -24,7 +24,7 @@ class FeedbackService(ServicePart):
         """A platform says whether a match on this entry was right (agree) or not (disagree)."""
         reason = reason.strip() if reason else None
         with self.store.transaction():
-            entry = self.service.get_entry(entry_id, principal)
+            entry = self.service.entries.get(entry_id, principal)
             given = self.store.add_feedback(
                 entry.id, Verdict(verdict), reason, principal.name, principal.organisation
             )
@@ -42,7 +42,7 @@ class FeedbackService(ServicePart):
         """Per-entry counts (each voter's latest verdict) and the full feedback history."""
         if not principal.has(Role.ANALYST):
             raise Forbidden("reading feedback needs the analyst role")
-        entry = self.service.get_entry(entry_id, principal)
+        entry = self.service.entries.get(entry_id, principal)
         items = self.store.feedback_for([entry.id]).get(entry.id, [])
         return EntryFeedback(entry.id, count_latest(items), items)
 

@@ -55,8 +55,8 @@ class LabelService(ServicePart):
     ) -> Entry:
         """Add and remove controlled labels on an entry (which keeps its history)."""
         with self.store.transaction():
-            entry = self.service.get_entry(entry_id, principal)
-            self.service.check_entry_write(principal, entry)
+            entry = self.service.entries.get(entry_id, principal)
+            self.service.entries.check_write(principal, entry)
             labels = self.store.set_entry_labels(entry_id, add, remove)
             if labels != entry.labels:
                 self.store.record_audit(

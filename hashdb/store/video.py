@@ -15,9 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from hashdb.errors import InvalidValue
+from hashdb.hashing.vpdq import VIDEO_ALGORITHM
 from hashdb.store import schema
 from hashdb.store.mixin import SQLMixin
-from hashdb.store.models import VIDEO_ALGORITHM, ChangeKind, NewVideoFrame, VideoFrame, VideoRule
+from hashdb.store.models import ChangeKind, NewVideoFrame, VideoFrame, VideoRule
 from hashdb.store.rows import IN_CHUNK
 
 

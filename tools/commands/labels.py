@@ -75,12 +75,14 @@ def label_entry(
     cli = state(ctx)
     with cli.service.store.transaction():
         if free_label is not None or note is not None:
-            cli.service.update_entry(entry_id, label=free_label, note=note, principal=cli.principal)
+            cli.service.entries.update(
+                entry_id, label=free_label, note=note, principal=cli.principal
+            )
         if add or remove:
             cli.service.labels.label_entry(
                 entry_id, split_labels(add), split_labels(remove), cli.principal
             )
-    emit_json(cli.service.get_entry(entry_id, cli.principal).to_dict())
+    emit_json(cli.service.entries.get(entry_id, cli.principal).to_dict())
 
 
 def register(app: typer.Typer) -> None:

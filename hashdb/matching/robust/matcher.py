@@ -28,7 +28,9 @@ import numpy as np
 from hashdb.hashing import ALGORITHMS, Digest, hamming_distance
 from hashdb.index import BruteForceIndex
 from hashdb.matching.follower import ChangeFollower
-from hashdb.matching.indexes import Match, Matcher
+from hashdb.matching.indexes import HashIndexes
+from hashdb.matching.match import Evidence, Match, Stage
+from hashdb.matching.query import Query, Scope
 from hashdb.matching.robust import geometric, keyindex, variants
 from hashdb.media.image import PreparedImage
 from hashdb.store.base import Store
@@ -85,7 +87,7 @@ class RobustMatcher(ChangeFollower):
     def __init__(
         self,
         store: Store,
-        matcher: Matcher,
+        matcher: HashIndexes,
         policy: RobustPolicy | None = None,
         refresh_interval: float = 0.2,
     ) -> None:
@@ -102,6 +104,8 @@ class RobustMatcher(ChangeFollower):
 
     def entry_changed(self, entry_id: int) -> None:
         """Reload one entry's rows (features added to an entry that already existed)."""
+        if not self.loaded:
+            return  # the first refresh reads every entry's rows anyway
         with self._lock:
             self._drop(entry_id)
             self._add_rows(self._store.reference_hashes([entry_id]))
@@ -148,6 +152,12 @@ class RobustMatcher(ChangeFollower):
         self._keypoints.remove([entry_id])
 
     # --- matching --------------------------------------------------------------------------
+
+    def run(self, query: Query, scope: Scope, found: list[Match]) -> list[Match]:
+        """The robust stages, for an image query: edited copies (variants, then keypoints)."""
+        if query.image is None:
+            return found
+        return self.match(query.image, query.digests, found, scope.names)
 
     def match(
         self,
@@ -205,7 +215,9 @@ class RobustMatcher(ChangeFollower):
                 lists,
             )
         found.extend(confirmed)
-        found.sort(key=lambda match: (match.stage != "hash", match.distance, match.entry_id))
+        found.sort(
+            key=lambda match: (match.stage is not Stage.HASH, match.distance, match.entry_id)
+        )
         return found
 
     def _raw_variant_matches(
@@ -226,7 +238,7 @@ class RobustMatcher(ChangeFollower):
                 continue
             current = best.get(match.entry_id)
             if current is None or match.distance < current.distance:
-                best[match.entry_id] = replace(match, variant=by_hex[match.query_hash].variant)
+                best[match.entry_id] = match.with_evidence(variant=by_hex[match.query_hash].variant)
         return list(best.values())
 
     def _candidates(
@@ -402,22 +414,13 @@ def _explain(
     radius: int,
     variant: str,
 ) -> Match:
-    return Match(
-        list=hash_list.name,
-        list_id=hash_list.id,
-        action=hash_list.action,
-        entry_id=entry.id,
+    evidence = Evidence(
         algorithm=entry.algorithm,
         distance=candidate.distance,
         threshold=radius,
         query_hash=candidate.query.value.hex(),
-        entry_hash=entry.hex,
-        label=entry.label,
-        note=entry.note,
-        added_by=entry.added_by,
-        added_at=entry.added_at,
-        source_sha256=entry.source_sha256,
-        stage="geometric",
+        stage=Stage.GEOMETRIC,
         variant=f"{variant}>{candidate.reference_variant}",
         verification=verdict.to_dict(),
     )
+    return Match.of(entry, hash_list, evidence)

@@ -32,10 +32,9 @@ from hashdb.store.models.lists import (
 from hashdb.store.models.log import AuditRecord, Change, ChangeKind
 from hashdb.store.models.review import NewReviewItem, QueryHash, ReviewItem, ReviewStatus
 from hashdb.store.models.scans import ScanJob, ScannedMedia, ScanStatus, StoredHash
-from hashdb.store.models.video import VIDEO_ALGORITHM, NewVideoFrame, VideoFrame, fingerprint
+from hashdb.store.models.video import NewVideoFrame, VideoFrame
 
 __all__ = [
-    "VIDEO_ALGORITHM",
     "AddOutcome",
     "ApiKey",
     "AuditRecord",
@@ -72,7 +71,6 @@ __all__ = [
     "clean_name",
     "count_latest",
     "default_thresholds",
-    "fingerprint",
     "normalise_labels",
     "parse_facet",
     "parse_label",

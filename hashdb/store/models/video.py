@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
-
-#: The algorithm name of a video entry.
-VIDEO_ALGORITHM = "vpdq"
-
-
-def fingerprint(frames: Iterable[bytes]) -> bytes:
-    """The value of a video entry: SHA-256 of its frame hashes in order (idempotent adds)."""
-    digest = hashlib.sha256()
-    for value in frames:
-        digest.update(value)
-    return digest.digest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from hashdb.hashing import Digest
-from hashdb.matching.indexes import Matcher
+from hashdb.matching.indexes import HashIndexes
 from hashdb.store import NewEntry, open_store
 from tests.workers import FRESH_VALUE, add_then_retire
 
@@ -26,7 +26,7 @@ def test_an_add_and_a_retirement_in_another_process_are_seen_within_a_second(
         store.get_list("fresh").id,
         [NewEntry("pdq", (i + 1).to_bytes(4, "big") * 8) for i in range(3_000)],
     )
-    matcher = Matcher(store, refresh_interval=0.2)
+    matcher = HashIndexes(store, refresh_interval=0.2)
     near = Digest("pdq", bytes([VALUE[0] ^ 0x03]) + VALUE[1:])  # 2 bits away
     assert matcher.match([near]) == []
     context = multiprocessing.get_context("spawn")

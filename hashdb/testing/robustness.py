@@ -64,8 +64,8 @@ def photo(seed: int, size: tuple[int, int] = (640, 480), dark: bool = False) -> 
     field = _noise_field(rng, width, height)
     base = rng.uniform(0, 255, 3).astype(np.float32)
     tint = rng.uniform(-120, 120, 3).astype(np.float32)
-    pixels = base + tint * (field[:, :, None] - np.float32(0.5))
-    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
+    background = base + tint * (field[:, :, None] - np.float32(0.5))
+    image = Image.fromarray(np.clip(background, 0, 255).astype(np.uint8), "RGB")
     draw = ImageDraw.Draw(image)
     scale = max(width, height) / 640
     for _ in range(int(rng.integers(12, 30))):
@@ -84,7 +84,9 @@ def photo(seed: int, size: tuple[int, int] = (640, 480), dark: bool = False) -> 
         points = [(int(rng.integers(0, width)), int(rng.integers(0, height))) for _ in range(2)]
         draw.line(points, fill=_colour(rng), width=int(rng.integers(2, 6)))
     sigma = float(rng.uniform(0.8, 2.0))
-    pixels = cv2.GaussianBlur(np.asarray(image, dtype=np.float32), (0, 0), sigma)
+    pixels = np.asarray(
+        cv2.GaussianBlur(np.asarray(image, dtype=np.float32), (0, 0), sigma), dtype=np.float32
+    )
     grain = rng.standard_normal((height, width, 1), dtype=np.float32) * 4
     pixels += grain
     if dark:
@@ -249,7 +251,9 @@ def encode(image: Image.Image, quality: int = 90) -> bytes:
 
 def _scale(image: Image.Image, factor: float) -> Image.Image:
     w, h = image.size
-    return image.resize((max(16, round(w * factor)), max(16, round(h * factor))), Image.LANCZOS)
+    return image.resize(
+        (max(16, round(w * factor)), max(16, round(h * factor))), Image.Resampling.LANCZOS
+    )
 
 
 def _crop(image: Image.Image, fraction: float, where: str) -> Image.Image:
@@ -352,7 +356,7 @@ def logo_corner(image: Image.Image, rng: np.random.Generator, size: float) -> Im
     out = image.copy()
     w, h = out.size
     side = max(16, int(min(w, h) * size))
-    mark = logo(int(rng.integers(0, 2**31))).resize((side, side), Image.LANCZOS)
+    mark = logo(int(rng.integers(0, 2**31))).resize((side, side), Image.Resampling.LANCZOS)
     corner = int(rng.integers(0, 4))
     margin = int(min(w, h) * 0.03)
     x = margin if corner % 2 == 0 else w - side - margin
@@ -362,7 +366,7 @@ def logo_corner(image: Image.Image, rng: np.random.Generator, size: float) -> Im
 
 
 def _rotate(image: Image.Image, degrees: float) -> Image.Image:
-    return image.rotate(degrees, Image.BICUBIC, expand=False, fillcolor=(0, 0, 0))
+    return image.rotate(degrees, Image.Resampling.BICUBIC, expand=False, fillcolor=(0, 0, 0))
 
 
 def _noise(image: Image.Image, rng: np.random.Generator, sigma: float) -> Image.Image:
@@ -404,7 +408,7 @@ FAMILIES: tuple[Family, ...] = (
         "downscale",
         ("30%", "40%", "50%", "thumb160"),
         lambda im, r, s: (
-            ImageOps.contain(im, (160, 160), Image.LANCZOS)
+            ImageOps.contain(im, (160, 160), Image.Resampling.LANCZOS)
             if s == "thumb160"
             else _scale(im, int(s[:-1]) / 100)
         ),
@@ -417,7 +421,7 @@ FAMILIES: tuple[Family, ...] = (
             (round(im.width * int(s[1:-1]) / 100), im.height)
             if s[0] == "w"
             else (im.width, round(im.height * int(s[1:-1]) / 100)),
-            Image.LANCZOS,
+            Image.Resampling.LANCZOS,
         ),
     ),
     Family(

@@ -7,29 +7,29 @@ from datetime import UTC, datetime
 import pytest
 
 from hashdb.errors import InvalidLabel
-from hashdb.matching.indexes import Match
+from hashdb.matching.match import Evidence, Match
 from hashdb.matching.policy import LabelFilter, apply_allow_lists
-from hashdb.store import ListAction
+from hashdb.store.models import Entry, HashList, ListAction
 
 
 def _match(entry_id: int, action: ListAction, labels: tuple[str, ...] = ()) -> Match:
-    return Match(
-        list=action.value,
-        list_id=int(action == ListAction.ALLOW),
-        action=action,
-        entry_id=entry_id,
-        algorithm="pdq",
-        distance=entry_id,
-        threshold=31,
-        query_hash="00",
-        entry_hash="00",
-        label=None,
-        note=None,
-        added_by=None,
-        added_at=datetime.now(UTC),
-        source_sha256=None,
+    now = datetime.now(UTC)
+    hash_list = HashList(int(action == ListAction.ALLOW), action.value, "", action, {}, now, now)
+    entry = Entry(
+        entry_id,
+        hash_list.id,
+        hash_list.name,
+        "pdq",
+        b"\0",
+        None,
+        None,
+        None,
+        None,
+        None,
+        now,
         labels=labels,
     )
+    return Match.of(entry, hash_list, Evidence("pdq", entry_id, 31, "00"))
 
 
 def test_without_allow_matches_pass_through() -> None:

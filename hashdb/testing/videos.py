@@ -13,13 +13,15 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import cast
 
 import av
 import cv2
 import numpy as np
+from av.video.stream import VideoStream
 from PIL import Image, ImageDraw
 
-from tests.imagegen import scene
+from hashdb.testing.images import scene
 
 Frame = np.ndarray  # (height, width, 3) uint8 RGB
 
@@ -172,10 +174,10 @@ def encode(
     """Encode RGB frames into an in-memory file (mp4/h264, webm/vp9, mov, mkv, gif, ...)."""
     buffer = io.BytesIO()
     with av.open(buffer, "w", format=container, options=container_options or {}) as output:
-        stream = None
+        stream: VideoStream | None = None
         for frame in frames:
             if stream is None:
-                stream = output.add_stream(codec, rate=fps)
+                stream = cast(VideoStream, output.add_stream(codec, rate=fps))
                 stream.width, stream.height = frame.shape[1], frame.shape[0]
                 if codec == "gif":
                     stream.pix_fmt = "rgb8"
