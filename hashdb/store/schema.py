@@ -1,19 +1,20 @@
 """The current database schema (SQLAlchemy Core), shared by every SQL dialect.
 
-Fresh databases are created from these tables directly and stamped with
-``SCHEMA_VERSION``; older ones are brought forward by ``hashdb.store.migrations``.
+The revisions in ``hashdb.store.migrations.versions`` build exactly these tables; a test
+compares the two on every backend, so a change here needs a new revision
+(docs/development/migrations.md).
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 2
-
 metadata = sa.MetaData()
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite rowid aliases need INTEGER
 
+# The version table of the releases before Alembic, which read nothing else: it stays, kept at
+# the revision's number (see hashdb/store/migrations/env.py), so they refuse a newer schema.
 schema_info = sa.Table(
     "hashdb_schema",
     metadata,
@@ -48,7 +49,7 @@ entries = sa.Table(
     sa.Column("retired_at", sa.DateTime(timezone=True)),
     sa.Column("retired_reason", sa.Text),
     sa.Column("retired_by", sa.Text),
-    # provenance (nullable, new columns on an existing table)
+    # Provenance (added after the first release, hence nullable).
     sa.Column("organisation", sa.String(200)),
     sa.Column("source", sa.Text),
 )
