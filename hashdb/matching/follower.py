@@ -1,5 +1,10 @@
 """In-memory views of the store that follow its change feed (the plain indexes, the robust
-reference rows, the video frames): one way to load them and keep them fresh."""
+reference rows, the video frames): one way to load them and keep them fresh.
+
+With a :class:`~hashdb.store.watch.ChangeWatcher` (a server's default), a view asks the
+database for changes only when the watcher has seen the sequence move: a request when
+nothing changed costs no query. Without one (``refresh_interval`` 0), every refresh reads the
+change feed, so nothing is ever stale (what tests and one-shot commands want)."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from collections.abc import Sequence
 
 from hashdb.store.base import Store
 from hashdb.store.models import Change
+from hashdb.store.watch import ChangeWatcher
 
 
 class ChangeFollower(ABC):
@@ -17,9 +23,12 @@ class ChangeFollower(ABC):
     made since the last look, at most every ``refresh_interval`` seconds (other processes
     write to the same database)."""
 
-    def __init__(self, store: Store, refresh_interval: float) -> None:
+    def __init__(
+        self, store: Store, refresh_interval: float, watcher: ChangeWatcher | None = None
+    ) -> None:
         self._store = store
         self._refresh_interval = refresh_interval
+        self._watcher = watcher
         self._seq = 0
         self._loaded = False
         self._checked_at = 0.0
@@ -34,8 +43,7 @@ class ChangeFollower(ABC):
         return self._loaded
 
     def refresh(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if self._loaded and not force and now - self._checked_at < self._refresh_interval:
+        if self._loaded and not force and self._current():
             return
         with self._lock:
             if not self._loaded:
@@ -49,6 +57,12 @@ class ChangeFollower(ABC):
                 self._apply(changes)
                 self._seq = changes[-1].seq
             self._checked_at = time.monotonic()
+
+    def _current(self) -> bool:
+        """Whether this view may skip reading the change feed now."""
+        if self._watcher is not None:
+            return self._seq >= self._watcher.latest
+        return time.monotonic() - self._checked_at < self._refresh_interval
 
     @abstractmethod
     def _load(self) -> None:

@@ -9,6 +9,8 @@ against its own list's threshold, read fresh from the store, and explained.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 
 from hashdb.hashing import ALGORITHMS, Digest
@@ -18,19 +20,29 @@ from hashdb.matching.match import Evidence, Match
 from hashdb.matching.query import Query, Scope
 from hashdb.store.base import Store
 from hashdb.store.models import Change, ChangeKind, Entry, HashList, ListSettings
+from hashdb.store.watch import ChangeWatcher
+
+#: Entries kept to explain matches without a query (about 1 KiB each).
+ENTRY_CACHE = 10_000
 
 
 class HashIndexes(ChangeFollower):
     """One in-memory index per algorithm over the live entries, and the lists, following the
     store's change feed; explains what it finds as plain-stage matches."""
 
-    def __init__(self, store: Store, refresh_interval: float = 0.2) -> None:
-        super().__init__(store, refresh_interval)
+    def __init__(
+        self, store: Store, refresh_interval: float = 0.2, watcher: ChangeWatcher | None = None
+    ) -> None:
+        super().__init__(store, refresh_interval, watcher)
         self._indexes: dict[str, HammingIndex] = {
             name: make_index(algorithm) for name, algorithm in ALGORITHMS.items()
         }
         self._lists: dict[int, HashList] | None = None
         self._settings: dict[int, ListSettings] | None = None
+        # The entries matches are explained with, most recently used last: a repeated upload
+        # is explained without a query. Changes to an entry (UPDATE, RETIRE) drop it.
+        self._entries: OrderedDict[int, Entry] = OrderedDict()
+        self._entries_lock = threading.Lock()
 
     def size(self, algorithm: str | None = None) -> int:
         if algorithm is not None:
@@ -51,6 +63,8 @@ class HashIndexes(ChangeFollower):
         for change in changes:
             if change.kind is ChangeKind.LIST:
                 self.forget_lists()
+            elif change.kind is ChangeKind.UPDATE:
+                self._forget_entry(change.entry_id)
             elif change.entry_id is not None and change.algorithm in self._indexes:
                 if change.kind is ChangeKind.ADD and change.value is not None:
                     ids, values = pending.setdefault(change.algorithm, ([], []))
@@ -59,6 +73,7 @@ class HashIndexes(ChangeFollower):
                 else:
                     self._flush_adds(pending, change.algorithm)
                     self._indexes[change.algorithm].remove([change.entry_id])
+                    self._forget_entry(change.entry_id)
         for algorithm in list(pending):
             self._flush_adds(pending, algorithm)
 
@@ -89,6 +104,34 @@ class HashIndexes(ChangeFollower):
         """Drop the cached lists and settings: a list changed (here, or in the change feed)."""
         self._lists = None
         self._settings = None
+
+    def entries(self, entry_ids: Sequence[int]) -> dict[int, Entry]:
+        """Entries by id, from the cache where it has them, else from the store."""
+        found: dict[int, Entry] = {}
+        missing: list[int] = []
+        with self._entries_lock:
+            for entry_id in entry_ids:
+                entry = self._entries.get(entry_id)
+                if entry is None:
+                    missing.append(entry_id)
+                else:
+                    self._entries.move_to_end(entry_id)
+                    found[entry_id] = entry
+        if missing:
+            seen = self._seq
+            loaded = self._store.get_entries(missing)
+            found.update(loaded)
+            with self._entries_lock:
+                # A change applied while reading may have made what was read stale.
+                if self._seq == seen:
+                    self._entries.update(loaded)
+                    while len(self._entries) > ENTRY_CACHE:
+                        self._entries.popitem(last=False)
+        return found
+
+    def _forget_entry(self, entry_id: int | None) -> None:
+        with self._entries_lock:
+            self._entries.pop(entry_id or 0, None)
 
     def run(self, query: Query, scope: Scope, found: list[Match]) -> list[Match]:
         """The plain stage: the query's own hashes looked up in the indexes."""
@@ -135,7 +178,7 @@ class HashIndexes(ChangeFollower):
         wanted = [entry_id for hits in found for entry_id, _ in hits]
         if not wanted:
             return [[] for _ in digests]
-        entries = self._store.get_entries(wanted)
+        entries = self.entries(wanted)
         allowed = {hash_list.id: hash_list for hash_list in candidate_lists}
         results: list[list[Match]] = []
         for digest, hits in zip(digests, found, strict=True):

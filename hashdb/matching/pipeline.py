@@ -60,8 +60,14 @@ class MatchPipeline:
         self.settings = settings
         self.hasher = hasher
         interval = settings.refresh_interval
-        self.indexes = HashIndexes(store, interval)
-        self.robust = RobustMatcher(store, self.indexes, _robust_policy(settings), interval)
+        # A server follows changes in the background; refresh_interval 0 reads the feed on
+        # every request instead (always exact: what tests and one-shot commands use).
+        self.watcher = store.watch(interval) if interval > 0 else None
+        watcher = self.watcher
+        self.indexes = HashIndexes(store, interval, watcher)
+        self.robust = RobustMatcher(
+            store, self.indexes, _robust_policy(settings), interval, watcher
+        )
         self.video = VideoMatcher(
             store,
             self.indexes,
@@ -70,6 +76,7 @@ class MatchPipeline:
             ),
             min_quality=settings.min_pdq_quality,
             refresh_interval=interval,
+            watcher=watcher,
         )
         robust: list[MatchStage] = [self.robust] if settings.robust_matching else []
         self.stages: list[MatchStage] = [self.indexes, *robust, self.video]
@@ -77,6 +84,10 @@ class MatchPipeline:
     def refresh(self, *, force: bool = False) -> None:
         for stage in self.stages:
             stage.refresh(force=force)
+
+    def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.close()
 
     # --- scope -------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from hashdb.matching.query import Query, Scope
 from hashdb.media.video import FrameHash, central_band, crop_borders
 from hashdb.store.base import Store
 from hashdb.store.models import Change, ChangeKind, Entry, HashList, VideoFrame, VideoRule
+from hashdb.store.watch import ChangeWatcher
 
 _MIRROR = 5  # pdqhash.compute_dihedral: the left-right mirror
 
@@ -84,8 +85,9 @@ class VideoMatcher(ChangeFollower):
         default_rule: VideoRule,
         min_quality: int,
         refresh_interval: float = 0.2,
+        watcher: ChangeWatcher | None = None,
     ) -> None:
-        super().__init__(store, refresh_interval)
+        super().__init__(store, refresh_interval, watcher)
         self._indexes = indexes
         self._default_rule = default_rule
         self._min_quality = min_quality
@@ -114,7 +116,7 @@ class VideoMatcher(ChangeFollower):
             elif change.entry_id is not None and change.algorithm == VIDEO_ALGORITHM:
                 if change.kind is ChangeKind.ADD:
                     added.append(change.entry_id)
-                else:
+                elif change.kind is ChangeKind.RETIRE:
                     if change.entry_id in added:
                         added.remove(change.entry_id)
                     self._remove_entry(change.entry_id)

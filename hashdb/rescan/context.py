@@ -50,4 +50,5 @@ class ScanContext:
         return pipeline.run(Query(digests), pipeline.scope(LOCAL_OPERATOR, lists))
 
     def close(self) -> None:
+        self.pipeline.close()
         self.store.close()

@@ -106,6 +106,8 @@ class HashDB:
             self.pipeline.indexes.forget_lists()
 
     def close(self) -> None:
+        if "pipeline" in self.__dict__:
+            self.pipeline.close()
         if self._store is not None or "store" in self.__dict__:
             self.store.close()
 

@@ -7,14 +7,18 @@ module implementing :class:`Store`.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from hashdb.store.exchange import ImportCounts, ImportRow
+
+if TYPE_CHECKING:
+    from hashdb.store.watch import ChangeWatcher
+
 from hashdb.store.models import (
     AddOutcome,
     ApiKey,
@@ -75,6 +79,8 @@ class ChangeFeed(Protocol):
 
     def current_seq(self) -> int: ...
     def changes_since(self, seq: int, limit: int = 10_000) -> list[Change]: ...
+    def on_commit(self, listener: Callable[[int], None]) -> None: ...
+    def watch(self, interval: float) -> ChangeWatcher: ...
     def iter_live_hashes(
         self, algorithm: str, batch_size: int = 100_000
     ) -> Iterator[LiveHashes]: ...

@@ -6,7 +6,6 @@ A mixin for :class:`~hashdb.store.sql.SQLStore`, kept apart from the core read/w
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -24,6 +23,14 @@ class _SQLBase(Protocol):
     def _writing(self) -> AbstractContextManager[sa.Connection]: ...
     def _entry_query(self) -> sa.Select[Any]: ...
     def get_list(self, name: str) -> HashList: ...
+    def _log_change(
+        self,
+        connection: sa.Connection,
+        kind: ChangeKind,
+        *,
+        entry_id: int | None = None,
+        list_id: int | None = None,
+    ) -> None: ...
 
 
 class CatalogSQL:
@@ -46,14 +53,7 @@ class CatalogSQL:
                     entries=int(count),
                 )
             connection.execute(schema.lists.delete().where(schema.lists.c.id == current.id))
-            connection.execute(
-                schema.changes.insert().values(
-                    kind=ChangeKind.LIST.value,
-                    entry_id=None,
-                    list_id=current.id,
-                    at=datetime.now(UTC),
-                )
-            )
+            self._log_change(connection, ChangeKind.LIST, list_id=current.id)
         return current
 
     def update_entry(
@@ -71,6 +71,7 @@ class CatalogSQL:
                 )
                 if result.rowcount == 0:
                     raise EntryNotFound(f"no entry with id {entry_id}", entry_id=entry_id)
+                self._log_change(connection, ChangeKind.UPDATE, entry_id=entry_id)
             row = connection.execute(
                 self._entry_query().where(schema.entries.c.id == entry_id)
             ).first()

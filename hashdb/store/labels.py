@@ -19,6 +19,7 @@ from hashdb.errors import InvalidLabel
 from hashdb.store import schema
 from hashdb.store.mixin import SQLMixin
 from hashdb.store.models import (
+    ChangeKind,
     VocabularyTerm,
     normalise_labels,
     parse_facet,
@@ -112,6 +113,7 @@ class LabelSQL(SQLMixin):
                 connection.execute(
                     table.insert(), [{"entry_id": entry_id, "label": label} for label in new]
                 )
+            self._log_change(connection, ChangeKind.UPDATE, entry_id=entry_id)
             return tuple(sorted((current - set(to_remove)) | set(to_add)))
 
     def _insert_entry_labels(

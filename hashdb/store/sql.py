@@ -10,7 +10,7 @@ change before it. Nothing commits behind the caller's back: calls made inside an
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -28,7 +28,7 @@ from hashdb.errors import (
     ListNotFound,
     StoreUnavailable,
 )
-from hashdb.store import bulk, exchange, schema
+from hashdb.store import bulk, exchange, schema, watch
 from hashdb.store.catalog import CatalogSQL
 from hashdb.store.features import FeatureSQL
 from hashdb.store.feedback import FeedbackSQL
@@ -72,6 +72,7 @@ class SQLStore(
     def __init__(self, engine: sa.Engine, url: str) -> None:
         self.engine = engine
         self.url = url
+        self._commit_listeners: list[Callable[[int], None]] = []
         self._connection: ContextVar[sa.Connection | None] = ContextVar(
             f"hashdb_connection_{id(self)}", default=None
         )
@@ -115,8 +116,27 @@ class SQLStore(
                         yield
                     finally:
                         self._connection.reset(token)
+                    seq = self._seal(connection)
+            for listener in self._commit_listeners:
+                listener(seq)
         except OperationalError as exc:
             raise StoreUnavailable(f"database error: {exc.orig}") from None
+
+    def _seal(self, connection: sa.Connection) -> int:
+        """The newest change sequence as this transaction commits it; on PostgreSQL, also
+        tell every listening process to look (the notification is sent on commit)."""
+        seq = connection.execute(sa.select(sa.func.max(schema.changes.c.seq))).scalar() or 0
+        if self.engine.dialect.name == "postgresql":
+            connection.execute(sa.text(f"NOTIFY {watch.CHANNEL}"))
+        return int(seq)
+
+    def on_commit(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener`` with the newest change sequence after each write commits."""
+        self._commit_listeners.append(listener)
+
+    def watch(self, interval: float) -> watch.ChangeWatcher:
+        """A background watcher of this store's change sequence (see :mod:`.watch`)."""
+        return watch.ChangeWatcher(self, interval)
 
     @contextmanager
     def _reading(self) -> Iterator[sa.Connection]:

@@ -42,6 +42,7 @@ from hashdb.store.models import (
     ReferenceFeatures,
     ReferenceHash,
 )
+from hashdb.store.watch import ChangeWatcher
 
 _FEATURE_CACHE = 512
 #: Variant hashes below this PDQ quality (near-blank crops) are not even candidates.
@@ -90,8 +91,9 @@ class RobustMatcher(ChangeFollower):
         matcher: HashIndexes,
         policy: RobustPolicy | None = None,
         refresh_interval: float = 0.2,
+        watcher: ChangeWatcher | None = None,
     ) -> None:
-        super().__init__(store, refresh_interval)
+        super().__init__(store, refresh_interval, watcher)
         self._matcher = matcher
         self.policy = policy or RobustPolicy()
         self._index = BruteForceIndex(ALGORITHMS["pdq"].bits)
@@ -122,7 +124,7 @@ class RobustMatcher(ChangeFollower):
             if change.entry_id is not None:
                 if change.kind is ChangeKind.ADD:
                     added.append(change.entry_id)
-                else:
+                elif change.kind is ChangeKind.RETIRE:
                     self._drop(change.entry_id)
         if added:
             for entry_id in added:

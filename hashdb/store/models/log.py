@@ -11,7 +11,10 @@ from typing import Any
 class ChangeKind(enum.StrEnum):
     ADD = "add"
     RETIRE = "retire"
+    #: A list, or a list's settings, changed.
     LIST = "list"
+    #: A live entry's explanation changed (label, note, labels); its hashes did not.
+    UPDATE = "update"
 
 
 @dataclass(frozen=True, slots=True)
