@@ -39,7 +39,6 @@ import numpy as np
 import pdqhash
 
 from bench import robustness_cases as cases
-from bench import robustness_symbols as symbols
 from bench.robustness_report import Hit, Outcome, Query, report
 from hashdb.hashing import ALGORITHMS
 from hashdb.matching.robust import geometric
@@ -48,6 +47,7 @@ from hashdb.media import decode_image
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.testing import robustness as data
+from hashdb.testing import symbols
 
 OUT = Path(__file__).parent / "out" / "robustness-v2"
 PDQ_THRESHOLD = 31

@@ -3,7 +3,7 @@ unrelated distractors.
 
 Half the known pictures are of the classic kinds (photo-like scenes, posters, logos,
 screenshots, dark scenes; ``hashdb/testing/robustness.py``), half are symbols: three members of
-each symbol set (``bench/robustness_symbols.py``). Every other member of those sets is a
+each symbol set (``hashdb/testing/symbols.py``). Every other member of those sets is a
 hard negative, uploaded under one of the edit families in turn (or unedited), so a glyph
 pair like E/F is tried mirrored, turned, cropped, captioned and in a screenshot too.
 """
@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from bench import robustness_symbols as symbols
 from hashdb.testing import robustness as data
+from hashdb.testing import symbols
 
 #: Symbol sets cycle through these kinds (glyphs and icons most: the clipart that shares
 #: a style most closely).

@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench import robustness_symbols as symbols
 from hashdb.matching.robust import content, geometric
 from hashdb.media import decode_image
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.testing import robustness as data
+from hashdb.testing import symbols
 
 ANALYST = EntryMetadata(label="known", note="hard negatives", added_by="analyst")
 _TEST = symbols.Split(
