@@ -31,6 +31,7 @@ from hashdb.store.models import (
     NewEntry,
     NewList,
 )
+from hashdb.store.plain_import import PlainRows
 from hashdb.store.review import NewReviewItem, ReviewItem, ReviewStatus
 from hashdb.store.scan_models import ScanJob, ScannedMedia, ScanStatus
 from hashdb.store.sharing import ListSettings, Organisation
@@ -104,6 +105,14 @@ class EntryExchange(Protocol):
     """Bulk import and export of entries (``hashdb import`` / ``hashdb export``, issue 5)."""
 
     def import_entries(self, list_id: int, rows: Sequence[ImportRow]) -> ImportCounts: ...
+    def import_plain(self, list_id: int, rows: PlainRows) -> ImportCounts:
+        """Live rows given as columns: same outcome as ``import_entries`` of those rows."""
+        ...
+
+    def analyze(self) -> None:
+        """Refresh the planner statistics after a bulk load (joins the open transaction)."""
+        ...
+
     def export_entries(
         self, list_ids: Sequence[int] | None, since: datetime | None, *, live_only: bool = False
     ) -> Iterator[Entry]: ...

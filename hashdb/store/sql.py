@@ -29,7 +29,7 @@ from hashdb.errors import (
     StoreUnavailable,
 )
 from hashdb.hashing import ALGORITHMS, get_algorithm
-from hashdb.store import bulk, exchange, schema
+from hashdb.store import bulk, exchange, plain_import, schema
 from hashdb.store.catalog import SQLCatalog
 from hashdb.store.features import ReferenceFeatureSQL
 from hashdb.store.feedback import FeedbackSQL
@@ -55,6 +55,8 @@ from hashdb.store.video import SQLVideoStore
 
 _WRITE_LOCK_KEY = 7244532
 _IN_CHUNK = 500
+#: The tables a bulk import grows, whose planner statistics it refreshes.
+_BULK_TABLES = ("entries", "changes", "entry_labels", "video_frames")
 
 
 def utcnow() -> datetime:
@@ -516,6 +518,21 @@ class SQLStore(
     ) -> exchange.ImportCounts:
         with self._writing() as connection:
             return exchange.import_rows(connection, list_id, rows, utcnow())
+
+    def import_plain(self, list_id: int, rows: plain_import.PlainRows) -> exchange.ImportCounts:
+        with self._writing() as connection:
+            return plain_import.import_plain(connection, list_id, rows, utcnow())
+
+    def analyze(self) -> None:
+        """Refresh the planner statistics of the tables a bulk load grows."""
+        with self._writing() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"ANALYZE {', '.join(_BULK_TABLES)}")
+                return
+            # A sample is enough to size the tables, and keeps this cheap at millions of rows.
+            connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
+            for table in _BULK_TABLES:
+                connection.exec_driver_sql(f"ANALYZE {table}")
 
     def export_entries(
         self, list_ids: Sequence[int] | None, since: datetime | None, *, live_only: bool = False
