@@ -5,9 +5,10 @@
 Serves a fresh database (SQLite, and PostgreSQL in a schema of its own when the server at
 ``--postgres`` answers) holding ``--entries`` random PDQ entries, then sends ``--calls``
 calls of ``--batch`` new random PDQ hashes one after another from one client, as a partner
-pushing a feed would. Prints hashes/s beside the floor of each backend and the p50/p99 time
-of a call. Other jobs sharing the cores make absolute figures noisy: the load average is
-printed with them.
+pushing a feed would. Prints hashes/s beside the floor of each backend, the p50/p99 time of
+a call, and the CPU time the server and its database backends spent per call: other jobs
+sharing the cores make wall-clock figures noisy (the load average is printed with them),
+CPU time much less so.
 """
 
 from __future__ import annotations
@@ -19,18 +20,20 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import numpy as np
 import sqlalchemy as sa
 
-from bench.server import machine_line, served
+from bench.server import cpu_seconds, machine_line, served
 from hashdb.store import open_store
 from hashdb.store.plain_import import PlainRows
 
 #: hashes/s the adds must reach, per backend.
 FLOORS = {"sqlite": 10_000, "postgres": 5_000}
+APPLICATION = "hashdb_bench_adds"
 
 
 @contextmanager
@@ -43,7 +46,7 @@ def database(backend: str, tmp: str, postgres: str) -> Iterator[str]:
     with admin.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield f"{postgres}?options=-csearch_path%3D{schema}"
+        yield f"{postgres}?options=-csearch_path%3D{schema}&application_name={APPLICATION}"
     finally:
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -65,8 +68,15 @@ def preload(db: str, entries: int) -> None:
         store.close()
 
 
-def run(db: str, args: argparse.Namespace) -> tuple[float, list[float]]:
-    """hashes/s over the timed calls, and each call's time in ms."""
+@dataclass
+class Measured:
+    rate: float  # hashes/s, wall clock
+    call_ms: list[float]
+    server_cpu: float  # CPU seconds of the server process over the timed calls
+    database_cpu: float  # CPU seconds of its PostgreSQL backends (0 for SQLite)
+
+
+def run(db: str, args: argparse.Namespace) -> Measured:
     rng = np.random.default_rng(11)
     bodies = [
         {
@@ -83,6 +93,8 @@ def run(db: str, args: argparse.Namespace) -> tuple[float, list[float]]:
         with httpx.Client(base_url=server.base, headers=headers, timeout=120) as client:
             for body in bodies[:2]:  # warm up: first connections, first plans
                 client.post("/v1/lists/feed/hashes", json=body).raise_for_status()
+            backends = database_pids(db)
+            cpu_before = cpu_seconds([server.pid]), cpu_seconds(backends)
             times = []
             started = time.perf_counter()
             for body in bodies[2:]:
@@ -92,7 +104,26 @@ def run(db: str, args: argparse.Namespace) -> tuple[float, list[float]]:
                 if response.status_code != 201:
                     raise SystemExit(f"{response.status_code}: {response.text[:300]}")
             wall = time.perf_counter() - started
-    return args.calls * args.batch / wall, times
+            server_cpu = cpu_seconds([server.pid]) - cpu_before[0]
+            database_cpu = cpu_seconds(backends) - cpu_before[1]
+    return Measured(args.calls * args.batch / wall, times, server_cpu, database_cpu)
+
+
+def database_pids(db: str) -> list[int]:
+    """The PostgreSQL backends serving ``db``'s connections (tagged by application name)."""
+    if "://" not in db:
+        return []
+    engine = sa.create_engine(db.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as connection:
+            return list(
+                connection.execute(
+                    sa.text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                    {"name": APPLICATION},
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
 
 
 def postgres_answers(url: str) -> bool:
@@ -123,19 +154,30 @@ def main() -> None:
     for backend in backends:
         with tempfile.TemporaryDirectory() as tmp, database(backend, tmp, args.postgres) as db:
             preload(db, args.entries)
-            rate, times = run(db, args)
-        p99 = float(np.percentile(times, 99))
+            measured = run(db, args)
+        hashes = args.calls * args.batch
+        cpu = measured.server_cpu + measured.database_cpu
         floor = FLOORS[backend]
+        p50 = statistics.median(measured.call_ms)
+        p99 = float(np.percentile(measured.call_ms, 99))
         rows.append(
-            f"| {backend} | {rate:,.0f} | {floor:,} | {rate / floor:.2f} "
-            f"| {statistics.median(times):.0f} / {p99:.0f} |"
+            f"| {backend} | {measured.rate:,.0f} | {floor:,} | {measured.rate / floor:.2f} "
+            f"| {p50:.0f} / {p99:.0f} | {measured.server_cpu / args.calls * 1000:.0f} "
+            f"| {measured.database_cpu / args.calls * 1000:.0f} | {hashes / cpu:,.0f} |"
         )
     print(
         f"{machine_line('bench.api_adds')}; {args.entries:,} PDQ entries on the list, "
         f"{args.calls} calls of {args.batch} new hashes, one client"
     )
-    print("\n| backend | hashes/s | floor | ratio | call p50 / p99 ms |\n|---|---:|---:|---:|---:|")
+    print(
+        "\n| backend | hashes/s | floor | ratio | call p50 / p99 ms | server CPU ms/call "
+        "| database CPU ms/call | hashes per CPU-second |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+    )
     print("\n".join(rows))
+    print(
+        "\nhashes per CPU-second counts the server's and the database backends' CPU only: on a "
+        "quiet machine one client reaches about that rate, less the client's own time."
+    )
 
 
 if __name__ == "__main__":

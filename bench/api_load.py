@@ -30,7 +30,7 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from bench.server import machine_line, served
+from bench.server import machine_line, rss_mib, served
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import NewEntry
@@ -103,25 +103,6 @@ async def timed_posts(
     started = time.perf_counter()
     await asyncio.gather(*(one(kwargs) for kwargs in requests))
     return latencies, time.perf_counter() - started
-
-
-def rss_mib(pid: int) -> float:
-    total = 0
-    for candidate in [pid, *_children(pid)]:
-        try:
-            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 async def drive(

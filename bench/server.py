@@ -65,6 +65,40 @@ def served(db: str, workers: int = 1, ready_within: float = 180) -> Iterator[Ser
                 server.wait(timeout=30)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes (and their children) have used so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        for candidate in [pid, *children(pid)]:
+            try:
+                fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of the process and its children."""
+    total = 0
+    for candidate in [pid, *children(pid)]:
+        try:
+            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
 def machine_line(name: str) -> str:
     """Where and when a figure was measured: the header line of every bench table."""
     return (

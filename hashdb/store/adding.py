@@ -1,9 +1,10 @@
 """Adding entries to a list: the SQL of ``add_entries``, a statement per step, not per row.
 
 Writers are serialised (``BEGIN IMMEDIATE`` / advisory lock), so every entry with an id above
-the largest one seen before the insert was written by this call: the new ids are read back by
-key from that id range instead of through ``INSERT ... RETURNING``, which SQLAlchemy can only
-return in parameter order on SQLite by inserting one row per statement.
+the largest one seen before the insert was written by this call: the rows go in through one
+driver ``executemany`` and the new ids are read back by key from that id range, instead of
+``INSERT ... RETURNING``, which SQLAlchemy can only return in parameter order on SQLite by
+inserting one row per statement.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hashdb.store import schema
+from hashdb.store.insert_many import insert_many
 from hashdb.store.models import AddOutcome, ChangeKind, NewEntry
 
 _IN_CHUNK = 500
@@ -38,8 +40,9 @@ def add_entries(
     if pending:
         firsts = [entries[positions[0]] for positions in pending.values()]
         start_id = _last_id(connection)
-        connection.execute(
-            table.insert(),
+        insert_many(
+            connection,
+            table,
             [
                 {
                     "list_id": list_id,
@@ -57,7 +60,8 @@ def add_entries(
                 for new in firsts
             ],
         )
-        inserted = _added_since(connection, start_id)
+        end_id = _last_id(connection)
+        inserted = _added_between(connection, start_id, end_id)
         new_ids = [inserted[key] for key in pending]
         for positions, entry_id in zip(pending.values(), new_ids, strict=True):
             outcomes[positions[0]] = AddOutcome(entry_id, created=True)
@@ -68,14 +72,19 @@ def add_entries(
             for new, entry_id in zip(firsts, new_ids, strict=True)
             for label in new.labels
         ]
-        if labels:
-            connection.execute(schema.entry_labels.insert(), labels)
+        insert_many(connection, schema.entry_labels, labels)
         connection.execute(
-            schema.changes.insert(),
-            [
-                {"kind": ChangeKind.ADD.value, "entry_id": entry_id, "list_id": list_id, "at": now}
-                for entry_id in new_ids
-            ],
+            schema.changes.insert().from_select(
+                ["kind", "entry_id", "list_id", "at"],
+                sa.select(
+                    sa.literal(ChangeKind.ADD.value),
+                    table.c.id,
+                    table.c.list_id,
+                    sa.literal(now, schema.changes.c.at.type),
+                )
+                .where(table.c.id > start_id, table.c.id <= end_id)
+                .order_by(table.c.id),
+            )
         )
     return [outcome for outcome in outcomes if outcome is not None]
 
@@ -89,16 +98,22 @@ def live_ids(
         by_algorithm.setdefault(new.algorithm, []).append(new.value)
     found: dict[tuple[str, bytes], int] = {}
     table = schema.entries
+    query = sa.select(table.c.id, table.c.hash).where(
+        table.c.list_id == sa.bindparam("list_id"),
+        table.c.algorithm == sa.bindparam("algorithm"),
+        table.c.retired_at.is_(None),
+        table.c.hash.in_(sa.bindparam("values", expanding=True)),  # one statement, any length
+    )
     for algorithm, values in by_algorithm.items():
         unique_values = list(dict.fromkeys(values))
         for start in range(0, len(unique_values), _IN_CHUNK):
             rows = connection.execute(
-                sa.select(table.c.id, table.c.hash).where(
-                    table.c.list_id == list_id,
-                    table.c.algorithm == algorithm,
-                    table.c.retired_at.is_(None),
-                    table.c.hash.in_(unique_values[start : start + _IN_CHUNK]),
-                )
+                query,
+                {
+                    "list_id": list_id,
+                    "algorithm": algorithm,
+                    "values": unique_values[start : start + _IN_CHUNK],
+                },
             )
             for row in rows:
                 found[(algorithm, bytes(row.hash))] = row.id
@@ -109,13 +124,15 @@ def _last_id(connection: sa.Connection) -> int:
     return int(connection.execute(sa.select(sa.func.max(schema.entries.c.id))).scalar() or 0)
 
 
-def _added_since(connection: sa.Connection, start_id: int) -> dict[tuple[str, bytes], int]:
-    """(algorithm, hash) -> id of the entries above ``start_id``: this call's, as writers are
-    serialised. The range is closed so it reads by key even without planner statistics."""
+def _added_between(
+    connection: sa.Connection, start_id: int, end_id: int
+) -> dict[tuple[str, bytes], int]:
+    """(algorithm, hash) -> id of the entries in ``(start_id, end_id]``: this call's, as
+    writers are serialised. A closed range reads by key even without planner statistics."""
     table = schema.entries
     rows: Any = connection.execute(
         sa.select(table.c.id, table.c.algorithm, table.c.hash).where(
-            table.c.id > start_id, table.c.id <= _last_id(connection)
+            table.c.id > start_id, table.c.id <= end_id
         )
     )
     return {(algorithm, bytes(value)): entry_id for entry_id, algorithm, value in rows}

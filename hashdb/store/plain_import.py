@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 from hashdb.store import schema
 from hashdb.store.exchange import ImportCounts, importable_columns
+from hashdb.store.insert_many import bind_processor
 from hashdb.store.models import ChangeKind
 
 #: Rows per statement on SQLite: keeps the JSON text and the blob far below SQLite's 1 GB cap.
@@ -122,7 +123,9 @@ def _variant_rows(
     connection: sa.Connection, rows: PlainRows, names: list[str]
 ) -> list[dict[str, Any]]:
     """The variants as parameter rows of the temporary table, values as the columns bind them."""
-    processors = {name: _processor(connection.dialect, name) for name in names}
+    processors = {
+        name: bind_processor(connection.dialect, schema.entries.c[name]) for name in names
+    }
     table = []
     for code, variant in enumerate(rows.variants):
         row: dict[str, Any] = {"code": code}
@@ -175,7 +178,7 @@ def _sqlite(
     width = hashes.shape[1]
     targets, picks = _targets(connection, names)
     picks = picks.replace("%(now)s", ":now")
-    now_processor = _processor(connection.dialect, "added_at")
+    now_processor = bind_processor(connection.dialect, schema.entries.c.added_at)
     raw: Any = connection.connection.dbapi_connection
     cursor = raw.cursor()
     created = 0
@@ -259,11 +262,6 @@ def _binary_copy(hashes: npt.NDArray[np.uint8], variant_of: npt.NDArray[np.intp]
     table["hash_len"] = width
     table["hash"] = hashes
     return _PG_HEADER + table.tobytes() + _PG_TRAILER
-
-
-def _processor(dialect: sa.Dialect, name: str) -> Any:
-    column_type = schema.entries.c[name].type
-    return column_type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _quote(connection: sa.Connection, name: str) -> str:

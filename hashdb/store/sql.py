@@ -33,6 +33,7 @@ from hashdb.store import adding, bulk, exchange, plain_import, schema
 from hashdb.store.catalog import SQLCatalog
 from hashdb.store.features import ReferenceFeatureSQL
 from hashdb.store.feedback import FeedbackSQL
+from hashdb.store.insert_many import insert_many
 from hashdb.store.keys import SQLKeys
 from hashdb.store.labels import LabelSQL
 from hashdb.store.migrations import migrate
@@ -287,12 +288,11 @@ class SQLStore(
         found: dict[int, Entry] = {}
         ids = list(dict.fromkeys(int(entry_id) for entry_id in entry_ids))
         with self._reading() as connection:
+            query = self._entry_query().where(
+                schema.entries.c.id.in_(sa.bindparam("ids", expanding=True))
+            )
             for start in range(0, len(ids), _IN_CHUNK):
-                rows = connection.execute(
-                    self._entry_query().where(
-                        schema.entries.c.id.in_(ids[start : start + _IN_CHUNK])
-                    )
-                ).all()
+                rows = connection.execute(query, {"ids": ids[start : start + _IN_CHUNK]}).all()
                 labels = self._entry_labels(connection, [row.id for row in rows])
                 for row in rows:
                     found[row.id] = _entry_from_row(row, labels.get(row.id, ()))
@@ -360,7 +360,7 @@ class SQLStore(
     def _write_audit_rows(self, connection: sa.Connection) -> None:
         pending = self._audit_rows.get()
         if pending:
-            connection.execute(schema.audit_log.insert(), pending)
+            insert_many(connection, schema.audit_log, pending)
             pending.clear()
 
     def audit_records(
