@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from hashdb.hashing import ALGORITHMS
-from hashdb.matching import Match
+from hashdb.matching.match import Match
 from hashdb.service import HashDB
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -55,7 +55,7 @@ class Metrics:
         )
         for name in ALGORITHMS:
             index_size.labels(algorithm=name, worker=worker).set_function(
-                lambda name=name: float(service.matcher.size(name))  # type: ignore[misc]
+                lambda name=name: float(service.pipeline.indexes.size(name))  # type: ignore[misc]
             )
 
     def count_matches(self, matches: Iterable[Match]) -> None:

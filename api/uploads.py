@@ -10,9 +10,9 @@ from hashdb.service import HashDB
 
 def read_upload(service: HashDB, file: UploadFile) -> bytes:
     head = file.file.read(64)
-    limit = service.upload_limit(head)  # videos have their own, larger limit
+    limit = service.media.upload_limit(head)  # videos have their own, larger limit
     data = head + file.file.read(limit + 1 - len(head))
-    service.check_upload_size(len(data), limit)
+    service.media.check_upload_size(len(data), limit)
     if not data:
         raise EmptyMedia("the upload is empty (0 bytes)")
     return data

@@ -34,7 +34,7 @@ from bench.server import machine_line, rss_mib, served
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import NewEntry
-from tests.imagegen import scene
+from hashdb.testing.images import scene
 
 
 def _jpeg(seed: int, size: tuple[int, int], quality: int, grain: float = 10.0) -> bytes:
@@ -64,7 +64,7 @@ def load_database(db: str, entries: int, known: list[bytes]) -> None:
                 ],
             )
         for data in known:
-            service.add_media("bench", data, EntryMetadata(label="known", added_by="bench"))
+            service.adding.media("bench", data, EntryMetadata(label="known", added_by="bench"))
     finally:
         service.close()
 
@@ -196,7 +196,7 @@ def main() -> None:
         load_s = time.perf_counter() - started
         with served(db, workers=args.workers) as server:
             service = HashDB(Settings(db=db))
-            service.matcher.refresh(force=True)
+            service.pipeline.indexes.refresh(force=True)
             try:
                 rows = asyncio.run(drive(args, server.base, server.key, service))
             finally:

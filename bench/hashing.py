@@ -29,7 +29,7 @@ from PIL import Image
 from hashdb.hashing import ALGORITHMS, Digest, compute_all
 from hashdb.hashing.pdq import pdq_vector_to_bytes
 from hashdb.media import DecodeOptions, decode_image
-from tests.imagegen import scene
+from hashdb.testing.images import scene
 
 
 def make_corpus(count: int) -> list[bytes]:

@@ -40,7 +40,7 @@ from hashdb.exchange import ExchangeFormat
 from hashdb.index import ExactIndex, MultiIndexHashIndex
 from hashdb.index.base import as_words
 from hashdb.index.mih import _scan
-from hashdb.matching import Matcher
+from hashdb.matching.indexes import HashIndexes
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 from hashdb.store import open_store
@@ -363,7 +363,7 @@ def _time_load(backend: str, url: str, count: int) -> list[str]:
     store = open_store(url)
     before = rss_mb()
     start = time.perf_counter()
-    matcher = Matcher(store)
+    matcher = HashIndexes(store)
     matcher.refresh(force=True)
     took = time.perf_counter() - start
     assert matcher.size("pdq") == count, matcher.size("pdq")

@@ -3,11 +3,11 @@
     python -m bench.policy [--entries 100000] [--queries 500] [--db PATH]
 
 Loads random PDQ entries into a fresh SQLite file, then times hash-only lookups (one PDQ hash
-per query, each a near copy of a stored entry) through: the bare Matcher; the service as the
-local operator; the service as an organisation's platform with private and shared lists in
-play; with every query allowed by an allow entry; and with every query a near-miss recorded in
-the review queue (a write per query). Prints the median and p99 per lookup in ms. Timings are
-noisy on shared machines: compare the rows of one run as ratios.
+per query, each a near copy of a stored entry) through: the bare plain-stage indexes; the
+service as the local operator; the service as an organisation's platform with private and
+shared lists in play; with every query allowed by an allow entry; and with every query a
+near-miss recorded in the review queue (a write per query). Prints the median and p99 per
+lookup in ms. Timings are noisy on shared machines: compare the rows of one run as ratios.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from hashdb.identity import Principal, Role
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 from hashdb.store import ListAction, NewEntry, NewList
-from hashdb.store.sharing import ListSettings, Sharing
+from hashdb.store.models import ListSettings, Sharing
 
 PLATFORM = Principal("bench-uploads", Role.PLATFORM, "beta")
 
@@ -79,7 +79,7 @@ def main() -> None:
             for offset, name in enumerate(names):
                 part = [NewEntry("pdq", v) for v in chunk[offset :: len(names)]]
                 store.add_entries(lists[name].id, part)
-    service.matcher.refresh(force=True)
+    service.pipeline.indexes.refresh(force=True)
 
     def queries(bits: int) -> list[Digest]:
         return [
@@ -88,35 +88,35 @@ def main() -> None:
 
     near = queries(12)
     rows: list[tuple[str, tuple[float, float]]] = [
-        ("Matcher.match (no policy)", timed(lambda q: service.matcher.match([q]), near)),
-        ("service, local operator", timed(lambda q: service.match_digests([q]), near)),
+        ("indexes alone (no policy)", timed(lambda q: service.pipeline.indexes.match([q]), near)),
+        ("service, local operator", timed(lambda q: service.matching.digests([q]).matches, near)),
         (
             "service, org platform (sharing)",
-            timed(lambda q: service.match_digests([q], principal=PLATFORM), near),
+            timed(lambda q: service.matching.digests([q], principal=PLATFORM).matches, near),
         ),
     ]
     allow = store.create_list(NewList("allow", action=ListAction.ALLOW, thresholds={"pdq": 31}))
     store.add_entries(allow.id, [NewEntry("pdq", d.value) for d in near])
-    service.matcher.refresh(force=True)
+    service.pipeline.indexes.refresh(force=True)
     rows.append(
         (
             "... every query allowed (suppressed)",
-            timed(lambda q: service.match_digests([q], principal=PLATFORM), near),
+            timed(lambda q: service.matching.digests([q], principal=PLATFORM).matches, near),
         )
     )
     service.sharing.update("acme-shared", review_radius={"pdq": 50})
-    service.matcher.refresh(force=True)
+    service.pipeline.indexes.refresh(force=True)
     far = queries(40)
     rows.append(
         (
             "... review radius, no near-miss",
-            timed(lambda q: service.match_digests([q], principal=PLATFORM), queries(80)),
+            timed(lambda q: service.matching.digests([q], principal=PLATFORM).matches, queries(80)),
         )
     )
     rows.append(
         (
             "... review radius, near-miss queued",
-            timed(lambda q: service.match_digests([q], principal=PLATFORM), far),
+            timed(lambda q: service.matching.digests([q], principal=PLATFORM).matches, far),
         )
     )
     queued = len(store.review_items(limit=10 * args.queries))

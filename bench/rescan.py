@@ -33,7 +33,7 @@ from hashdb.rescan.sources import classify
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import NewEntry, schema
-from tests.imagegen import scene
+from hashdb.testing.images import scene
 
 OUT = Path(__file__).resolve().parent / "out"
 #: (width, height, share of the corpus)
@@ -101,10 +101,10 @@ def _files(root: Path) -> list[Path]:
 def per_image_seconds(service: HashDB, files: list[Path], sample: int) -> float:
     chosen = files[:: max(1, len(files) // sample)][:sample]
     for path in chosen[:5]:
-        service.match_file(path)  # warm up
+        service.matching.file(path)  # warm up
     started = time.perf_counter()
     for path in chosen:
-        service.match_file(path)
+        service.matching.file(path)
     return (time.perf_counter() - started) / len(chosen)
 
 
@@ -119,14 +119,14 @@ def bench_scan(args: argparse.Namespace) -> None:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     service = HashDB(Settings(db=str(db)))
     rng = np.random.default_rng(1)
-    service.add_hex(
+    service.adding.hex(
         "bench",
         "pdq",
         [bytes(v).hex() for v in rng.integers(0, 256, (1000, 32), dtype=np.uint8)],
         EntryMetadata(added_by="bench"),
     )
     for path in files[:: len(files) // 10][:10]:
-        service.add_media("bench", path.read_bytes(), EntryMetadata(added_by="bench"))
+        service.adding.media("bench", path.read_bytes(), EntryMetadata(added_by="bench"))
     before = per_image_seconds(service, files, args.sample)
     rows = []
     for processes in args.processes:
@@ -137,7 +137,7 @@ def bench_scan(args: argparse.Namespace) -> None:
         )
         load = _load()
         started = time.perf_counter()
-        summary = service.start_rescan(request).run(
+        summary = service.rescans.start(request).run(
             LocalEngine(processes), StreamSink(io.StringIO())
         )
         elapsed = time.perf_counter() - started
@@ -234,7 +234,7 @@ def bench_rematch(args: argparse.Namespace) -> None:
         store.add_entries(hash_list.id, [NewEntry("pdq", value, quality=100) for value in entries])
     load = _load()
     started = time.perf_counter()
-    report = service.rematch(since)
+    report = service.rescans.rematch(since)
     elapsed = time.perf_counter() - started
     found = {int(hit.media.location.rsplit("/", 1)[1].split(".")[0]) for hit in report.hits}
     missing = planted - found

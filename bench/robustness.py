@@ -37,11 +37,11 @@ import numpy as np
 import pdqhash
 from PIL import Image
 
-from bench import robustness_data as data
 from hashdb.hashing import ALGORITHMS
 from hashdb.media import decode_image
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
+from hashdb.testing import robustness as data
 
 OUT = Path(__file__).parent / "out" / "robustness-v1"
 PDQ_THRESHOLD = 31
@@ -120,8 +120,8 @@ def _init_worker(
     db: str, known_pdq: np.ndarray, known_phash: np.ndarray, entry_known: dict[int, int]
 ) -> None:
     service = HashDB(Settings(db=db, refresh_interval=3600))
-    service.matcher.refresh()
-    service.robust.refresh()
+    service.pipeline.indexes.refresh()
+    service.pipeline.robust.refresh()
     _STATE.update(service=service, pdq=known_pdq, phash=known_phash, entry_known=entry_known)
 
 
@@ -158,7 +158,7 @@ def _run(query: Query) -> Outcome:
     found["pHash"] = set(hits.tolist())
 
     start = time.perf_counter()
-    result = service.match_bytes(blob)
+    result = service.matching.media(blob)
     ms["hashdb"] = (time.perf_counter() - start) * 1000
     found["hashdb"] = {entry_known[m.entry_id] for m in result.matches if m.entry_id in entry_known}
     stage = next(
@@ -181,7 +181,7 @@ def measure(queries: list[Query], known: int, jobs: int) -> list[Outcome]:
     metadata = EntryMetadata(label="known", added_by="bench")
     for index in range(known):
         blob = _known_path(index).read_bytes()
-        report = service.add_media("known", blob, metadata)
+        report = service.adding.media("known", blob, metadata)
         for added in report.added:
             entry_known[added.entry_id] = index
         image = decode_image(blob)

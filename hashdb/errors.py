@@ -139,6 +139,10 @@ class EntryNotFound(NotFound):
     code = "entry_not_found"
 
 
+class KeyNotFound(NotFound):
+    code = "key_not_found"
+
+
 class Conflict(HashDBError):
     code = "conflict"
     http_status = 409

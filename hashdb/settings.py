@@ -39,11 +39,14 @@ class Settings(BaseSettings):
         default=50, ge=0, le=100, description="PDQ hashes below this quality are refused on add."
     )
     refresh_interval: float = Field(
-        default=0.0,
+        default=0.25,
         ge=0,
         description=(
-            "Seconds between checks for changes written by other processes; 0 checks the "
-            "change sequence (one indexed query) before every match, so nothing is stale."
+            "How stale a match may be, in seconds, after another process writes: a background "
+            "thread follows the change sequence (PostgreSQL: LISTEN/NOTIFY, woken at once; "
+            "SQLite: read every interval), so a request when nothing changed costs no query. "
+            "This process's own writes count at once. 0 reads the change sequence on every "
+            "request instead (one indexed query), so nothing is ever stale."
         ),
     )
     auth: bool = Field(

@@ -9,18 +9,18 @@ from hashdb.errors import InvalidHash, ListNotFound, MediaError
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import ListAction, NewList
-from tests.imagegen import encode, jpeg, scene
+from hashdb.testing.images import encode, jpeg, scene
 
 ANALYST = EntryMetadata(label="group-x/logo", note="seen in campaign 7", added_by="ana")
 
 
 def test_re_encoded_and_resized_copies_match_with_explanation(service: HashDB) -> None:
     original = scene(1, (800, 600))
-    report = service.add_media("terror", encode(original, "PNG"), ANALYST)
+    report = service.adding.media("terror", encode(original, "PNG"), ANALYST)
     assert report.created == 5 and not report.refused
 
     copy = encode(original.resize((400, 300)), "JPEG", quality=40)
-    result = service.match_bytes(copy)
+    result = service.matching.media(copy)
     assert result.matched
     pdq = next(m for m in result.matches if m.algorithm == "pdq")
     assert pdq.list == "terror" and pdq.action is ListAction.BLOCK
@@ -32,73 +32,73 @@ def test_re_encoded_and_resized_copies_match_with_explanation(service: HashDB) -
 
 def test_exact_copy_matches_on_every_enabled_algorithm(service: HashDB) -> None:
     data = jpeg(2)
-    service.add_media("terror", data, ANALYST)
-    algorithms = {m.algorithm for m in service.match_bytes(data).matches}
+    service.adding.media("terror", data, ANALYST)
+    algorithms = {m.algorithm for m in service.matching.media(data).matches}
     assert algorithms == {"pdq", "md5", "sha256"}
 
 
 def test_unrelated_images_do_not_match(service: HashDB) -> None:
     for seed in range(10, 20):
-        service.add_media("terror", jpeg(seed), ANALYST)
+        service.adding.media("terror", jpeg(seed), ANALYST)
     for seed in range(30, 45):
-        assert not service.match_bytes(jpeg(seed)).matched
+        assert not service.matching.media(jpeg(seed)).matched
 
 
 def test_phash_matches_only_on_lists_that_enable_it(service: HashDB) -> None:
-    service.create_list(NewList("pdq-only"))
-    service.create_list(NewList("with-phash", thresholds={"pdq": 31, "phash": 10}))
-    phash = service.hash_bytes(jpeg(3)).get("phash")
+    service.lists.create(NewList("pdq-only"))
+    service.lists.create(NewList("with-phash", thresholds={"pdq": 31, "phash": 10}))
+    phash = service.media.hash_bytes(jpeg(3)).get("phash")
     assert phash is not None
-    service.add_digests("pdq-only", [phash], ANALYST)
-    service.add_digests("with-phash", [phash], ANALYST)
-    lists = {m.list for m in service.match_bytes(encode(scene(3), "JPEG", quality=50)).matches}
+    service.adding.digests("pdq-only", [phash], ANALYST)
+    service.adding.digests("with-phash", [phash], ANALYST)
+    lists = {m.list for m in service.matching.media(encode(scene(3), "JPEG", quality=50)).matches}
     assert lists == {"with-phash"}
 
 
 def test_per_list_thresholds_apply(service: HashDB) -> None:
-    service.create_list(NewList("strict", thresholds={"pdq": 0}))
-    service.create_list(NewList("loose", thresholds={"pdq": 40}))
+    service.lists.create(NewList("strict", thresholds={"pdq": 0}))
+    service.lists.create(NewList("loose", thresholds={"pdq": 40}))
     original = encode(scene(4), "PNG")
-    service.add_media("strict", original, ANALYST)
-    service.add_media("loose", original, ANALYST)
-    lists = {m.list for m in service.match_bytes(encode(scene(4), "JPEG", quality=35)).matches}
+    service.adding.media("strict", original, ANALYST)
+    service.adding.media("loose", original, ANALYST)
+    lists = {m.list for m in service.matching.media(encode(scene(4), "JPEG", quality=35)).matches}
     assert lists == {"loose"}
 
 
 def test_list_filter(service: HashDB) -> None:
     data = jpeg(5)
-    service.add_media("a", data, ANALYST)
-    service.add_media("b", data, ANALYST)
-    assert {m.list for m in service.match_bytes(data, lists=["b"]).matches} == {"b"}
+    service.adding.media("a", data, ANALYST)
+    service.adding.media("b", data, ANALYST)
+    assert {m.list for m in service.matching.media(data, lists=["b"]).matches} == {"b"}
     with pytest.raises(ListNotFound):
-        service.match_bytes(data, lists=["typo"])
+        service.matching.media(data, lists=["typo"])
 
 
 def test_retired_entries_stop_matching_at_once(service: HashDB) -> None:
     data = jpeg(6)
-    report = service.add_media("terror", data, ANALYST)
-    assert service.match_bytes(data).matched
+    report = service.adding.media("terror", data, ANALYST)
+    assert service.matching.media(data).matched
     for added in report.added:
-        service.retire_entry(added.entry_id, "news footage", "reviewer")
-    assert not service.match_bytes(data).matched
-    entry = service.get_entry(report.added[0].entry_id)
+        service.entries.retire(added.entry_id, "news footage", "reviewer")
+    assert not service.matching.media(data).matched
+    entry = service.entries.get(report.added[0].entry_id)
     assert entry.retired_reason == "news footage" and entry.retired_by == "reviewer"
 
 
 def test_a_second_service_sees_new_entries_after_refresh(settings: Settings) -> None:
     reader, writer = HashDB(settings), HashDB(settings)
     data = jpeg(7)
-    assert not reader.match_bytes(data).matched  # index loaded, empty
-    writer.add_media("terror", data, ANALYST)
-    assert reader.match_bytes(data).matched  # refresh_interval=0: follows the change feed
+    assert not reader.matching.media(data).matched  # index loaded, empty
+    writer.adding.media("terror", data, ANALYST)
+    assert reader.matching.media(data).matched  # refresh_interval=0: follows the change feed
     reader.close()
     writer.close()
 
 
 def test_adding_twice_is_idempotent(service: HashDB) -> None:
     data = jpeg(8)
-    first = service.add_media("terror", data, ANALYST)
-    second = service.add_media("terror", data, ANALYST)
+    first = service.adding.media("terror", data, ANALYST)
+    second = service.adding.media("terror", data, ANALYST)
     assert second.created == 0
     assert [a.entry_id for a in first.added] == [a.entry_id for a in second.added]
     assert service.store.count_entries() == 5
@@ -106,36 +106,36 @@ def test_adding_twice_is_idempotent(service: HashDB) -> None:
 
 def test_flat_images_keep_exact_hashes_only(service: HashDB) -> None:
     flat = encode(Image.new("RGB", (300, 300), (120, 120, 120)), "PNG")
-    report = service.add_media("terror", flat, ANALYST)
+    report = service.adding.media("terror", flat, ANALYST)
     assert {a.algorithm for a in report.added} == {"md5", "sha256"}
     assert {r.algorithm for r in report.refused} == {"pdq", "phash", "dhash"}
     assert all(r.code == "low_quality" for r in report.refused)
-    forced = service.add_media("forced", flat, ANALYST, force=True)
+    forced = service.adding.media("forced", flat, ANALYST, force=True)
     assert len(forced.added) == 5
 
 
 def test_degenerate_raw_hash_is_refused_unless_forced(service: HashDB) -> None:
-    report = service.add_hex("partner", "pdq", ["0" * 64, "f" * 64], ANALYST)
+    report = service.adding.hex("partner", "pdq", ["0" * 64, "f" * 64], ANALYST)
     assert not report.added and [r.code for r in report.refused] == ["degenerate_hash"] * 2
     assert service.store.count_entries() == 0
-    forced = service.add_hex("partner", "pdq", ["0" * 64], ANALYST, force=True)
+    forced = service.adding.hex("partner", "pdq", ["0" * 64], ANALYST, force=True)
     assert forced.created == 1
 
 
 def test_malformed_raw_hash_writes_nothing(service: HashDB) -> None:
-    good = service.hash_bytes(jpeg(9)).get("pdq")
+    good = service.media.hash_bytes(jpeg(9)).get("pdq")
     assert good is not None
     with pytest.raises(InvalidHash):
-        service.add_hex("partner", "pdq", [good.hex, "not-a-hash"], ANALYST)
+        service.adding.hex("partner", "pdq", [good.hex, "not-a-hash"], ANALYST)
     assert service.store.count_entries() == 0
-    assert [hash_list.name for hash_list in service.lists()] == []
+    assert [hash_list.name for hash_list in service.lists.visible()] == []
 
 
 def test_raw_partner_hash_matches_media(service: HashDB) -> None:
-    pdq = service.hash_bytes(jpeg(11)).get("pdq")
+    pdq = service.media.hash_bytes(jpeg(11)).get("pdq")
     assert pdq is not None
-    service.add_hex("partner", "pdq", [pdq.hex.upper()], ANALYST)
-    matches = service.match_bytes(encode(scene(11), "JPEG", quality=60)).matches
+    service.adding.hex("partner", "pdq", [pdq.hex.upper()], ANALYST)
+    matches = service.matching.media(encode(scene(11), "JPEG", quality=60)).matches
     assert [m.list for m in matches] == ["partner"]
     assert matches[0].entry_hash == pdq.hex
 
@@ -143,5 +143,5 @@ def test_raw_partner_hash_matches_media(service: HashDB) -> None:
 def test_bad_media_raises_typed_errors(service: HashDB) -> None:
     for data in (b"", b"not an image", jpeg(12)[:500]):
         with pytest.raises(MediaError):
-            service.match_bytes(data)
+            service.matching.media(data)
     assert service.store.count_entries() == 0

@@ -12,7 +12,6 @@ from api.models.audit import AuditPublic
 from api.models.common import MAX_PAGE
 from api.problems import PROBLEM_SCHEMA
 from hashdb.errors import InvalidValue
-from hashdb.records import audit_record
 
 router = APIRouter(
     prefix="/v1",
@@ -35,5 +34,7 @@ def read_audit(
     """Oldest first; filter by target and time."""
     if since is not None and since.tzinfo is None:
         raise InvalidValue("since needs a time zone, e.g. 2026-01-01T00:00:00Z")
-    records = service.audit(target_type=target_type, target_id=target_id, since=since, limit=limit)
-    return [audit_record(record) for record in records]
+    records = service.audit.records(
+        target_type=target_type, target_id=target_id, since=since, limit=limit
+    )
+    return [record.to_dict() for record in records]

@@ -20,9 +20,8 @@ from api.models.entries import (
 from api.problems import PROBLEM_SCHEMA
 from api.uploads import read_upload
 from hashdb.errors import InvalidValue
-from hashdb.records import entry_record
 from hashdb.service import EntryMetadata
-from hashdb.store.catalog import EntryQuery
+from hashdb.store.models import EntryQuery
 
 router = APIRouter(
     prefix="/v1",
@@ -53,7 +52,7 @@ def add_media(
     """Every hash of the media goes on the list (which must exist); adding twice is a no-op.
     Degenerate or low-quality hashes are refused (listed under ``refused``) unless forced."""
     data = read_upload(service, file)
-    report = service.add_media(
+    report = service.adding.media(
         name,
         data,
         EntryMetadata(label=label, note=note, added_by=caller.name),
@@ -74,7 +73,7 @@ def add_hashes(
     name: ListName, body: HashesCreate, service: ServiceDep, caller: AnalystDep
 ) -> dict[str, Any]:
     """A malformed hash adds nothing (422 naming it); refused ones are listed, not added."""
-    report = service.add_digests(
+    report = service.adding.digests(
         name,
         [query.digest for query in body.hashes],
         EntryMetadata(label=body.label, note=body.note, added_by=caller.name),
@@ -88,7 +87,7 @@ def add_hashes(
 
 @router.get("/entries/{entry_id}", response_model=EntryPublic, summary="One entry")
 def get_entry(entry_id: EntryId, service: ServiceDep, caller: AnalystDep) -> dict[str, Any]:
-    return entry_record(service.get_entry(entry_id, caller))
+    return service.entries.get(entry_id, caller).to_dict()
 
 
 @router.patch("/entries/{entry_id}", response_model=EntryPublic, summary="Relabel an entry")
@@ -96,8 +95,8 @@ def update_entry(
     entry_id: EntryId, body: EntryUpdate, service: ServiceDep, caller: AnalystDep
 ) -> dict[str, Any]:
     """Change the label or note; matches explain the entry with the new text at once."""
-    updated = service.update_entry(entry_id, label=body.label, note=body.note, principal=caller)
-    return entry_record(updated)
+    updated = service.entries.update(entry_id, label=body.label, note=body.note, principal=caller)
+    return updated.to_dict()
 
 
 @router.get("/entries", response_model=EntryPage, summary="Search entries")
@@ -119,7 +118,7 @@ def search_entries(
         after_id = int(cursor)
     if added_after is not None and added_after.tzinfo is None:
         raise InvalidValue("added_after needs a time zone, e.g. 2026-01-01T00:00:00Z")
-    found = service.search_entries(
+    found = service.entries.search(
         EntryQuery(
             list_name=list_name,
             label=label,
@@ -131,7 +130,7 @@ def search_entries(
         caller,
     )
     return {
-        "entries": [entry_record(entry) for entry in found],
+        "entries": [entry.to_dict() for entry in found],
         "next_cursor": str(found[-1].id) if len(found) == limit else None,
     }
 
@@ -145,4 +144,4 @@ def search_entries(
 def retire_entry(
     entry_id: EntryId, body: RetireRequest, service: ServiceDep, caller: AnalystDep
 ) -> dict[str, Any]:
-    return entry_record(service.retire_entry(entry_id, body.reason, caller.name, principal=caller))
+    return service.entries.retire(entry_id, body.reason, caller.name, principal=caller).to_dict()

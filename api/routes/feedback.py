@@ -10,7 +10,7 @@ from api.analyst_schemas import MAX_ID, FeedbackIn
 from api.deps import ServiceDep, require
 from api.problems import PROBLEM_SCHEMA
 from hashdb.identity import Principal, Role
-from hashdb.store.feedback import Verdict
+from hashdb.store.models import Verdict
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 _ERRORS: dict[int | str, dict[str, Any]] = {s: PROBLEM_SCHEMA for s in (403, 404, 422)}

@@ -26,7 +26,7 @@ def healthz() -> Health:
 )
 def readyz(service: ServiceDep) -> Health:
     service.ready()
-    if not service.matcher.loaded:
+    if not service.pipeline.indexes.loaded:
         raise StoreUnavailable("the index is not loaded yet")
     return Health(status="ready")
 

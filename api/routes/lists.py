@@ -9,7 +9,6 @@ from fastapi import APIRouter, Path, Response
 from api.deps import AnalystDep, ServiceDep
 from api.models.lists import ListCreate, ListPublic, ListUpdate
 from api.problems import PROBLEM_SCHEMA
-from hashdb.records import list_record
 from hashdb.service import HashDB
 from hashdb.store import HashList, NewList
 
@@ -24,12 +23,12 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: PROBLEM_SCHEMA}
 
 
 def _public(service: HashDB, hash_list: HashList) -> dict[str, Any]:
-    return {**list_record(hash_list), "live_entries": service.store.count_entries(hash_list.id)}
+    return {**hash_list.to_dict(), "live_entries": service.store.count_entries(hash_list.id)}
 
 
 @router.get("", response_model=list[ListPublic], summary="All lists")
 def all_lists(service: ServiceDep, caller: AnalystDep) -> list[dict[str, Any]]:
-    return [_public(service, hash_list) for hash_list in service.lists(caller)]
+    return [_public(service, hash_list) for hash_list in service.lists.visible(caller)]
 
 
 @router.post(
@@ -40,7 +39,7 @@ def all_lists(service: ServiceDep, caller: AnalystDep) -> list[dict[str, Any]]:
     responses={409: PROBLEM_SCHEMA},
 )
 def create_list(body: ListCreate, service: ServiceDep, caller: AnalystDep) -> dict[str, Any]:
-    created = service.create_list(
+    created = service.lists.create(
         NewList(
             name=body.name,
             description=body.description,
@@ -54,7 +53,7 @@ def create_list(body: ListCreate, service: ServiceDep, caller: AnalystDep) -> di
 
 @router.get("/{name}", response_model=ListPublic, summary="One list", responses=_NOT_FOUND)
 def get_list(name: ListName, service: ServiceDep, caller: AnalystDep) -> dict[str, Any]:
-    return _public(service, service.get_list(name, caller))
+    return _public(service, service.lists.get(name, caller))
 
 
 @router.patch(
@@ -66,7 +65,7 @@ def get_list(name: ListName, service: ServiceDep, caller: AnalystDep) -> dict[st
 def update_list(
     name: ListName, body: ListUpdate, service: ServiceDep, caller: AnalystDep
 ) -> dict[str, Any]:
-    updated = service.update_list(
+    updated = service.lists.update(
         name,
         description=body.description,
         action=body.action,
@@ -83,5 +82,5 @@ def update_list(
     responses={404: PROBLEM_SCHEMA, 409: PROBLEM_SCHEMA},
 )
 def delete_list(name: ListName, service: ServiceDep, caller: AnalystDep) -> Response:
-    service.delete_list(name, caller)
+    service.lists.delete(name, caller)
     return Response(status_code=204)

@@ -26,7 +26,7 @@ def lookup(
     A malformed hash fails the whole request with 422, naming it (``hashes.3``).
     """
     digests = [query.digest for query in body.hashes]
-    found = service.lookup(digests, body.lists or None, principal=caller)
+    found = service.matching.lookup(digests, body.lists or None, principal=caller)
     metrics = request.app.state.metrics
     metrics.lookups.inc(len(digests))
     for result in found:

@@ -46,7 +46,7 @@ def match_upload(
     A sync route on purpose: decoding and hashing are CPU work and run in the thread pool,
     never on the event loop.
     """
-    result = service.match_bytes(
+    result = service.matching.media(
         read_upload(service, file), lists or None, principal=principal, labels=labels or None
     )
     request.app.state.metrics.count_matches(result.matches)

@@ -11,7 +11,7 @@ from api.deps import ServiceDep, require
 from api.problems import PROBLEM_SCHEMA
 from hashdb.identity import Principal, Role
 from hashdb.service import EntryMetadata
-from hashdb.store.review import ReviewStatus
+from hashdb.store.models import ReviewStatus
 
 router = APIRouter(prefix="/v1/review", tags=["review"])
 _ERRORS: dict[int | str, dict[str, Any]] = {s: PROBLEM_SCHEMA for s in (403, 404, 409, 422)}

@@ -10,7 +10,7 @@ from api.analyst_schemas import OrganisationIn, SharingIn
 from api.deps import PrincipalDep, ServiceDep, require
 from api.problems import PROBLEM_SCHEMA
 from hashdb.identity import Principal, Role
-from hashdb.store.sharing import Sharing
+from hashdb.store.models import Sharing
 
 router = APIRouter(prefix="/v1", tags=["sharing"])
 _ERRORS: dict[int | str, dict[str, Any]] = {s: PROBLEM_SCHEMA for s in (403, 404, 409, 422)}

@@ -21,13 +21,17 @@ from typing import Any, TypeVar
 
 from hashdb.errors import HashDBError, ListNotFound
 from hashdb.exchange.records import BadRow
-from hashdb.records import list_record
 from hashdb.store import Store
-from hashdb.store.labels import normalise_labels
-from hashdb.store.models import HashList, ListAction, NewList
-from hashdb.store.sharing import ListSettings, Sharing
-from hashdb.store.sql import validate_thresholds
-from hashdb.store.video import VideoRule
+from hashdb.store.models import (
+    HashList,
+    ListAction,
+    ListSettings,
+    NewList,
+    Sharing,
+    VideoRule,
+    normalise_labels,
+    validate_thresholds,
+)
 
 _Choice = TypeVar("_Choice", ListAction, Sharing)
 
@@ -298,7 +302,7 @@ def _apply_list(
     if wanted.video_rule is not None:
         store.set_video_rule(hash_list.id, wanted.video_rule)
         rules[hash_list.id] = wanted.video_rule
-    after = {**list_record(hash_list), **wanted.to_record()}
+    after = {**hash_list.to_dict(), **wanted.to_record()}
     del after[RECORD_KEY]
     store.record_audit(
         actor,

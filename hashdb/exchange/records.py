@@ -7,7 +7,6 @@ change here.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -18,16 +17,33 @@ import numpy as np
 
 from hashdb.errors import HashDBError
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
+from hashdb.hashing.vpdq import VIDEO_ALGORITHM, fingerprint
 from hashdb.store.exchange import ImportRow, importable_columns
-from hashdb.store.models import Entry
-from hashdb.store.video import VIDEO_ALGORITHM, NewVideoFrame, VideoFrame, fingerprint
+from hashdb.store.models import Entry, NewVideoFrame, VideoFrame
 
 #: Record keys that are not entry columns: ``list`` names the list, ``entry_id`` is the
 #: exporting database's id (informative, ignored on import), ``frames`` the frame hashes of a
 #: video (``vpdq``) entry.
 EXTRA = ("list", "entry_id", "labels", "frames")
-_SKIPPED_ENTRY_FIELDS = {"id", "list_id", "list_name", "algorithm", "value"}
-_FIRST = ("algorithm", "hash", "label", "note")
+#: Column order of exports (CSV headers follow it): what a reader needs first, then provenance.
+_ORDER = (
+    "algorithm",
+    "hash",
+    "label",
+    "note",
+    "quality",
+    "source_sha256",
+    "added_by",
+    "added_at",
+    "retired_at",
+    "retired_reason",
+    "retired_by",
+    "organisation",
+    "source",
+    "labels",
+    "list",
+    "entry_id",
+)
 
 
 class BadRow(Exception):
@@ -60,21 +76,13 @@ def _python_type(column_type: Any) -> Any:
         return object
 
 
-def entry_record(entry: Entry, frames: Sequence[VideoFrame] | None = None) -> dict[str, Any]:
-    """Every field of an entry, JSON-ready, in a stable order (CSV columns follow it).
-
-    ``frames`` is null except for a video entry, whose value is only a fingerprint of them."""
-    rest = {
-        field.name: _jsonable(getattr(entry, field.name))
-        for field in dataclasses.fields(entry)
-        if field.name not in _SKIPPED_ENTRY_FIELDS
-    }
-    record: dict[str, Any] = {"algorithm": entry.algorithm, "hash": entry.hex}
-    for name in _FIRST[2:]:
-        record[name] = rest.pop(name, None)
-    record.update(rest)
-    record["list"] = entry.list_name
-    record["entry_id"] = entry.id
+def export_record(entry: Entry, frames: Sequence[VideoFrame] | None = None) -> dict[str, Any]:
+    """Every field of an entry's view (:meth:`Entry.to_dict`) in a stable order (CSV columns
+    follow it), then ``frames``: null except for a video entry, whose value is only a
+    fingerprint of them."""
+    view = entry.to_dict()
+    record = {key: view.pop(key) for key in _ORDER}
+    record.update(view)  # a field added to the entry's view later is exported too
     record["frames"] = None if frames is None else [_frame_record(frame) for frame in frames]
     return record
 
@@ -87,18 +95,6 @@ def _frame_record(frame: VideoFrame) -> dict[str, Any]:
         "quality": frame.quality,
         "band": None if frame.band is None else frame.band.hex(),
     }
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, tuple):
-        return list(value)
-    if hasattr(value, "value") and isinstance(value.value, str | int):  # enums
-        return value.value
-    return value
 
 
 def parse_record(

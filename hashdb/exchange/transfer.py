@@ -21,13 +21,12 @@ from hashdb.exchange.definitions import (
 )
 from hashdb.exchange.formats import ExchangeFormat, reader, writer
 from hashdb.exchange.jsonl_format import write as jsonl_write
-from hashdb.exchange.records import BadRow, entry_record, parse_plain, parse_record
+from hashdb.exchange.records import BadRow, export_record, parse_plain, parse_record
+from hashdb.hashing.vpdq import VIDEO_ALGORITHM
 from hashdb.store import Store
 from hashdb.store.exchange import ImportCounts, ImportRow
-from hashdb.store.labels import normalise_labels
-from hashdb.store.models import Entry
+from hashdb.store.models import Entry, normalise_labels
 from hashdb.store.plain_import import PlainRows
-from hashdb.store.video import VIDEO_ALGORITHM
 
 #: How many bad rows an error message or report lists (the count is always complete).
 MAX_LISTED = 50
@@ -325,4 +324,4 @@ def _with_frames(store: Store, entries: Sequence[Entry]) -> Iterator[dict[str, A
     videos = [entry.id for entry in entries if entry.algorithm == VIDEO_ALGORITHM]
     frames = store.video_frames(videos) if videos else {}
     for entry in entries:
-        yield entry_record(entry, frames.get(entry.id))
+        yield export_record(entry, frames.get(entry.id))

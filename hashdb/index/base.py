@@ -7,9 +7,11 @@ return exactly what :class:`~hashdb.index.brute.BruteForceIndex` returns (tests 
 
 from __future__ import annotations
 
+import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -87,3 +89,16 @@ def as_words(hashes: Sequence[bytes] | np.ndarray, width: int) -> np.ndarray:
         pad = np.zeros((raw.shape[0], 8 - width % 8), dtype=np.uint8)
         raw = np.hstack([raw, pad])
     return np.ascontiguousarray(raw).view(">u8").astype(np.uint64)
+
+
+@cache
+def xor_masks(length: int, radius: int) -> np.ndarray:
+    """Every XOR mask over ``length`` bits with at most ``radius`` bits set (int64, the empty
+    mask first): the substring probes of the pigeonhole principle. Read-only: cached."""
+    masks = [0]
+    for weight in range(1, min(radius, length) + 1):
+        for bits in itertools.combinations(range(length), weight):
+            masks.append(sum(1 << bit for bit in bits))
+    found = np.asarray(masks, dtype=np.int64)
+    found.flags.writeable = False
+    return found

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from hashdb.index.base import EMPTY, HammingIndex, Neighbours, as_words
+from hashdb.index.base import EMPTY, HammingIndex, Neighbours, as_words, xor_masks
 
 SUBSTRING_BITS = 16  # the shortest substring; hash widths must be a multiple of it
 #: The longest substring: its bucket table has 2**21 entries (8 MiB). Where substrings this
@@ -60,16 +60,6 @@ _SCAN_FRACTION = 0.25
 _BATCH_CANDIDATES = 1_000_000
 #: Merges of at least this many rows build the substrings' tables in parallel threads.
 _PARALLEL_BUILD = 1_000_000
-
-
-@cache
-def _masks(length: int, radius: int) -> np.ndarray:
-    """Every XOR mask over ``length`` bits with at most ``radius`` bits set."""
-    masks = [0]
-    for weight in range(1, min(radius, length) + 1):
-        for bits in itertools.combinations(range(length), weight):
-            masks.append(sum(1 << bit for bit in bits))
-    return np.asarray(masks, dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +147,7 @@ def _probe_plan(lengths: tuple[int, ...], radius: int) -> tuple[np.ndarray, np.n
         sub_radius = per if index <= extra else per - 1
         if sub_radius < 0:
             continue
-        found = _masks(length, sub_radius)
+        found = xor_masks(length, sub_radius)
         subs.append(np.full(found.size, index, dtype=np.int64))
         masks.append(found)
     if not subs:

@@ -7,8 +7,9 @@ files a scan has and the coordinator can checkpoint "everything up to here is re
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
-from typing import Protocol
+from collections import deque
+from collections.abc import Callable, Generator, Iterable
+from typing import Protocol, TypeVar
 
 from hashdb.rescan.sources import ScanItem
 from hashdb.rescan.worker import FileOutcome, WorkerConfig
@@ -25,3 +26,36 @@ class Engine(Protocol):
     ) -> Generator[ChunkResult, None, None]:
         """Process every chunk; yield (chunk, outcomes) in the order the chunks came in."""
         ...
+
+
+class Pending(Protocol):
+    """A submitted chunk's future, as every executor has one."""
+
+    def result(self) -> list[FileOutcome]: ...
+    def cancel(self) -> bool: ...
+
+
+PendingT = TypeVar("PendingT", bound=Pending)
+
+
+def in_order(
+    chunks: Iterable[list[ScanItem]], submit: Callable[[list[ScanItem]], PendingT], window: int
+) -> Generator[ChunkResult, None, None]:
+    """Submit chunks with at most ``window`` in flight; yield results in submission order.
+
+    Chunks still in flight when the consumer stops (Ctrl-C, an error) are cancelled where
+    they have not started; nothing after the last checkpoint counts, so a resume redoes them.
+    """
+    pending: deque[tuple[list[ScanItem], PendingT]] = deque()
+    try:
+        for chunk in chunks:
+            pending.append((chunk, submit(chunk)))
+            if len(pending) >= window:
+                head, future = pending.popleft()
+                yield head, future.result()
+        while pending:
+            head, future = pending.popleft()
+            yield head, future.result()
+    finally:
+        for _, future in pending:
+            future.cancel()

@@ -8,12 +8,11 @@ local engine does, so a Dask run writes the same report as a local one.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Generator, Iterable
 from typing import Any
 
 from hashdb.errors import ConfigError, StoreUnavailable
-from hashdb.rescan.engine import ChunkResult
+from hashdb.rescan.engine import ChunkResult, in_order
 from hashdb.rescan.sources import ScanItem
 from hashdb.rescan.worker import FileOutcome, WorkerConfig, process_chunk
 
@@ -30,8 +29,10 @@ class DaskEngine:
             raise ConfigError("--engine dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
         try:
             import distributed
-        except ImportError:  # pragma: no cover - a dependency of hashdb
-            raise ConfigError("the dask engine needs the 'distributed' package") from None
+        except ImportError:
+            raise ConfigError(
+                "the dask engine needs the optional Dask packages: pip install 'hashdb[dask]'"
+            ) from None
         try:
             client: Any = distributed.Client
             self._client: Any = client(scheduler, timeout=connect_timeout)
@@ -49,17 +50,8 @@ class DaskEngine:
     def run(
         self, config: WorkerConfig, chunks: Iterable[list[ScanItem]]
     ) -> Generator[ChunkResult, None, None]:
-        pending: deque[tuple[list[ScanItem], Any]] = deque()
-        try:
-            for chunk in chunks:
-                # pure=False: two chunks with equal items are still two pieces of work.
-                pending.append((chunk, self._client.submit(_run_chunk, config, chunk, pure=False)))
-                if len(pending) >= self.window:
-                    head, future = pending.popleft()
-                    yield head, future.result()
-            while pending:
-                head, future = pending.popleft()
-                yield head, future.result()
-        finally:
-            for _, future in pending:
-                future.cancel()
+        def submit(chunk: list[ScanItem]) -> Any:
+            # pure=False: two chunks with equal items are still two pieces of work.
+            return self._client.submit(_run_chunk, config, chunk, pure=False)
+
+        yield from in_order(chunks, submit, self.window)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections import deque
 from collections.abc import Generator, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 
-from hashdb.rescan.engine import ChunkResult
+from hashdb.rescan.engine import ChunkResult, in_order
 from hashdb.rescan.sources import ScanItem
 from hashdb.rescan.worker import (
     FileOutcome,
     WorkerConfig,
+    context_for,
     ignore_interrupts,
     process_chunk,
-    service_for,
 )
 
 
@@ -28,7 +27,7 @@ def available_cores() -> int:
 
 def _init_worker(config: WorkerConfig) -> None:
     ignore_interrupts()
-    service_for(config).matcher.refresh()  # load the index before the first file, not during
+    context_for(config).pipeline.refresh()  # load the index before the first file, not during
 
 
 def _run_chunk(config: WorkerConfig, items: list[ScanItem]) -> list[FileOutcome]:
@@ -50,7 +49,7 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 class LocalEngine:
-    """A pool of worker processes, each with its own service and database connection."""
+    """A pool of worker processes, each with its own pipeline and database connection."""
 
     def __init__(self, workers: int | None = None, in_flight_per_worker: int = 3) -> None:
         self.workers = max(1, workers or available_cores())
@@ -63,19 +62,11 @@ class LocalEngine:
         pool = ProcessPoolExecutor(
             self.workers, mp_context=context, initializer=_init_worker, initargs=(config,)
         )
-        pending: deque[tuple[list[ScanItem], Future[list[FileOutcome]]]] = deque()
         try:
-            for chunk in chunks:
-                pending.append((chunk, pool.submit(_run_chunk, config, chunk)))
-                if len(pending) >= self.window:
-                    head, future = pending.popleft()
-                    yield head, future.result()
-            while pending:
-                head, future = pending.popleft()
-                yield head, future.result()
+            yield from in_order(
+                chunks, lambda chunk: pool.submit(_run_chunk, config, chunk), self.window
+            )
         finally:
-            for _, future in pending:
-                future.cancel()
             # Chunks already running finish (workers ignore Ctrl-C); their results are dropped
             # and re-done on resume, because nothing after the last checkpoint counts.
             pool.shutdown(wait=True, cancel_futures=True)

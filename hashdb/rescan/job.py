@@ -18,19 +18,18 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hashdb.errors import Conflict, HashDBError, ListNotFound, ScanInterrupted, UsageError
+from hashdb.rescan.context import ScanContext
 from hashdb.rescan.engine import Engine
 from hashdb.rescan.report import FileSink, Formatter, ReportFormat, Sink
 from hashdb.rescan.sources import ScanInput, ScanItem, count_items, iter_items
 from hashdb.rescan.worker import FileOutcome, WorkerConfig
-from hashdb.store.scan_models import ScanJob, ScanStatus
+from hashdb.store.models import ScanJob, ScanStatus
 
 __all__ = ["Progress", "Rescan", "RescanRequest", "RescanSummary", "ScanInterrupted"]
 
-if TYPE_CHECKING:
-    from hashdb.service import HashDB
 
 #: A job marked running whose owner on another machine has not checkpointed for this long is
 #: taken to be dead and may be resumed.
@@ -183,30 +182,30 @@ def _chunked(items: Iterable[ScanItem], size: int) -> Iterator[list[ScanItem]]:
 class Rescan:
     """One run of a scan job (a fresh start or a resume)."""
 
-    def __init__(self, service: HashDB, job: ScanJob, *, resumed: bool) -> None:
-        self.service = service
+    def __init__(self, context: ScanContext, job: ScanJob, *, resumed: bool) -> None:
+        self.context = context
         self.job = job
         self.request = RescanRequest.from_params(job.params)
         self.resumed = resumed
 
     @classmethod
-    def start(cls, service: HashDB, request: RescanRequest) -> Rescan:
+    def start(cls, context: ScanContext, request: RescanRequest) -> Rescan:
         for name in request.lists or ():
             try:
-                service.get_list(name)
+                context.store.get_list(name)
             except ListNotFound as error:
                 raise UsageError(error.message) from None
         if not request.inputs:
             raise UsageError("nothing to scan: give at least one folder, file or manifest")
-        job = service.store.create_scan_job(request.to_params(), owner_tag())
-        return cls(service, job, resumed=False)
+        job = context.store.create_scan_job(request.to_params(), owner_tag())
+        return cls(context, job, resumed=False)
 
     @classmethod
-    def resume(cls, service: HashDB, job_id: int) -> Rescan:
-        job = service.store.get_scan_job(job_id)
+    def resume(cls, context: ScanContext, job_id: int) -> Rescan:
+        job = context.store.get_scan_job(job_id)
         _check_resumable(job)
-        service.store.update_scan_job(job.id, status=ScanStatus.RUNNING, owner=owner_tag())
-        return cls(service, service.store.get_scan_job(job.id), resumed=True)
+        context.store.update_scan_job(job.id, status=ScanStatus.RUNNING, owner=owner_tag())
+        return cls(context, context.store.get_scan_job(job.id), resumed=True)
 
     def open_sink(self, stdout: Sink) -> Sink:
         formatter = Formatter(self.request.format)
@@ -231,11 +230,11 @@ class Rescan:
         checkpoint_interval: float = 1.0,
     ) -> RescanSummary:
         """Scan to the end, or until ``stop`` is set (then raise :class:`ScanInterrupted`)."""
-        store = self.service.store
+        store = self.context.store
         request = self.request
         counters = Counters.from_json(self.job.counters)
         formatter = Formatter(request.format)
-        settings = self.service.settings.model_dump()
+        settings = self.context.settings.model_dump()
         if "://" not in settings["db"]:  # a SQLite path: workers may run in another folder
             settings["db"] = os.path.abspath(settings["db"])
         config = WorkerConfig(

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
 from math import comb
 
 import numpy as np
 
-from hashdb.index.base import as_words
+from hashdb.index.base import as_words, xor_masks
 
 _MAX_PAIRS_PER_BATCH = 4_000_000
 
@@ -55,14 +54,6 @@ def _plan(bits: int, radius: int, stored: int) -> tuple[int, int]:
     return best[1], best[2]
 
 
-def _masks(width: int, radius: int) -> np.ndarray:
-    dtype = np.uint8 if width == 8 else np.uint16
-    masks = [0]
-    for k in range(1, radius + 1):
-        masks.extend(sum(1 << bit for bit in chosen) for chosen in combinations(range(width), k))
-    return np.asarray(masks, dtype=dtype)
-
-
 def _segments(raw: np.ndarray, width: int) -> np.ndarray:
     if width == 8:
         return raw
@@ -89,7 +80,7 @@ def hamming_join(
         return _brute(stored_words, query_words, radius)
     stored_segments = _segments(stored_raw, width)
     query_segments = _segments(query_raw, width)
-    masks = _masks(width, per_segment)
+    masks = xor_masks(width, per_segment).astype(np.uint8 if width == 8 else np.uint16)
     found_q: list[np.ndarray] = []
     found_s: list[np.ndarray] = []
     found_d: list[np.ndarray] = []

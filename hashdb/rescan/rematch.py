@@ -12,19 +12,17 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hashdb.errors import ListNotFound, UsageError
 from hashdb.hashing import ALGORITHMS
+from hashdb.matching.result import MatchResult
+from hashdb.rescan.context import ScanContext
 from hashdb.rescan.join import hamming_join
 from hashdb.rescan.worker import stored_hashes
-from hashdb.store.models import Entry
-from hashdb.store.scan_models import ScannedMedia
-
-if TYPE_CHECKING:
-    from hashdb.service import HashDB, MatchResult
+from hashdb.store.models import Entry, ScannedMedia
 
 
 @dataclass(frozen=True)
@@ -61,12 +59,10 @@ class RematchReport:
 
 
 def rematch(
-    service: HashDB, since: datetime, lists: Collection[str] | None = None
+    context: ScanContext, since: datetime, lists: Collection[str] | None = None
 ) -> RematchReport:
-    from hashdb.service import MatchResult
-
     started = time.monotonic()
-    store = service.store
+    store = context.store
     if since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     since = since.astimezone(UTC)
@@ -101,10 +97,10 @@ def rematch(
     hits: list[RematchHit] = []
     for media in store.scanned_media_for_hashes(sorted(hit_ids)):
         hashes = stored_hashes(media)
-        matches = service.match_digests(hashes.digests, lists)
-        fresh = sorted({match.entry_id for match in matches if match.entry_id in new_ids})
+        result = replace(context.match_digests(hashes.digests, lists), hashes=hashes)
+        fresh = sorted({match.entry_id for match in result.matches if match.entry_id in new_ids})
         if fresh:
-            hits.append(RematchHit(media, MatchResult(matches, hashes), fresh))
+            hits.append(RematchHit(media, result, fresh))
     return RematchReport(
         since=since,
         new_entries=len(entries),

@@ -1,10 +1,9 @@
 """What one worker process does with a chunk of files: read, decode, hash, match, store.
 
 Every engine (local processes, a Dask cluster) runs :func:`process_chunk` on the worker side,
-with one :class:`~hashdb.service.HashDB` per worker process, so the per-file work is exactly
-what ``hashdb match`` does: :meth:`HashDB.match_file` (or :meth:`HashDB.match_bytes` when the
-bytes are needed for the media-hash store). Whatever media kinds and matching the service
-supports, a rescan supports.
+with one :class:`~hashdb.rescan.context.ScanContext` per worker process, so the per-file work
+is exactly what ``hashdb match`` does: the same matching pipeline, as the local operator.
+Whatever media kinds and matching the pipeline supports, a rescan supports.
 
 With ``store_hashes``, a file whose size and mtime (or SHA-256) equal the stored record is not
 decoded again: it is matched from its stored hashes (``"unchanged": true`` in its report
@@ -17,16 +16,18 @@ import hashlib
 import os
 import signal
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from hashdb.errors import FileNotReadable, HashDBError, MediaError
 from hashdb.hashing import Digest
+from hashdb.hashing.media import MediaHashes
+from hashdb.matching.result import MatchResult
+from hashdb.rescan.context import ScanContext
 from hashdb.rescan.sources import ScanItem
-from hashdb.service import HashDB, MatchResult, MediaHashes
 from hashdb.settings import Settings
-from hashdb.store.scan_models import ScannedMedia, StoredHash
+from hashdb.store.models import ScannedMedia, StoredHash
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,19 +53,19 @@ class FileOutcome:
     unchanged: bool = False
 
 
-_services: dict[tuple[Any, ...], HashDB] = {}
-_services_lock = threading.Lock()
+_contexts: dict[tuple[Any, ...], ScanContext] = {}
+_contexts_lock = threading.Lock()
 
 
-def service_for(config: WorkerConfig) -> HashDB:
-    """One service per worker process (and per database), opened on first use."""
+def context_for(config: WorkerConfig) -> ScanContext:
+    """One context (store, pipeline) per worker process and database, opened on first use."""
     key = config.cache_key()
-    with _services_lock:
-        service = _services.get(key)
-        if service is None:
-            service = HashDB(Settings(**config.settings))
-            _services[key] = service
-        return service
+    with _contexts_lock:
+        context = _contexts.get(key)
+        if context is None:
+            context = ScanContext.open(Settings(**config.settings))
+            _contexts[key] = context
+        return context
 
 
 def ignore_interrupts() -> None:
@@ -73,24 +74,24 @@ def ignore_interrupts() -> None:
 
 
 def process_chunk(config: WorkerConfig, items: list[ScanItem]) -> list[FileOutcome]:
-    service = service_for(config)
+    context = context_for(config)
     stored: dict[str, ScannedMedia] = {}
     if config.store_hashes:
-        stored = service.store.get_scanned_media([i.location for i in items if not i.error])
+        stored = context.store.get_scanned_media([i.location for i in items if not i.error])
     outcomes: list[FileOutcome] = []
     records: list[ScannedMedia] = []
     for item in items:
-        outcome, record = _scan_one(service, config, item, stored.get(item.location))
+        outcome, record = _scan_one(context, config, item, stored.get(item.location))
         outcomes.append(outcome)
         if record is not None:
             records.append(record)
     if records:
-        service.store.put_scanned_media(records)
+        context.store.put_scanned_media(records)
     return outcomes
 
 
 def _scan_one(
-    service: HashDB, config: WorkerConfig, item: ScanItem, prior: ScannedMedia | None
+    context: ScanContext, config: WorkerConfig, item: ScanItem, prior: ScannedMedia | None
 ) -> tuple[FileOutcome, ScannedMedia | None]:
     if item.error is not None:
         return _error(item.path, item.error), None
@@ -98,18 +99,18 @@ def _scan_one(
     path = Path(item.location)
     try:
         if not config.store_hashes:
-            return _done(item.path, service.match_file(path, lists)), None
+            return _done(item.path, context.match_bytes(context.read_file(path), lists)), None
         status = _stat(path)
         if prior is not None and not _rematchable(prior):
             prior = None  # a video: its stored hashes cannot reproduce frame matches
         if prior is not None and (prior.size_bytes, prior.mtime_ns) == status:
-            return _from_store(service, config, item.path, prior, lists), None
-        data = service.read_file(path)
+            return _from_store(context, config, item.path, prior, lists), None
+        data = context.read_file(path)
         sha256 = hashlib.sha256(data).hexdigest()
         if prior is not None and prior.sha256 == sha256:
             moved = _replace_identity(prior, status, config.job_id)
-            return _from_store(service, config, item.path, prior, lists), moved
-        result = service.match_bytes(data, lists)
+            return _from_store(context, config, item.path, prior, lists), moved
+        result = context.match_bytes(data, lists)
         assert result.hashes is not None
         record = _record(item.location, status, sha256, result.hashes, config.job_id)
         return _done(item.path, result), record
@@ -153,14 +154,14 @@ def _rematchable(prior: ScannedMedia) -> bool:
 
 
 def _from_store(
-    service: HashDB,
+    context: ScanContext,
     config: WorkerConfig,
     path: str,
     prior: ScannedMedia,
     lists: list[str] | None,
 ) -> FileOutcome:
     hashes = stored_hashes(prior)
-    result = MatchResult(service.match_digests(hashes.digests, lists), hashes)
+    result = replace(context.match_digests(hashes.digests, lists), hashes=hashes)
     outcome = _done(path, result)
     if prior.job_id != config.job_id:
         outcome.body["unchanged"] = True

@@ -8,8 +8,6 @@ from hashdb.service.results import (
     AddReport,
     EntryFeedback,
     EntryMetadata,
-    MatchResult,
-    MediaHashes,
     Refusal,
     ReviewOutcome,
 )
@@ -20,8 +18,6 @@ __all__ = [
     "EntryFeedback",
     "EntryMetadata",
     "HashDB",
-    "MatchResult",
-    "MediaHashes",
     "Refusal",
     "ReviewOutcome",
 ]

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from hashdb import access
+from hashdb.auth import access
 from hashdb.errors import FileNotReadable, Forbidden, ListNotFound
 from hashdb.exchange import (
     ExchangeFormat,
@@ -58,7 +58,7 @@ class ExchangeService(ServicePart):
             actor=actor(principal),
             access=limits,
         )
-        self.service.sharing.changed()  # list settings may have come with the file
+        self.service.lists_changed()  # list settings may have come with the file
         return report
 
     def import_file(
@@ -103,9 +103,9 @@ class ExchangeService(ServicePart):
         if principal.organisation is not None:
             if lists:
                 for name in lists:
-                    self.service.get_list(name, principal)  # 404 for a list it cannot see
+                    self.service.lists.get(name, principal)  # 404 for a list it cannot see
             else:
-                lists = [hash_list.name for hash_list in self.service.lists(principal)]
+                lists = [hash_list.name for hash_list in self.service.lists.visible(principal)]
         return export_entries(
             self.store, stream, fmt, lists=lists, since=since, definitions=definitions
         )
@@ -137,4 +137,4 @@ class _ImportAccess:
         return definition
 
     def check_entries(self, list_name: str) -> None:
-        self.service.writable_list(list_name, self.principal, create=True)
+        self.service.lists.writable(list_name, self.principal, create=True)

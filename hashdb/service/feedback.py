@@ -8,7 +8,7 @@ from hashdb.errors import Forbidden
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service.results import EntryFeedback
 from hashdb.service.shared import ServicePart, actor
-from hashdb.store.feedback import Feedback, FeedbackCounts, Verdict, count_latest
+from hashdb.store.models import Feedback, FeedbackCounts, Verdict, count_latest
 
 
 class FeedbackService(ServicePart):
@@ -24,7 +24,7 @@ class FeedbackService(ServicePart):
         """A platform says whether a match on this entry was right (agree) or not (disagree)."""
         reason = reason.strip() if reason else None
         with self.store.transaction():
-            entry = self.service.get_entry(entry_id, principal)
+            entry = self.service.entries.get(entry_id, principal)
             given = self.store.add_feedback(
                 entry.id, Verdict(verdict), reason, principal.name, principal.organisation
             )
@@ -42,7 +42,7 @@ class FeedbackService(ServicePart):
         """Per-entry counts (each voter's latest verdict) and the full feedback history."""
         if not principal.has(Role.ANALYST):
             raise Forbidden("reading feedback needs the analyst role")
-        entry = self.service.get_entry(entry_id, principal)
+        entry = self.service.entries.get(entry_id, principal)
         items = self.store.feedback_for([entry.id]).get(entry.id, [])
         return EntryFeedback(entry.id, count_latest(items), items)
 

@@ -8,7 +8,7 @@ from hashdb.errors import Forbidden
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service.shared import ServicePart, actor
 from hashdb.store import Entry
-from hashdb.store.labels import VocabularyTerm
+from hashdb.store.models import VocabularyTerm
 
 
 class LabelService(ServicePart):
@@ -55,8 +55,8 @@ class LabelService(ServicePart):
     ) -> Entry:
         """Add and remove controlled labels on an entry (which keeps its history)."""
         with self.store.transaction():
-            entry = self.service.get_entry(entry_id, principal)
-            self.service.check_entry_write(principal, entry)
+            entry = self.service.entries.get(entry_id, principal)
+            self.service.entries.check_write(principal, entry)
             labels = self.store.set_entry_labels(entry_id, add, remove)
             if labels != entry.labels:
                 self.store.record_audit(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hashdb.errors import Forbidden
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service.shared import ServicePart, actor
-from hashdb.store.sharing import Organisation
+from hashdb.store.models import Organisation
 
 
 class OrganisationService(ServicePart):

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hashdb import access
+from hashdb.auth import access
 from hashdb.errors import Forbidden, InvalidValue, ListNotFound, ReviewItemNotFound
 from hashdb.hashing import Digest, get_algorithm
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service.results import EntryMetadata, ReviewOutcome
 from hashdb.service.shared import ServicePart, actor
 from hashdb.store import ListAction, NewList
-from hashdb.store.review import QueryHash, ReviewItem, ReviewStatus
-from hashdb.store.sharing import ListSettings
+from hashdb.store.models import ListSettings, QueryHash, ReviewItem, ReviewStatus
 
 
 class ReviewService(ServicePart):
@@ -39,7 +38,7 @@ class ReviewService(ServicePart):
             and (list_name is None or hash_list.name == list_name)
         }
         if list_name is not None and not writable:
-            self.service.get_list(list_name, principal)  # not found, or found but not yours
+            self.service.lists.get(list_name, principal)  # not found, or found but not yours
             raise Forbidden(f"you cannot review list {list_name!r}", list=list_name)
         return self.store.review_items(status=status, list_ids=writable, limit=limit)
 
@@ -109,7 +108,7 @@ class ReviewService(ServicePart):
                 self._ensure_allow_list(target, principal)
             digests = [_query_digest(query) for query in item.query_hashes]
             sha256 = next((q.hash for q in item.query_hashes if q.algorithm == "sha256"), None)
-            report = self.service.add_digests(
+            report = self.service.adding.digests(
                 target,
                 digests,
                 metadata,
@@ -132,9 +131,9 @@ class ReviewService(ServicePart):
 
     def _ensure_allow_list(self, name: str, principal: Principal) -> None:
         try:
-            hash_list = self.service.get_list(name, principal)
+            hash_list = self.service.lists.get(name, principal)
         except ListNotFound:
-            self.service.create_list(NewList(name=name, action=ListAction.ALLOW), principal)
+            self.service.lists.create(NewList(name=name, action=ListAction.ALLOW), principal)
             return
         if hash_list.action is not ListAction.ALLOW:
             raise InvalidValue(

@@ -1,31 +1,26 @@
-"""Who owns and shares a list, and its review radius (see :mod:`hashdb.access` for the rules)."""
+"""Who owns and shares a list, and its review radius (the rules: :mod:`hashdb.auth.access`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hashdb import access
+from hashdb.auth import access
 from hashdb.errors import Forbidden, InvalidValue
 from hashdb.hashing import get_algorithm
 from hashdb.identity import LOCAL_OPERATOR, Principal
 from hashdb.service.shared import ServicePart, actor
 from hashdb.store import HashList, ListAction
-from hashdb.store.sharing import ListSettings, Sharing
+from hashdb.store.models import ListSettings, Sharing
 
 if TYPE_CHECKING:
-    from hashdb.service.core import HashDB
+    pass
 
 
 class SharingService(ServicePart):
-    """Reading and changing a list's settings, and every list's settings as matching needs
-    them on each request: cached, and forgotten when a list or its settings change."""
-
-    def __init__(self, service: HashDB) -> None:
-        super().__init__(service)
-        self._cache: tuple[int, dict[int, ListSettings]] | None = None
+    """Reading and changing a list's owner, sharing and review radius."""
 
     def settings(self, name: str, principal: Principal = LOCAL_OPERATOR) -> ListSettings:
-        return self.store.list_settings(self.service.get_list(name, principal).id)
+        return self.store.list_settings(self.service.lists.get(name, principal).id)
 
     def update(
         self,
@@ -38,7 +33,7 @@ class SharingService(ServicePart):
     ) -> ListSettings:
         """Change who owns and shares a list, and its review radius (replacing the old set)."""
         with self.store.transaction():
-            hash_list = self.service.get_list(name, principal)
+            hash_list = self.service.lists.get(name, principal)
             before = self.store.list_settings(hash_list.id)
             access.check_manage(principal, hash_list, before)
             if owner is not None and owner != before.owner:
@@ -66,21 +61,8 @@ class SharingService(ServicePart):
                 before.to_dict(),
                 after.to_dict(),
             )
-        self.changed()
+        self.service.lists_changed()
         return after
-
-    def all_settings(self) -> dict[int, ListSettings]:
-        """Every list's sharing settings, cached until the change sequence moves."""
-        seq = self.service.matcher.seq
-        cached = self._cache
-        if cached is None or cached[0] != seq:
-            cached = (seq, self.store.all_list_settings())
-            self._cache = cached
-        return cached[1]
-
-    def changed(self) -> None:
-        """Forget the cached settings: a list, or a list's settings, changed in this process."""
-        self._cache = None
 
 
 def _check_review_radius(hash_list: HashList, radius: dict[str, int]) -> dict[str, int]:

@@ -7,35 +7,49 @@ module implementing :class:`Store`.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from hashdb.store.catalog import EntryQuery
 from hashdb.store.exchange import ImportCounts, ImportRow
-from hashdb.store.features import ReferenceFeatures, ReferenceHash
-from hashdb.store.feedback import Feedback, Verdict
-from hashdb.store.keys import ApiKey, NewApiKey
-from hashdb.store.labels import VocabularyTerm
+
+if TYPE_CHECKING:
+    from hashdb.store.watch import ChangeWatcher
+
 from hashdb.store.models import (
     AddOutcome,
+    ApiKey,
     AuditRecord,
     Change,
     Entry,
+    EntryQuery,
+    Feedback,
     HashList,
     ListAction,
+    ListSettings,
     LiveHashes,
+    NewApiKey,
     NewEntry,
     NewList,
+    NewReviewItem,
+    NewVideoFrame,
+    Organisation,
+    ReferenceFeatures,
+    ReferenceHash,
+    ReviewItem,
+    ReviewStatus,
+    ScanJob,
+    ScannedMedia,
+    ScanStatus,
+    Verdict,
+    VideoFrame,
+    VideoRule,
+    VocabularyTerm,
 )
 from hashdb.store.plain_import import PlainRows
-from hashdb.store.review import NewReviewItem, ReviewItem, ReviewStatus
-from hashdb.store.scan_models import ScanJob, ScannedMedia, ScanStatus
-from hashdb.store.sharing import ListSettings, Organisation
-from hashdb.store.video import NewVideoFrame, VideoFrame, VideoRule
 
 
 class ListStore(Protocol):
@@ -66,6 +80,8 @@ class ChangeFeed(Protocol):
 
     def current_seq(self) -> int: ...
     def changes_since(self, seq: int, limit: int = 10_000) -> list[Change]: ...
+    def on_commit(self, listener: Callable[[int], None]) -> None: ...
+    def watch(self, interval: float) -> ChangeWatcher: ...
     def iter_live_hashes(
         self, algorithm: str, batch_size: int = 100_000
     ) -> Iterator[LiveHashes]: ...

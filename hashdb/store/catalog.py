@@ -6,29 +6,14 @@ A mixin for :class:`~hashdb.store.sql.SQLStore`, kept apart from the core read/w
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 from hashdb.errors import Conflict, EntryNotFound
 from hashdb.store import schema
-from hashdb.store.models import ChangeKind, Entry, HashList
-
-
-@dataclass(frozen=True, slots=True)
-class EntryQuery:
-    """Filters for :meth:`SQLCatalog.search_entries`; ``after_id`` is the paging cursor."""
-
-    list_name: str | None = None
-    label: str | None = None
-    added_after: datetime | None = None
-    include_retired: bool = True
-    after_id: int = 0
-    limit: int = 100
-    #: Only entries on these lists (None: every list); how callers scope to what they may see.
-    list_ids: frozenset[int] | None = None
+from hashdb.store.models import ChangeKind, Entry, EntryQuery, HashList
+from hashdb.store.rows import entry_from_row
 
 
 class _SQLBase(Protocol):
@@ -38,9 +23,17 @@ class _SQLBase(Protocol):
     def _writing(self) -> AbstractContextManager[sa.Connection]: ...
     def _entry_query(self) -> sa.Select[Any]: ...
     def get_list(self, name: str) -> HashList: ...
+    def _log_change(
+        self,
+        connection: sa.Connection,
+        kind: ChangeKind,
+        *,
+        entry_id: int | None = None,
+        list_id: int | None = None,
+    ) -> None: ...
 
 
-class SQLCatalog:
+class CatalogSQL:
     """The :class:`~hashdb.store.base.CatalogStore` half of the SQL store."""
 
     def delete_list(self: _SQLBase, name: str) -> HashList:
@@ -60,21 +53,13 @@ class SQLCatalog:
                     entries=int(count),
                 )
             connection.execute(schema.lists.delete().where(schema.lists.c.id == current.id))
-            connection.execute(
-                schema.changes.insert().values(
-                    kind=ChangeKind.LIST.value,
-                    entry_id=None,
-                    list_id=current.id,
-                    at=datetime.now(UTC),
-                )
-            )
+            self._log_change(connection, ChangeKind.LIST, list_id=current.id)
         return current
 
     def update_entry(
         self: _SQLBase, entry_id: int, *, label: str | None = None, note: str | None = None
     ) -> Entry:
         """Change an entry's label or note (``None`` keeps the value); retired entries too."""
-        from hashdb.store.sql import _entry_from_row
 
         values = {
             key: value for key, value in (("label", label), ("note", note)) if value is not None
@@ -86,15 +71,15 @@ class SQLCatalog:
                 )
                 if result.rowcount == 0:
                     raise EntryNotFound(f"no entry with id {entry_id}", entry_id=entry_id)
+                self._log_change(connection, ChangeKind.UPDATE, entry_id=entry_id)
             row = connection.execute(
                 self._entry_query().where(schema.entries.c.id == entry_id)
             ).first()
         if row is None:
             raise EntryNotFound(f"no entry with id {entry_id}", entry_id=entry_id)
-        return _entry_from_row(row)
+        return entry_from_row(row)
 
     def search_entries(self: _SQLBase, query: EntryQuery) -> list[Entry]:
-        from hashdb.store.sql import _entry_from_row
 
         entries = schema.entries
         select = self._entry_query().where(entries.c.id > query.after_id)
@@ -111,4 +96,4 @@ class SQLCatalog:
             select = select.where(entries.c.retired_at.is_(None))
         select = select.order_by(entries.c.id).limit(query.limit)
         with self._reading() as connection:
-            return [_entry_from_row(row) for row in connection.execute(select)]
+            return [entry_from_row(row) for row in connection.execute(select)]

@@ -17,7 +17,7 @@ import itertools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -25,8 +25,9 @@ import sqlalchemy as sa
 
 from hashdb.store import schema
 from hashdb.store.insert_many import bind_processor
-from hashdb.store.models import ChangeKind, Entry
-from hashdb.store.video import NewVideoFrame, frame_row
+from hashdb.store.models import ChangeKind, Entry, NewVideoFrame
+from hashdb.store.rows import aware, entry_from_row
+from hashdb.store.video import frame_row
 
 #: Columns an import may set besides list, algorithm and hash (the entries table decides).
 _FIXED = {"id", "list_id", "algorithm", "hash"}
@@ -66,14 +67,6 @@ class ImportCounts:
     history: int = 0  # retired rows recorded as retired entries
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
 def import_rows(
     connection: sa.Connection, list_id: int, rows: Sequence[ImportRow], now: datetime
 ) -> ImportCounts:
@@ -89,7 +82,7 @@ def import_rows(
         if retired_at is None:
             live[(algorithm, bytes(value))] = entry_id
         else:
-            retired.add((algorithm, bytes(value), _utc(retired_at)))
+            retired.add((algorithm, bytes(value), aware(retired_at)))
     start_id = int(connection.execute(sa.select(sa.func.max(entries.c.id))).scalar() or 0)
 
     new: dict[tuple[str, bytes], ImportRow] = {}  # live rows to insert, by key
@@ -98,7 +91,7 @@ def import_rows(
     existing = 0
     for row in rows:
         key = (row.algorithm, row.value)
-        retired_at = _utc(row.retired_at)
+        retired_at = aware(row.retired_at)
         if retired_at is None:
             if key in live or key in new:
                 existing += 1
@@ -178,7 +171,7 @@ def _insert_side_rows(
     label_rows: list[dict[str, Any]] = []
     frame_rows: list[dict[str, Any]] = []
     for entry_id, algorithm, value, retired_at in inserted:
-        key = (algorithm, bytes(value), _utc(retired_at))
+        key = (algorithm, bytes(value), aware(retired_at))
         label_rows.extend({"entry_id": entry_id, "label": label} for label in labelled.get(key, ()))
         frame_rows.extend(frame_row(entry_id, frame) for frame in framed.get(key, ()))
     if label_rows:
@@ -188,7 +181,7 @@ def _insert_side_rows(
 
 
 def _row_key(row: ImportRow) -> tuple[str, bytes, datetime | None]:
-    return row.algorithm, row.value, _utc(row.retired_at)
+    return row.algorithm, row.value, aware(row.retired_at)
 
 
 def _hash_order(row: ImportRow) -> tuple[str, bytes]:
@@ -301,7 +294,6 @@ def export_entries(
     live_only: bool = False,
 ) -> Iterator[Entry]:
     """Entries in id order; with ``since``, those added or retired at or after it."""
-    from hashdb.store.sql import _entry_from_row
 
     entries = schema.entries
     query = (
@@ -319,7 +311,7 @@ def export_entries(
     for rows in result.partitions(10_000):
         labels = _labels_of(connection, [row.id for row in rows])
         for row in rows:
-            yield _entry_from_row(row, labels.get(row.id, ()))
+            yield entry_from_row(row, labels.get(row.id, ()))
 
 
 def _labels_of(connection: sa.Connection, entry_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:

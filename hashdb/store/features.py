@@ -9,43 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from hashdb.store import schema
-
-_IN_CHUNK = 500
-
-
-@dataclass(frozen=True, slots=True)
-class ReferenceHash:
-    """One extra hash standing for an entry: ``variant`` names the edit (e.g. ``crop-tl-76``)."""
-
-    id: int
-    entry_id: int
-    variant: str
-    algorithm: str
-    value: bytes
+from hashdb.store.models import ReferenceFeatures, ReferenceHash
+from hashdb.store.rows import IN_CHUNK
 
 
-@dataclass(frozen=True, slots=True)
-class ReferenceFeatures:
-    """ORB keypoints (float32 x, y pairs) and descriptors (32 bytes each) of a reference in a
-    ``width`` x ``height`` frame, plus a grayscale thumbnail for the aligned-content check."""
-
-    width: int
-    height: int
-    keypoints: bytes
-    descriptors: bytes
-    thumb_width: int
-    thumb_height: int
-    thumbnail: bytes
-
-
-class ReferenceFeatureSQL:
+class FeatureSQL:
     """Mixed into :class:`~hashdb.store.sql.SQLStore`."""
 
     if TYPE_CHECKING:
@@ -98,9 +72,9 @@ class ReferenceFeatureSQL:
         found: dict[int, ReferenceFeatures] = {}
         ids = sorted(set(entry_ids))
         with self._reading() as connection:
-            for start in range(0, len(ids), _IN_CHUNK):
+            for start in range(0, len(ids), IN_CHUNK):
                 rows = connection.execute(
-                    sa.select(table).where(table.c.entry_id.in_(ids[start : start + _IN_CHUNK]))
+                    sa.select(table).where(table.c.entry_id.in_(ids[start : start + IN_CHUNK]))
                 )
                 for row in rows:
                     found[int(row.entry_id)] = ReferenceFeatures(
@@ -125,8 +99,8 @@ class ReferenceFeatureSQL:
             else:
                 ids = sorted(set(entry_ids))
                 rows = []
-                for start in range(0, len(ids), _IN_CHUNK):
-                    chunk = ids[start : start + _IN_CHUNK]
+                for start in range(0, len(ids), IN_CHUNK):
+                    chunk = ids[start : start + IN_CHUNK]
                     rows.extend(connection.execute(query.where(table.c.entry_id.in_(chunk))))
         return [
             ReferenceHash(

@@ -6,9 +6,7 @@ counts, so changing one's mind moves one vote instead of adding a second.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,53 +14,8 @@ import sqlalchemy as sa
 
 from hashdb.store import schema
 from hashdb.store.mixin import SQLMixin
-
-_CHUNK = 500
-
-
-class Verdict(enum.StrEnum):
-    AGREE = "agree"
-    DISAGREE = "disagree"
-
-
-@dataclass(frozen=True, slots=True)
-class Feedback:
-    id: int
-    entry_id: int
-    verdict: Verdict
-    reason: str | None
-    principal: str | None
-    organisation: str | None
-    at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "entry_id": self.entry_id,
-            "verdict": self.verdict.value,
-            "reason": self.reason,
-            "by": self.principal,
-            "organisation": self.organisation,
-            "at": self.at.isoformat(),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class FeedbackCounts:
-    agree: int = 0
-    disagree: int = 0
-
-    def to_dict(self) -> dict[str, int]:
-        return {"agree": self.agree, "disagree": self.disagree}
-
-
-def count_latest(items: Sequence[Feedback]) -> FeedbackCounts:
-    """Counts of each voter's latest verdict (``items`` in the order they were given)."""
-    latest: dict[tuple[str | None, str | None], Verdict] = {}
-    for item in items:
-        latest[(item.organisation, item.principal)] = item.verdict
-    votes = list(latest.values())
-    return FeedbackCounts(votes.count(Verdict.AGREE), votes.count(Verdict.DISAGREE))
+from hashdb.store.models import Feedback, Verdict
+from hashdb.store.rows import IN_CHUNK
 
 
 class FeedbackSQL(SQLMixin):
@@ -97,10 +50,10 @@ class FeedbackSQL(SQLMixin):
         found: dict[int, list[Feedback]] = {}
         ids = list(dict.fromkeys(entry_ids))
         with self._reading() as connection:
-            for start in range(0, len(ids), _CHUNK):
+            for start in range(0, len(ids), IN_CHUNK):
                 rows = connection.execute(
                     sa.select(table)
-                    .where(table.c.entry_id.in_(ids[start : start + _CHUNK]))
+                    .where(table.c.entry_id.in_(ids[start : start + IN_CHUNK]))
                     .order_by(table.c.id)
                 )
                 for row in rows:

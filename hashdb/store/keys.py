@@ -7,72 +7,21 @@ whoever created it.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from hashdb.errors import Conflict, NotFound
+from hashdb.errors import Conflict, KeyNotFound
 from hashdb.identity import Role
 from hashdb.store import schema
-
-
-class KeyNotFound(NotFound):
-    code = "key_not_found"
-
-
-@dataclass(frozen=True, slots=True)
-class NewApiKey:
-    name: str
-    role: Role
-    prefix: str
-    key_hash: str
-    organisation: str | None = None
-    created_by: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ApiKey:
-    id: int
-    name: str
-    role: Role
-    organisation: str | None
-    prefix: str
-    key_hash: str
-    created_at: datetime
-    created_by: str | None
-    revoked_at: datetime | None = None
-    revoked_by: str | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
-
-    def to_dict(self) -> dict[str, object]:
-        """The public view: never the hash."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "role": self.role.value,
-            "organisation": self.organisation,
-            "prefix": self.prefix,
-            "created_at": self.created_at.isoformat(),
-            "created_by": self.created_by,
-            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
-            "revoked_by": self.revoked_by,
-        }
+from hashdb.store.models import ApiKey, NewApiKey
+from hashdb.store.rows import aware
 
 
 class _Connections(Protocol):
     def _reading(self) -> AbstractContextManager[sa.Connection]: ...
     def _writing(self) -> AbstractContextManager[sa.Connection]: ...
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def _key_from_row(row: sa.Row[Any]) -> ApiKey:
@@ -83,14 +32,14 @@ def _key_from_row(row: sa.Row[Any]) -> ApiKey:
         organisation=row.organisation,
         prefix=row.prefix,
         key_hash=row.key_hash,
-        created_at=_aware(row.created_at) or datetime.now(UTC),
+        created_at=aware(row.created_at),
         created_by=row.created_by,
-        revoked_at=_aware(row.revoked_at),
+        revoked_at=aware(row.revoked_at),
         revoked_by=row.revoked_by,
     )
 
 
-class SQLKeys:
+class KeySQL:
     """The :class:`~hashdb.store.base.KeyStore` half of the SQL store."""
 
     def create_key(self: _Connections, new: NewApiKey) -> ApiKey:

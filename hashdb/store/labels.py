@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,63 +18,18 @@ import sqlalchemy as sa
 from hashdb.errors import InvalidLabel
 from hashdb.store import schema
 from hashdb.store.mixin import SQLMixin
+from hashdb.store.models import (
+    ChangeKind,
+    VocabularyTerm,
+    normalise_labels,
+    parse_facet,
+    parse_label,
+    parse_value,
+)
+from hashdb.store.rows import IN_CHUNK
 
 _FACET = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _VALUE = re.compile(r"[a-z0-9][a-z0-9._/+-]{0,199}")
-_CHUNK = 500
-
-
-@dataclass(frozen=True, slots=True)
-class VocabularyTerm:
-    facet: str
-    value: str
-    description: str
-    created_at: datetime
-
-    @property
-    def label(self) -> str:
-        return f"{self.facet}:{self.value}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "facet": self.facet,
-            "value": self.value,
-            "description": self.description,
-        }
-
-
-def parse_facet(text: str) -> str:
-    facet = text.strip().lower()
-    if not _FACET.fullmatch(facet):
-        raise InvalidLabel(
-            f"a label facet is a lowercase word (letters, digits, - and _), got {text!r}",
-            facet=text[:100],
-        )
-    return facet
-
-
-def parse_value(text: str) -> str:
-    value = text.strip().lower()
-    if not _VALUE.fullmatch(value):
-        raise InvalidLabel(
-            f"a label value is lowercase letters, digits and . _ / + - (no spaces), got {text!r}",
-            value=text[:200],
-        )
-    return value
-
-
-def parse_label(text: str) -> tuple[str, str]:
-    """``"Type:Execution"`` -> ``("type", "execution")``, or :class:`InvalidLabel`."""
-    facet, sep, value = text.partition(":")
-    if not sep:
-        raise InvalidLabel(f"a label is FACET:VALUE, e.g. type:execution; got {text!r}")
-    return parse_facet(facet), parse_value(value)
-
-
-def normalise_labels(labels: Iterable[str]) -> tuple[str, ...]:
-    """Parsed, lowercased, de-duplicated and sorted labels (no vocabulary check)."""
-    return tuple(sorted({"{}:{}".format(*parse_label(label)) for label in labels}))
 
 
 class LabelSQL(SQLMixin):
@@ -159,6 +113,7 @@ class LabelSQL(SQLMixin):
                 connection.execute(
                     table.insert(), [{"entry_id": entry_id, "label": label} for label in new]
                 )
+            self._log_change(connection, ChangeKind.UPDATE, entry_id=entry_id)
             return tuple(sorted((current - set(to_remove)) | set(to_add)))
 
     def _insert_entry_labels(
@@ -176,10 +131,10 @@ class LabelSQL(SQLMixin):
         table = schema.entry_labels
         found: dict[int, list[str]] = {}
         ids = list(entry_ids)
-        for start in range(0, len(ids), _CHUNK):
+        for start in range(0, len(ids), IN_CHUNK):
             rows = connection.execute(
                 sa.select(table.c.entry_id, table.c.label)
-                .where(table.c.entry_id.in_(ids[start : start + _CHUNK]))
+                .where(table.c.entry_id.in_(ids[start : start + IN_CHUNK]))
                 .order_by(table.c.entry_id, table.c.label)
             )
             for row in rows:

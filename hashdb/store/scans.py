@@ -10,27 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from hashdb.errors import ScanJobNotFound
 from hashdb.store import schema
-from hashdb.store.models import Entry, LiveHashes
-from hashdb.store.scan_models import ScanJob, ScannedMedia, ScanStatus, StoredHash
-
-_IN_CHUNK = 500
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+from hashdb.store.models import Entry, LiveHashes, ScanJob, ScannedMedia, ScanStatus, StoredHash
+from hashdb.store.rows import IN_CHUNK, aware, entry_from_row, utcnow
 
 
 class ScanSQL:
@@ -47,7 +35,7 @@ class ScanSQL:
     # --- scan jobs ----------------------------------------------------------------------
 
     def create_scan_job(self, params: dict[str, Any], owner: str | None) -> ScanJob:
-        now = _now()
+        now = utcnow()
         with self._writing() as connection:
             job_id = connection.execute(
                 schema.scan_jobs.insert()
@@ -91,7 +79,7 @@ class ScanSQL:
         counters: dict[str, Any] | None = None,
     ) -> None:
         """Write a checkpoint (only the fields given) in one transaction."""
-        now = _now()
+        now = utcnow()
         values: dict[str, Any] = {"updated_at": now}
         if status is not None:
             values["status"] = status.value
@@ -121,9 +109,9 @@ class ScanSQL:
         wanted = list(dict.fromkeys(locations))
         found: dict[str, ScannedMedia] = {}
         with self._reading() as connection:
-            for start in range(0, len(wanted), _IN_CHUNK):
+            for start in range(0, len(wanted), IN_CHUNK):
                 rows = connection.execute(
-                    sa.select(media).where(media.c.location.in_(wanted[start : start + _IN_CHUNK]))
+                    sa.select(media).where(media.c.location.in_(wanted[start : start + IN_CHUNK]))
                 ).all()
                 for record in self._with_hashes(connection, rows):
                     found[record.location] = record
@@ -134,7 +122,7 @@ class ScanSQL:
         if not records:
             return
         media, hashes = schema.scanned_media, schema.scanned_hashes
-        now = _now()
+        now = utcnow()
         with self._writing() as connection:
             for record in records:
                 values = {
@@ -202,19 +190,19 @@ class ScanSQL:
         media_ids: set[int] = set()
         found: list[ScannedMedia] = []
         with self._reading() as connection:
-            for start in range(0, len(ids), _IN_CHUNK):
+            for start in range(0, len(ids), IN_CHUNK):
                 media_ids.update(
                     int(row[0])
                     for row in connection.execute(
                         sa.select(hashes.c.media_id).where(
-                            hashes.c.id.in_(ids[start : start + _IN_CHUNK])
+                            hashes.c.id.in_(ids[start : start + IN_CHUNK])
                         )
                     )
                 )
             ordered = sorted(media_ids)
-            for start in range(0, len(ordered), _IN_CHUNK):
+            for start in range(0, len(ordered), IN_CHUNK):
                 rows = connection.execute(
-                    sa.select(media).where(media.c.id.in_(ordered[start : start + _IN_CHUNK]))
+                    sa.select(media).where(media.c.id.in_(ordered[start : start + IN_CHUNK]))
                 ).all()
                 found.extend(self._with_hashes(connection, rows))
         found.sort(key=lambda record: record.location)
@@ -251,7 +239,7 @@ class ScanSQL:
                 height=int(row.height),
                 hashes=by_media[int(row.id)],
                 job_id=row.job_id,
-                scanned_at=_aware(row.scanned_at),
+                scanned_at=aware(row.scanned_at),
             )
             for row in rows
         ]
@@ -260,7 +248,6 @@ class ScanSQL:
 
     def entries_added_since(self, since: datetime) -> list[Entry]:
         """Live entries added at or after ``since``, oldest first."""
-        from hashdb.store.sql import _entry_from_row
 
         entries = schema.entries
         query = (
@@ -269,7 +256,7 @@ class ScanSQL:
             .order_by(entries.c.id)
         )
         with self._reading() as connection:
-            return [_entry_from_row(row) for row in connection.execute(query)]
+            return [entry_from_row(row) for row in connection.execute(query)]
 
 
 def _job_from_row(row: sa.Row[Any]) -> ScanJob:
@@ -278,9 +265,9 @@ def _job_from_row(row: sa.Row[Any]) -> ScanJob:
         status=ScanStatus(row.status),
         params=dict(row.params),
         owner=row.owner,
-        created_at=_aware(row.created_at) or _now(),
-        updated_at=_aware(row.updated_at) or _now(),
-        finished_at=_aware(row.finished_at),
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
+        finished_at=aware(row.finished_at),
         done=int(row.done),
         last_key=list(row.last_key) if row.last_key is not None else None,
         output_bytes=None if row.output_bytes is None else int(row.output_bytes),

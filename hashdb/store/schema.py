@@ -1,19 +1,20 @@
 """The current database schema (SQLAlchemy Core), shared by every SQL dialect.
 
-Fresh databases are created from these tables directly and stamped with
-``SCHEMA_VERSION``; older ones are brought forward by ``hashdb.store.migrations``.
+The revisions in ``hashdb.store.migrations.versions`` build exactly these tables; a test
+compares the two on every backend, so a change here needs a new revision
+(docs/development/migrations.md).
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 2
-
 metadata = sa.MetaData()
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite rowid aliases need INTEGER
 
+# The version table of the releases before Alembic, which read nothing else: it stays, kept at
+# the revision's number (see hashdb/store/migrations/env.py), so they refuse a newer schema.
 schema_info = sa.Table(
     "hashdb_schema",
     metadata,
@@ -48,7 +49,7 @@ entries = sa.Table(
     sa.Column("retired_at", sa.DateTime(timezone=True)),
     sa.Column("retired_reason", sa.Text),
     sa.Column("retired_by", sa.Text),
-    # issue 8: provenance (nullable, new columns on an existing table)
+    # Provenance (added after the first release, hence nullable).
     sa.Column("organisation", sa.String(200)),
     sa.Column("source", sa.Text),
 )
@@ -91,7 +92,7 @@ audit_log = sa.Table(
 )
 sa.Index("audit_log_target", audit_log.c.target_type, audit_log.c.target_id)
 
-# --- issue 4: API keys ---
+# --- API keys ---
 # A key is shown once when created; only its prefix (for lookup and display) and its SHA-256
 # are stored. ``organisation`` is the caller's organisation, for list sharing built on top.
 api_keys = sa.Table(
@@ -108,7 +109,7 @@ api_keys = sa.Table(
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
     sa.Column("revoked_by", sa.Text),
 )
-# --- issue 8: organisations, list sharing, labels, review queue, feedback ---
+# --- organisations, list sharing, labels, review queue, feedback ---
 
 organisations = sa.Table(
     "organisations",
@@ -195,7 +196,7 @@ feedback = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 sa.Index("feedback_entry", feedback.c.entry_id)
-# --- issue 7: video frame hashes and per-list video match rules ---
+# --- video frame hashes and per-list video match rules ---
 
 # A video reference is ONE entry (algorithm "vpdq", hash = SHA-256 of its frame hashes in
 # order, so adding the same video twice is idempotent); its sampled frames live here.
@@ -224,7 +225,7 @@ video_rules = sa.Table(
     sa.Column("min_reference_share", sa.Float, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
-# --- issue 9: bulk rescans (scan jobs, media-hash store) ---
+# --- bulk rescans (scan jobs, media-hash store) ---
 
 scan_jobs = sa.Table(
     "scan_jobs",
@@ -275,7 +276,7 @@ scanned_hashes = sa.Table(
 )
 sa.Index("scanned_hashes_algorithm", scanned_hashes.c.algorithm, scanned_hashes.c.id)
 sa.Index("scanned_hashes_media", scanned_hashes.c.media_id)
-# --- issue 6: robust matching (reference-side variant hashes and keypoints) ---
+# --- robust matching (reference-side variant hashes and keypoints) ---
 
 # Extra hashes of one media entry (crops, small rotations of the reference), so edited
 # re-uploads land near *some* row; each row points at the entry it stands for.

@@ -7,73 +7,16 @@ process's caches follow it like any other list change.
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from hashdb.errors import Conflict, InvalidValue, OrganisationNotFound
+from hashdb.errors import Conflict, OrganisationNotFound
 from hashdb.store import schema
 from hashdb.store.mixin import SQLMixin
-from hashdb.store.models import ChangeKind
-
-
-class Sharing(enum.StrEnum):
-    """Who besides the owner organisation may see and change a list."""
-
-    PRIVATE = "private"  # only the owner organisation sees or matches it
-    SHARED_READ = "shared-read"  # every member matches and reads it; only the owner writes
-    SHARED_WRITE = "shared-write"  # every member's analysts may also add and retire
-
-
-@dataclass(frozen=True, slots=True)
-class Organisation:
-    id: int
-    name: str
-    description: str
-    created_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "created_at": self.created_at.isoformat(),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ListSettings:
-    list_id: int
-    owner: str | None = None
-    sharing: Sharing = Sharing.SHARED_READ
-    #: Algorithm -> radius wider than the list's threshold; hits in between are near-misses
-    #: recorded in the review queue.
-    review_radius: dict[str, int] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "owner": self.owner,
-            "sharing": self.sharing.value,
-            "review_radius": dict(self.review_radius),
-        }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def clean_name(name: str, what: str = "an organisation") -> str:
-    cleaned = name.strip()
-    if not cleaned or len(cleaned) > 200:
-        raise InvalidValue(f"{what} needs a name of 1 to 200 characters")
-    return cleaned
+from hashdb.store.models import ChangeKind, ListSettings, Organisation, Sharing, clean_name
+from hashdb.store.rows import aware, utcnow
 
 
 class SharingSQL(SQLMixin):
@@ -85,7 +28,7 @@ class SharingSQL(SQLMixin):
             try:
                 connection.execute(
                     schema.organisations.insert().values(
-                        name=name, description=description, created_at=_now()
+                        name=name, description=description, created_at=utcnow()
                     )
                 )
             except IntegrityError:
@@ -100,7 +43,7 @@ class SharingSQL(SQLMixin):
             row = connection.execute(sa.select(table).where(table.c.name == name)).first()
         if row is None:
             raise OrganisationNotFound(f"no organisation named {name!r}", organisation=name)
-        return Organisation(row.id, row.name, row.description, _aware(row.created_at))
+        return Organisation(row.id, row.name, row.description, aware(row.created_at))
 
     def ensure_organisation(self, name: str) -> Organisation:
         with self._writing():
@@ -114,7 +57,7 @@ class SharingSQL(SQLMixin):
         with self._reading() as connection:
             rows = connection.execute(sa.select(table).order_by(table.c.name))
             return [
-                Organisation(row.id, row.name, row.description, _aware(row.created_at))
+                Organisation(row.id, row.name, row.description, aware(row.created_at))
                 for row in rows
             ]
 
@@ -138,7 +81,7 @@ class SharingSQL(SQLMixin):
             "owner_organisation": settings.owner,
             "sharing": Sharing(settings.sharing).value,
             "review_radius": dict(settings.review_radius),
-            "updated_at": _now(),
+            "updated_at": utcnow(),
         }
         with self._writing() as connection:
             exists = connection.execute(

@@ -10,10 +10,10 @@ change before it. Nothing commits behind the caller's back: calls made inside an
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -28,13 +28,12 @@ from hashdb.errors import (
     ListNotFound,
     StoreUnavailable,
 )
-from hashdb.hashing import ALGORITHMS, get_algorithm
-from hashdb.store import adding, bulk, exchange, plain_import, schema
-from hashdb.store.catalog import SQLCatalog
-from hashdb.store.features import ReferenceFeatureSQL
+from hashdb.store import adding, bulk, exchange, plain_import, schema, watch
+from hashdb.store.catalog import CatalogSQL
+from hashdb.store.features import FeatureSQL
 from hashdb.store.feedback import FeedbackSQL
 from hashdb.store.insert_many import insert_many
-from hashdb.store.keys import SQLKeys
+from hashdb.store.keys import KeySQL
 from hashdb.store.labels import LabelSQL
 from hashdb.store.migrations import migrate
 from hashdb.store.models import (
@@ -48,66 +47,35 @@ from hashdb.store.models import (
     LiveHashes,
     NewEntry,
     NewList,
+    default_thresholds,
+    validate_thresholds,
 )
-from hashdb.store.review import ReviewSQL
+from hashdb.store.review_queue import ReviewSQL
+from hashdb.store.rows import IN_CHUNK, aware, entry_from_row, list_from_row, utcnow
 from hashdb.store.scans import ScanSQL
 from hashdb.store.sharing import SharingSQL
-from hashdb.store.video import SQLVideoStore
+from hashdb.store.video import VideoSQL
 
 _WRITE_LOCK_KEY = 7244532
-_IN_CHUNK = 500
 #: The tables a bulk import grows, whose planner statistics it refreshes.
 _BULK_TABLES = ("entries", "changes", "entry_labels", "video_frames")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def default_thresholds() -> dict[str, int]:
-    return {
-        name: algorithm.default_threshold
-        for name, algorithm in ALGORITHMS.items()
-        if algorithm.enabled_by_default
-    }
-
-
-def validate_thresholds(thresholds: dict[str, int]) -> dict[str, int]:
-    checked: dict[str, int] = {}
-    for name, threshold in thresholds.items():
-        algorithm = get_algorithm(name)
-        if algorithm.exact and threshold != 0:
-            raise InvalidValue(f"{algorithm.name} is an exact hash: its threshold must be 0")
-        if not 0 <= threshold <= algorithm.bits // 2:
-            raise InvalidValue(
-                f"threshold for {algorithm.name} must be between 0 and {algorithm.bits // 2}",
-                algorithm=algorithm.name,
-                threshold=threshold,
-            )
-        checked[algorithm.name] = int(threshold)
-    return checked
-
-
 class SQLStore(
-    SQLKeys,
-    SQLCatalog,
+    KeySQL,
+    CatalogSQL,
     SharingSQL,
     LabelSQL,
     ReviewSQL,
     FeedbackSQL,
-    SQLVideoStore,
+    VideoSQL,
     ScanSQL,
-    ReferenceFeatureSQL,
+    FeatureSQL,
 ):
     def __init__(self, engine: sa.Engine, url: str) -> None:
         self.engine = engine
         self.url = url
+        self._commit_listeners: list[Callable[[int], None]] = []
         self._connection: ContextVar[sa.Connection | None] = ContextVar(
             f"hashdb_connection_{id(self)}", default=None
         )
@@ -158,8 +126,27 @@ class SQLStore(
                     finally:
                         self._audit_rows.reset(audit_token)
                         self._connection.reset(token)
+                    seq = self._seal(connection)
+            for listener in self._commit_listeners:
+                listener(seq)
         except OperationalError as exc:
             raise StoreUnavailable(f"database error: {exc.orig}") from None
+
+    def _seal(self, connection: sa.Connection) -> int:
+        """The newest change sequence as this transaction commits it; on PostgreSQL, also
+        tell every listening process to look (the notification is sent on commit)."""
+        seq = connection.execute(sa.select(sa.func.max(schema.changes.c.seq))).scalar() or 0
+        if self.engine.dialect.name == "postgresql":
+            connection.execute(sa.text(f"NOTIFY {watch.CHANNEL}"))
+        return int(seq)
+
+    def on_commit(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener`` with the newest change sequence after each write commits."""
+        self._commit_listeners.append(listener)
+
+    def watch(self, interval: float) -> watch.ChangeWatcher:
+        """A background watcher of this store's change sequence (see :mod:`.watch`)."""
+        return watch.ChangeWatcher(self, interval)
 
     @contextmanager
     def _reading(self) -> Iterator[sa.Connection]:
@@ -229,7 +216,7 @@ class SQLStore(
             ).first()
         if row is None:
             raise ListNotFound(f"no list named {name!r}", list=name)
-        return _list_from_row(row)
+        return list_from_row(row)
 
     def ensure_list(self, name: str) -> HashList:
         with self.transaction():
@@ -241,7 +228,7 @@ class SQLStore(
     def lists(self) -> list[HashList]:
         with self._reading() as connection:
             rows = connection.execute(sa.select(schema.lists).order_by(schema.lists.c.name))
-            return [_list_from_row(row) for row in rows]
+            return [list_from_row(row) for row in rows]
 
     def update_list(
         self,
@@ -291,11 +278,11 @@ class SQLStore(
             query = self._entry_query().where(
                 schema.entries.c.id.in_(sa.bindparam("ids", expanding=True))
             )
-            for start in range(0, len(ids), _IN_CHUNK):
-                rows = connection.execute(query, {"ids": ids[start : start + _IN_CHUNK]}).all()
+            for start in range(0, len(ids), IN_CHUNK):
+                rows = connection.execute(query, {"ids": ids[start : start + IN_CHUNK]}).all()
                 labels = self._entry_labels(connection, [row.id for row in rows])
                 for row in rows:
-                    found[row.id] = _entry_from_row(row, labels.get(row.id, ()))
+                    found[row.id] = entry_from_row(row, labels.get(row.id, ()))
         return found
 
     def retire_entry(self, entry_id: int, reason: str, retired_by: str | None) -> Entry:
@@ -383,7 +370,7 @@ class SQLStore(
             return [
                 AuditRecord(
                     id=row.id,
-                    at=_aware(row.at) or utcnow(),
+                    at=aware(row.at),
                     actor=row.actor,
                     action=row.action,
                     target_type=row.target_type,
@@ -440,10 +427,10 @@ class SQLStore(
             ).all()
             ids = list({row.entry_id for row in rows if row.entry_id is not None})
             hashes: dict[int, tuple[str, bytes]] = {}
-            for start in range(0, len(ids), _IN_CHUNK):
+            for start in range(0, len(ids), IN_CHUNK):
                 found = connection.execute(
                     sa.select(entries.c.id, entries.c.algorithm, entries.c.hash).where(
-                        entries.c.id.in_(ids[start : start + _IN_CHUNK])
+                        entries.c.id.in_(ids[start : start + IN_CHUNK])
                     )
                 )
                 hashes.update((row.id, (row.algorithm, bytes(row.hash))) for row in found)
@@ -509,37 +496,3 @@ class SQLStore(
                     [row[0] for row in rows],
                     [bytes(row[1]) for row in rows],
                 )
-
-
-def _list_from_row(row: sa.Row[Any]) -> HashList:
-    return HashList(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        action=ListAction(row.action),
-        thresholds={str(k): int(v) for k, v in dict(row.thresholds).items()},
-        created_at=_aware(row.created_at) or utcnow(),
-        updated_at=_aware(row.updated_at) or utcnow(),
-    )
-
-
-def _entry_from_row(row: sa.Row[Any], labels: tuple[str, ...] = ()) -> Entry:
-    return Entry(
-        id=row.id,
-        list_id=row.list_id,
-        list_name=row.list_name,
-        algorithm=row.algorithm,
-        value=bytes(row.hash),
-        quality=row.quality,
-        source_sha256=row.source_sha256,
-        label=row.label,
-        note=row.note,
-        added_by=row.added_by,
-        added_at=_aware(row.added_at) or utcnow(),
-        retired_at=_aware(row.retired_at),
-        retired_reason=row.retired_reason,
-        retired_by=row.retired_by,
-        organisation=row.organisation,
-        source=row.source,
-        labels=labels,
-    )

@@ -8,61 +8,18 @@ a mixin of :class:`~hashdb.store.sql.SQLStore`.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from hashdb.errors import InvalidValue
+from hashdb.hashing.vpdq import VIDEO_ALGORITHM
 from hashdb.store import schema
 from hashdb.store.mixin import SQLMixin
-from hashdb.store.models import ChangeKind
-
-#: The algorithm name of a video entry.
-VIDEO_ALGORITHM = "vpdq"
-
-_IN_CHUNK = 500
-
-
-def fingerprint(frames: Iterable[bytes]) -> bytes:
-    """The value of a video entry: SHA-256 of its frame hashes in order (idempotent adds)."""
-    digest = hashlib.sha256()
-    for value in frames:
-        digest.update(value)
-    return digest.digest()
-
-
-@dataclass(frozen=True, slots=True)
-class NewVideoFrame:
-    index: int
-    timestamp: float
-    duration: float
-    value: bytes
-    quality: int
-    band: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class VideoFrame:
-    id: int
-    entry_id: int
-    index: int
-    timestamp: float
-    duration: float
-    value: bytes
-    quality: int
-    band: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
-class VideoRule:
-    """The shares of time a video-to-video match needs on one list (0-1 each)."""
-
-    min_query_share: float
-    min_reference_share: float
+from hashdb.store.models import ChangeKind, NewVideoFrame, VideoFrame, VideoRule
+from hashdb.store.rows import IN_CHUNK
 
 
 def frame_row(entry_id: int, frame: NewVideoFrame) -> dict[str, Any]:
@@ -78,7 +35,7 @@ def frame_row(entry_id: int, frame: NewVideoFrame) -> dict[str, Any]:
     }
 
 
-class SQLVideoStore(SQLMixin):
+class VideoSQL(SQLMixin):
     """The :class:`~hashdb.store.base.VideoStore` half of the SQL store."""
 
     def add_video_frames(self, entry_id: int, frames: Sequence[NewVideoFrame]) -> None:
@@ -95,10 +52,10 @@ class SQLVideoStore(SQLMixin):
         found: dict[int, list[VideoFrame]] = {}
         ids = list(dict.fromkeys(int(entry_id) for entry_id in entry_ids))
         with self._reading() as connection:
-            for start in range(0, len(ids), _IN_CHUNK):
+            for start in range(0, len(ids), IN_CHUNK):
                 rows = connection.execute(
                     sa.select(table)
-                    .where(table.c.entry_id.in_(ids[start : start + _IN_CHUNK]))
+                    .where(table.c.entry_id.in_(ids[start : start + IN_CHUNK]))
                     .order_by(table.c.entry_id, table.c.frame_index)
                 )
                 for row in rows:

@@ -7,10 +7,11 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
+from hashdb.hashing.media import MediaHasher, MediaHashes
 from hashdb.identity import Principal, Role
-from hashdb.service import HashDB, MediaHashes
+from hashdb.service import HashDB
 from hashdb.settings import Settings
-from tests import imagegen
+from hashdb.testing import images as imagegen
 
 #: Generated test images, made once per process (the tests reuse a few seeds many times).
 jpeg = functools.cache(imagegen.jpeg)
@@ -22,24 +23,26 @@ BETA_PLATFORM = Principal("beta-uploads", Role.PLATFORM, "beta")
 
 
 @functools.cache
-def _hash(service: HashDB, data: bytes, algorithms: tuple[str, ...] | None) -> MediaHashes:
-    return HashDB.hash_bytes(service, data, algorithms)
+def _hash(data: bytes, algorithms: tuple[str, ...] | None) -> MediaHashes:
+    return MediaHasher.hash_bytes(_HASHER, data, algorithms)
 
 
-class CachedHashDB(HashDB):
-    """The real service, remembering the hashes of bytes it has hashed before: these tests
+class CachedMediaHasher(MediaHasher):
+    """The real hasher, remembering the hashes of bytes it has hashed before: these tests
     are about sharing and policy, and hash the same few images again and again."""
 
     def hash_bytes(self, data: bytes, algorithms: Sequence[str] | None = None) -> MediaHashes:
-        return _hash(_HASHER, data, tuple(algorithms) if algorithms else None)
+        return _hash(data, tuple(algorithms) if algorithms else None)
 
 
-_HASHER = HashDB(Settings(db="unused.sqlite"))  # hashing only: its store is never opened
+_HASHER = MediaHasher(Settings(db="unused.sqlite"))
 
 
 @pytest.fixture
 def hub(db_url: str) -> Iterator[HashDB]:
     """A service shared by several organisations, on SQLite and on the real PostgreSQL."""
-    service = CachedHashDB(Settings(db=db_url, refresh_interval=0))
+    settings = Settings(db=db_url, refresh_interval=0)
+    service = HashDB(settings)
+    service.media = CachedMediaHasher(settings)
     yield service
     service.close()

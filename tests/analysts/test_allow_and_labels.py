@@ -8,18 +8,18 @@ from hashdb.errors import Forbidden, InvalidLabel
 from hashdb.identity import Principal, Role
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.store import ListAction, NewList
-from hashdb.store.sharing import Sharing
+from hashdb.store.models import Sharing
+from hashdb.testing.images import encode, scene
 from tests.analysts.conftest import ACME_ANALYST, BETA_ANALYST, BETA_PLATFORM, jpeg
-from tests.imagegen import encode, scene
 
 
 def test_allow_entry_suppresses_block_matches_and_says_why(hub: HashDB) -> None:
-    hub.create_list(NewList("terror"), ACME_ANALYST)
-    blocked = hub.add_media(
+    hub.lists.create(NewList("terror"), ACME_ANALYST)
+    blocked = hub.adding.media(
         "terror", jpeg(1), EntryMetadata(note="beheading"), principal=ACME_ANALYST
     )
-    hub.create_list(NewList("news", action=ListAction.ALLOW), BETA_ANALYST)
-    allowed = hub.add_media(
+    hub.lists.create(NewList("news", action=ListAction.ALLOW), BETA_ANALYST)
+    allowed = hub.adding.media(
         "news",
         jpeg(1),
         EntryMetadata(note="BBC report", source="https://bbc.example/x"),
@@ -27,7 +27,7 @@ def test_allow_entry_suppresses_block_matches_and_says_why(hub: HashDB) -> None:
     )
     copy = encode(scene(1), "JPEG", quality=60)
 
-    result = hub.match_bytes(copy, principal=BETA_PLATFORM)
+    result = hub.matching.media(copy, principal=BETA_PLATFORM)
     assert not result.matched and result.matches == []
     allow_ids = {added.entry_id for added in allowed.added}
     assert {m.entry_id for m in result.allowed_by} <= allow_ids and result.allowed_by
@@ -41,49 +41,49 @@ def test_allow_entry_suppresses_block_matches_and_says_why(hub: HashDB) -> None:
     assert {"hashes", "media", "matches"} <= body.keys()  # the existing contract stays
 
     # A list filter cannot bypass the allow list, and the hash-only path agrees.
-    assert not hub.match_bytes(copy, ["terror"], principal=BETA_PLATFORM).matched
-    assert hub.match_digests(hub.hash_bytes(copy).digests) == []
+    assert not hub.matching.media(copy, ["terror"], principal=BETA_PLATFORM).matched
+    assert hub.matching.digests(hub.media.hash_bytes(copy).digests).matches == []
     # Unrelated media on the block list still matches.
-    hub.add_media("terror", jpeg(2), EntryMetadata(), principal=ACME_ANALYST)
-    assert hub.match_bytes(jpeg(2), principal=BETA_PLATFORM).matched
+    hub.adding.media("terror", jpeg(2), EntryMetadata(), principal=ACME_ANALYST)
+    assert hub.matching.media(jpeg(2), principal=BETA_PLATFORM).matched
 
 
 def test_retiring_the_allow_entry_restores_the_match(hub: HashDB) -> None:
-    hub.add_media("terror", jpeg(3), EntryMetadata())
-    hub.create_list(NewList("fp", action=ListAction.ALLOW))
-    allow = hub.add_media("fp", jpeg(3), EntryMetadata())
-    assert not hub.match_bytes(jpeg(3)).matched
+    hub.adding.media("terror", jpeg(3), EntryMetadata())
+    hub.lists.create(NewList("fp", action=ListAction.ALLOW))
+    allow = hub.adding.media("fp", jpeg(3), EntryMetadata())
+    assert not hub.matching.media(jpeg(3)).matched
     for added in allow.added:
-        hub.retire_entry(added.entry_id, "was propaganda after all")
-    assert hub.match_bytes(jpeg(3)).matched
+        hub.entries.retire(added.entry_id, "was propaganda after all")
+    assert hub.matching.media(jpeg(3)).matched
 
 
 def test_a_private_allow_list_only_allows_for_its_owner(hub: HashDB) -> None:
-    hub.add_media("terror", jpeg(4), EntryMetadata())
-    hub.create_list(
+    hub.adding.media("terror", jpeg(4), EntryMetadata())
+    hub.lists.create(
         NewList("beta-fp", action=ListAction.ALLOW), BETA_ANALYST, sharing=Sharing.PRIVATE
     )
-    hub.add_media("beta-fp", jpeg(4), EntryMetadata(), principal=BETA_ANALYST)
-    assert not hub.match_bytes(jpeg(4), principal=BETA_PLATFORM).matched
-    assert hub.match_bytes(jpeg(4), principal=ACME_ANALYST).matched
+    hub.adding.media("beta-fp", jpeg(4), EntryMetadata(), principal=BETA_ANALYST)
+    assert not hub.matching.media(jpeg(4), principal=BETA_PLATFORM).matched
+    assert hub.matching.media(jpeg(4), principal=ACME_ANALYST).matched
 
 
 def test_labels_must_be_in_the_vocabulary(hub: HashDB) -> None:
     with pytest.raises(InvalidLabel, match="not in the label vocabulary"):
-        hub.add_media("terror", jpeg(5), EntryMetadata(labels=("type:execution",)))
+        hub.adding.media("terror", jpeg(5), EntryMetadata(labels=("type:execution",)))
     assert hub.store.count_entries() == 0
     hub.labels.add_terms("type", ["execution", "recruitment", "logo", "manual"])
     hub.labels.add_terms("severity", ["low", "high"])
     with pytest.raises(InvalidLabel):
-        hub.add_media("terror", jpeg(5), EntryMetadata(labels=("type:exécution",)))
+        hub.adding.media("terror", jpeg(5), EntryMetadata(labels=("type:exécution",)))
     with pytest.raises(InvalidLabel):
-        hub.add_media("terror", jpeg(5), EntryMetadata(labels=("execution",)))
-    report = hub.add_media(
+        hub.adding.media("terror", jpeg(5), EntryMetadata(labels=("execution",)))
+    report = hub.adding.media(
         "terror", jpeg(5), EntryMetadata(labels=("Type:Execution", "severity:high"))
     )
-    entry = hub.get_entry(report.added[0].entry_id)
+    entry = hub.entries.get(report.added[0].entry_id)
     assert entry.labels == ("severity:high", "type:execution")
-    assert hub.match_bytes(jpeg(5)).matches[0].labels == ("severity:high", "type:execution")
+    assert hub.matching.media(jpeg(5)).matches[0].labels == ("severity:high", "type:execution")
     with pytest.raises(InvalidLabel):
         hub.labels.add_terms("Bad Facet", ["x"])
     with pytest.raises(Forbidden):  # the vocabulary belongs to the deployment's admins
@@ -94,11 +94,11 @@ def test_labels_must_be_in_the_vocabulary(hub: HashDB) -> None:
 def test_match_filters_by_labels(hub: HashDB) -> None:
     hub.labels.add_terms("type", ["execution", "logo"])
     hub.labels.add_terms("severity", ["low", "high"])
-    hub.add_media("terror", jpeg(6), EntryMetadata(labels=("type:execution", "severity:high")))
-    hub.add_media("terror", jpeg(7), EntryMetadata(labels=("type:logo", "severity:low")))
+    hub.adding.media("terror", jpeg(6), EntryMetadata(labels=("type:execution", "severity:high")))
+    hub.adding.media("terror", jpeg(7), EntryMetadata(labels=("type:logo", "severity:low")))
 
     def listed(seed: int, labels: list[str]) -> bool:
-        return hub.match_bytes(jpeg(seed), labels=labels).matched
+        return hub.matching.media(jpeg(seed), labels=labels).matched
 
     assert listed(6, ["type:execution"]) and not listed(7, ["type:execution"])
     assert listed(7, ["type:execution,type:logo"])  # one facet: any of the values
@@ -108,7 +108,7 @@ def test_match_filters_by_labels(hub: HashDB) -> None:
 
 def test_relabelling_an_entry_is_audited_and_checked(hub: HashDB) -> None:
     hub.labels.add_terms("type", ["execution", "logo"])
-    report = hub.add_media("terror", jpeg(8), EntryMetadata(labels=("type:logo",)))
+    report = hub.adding.media("terror", jpeg(8), EntryMetadata(labels=("type:logo",)))
     entry_id = report.added[0].entry_id
     entry = hub.labels.label_entry(entry_id, add=["type:execution"], remove=["type:logo"])
     assert entry.labels == ("type:execution",)
@@ -121,6 +121,6 @@ def test_relabelling_an_entry_is_audited_and_checked(hub: HashDB) -> None:
     ]
     # Removing a term from the vocabulary stops new uses and keeps old ones.
     hub.labels.remove_term("type:execution")
-    assert hub.get_entry(entry_id).labels == ("type:execution",)
+    assert hub.entries.get(entry_id).labels == ("type:execution",)
     with pytest.raises(InvalidLabel):
-        hub.add_media("terror", jpeg(9), EntryMetadata(labels=("type:execution",)))
+        hub.adding.media("terror", jpeg(9), EntryMetadata(labels=("type:execution",)))

@@ -11,9 +11,7 @@ from hashdb.errors import Conflict, Forbidden, InvalidValue, ReviewItemNotFound
 from hashdb.hashing import Digest
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.store import ListAction, NewList
-from hashdb.store.feedback import Verdict
-from hashdb.store.review import ReviewStatus
-from hashdb.store.sharing import Sharing
+from hashdb.store.models import ReviewStatus, Sharing, Verdict
 from tests.analysts.conftest import ACME_ANALYST, ACME_PLATFORM, BETA_ANALYST, BETA_PLATFORM, jpeg
 
 
@@ -35,26 +33,30 @@ def _query(value: bytes) -> list[Digest]:
 @pytest.fixture
 def watched(hub: HashDB) -> int:
     """A shared review list (pdq threshold 20, review radius 45) with one entry; its id."""
-    hub.create_list(
+    hub.lists.create(
         NewList("watch", action=ListAction.REVIEW, thresholds={"pdq": 20}),
         ACME_ANALYST,
         sharing=Sharing.SHARED_READ,
     )
     hub.sharing.update("watch", ACME_ANALYST, review_radius={"pdq": 45})
-    report = hub.add_hex("watch", "pdq", [_pdq(1).hex()], EntryMetadata(), principal=ACME_ANALYST)
+    report = hub.adding.hex(
+        "watch", "pdq", [_pdq(1).hex()], EntryMetadata(), principal=ACME_ANALYST
+    )
     return report.added[0].entry_id
 
 
 def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> None:
     near = _flip(_pdq(1), 30)
-    assert hub.match_digests(_query(_flip(_pdq(1), 12)), principal=BETA_PLATFORM)  # a match
+    assert hub.matching.digests(
+        _query(_flip(_pdq(1), 12)), principal=BETA_PLATFORM
+    ).matches  # a match
     assert hub.store.review_items() == []  # matches are not near-misses
 
-    result = hub.screen_digests(_query(near), principal=BETA_PLATFORM)
+    result = hub.matching.digests(_query(near), principal=BETA_PLATFORM)
     assert not result.matched and len(result.review_items) == 1
-    hub.screen_digests(_query(near), principal=BETA_PLATFORM)  # seen again: counted
+    hub.matching.digests(_query(near), principal=BETA_PLATFORM)  # seen again: counted
     assert (
-        hub.screen_digests(_query(_flip(_pdq(1), 60)), principal=BETA_PLATFORM).review_items == []
+        hub.matching.digests(_query(_flip(_pdq(1), 60)), principal=BETA_PLATFORM).review_items == []
     )
 
     [item] = hub.review.queue(ACME_ANALYST)
@@ -73,14 +75,14 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
     outcome = hub.review.confirm(item.id, ACME_ANALYST, metadata=EntryMetadata(note="variant"))
     assert outcome.item.status is ReviewStatus.CONFIRMED and outcome.report is not None
     assert outcome.report.created == 2
-    promoted = hub.get_entry(outcome.item.result_entry_ids[0])
+    promoted = hub.entries.get(outcome.item.result_entry_ids[0])
     assert (promoted.list_name, promoted.organisation, promoted.source) == (
         "watch",
         "acme",
         f"review:{item.id}",
     )
     # The promoted hash now matches outright, and the item is closed.
-    assert hub.match_digests(_query(near), principal=BETA_PLATFORM)
+    assert hub.matching.digests(_query(near), principal=BETA_PLATFORM).matches
     with pytest.raises(Conflict):
         hub.review.dismiss(item.id, "too late", ACME_ANALYST)
     assert hub.review.queue(ACME_ANALYST) == []
@@ -90,8 +92,8 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
 
 
 def test_near_miss_dismissed_or_allow_listed(hub: HashDB, watched: int) -> None:
-    first = hub.screen_digests(_query(_flip(_pdq(1), 25, seed=1))).review_items[0]
-    second = hub.screen_digests(_query(_flip(_pdq(1), 35, seed=2))).review_items[0]
+    first = hub.matching.digests(_query(_flip(_pdq(1), 25, seed=1))).review_items[0]
+    second = hub.matching.digests(_query(_flip(_pdq(1), 35, seed=2))).review_items[0]
     dismissed = hub.review.dismiss(first, "different scene", ACME_ANALYST)
     assert dismissed.item.status is ReviewStatus.DISMISSED
     assert dismissed.item.resolution_note == "different scene"
@@ -100,9 +102,9 @@ def test_near_miss_dismissed_or_allow_listed(hub: HashDB, watched: int) -> None:
         hub.review.allow(second, "watch", ACME_ANALYST)
     allowed = hub.review.allow(second, "acme-fp", ACME_ANALYST)
     assert allowed.item.status is ReviewStatus.ALLOWED
-    assert hub.get_list("acme-fp").action is ListAction.ALLOW
+    assert hub.lists.get("acme-fp").action is ListAction.ALLOW
     # That media is now allowed, and no longer queued.
-    result = hub.screen_digests(_query(_flip(_pdq(1), 35, seed=2)))
+    result = hub.matching.digests(_query(_flip(_pdq(1), 35, seed=2)))
     assert result.allowed_by and result.review_items == []
     with pytest.raises(ReviewItemNotFound):
         hub.review.dismiss(9999, None, ACME_ANALYST)
@@ -111,9 +113,9 @@ def test_near_miss_dismissed_or_allow_listed(hub: HashDB, watched: int) -> None:
 def test_private_lists_queue_nothing_for_outsiders(hub: HashDB, watched: int) -> None:
     hub.sharing.update("watch", ACME_ANALYST, sharing=Sharing.PRIVATE)
     assert (
-        hub.screen_digests(_query(_flip(_pdq(1), 30)), principal=BETA_PLATFORM).review_items == []
+        hub.matching.digests(_query(_flip(_pdq(1), 30)), principal=BETA_PLATFORM).review_items == []
     )
-    assert hub.screen_digests(_query(_flip(_pdq(1), 30)), principal=ACME_PLATFORM).review_items
+    assert hub.matching.digests(_query(_flip(_pdq(1), 30)), principal=ACME_PLATFORM).review_items
 
 
 def test_review_radius_is_validated(hub: HashDB, watched: int) -> None:
@@ -124,7 +126,7 @@ def test_review_radius_is_validated(hub: HashDB, watched: int) -> None:
 
 
 def test_feedback_counts_each_voters_latest_verdict(hub: HashDB) -> None:
-    report = hub.add_media("terror", jpeg(1), EntryMetadata())
+    report = hub.adding.media("terror", jpeg(1), EntryMetadata())
     entry_id = report.added[0].entry_id
     hub.feedback.give(entry_id, Verdict.AGREE, principal=ACME_PLATFORM)
     hub.feedback.give(entry_id, Verdict.AGREE, principal=BETA_PLATFORM)
@@ -141,22 +143,24 @@ def test_two_organisations_share_disagree_and_retire(hub: HashDB) -> None:
     """The issue's story: acme shares a list, beta's platform matches and disagrees, acme
     retires the entry with a reason; the entry keeps its history and the audit shows it."""
     hub.labels.add_terms("type", ["logo"])
-    hub.create_list(NewList("shared"), ACME_ANALYST, sharing=Sharing.SHARED_READ)
-    report = hub.add_media(
+    hub.lists.create(NewList("shared"), ACME_ANALYST, sharing=Sharing.SHARED_READ)
+    report = hub.adding.media(
         "shared",
         jpeg(2),
         EntryMetadata(labels=("type:logo",), source="case-114"),
         principal=ACME_ANALYST,
     )
-    [match, *_] = hub.match_bytes(jpeg(2), principal=BETA_PLATFORM).matches
+    [match, *_] = hub.matching.media(jpeg(2), principal=BETA_PLATFORM).matches
     assert (match.organisation, match.labels, match.source) == ("acme", ("type:logo",), "case-114")
     hub.feedback.give(match.entry_id, Verdict.DISAGREE, "counter-speech", principal=BETA_PLATFORM)
     assert hub.feedback.for_entry(match.entry_id, ACME_ANALYST).counts.disagree == 1
 
     for added in report.added:
-        hub.retire_entry(added.entry_id, "beta showed it is counter-speech", principal=ACME_ANALYST)
-    assert not hub.match_bytes(jpeg(2), principal=BETA_PLATFORM).matched
-    retired = hub.get_entry(match.entry_id, BETA_ANALYST)
+        hub.entries.retire(
+            added.entry_id, "beta showed it is counter-speech", principal=ACME_ANALYST
+        )
+    assert not hub.matching.media(jpeg(2), principal=BETA_PLATFORM).matched
+    retired = hub.entries.get(match.entry_id, BETA_ANALYST)
     assert (retired.retired_by, retired.retired_reason) == (
         "ana",
         "beta showed it is counter-speech",

@@ -8,81 +8,80 @@ from hashdb.errors import EntryNotFound, Forbidden, ListNotFound
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import NewList
-from hashdb.store.sharing import Sharing
+from hashdb.store.models import Sharing
+from hashdb.testing.images import encode, scene
 from tests.analysts.conftest import (
     ACME_ANALYST,
     ACME_PLATFORM,
     BETA_ANALYST,
     BETA_PLATFORM,
-    CachedHashDB,
     jpeg,
 )
-from tests.imagegen import encode, scene
 
 
 def test_shared_read_list_matches_for_all_but_only_owner_writes(hub: HashDB) -> None:
-    hub.create_list(NewList("acme-terror"), ACME_ANALYST, sharing=Sharing.SHARED_READ)
-    report = hub.add_media(
+    hub.lists.create(NewList("acme-terror"), ACME_ANALYST, sharing=Sharing.SHARED_READ)
+    report = hub.adding.media(
         "acme-terror",
         jpeg(1),
         EntryMetadata(note="campaign 7", source="https://example.org/v/1"),
         principal=ACME_ANALYST,
     )
-    entry = hub.get_entry(report.added[0].entry_id, BETA_PLATFORM)
+    entry = hub.entries.get(report.added[0].entry_id, BETA_PLATFORM)
     assert (entry.organisation, entry.added_by) == ("acme", "ana")
     assert entry.source == "https://example.org/v/1" and entry.source_sha256 is not None
 
-    matches = hub.match_bytes(encode(scene(1), "JPEG", quality=50), principal=BETA_PLATFORM)
+    matches = hub.matching.media(encode(scene(1), "JPEG", quality=50), principal=BETA_PLATFORM)
     assert {(m.list, m.organisation, m.source) for m in matches.matches} == {
         ("acme-terror", "acme", "https://example.org/v/1")
     }
     with pytest.raises(Forbidden):
-        hub.add_media("acme-terror", jpeg(2), EntryMetadata(), principal=BETA_ANALYST)
+        hub.adding.media("acme-terror", jpeg(2), EntryMetadata(), principal=BETA_ANALYST)
     with pytest.raises(Forbidden):
-        hub.retire_entry(entry.id, "not yours", principal=BETA_ANALYST)
+        hub.entries.retire(entry.id, "not yours", principal=BETA_ANALYST)
     with pytest.raises(Forbidden):  # a platform key never writes, even to its own lists
-        hub.add_media("acme-terror", jpeg(3), EntryMetadata(), principal=ACME_PLATFORM)
+        hub.adding.media("acme-terror", jpeg(3), EntryMetadata(), principal=ACME_PLATFORM)
     assert hub.store.count_entries() == 5
 
 
 def test_shared_write_list_takes_entries_from_every_member(hub: HashDB) -> None:
-    hub.create_list(NewList("joint"), ACME_ANALYST, sharing=Sharing.SHARED_WRITE)
-    added = hub.add_media("joint", jpeg(4), EntryMetadata(), principal=BETA_ANALYST)
-    entry = hub.get_entry(added.added[0].entry_id)
+    hub.lists.create(NewList("joint"), ACME_ANALYST, sharing=Sharing.SHARED_WRITE)
+    added = hub.adding.media("joint", jpeg(4), EntryMetadata(), principal=BETA_ANALYST)
+    entry = hub.entries.get(added.added[0].entry_id)
     assert entry.organisation == "beta"
-    retired = hub.retire_entry(entry.id, "duplicate", principal=ACME_ANALYST)
+    retired = hub.entries.retire(entry.id, "duplicate", principal=ACME_ANALYST)
     assert retired.retired_by == "ana" and not retired.live
 
 
 def test_private_list_is_invisible_to_other_organisations(hub: HashDB) -> None:
-    hub.create_list(NewList("acme-private"), ACME_ANALYST, sharing=Sharing.PRIVATE)
-    report = hub.add_media("acme-private", jpeg(5), EntryMetadata(), principal=ACME_ANALYST)
+    hub.lists.create(NewList("acme-private"), ACME_ANALYST, sharing=Sharing.PRIVATE)
+    report = hub.adding.media("acme-private", jpeg(5), EntryMetadata(), principal=ACME_ANALYST)
     entry_id = report.added[0].entry_id
 
-    assert hub.match_bytes(jpeg(5), principal=ACME_PLATFORM).matched
-    assert not hub.match_bytes(jpeg(5), principal=BETA_PLATFORM).matched
-    assert "acme-private" not in {hash_list.name for hash_list in hub.lists(BETA_ANALYST)}
-    assert "acme-private" in {hash_list.name for hash_list in hub.lists(ACME_PLATFORM)}
+    assert hub.matching.media(jpeg(5), principal=ACME_PLATFORM).matched
+    assert not hub.matching.media(jpeg(5), principal=BETA_PLATFORM).matched
+    assert "acme-private" not in {hash_list.name for hash_list in hub.lists.visible(BETA_ANALYST)}
+    assert "acme-private" in {hash_list.name for hash_list in hub.lists.visible(ACME_PLATFORM)}
     with pytest.raises(ListNotFound):
-        hub.get_list("acme-private", BETA_ANALYST)
+        hub.lists.get("acme-private", BETA_ANALYST)
     with pytest.raises(ListNotFound):  # naming it in a filter does not reveal it either
-        hub.match_bytes(jpeg(5), ["acme-private"], principal=BETA_PLATFORM)
+        hub.matching.media(jpeg(5), ["acme-private"], principal=BETA_PLATFORM)
     with pytest.raises(EntryNotFound):
-        hub.get_entry(entry_id, BETA_ANALYST)
+        hub.entries.get(entry_id, BETA_ANALYST)
     with pytest.raises(ListNotFound):  # and adding to it does not create a second one
-        hub.add_media("acme-private", jpeg(6), EntryMetadata(), principal=BETA_ANALYST)
+        hub.adding.media("acme-private", jpeg(6), EntryMetadata(), principal=BETA_ANALYST)
     # The local operator (no organisation) sees everything.
-    assert hub.match_bytes(jpeg(5)).matched
+    assert hub.matching.media(jpeg(5)).matched
 
 
 def test_sharing_changes_apply_at_once_and_are_audited(hub: HashDB) -> None:
-    hub.create_list(NewList("news"), ACME_ANALYST, sharing=Sharing.PRIVATE)
-    hub.add_media("news", jpeg(7), EntryMetadata(), principal=ACME_ANALYST)
-    assert not hub.match_bytes(jpeg(7), principal=BETA_PLATFORM).matched
+    hub.lists.create(NewList("news"), ACME_ANALYST, sharing=Sharing.PRIVATE)
+    hub.adding.media("news", jpeg(7), EntryMetadata(), principal=ACME_ANALYST)
+    assert not hub.matching.media(jpeg(7), principal=BETA_PLATFORM).matched
     with pytest.raises(ListNotFound):
         hub.sharing.update("news", BETA_ANALYST, sharing=Sharing.SHARED_READ)
     hub.sharing.update("news", ACME_ANALYST, sharing=Sharing.SHARED_READ)
-    assert hub.match_bytes(jpeg(7), principal=BETA_PLATFORM).matched
+    assert hub.matching.media(jpeg(7), principal=BETA_PLATFORM).matched
     with pytest.raises(Forbidden):  # visible now, but only its owner manages it
         hub.sharing.update("news", BETA_ANALYST, sharing=Sharing.PRIVATE)
 
@@ -94,46 +93,46 @@ def test_sharing_changes_apply_at_once_and_are_audited(hub: HashDB) -> None:
 
 
 def test_a_second_process_sees_sharing_changes(hub: HashDB, db_url: str) -> None:
-    hub.create_list(NewList("later"), ACME_ANALYST, sharing=Sharing.PRIVATE)
-    hub.add_media("later", jpeg(8), EntryMetadata(), principal=ACME_ANALYST)
-    other = CachedHashDB(Settings(db=db_url, refresh_interval=0))
+    hub.lists.create(NewList("later"), ACME_ANALYST, sharing=Sharing.PRIVATE)
+    hub.adding.media("later", jpeg(8), EntryMetadata(), principal=ACME_ANALYST)
+    other = HashDB(Settings(db=db_url, refresh_interval=0))
     try:
-        assert not other.match_bytes(jpeg(8), principal=BETA_PLATFORM).matched
+        assert not other.matching.media(jpeg(8), principal=BETA_PLATFORM).matched
         hub.sharing.update("later", ACME_ANALYST, sharing=Sharing.SHARED_READ)
-        assert other.match_bytes(jpeg(8), principal=BETA_PLATFORM).matched
+        assert other.matching.media(jpeg(8), principal=BETA_PLATFORM).matched
     finally:
         other.close()
 
 
 def test_organisations_cannot_claim_each_others_entries_or_lists(hub: HashDB) -> None:
     with pytest.raises(Forbidden):
-        hub.create_list(NewList("fake"), BETA_ANALYST, owner="acme")
-    hub.create_list(NewList("beta-list"), BETA_ANALYST)
+        hub.lists.create(NewList("fake"), BETA_ANALYST, owner="acme")
+    hub.lists.create(NewList("beta-list"), BETA_ANALYST)
     with pytest.raises(Forbidden):
-        hub.add_media(
+        hub.adding.media(
             "beta-list", jpeg(9), EntryMetadata(organisation="acme"), principal=BETA_ANALYST
         )
     # Lists an organisation creates implicitly on add are its own, shared read-only.
-    hub.add_media("auto", jpeg(10), EntryMetadata(), principal=BETA_ANALYST)
+    hub.adding.media("auto", jpeg(10), EntryMetadata(), principal=BETA_ANALYST)
     settings = hub.sharing.settings("auto")
     assert (settings.owner, settings.sharing) == ("beta", Sharing.SHARED_READ)
     assert {org.name for org in hub.organisations.list()} == {"beta"}
 
 
 def test_deployment_lists_are_read_by_all_and_written_by_the_operator(hub: HashDB) -> None:
-    hub.add_media("global", jpeg(11), EntryMetadata(organisation="gifct", added_by="op"))
-    entry = hub.get_entry(hub.match_bytes(jpeg(11)).matches[0].entry_id)
+    hub.adding.media("global", jpeg(11), EntryMetadata(organisation="gifct", added_by="op"))
+    entry = hub.entries.get(hub.matching.media(jpeg(11)).matches[0].entry_id)
     assert entry.organisation == "gifct"
-    assert hub.match_bytes(jpeg(11), principal=BETA_PLATFORM).matched
+    assert hub.matching.media(jpeg(11), principal=BETA_PLATFORM).matched
     with pytest.raises(Forbidden):
-        hub.add_media("global", jpeg(12), EntryMetadata(), principal=BETA_ANALYST)
+        hub.adding.media("global", jpeg(12), EntryMetadata(), principal=BETA_ANALYST)
 
 
 def test_default_sharing_is_a_setting(db_url: str) -> None:
-    service = CachedHashDB(Settings(db=db_url, refresh_interval=0, default_sharing="private"))
+    service = HashDB(Settings(db=db_url, refresh_interval=0, default_sharing="private"))
     try:
-        service.add_media("quiet", jpeg(13), EntryMetadata(), principal=ACME_ANALYST)
+        service.adding.media("quiet", jpeg(13), EntryMetadata(), principal=ACME_ANALYST)
         assert service.sharing.settings("quiet").sharing is Sharing.PRIVATE
-        assert not service.match_bytes(jpeg(13), principal=BETA_PLATFORM).matched
+        assert not service.matching.media(jpeg(13), principal=BETA_PLATFORM).matched
     finally:
         service.close()

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hashdb.identity import Role
+from hashdb.testing.images import encode, jpeg, scene
 from tests.api.conftest import auth
-from tests.imagegen import encode, jpeg, scene
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from hashdb.hashing import Digest
 from hashdb.identity import Principal, Role
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
+from hashdb.testing.images import encode, jpeg, scene
 from tests.api.conftest import auth
-from tests.imagegen import encode, jpeg, scene
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def test_shared_list_match_disagree_retire(hub: HashDB, as_: Callers) -> None:
     assert response.status_code == 200
     _create_list(as_.acme_analyst, "shared", "shared-read")
     # The add route takes no ``source``: the service is called as the key's principal.
-    report = hub.add_media(
+    report = hub.adding.media(
         "shared",
         jpeg(1),
         EntryMetadata(labels=("type:logo",), source="case-9"),
@@ -253,7 +253,7 @@ def test_review_queue_routes(hub: HashDB, as_: Callers) -> None:
         number ^= 1 << bit
     near = [Digest("pdq", number.to_bytes(32, "big"), 90)]
     # Near-misses are queued by media matching; a synthetic hash 30 bits away has no image.
-    hub.screen_digests(near, principal=as_.beta_platform.principal)
+    hub.matching.digests(near, principal=as_.beta_platform.principal)
 
     assert as_.beta_platform.get("/v1/review").status_code == 403
     assert as_.beta_analyst.get("/v1/review").json() == []

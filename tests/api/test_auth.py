@@ -14,8 +14,8 @@ from hashdb.identity import Role
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 from hashdb.store import schema
+from hashdb.testing.images import jpeg
 from tests.api.conftest import auth
-from tests.imagegen import jpeg
 
 LOOKUP = {"hashes": [{"algorithm": "md5", "value": "0" * 31 + "1"}]}
 
@@ -93,7 +93,7 @@ def test_revoked_key_stops_working_at_once(
     assert again.status_code == 409
     listed = app_client.get("/v1/keys", headers=admin).json()
     assert all("key" not in item and "key_hash" not in item for item in listed)
-    actions = [record.action for record in service.audit(target_type="key")]
+    actions = [record.action for record in service.audit.records(target_type="key")]
     assert actions.count("key.create") == 4 and actions.count("key.revoke") == 1
 
 

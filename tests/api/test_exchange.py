@@ -9,8 +9,7 @@ from fastapi.testclient import TestClient
 
 from hashdb.identity import Role
 from hashdb.service import EntryMetadata, HashDB
-from hashdb.store.models import NewList
-from hashdb.store.sharing import Sharing
+from hashdb.store.models import NewList, Sharing
 from tests.api.conftest import auth
 
 
@@ -32,10 +31,10 @@ def test_export_shows_only_the_lists_the_key_can_see(
     app_client: TestClient, service: HashDB
 ) -> None:
     keys = _keys(service)
-    service.create_list(NewList("a-private"), owner="org-a", sharing=Sharing.PRIVATE)
-    service.create_list(NewList("a-shared"), owner="org-a", sharing=Sharing.SHARED_READ)
-    service.add_hex("a-private", "pdq", [_pdq(1)], EntryMetadata())
-    service.add_hex("a-shared", "pdq", [_pdq(2)], EntryMetadata())
+    service.lists.create(NewList("a-private"), owner="org-a", sharing=Sharing.PRIVATE)
+    service.lists.create(NewList("a-shared"), owner="org-a", sharing=Sharing.SHARED_READ)
+    service.adding.hex("a-private", "pdq", [_pdq(1)], EntryMetadata())
+    service.adding.hex("a-shared", "pdq", [_pdq(2)], EntryMetadata())
     seen = app_client.get("/v1/export", headers=auth(keys["b"]))
     assert seen.status_code == 200, seen.text
     assert seen.headers["content-type"].startswith("application/x-ndjson")
@@ -55,7 +54,7 @@ def test_import_writes_as_the_keys_organisation_and_nothing_on_a_bad_row(
     app_client: TestClient, service: HashDB
 ) -> None:
     keys = _keys(service)
-    service.create_list(NewList("a-shared"), owner="org-a", sharing=Sharing.SHARED_READ)
+    service.lists.create(NewList("a-shared"), owner="org-a", sharing=Sharing.SHARED_READ)
     body = f"algorithm,hash,label\npdq,{_pdq(1)},x\npdq,{_pdq(2)},y\n"
     made = app_client.post(
         "/v1/import?list=b-list",
@@ -87,7 +86,7 @@ def test_import_writes_as_the_keys_organisation_and_nothing_on_a_bad_row(
         headers=auth(keys["b"]),
     )
     assert unknown.status_code == 400
-    (audit,) = [r for r in service.audit(target_type="import")]
+    (audit,) = [r for r in service.audit.records(target_type="import")]
     assert audit.actor == "ben@org-b"
 
 
@@ -95,7 +94,7 @@ def test_a_definition_cannot_hand_a_list_to_another_organisation(
     app_client: TestClient, service: HashDB
 ) -> None:
     keys = _keys(service)
-    service.create_list(NewList("a-list"), owner="org-a", sharing=Sharing.SHARED_WRITE)
+    service.lists.create(NewList("a-list"), owner="org-a", sharing=Sharing.SHARED_WRITE)
     definition = {"record": "list", "name": "a-list", "owner": "org-b", "sharing": "private"}
     text = (
         json.dumps(definition)

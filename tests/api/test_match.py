@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 
 from hashdb.identity import Role
 from hashdb.service import EntryMetadata, HashDB
+from hashdb.testing.images import encode, jpeg, scene
 from tests.api.conftest import auth
-from tests.imagegen import encode, jpeg, scene
 
 
 def test_healthz(client: TestClient) -> None:
@@ -18,7 +18,9 @@ def test_healthz(client: TestClient) -> None:
 def test_match_upload_returns_the_cli_object_without_path(
     client: TestClient, service: HashDB
 ) -> None:
-    service.add_media("terror", encode(scene(1), "PNG"), EntryMetadata(label="logo", added_by="a"))
+    service.adding.media(
+        "terror", encode(scene(1), "PNG"), EntryMetadata(label="logo", added_by="a")
+    )
     response = client.post(
         "/v1/match", files={"file": ("x.jpg", encode(scene(1), "JPEG", quality=50), "image/jpeg")}
     )
@@ -39,8 +41,8 @@ def test_no_match(client: TestClient) -> None:
 
 def test_list_filter_and_unknown_list(client: TestClient, service: HashDB) -> None:
     data = jpeg(3)
-    service.add_media("a", data, EntryMetadata())
-    service.add_media("b", data, EntryMetadata())
+    service.adding.media("a", data, EntryMetadata())
+    service.adding.media("b", data, EntryMetadata())
     ok = client.post("/v1/match", params={"lists": "b"}, files={"file": ("x", data)})
     assert {m["list"] for m in ok.json()["matches"]} == {"b"}
     missing = client.post("/v1/match", params={"lists": "zzz"}, files={"file": ("x", data)})

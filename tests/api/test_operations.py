@@ -14,15 +14,15 @@ from api.app import create_app
 from api.logs import JSONFormatter, request_id
 from hashdb.identity import Role
 from hashdb.service import EntryMetadata, HashDB
+from hashdb.testing.images import jpeg
 from tests.api.conftest import auth
-from tests.imagegen import jpeg
 
 
 def test_health_and_readiness(client: TestClient, service: HashDB) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready"}
     service.store.close()
-    service._store = None
+    del service.store  # the next use opens the database again, at an unusable path
     service.settings.db = "/nonexistent-dir/x.sqlite"
     broken = client.get("/readyz")
     assert broken.status_code == 503 and broken.json()["code"] == "store_unavailable"
@@ -30,7 +30,7 @@ def test_health_and_readiness(client: TestClient, service: HashDB) -> None:
 
 def test_metrics_count_requests_matches_and_index_size(client: TestClient, service: HashDB) -> None:
     data = jpeg(1)
-    service.add_media("terror", data, EntryMetadata())
+    service.adding.media("terror", data, EntryMetadata())
     client.post("/v1/match", files={"file": ("x.jpg", data)})
     client.post("/v1/match", files={"file": ("x.jpg", b"not an image")})
     text = client.get("/metrics").text

@@ -10,8 +10,8 @@ import httpx
 
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
+from hashdb.testing.images import encode, scene
 from tests.api.serving import serve
-from tests.imagegen import encode, scene
 
 
 def test_served_match_sees_entries_added_by_another_process(tmp_path: Path) -> None:
@@ -23,7 +23,7 @@ def test_served_match_sees_entries_added_by_another_process(tmp_path: Path) -> N
         assert first.status_code == 200 and first.json()["matched"] is False
 
         writer = HashDB(Settings(db=served.db))
-        writer.add_media("terror", encode(image, "PNG"), EntryMetadata(label="seen"))
+        writer.adding.media("terror", encode(image, "PNG"), EntryMetadata(label="seen"))
         writer.close()
 
         second = httpx.post(f"{base}/v1/match", files=files, timeout=30, headers=headers)

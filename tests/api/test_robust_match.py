@@ -5,15 +5,15 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from PIL import ImageOps
 
-from bench import robustness_data as data
 from hashdb.service import EntryMetadata, HashDB
+from hashdb.testing import robustness as data
 
 ANALYST = EntryMetadata(label="known", added_by="analyst")
 
 
 def test_api_match_explains_the_stage(client: TestClient, service: HashDB) -> None:
     picture = data.draw_kind("photo", 31)
-    service.add_media("terror", data.encode(picture, 95), ANALYST)
+    service.adding.media("terror", data.encode(picture, 95), ANALYST)
     upload = data.encode(ImageOps.mirror(picture), 80)
     response = client.post("/v1/match", files={"file": ("m.jpg", upload, "image/jpeg")})
     assert response.status_code == 200

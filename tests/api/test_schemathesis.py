@@ -19,13 +19,13 @@ from api.app import create_app
 from hashdb.identity import Role
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
-from tests.imagegen import jpeg
+from hashdb.testing.images import jpeg
 
 
 @pytest.fixture
 def fuzz_app(tmp_path: Any) -> Iterator[tuple[FastAPI, str]]:
     service = HashDB(Settings(db=str(tmp_path / "fuzz.sqlite"), max_upload_bytes=200_000))
-    service.add_media("terror", jpeg(1), EntryMetadata(label="seed", added_by="fixture"))
+    service.adding.media("terror", jpeg(1), EntryMetadata(label="seed", added_by="fixture"))
     key = service.keys.create("fuzzer", Role.ADMIN).key
     yield create_app(service=service), key
     service.close()

@@ -20,9 +20,8 @@ from hashdb.exchange import ExchangeFormat, detect_format
 from hashdb.hashing import Digest
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
-from hashdb.store.models import ListAction, NewList
-from hashdb.store.sharing import Sharing
-from tests.videogen import Slideshow, mp4, window
+from hashdb.store.models import ListAction, NewList, Sharing
+from hashdb.testing.videos import Slideshow, mp4, window
 from tools.cli import app
 
 
@@ -53,16 +52,16 @@ def _service(url: str) -> HashDB:
 
 def _populate(service: HashDB) -> None:
     meta = EntryMetadata(label="group-a", note="beheading video", added_by="ana")
-    service.add_hex("block", "pdq", [_pdq(i) for i in range(1, 30)], meta)
-    service.add_hex("block", "md5", ["00112233445566778899aabbccddeeff"], EntryMetadata())
-    service.add_hex(
+    service.adding.hex("block", "pdq", [_pdq(i) for i in range(1, 30)], meta)
+    service.adding.hex("block", "md5", ["00112233445566778899aabbccddeeff"], EntryMetadata())
+    service.adding.hex(
         "review", "pdq", [_pdq(1), _pdq(99)], EntryMetadata(note='has "quotes", commas')
     )
     first = service.store.get_list("block")
     entries = {e.hex: e for e in service.store.export_entries([first.id], None)}
-    service.retire_entry(entries[_pdq(3)].id, "news footage", "ben")
-    retired = service.retire_entry(entries[_pdq(4)].id, "counter-speech", "ben")
-    service.add_hex("block", "pdq", [_pdq(4)], EntryMetadata(label="re-added"))  # again, later
+    service.entries.retire(entries[_pdq(3)].id, "news footage", "ben")
+    retired = service.entries.retire(entries[_pdq(4)].id, "counter-speech", "ben")
+    service.adding.hex("block", "pdq", [_pdq(4)], EntryMetadata(label="re-added"))  # again, later
     assert retired.retired_at is not None
 
 
@@ -90,17 +89,17 @@ def _define_lists(service: HashDB) -> None:
     service.labels.add_terms("type", ["logo", "recruitment"], "content type")
     service.labels.add_terms("severity", ["high"])
     service.organisations.create("org-a")
-    service.update_list("block", action=ListAction.BLOCK, thresholds={"pdq": 28, "md5": 0})
-    service.update_list("review", action=ListAction.REVIEW, description="near misses go here")
+    service.lists.update("block", action=ListAction.BLOCK, thresholds={"pdq": 28, "md5": 0})
+    service.lists.update("review", action=ListAction.REVIEW, description="near misses go here")
     service.sharing.update(
         "review", owner="org-a", sharing=Sharing.PRIVATE, review_radius={"pdq": 60}
     )
-    service.create_list(NewList("news", "known news footage", ListAction.ALLOW))
-    service.add_hex(
+    service.lists.create(NewList("news", "known news footage", ListAction.ALLOW))
+    service.adding.hex(
         "news", "pdq", [_pdq(500)], EntryMetadata(labels=("type:logo", "severity:high"))
     )
-    service.add_hex("block", "pdq", [_pdq(500)], EntryMetadata(note="also on the block list"))
-    service.set_video_rule("block", 0.5, 0.25)
+    service.adding.hex("block", "pdq", [_pdq(500)], EntryMetadata(note="also on the block list"))
+    service.lists.set_video_rule("block", 0.5, 0.25)
 
 
 def _fresh_copy(source: HashDB, copy: HashDB, fmt: ExchangeFormat) -> tuple[str, Any]:
@@ -125,10 +124,12 @@ def test_export_then_import_into_a_fresh_database_reproduces_every_entry(
     assert (again.total("created"), again.total("retired"), again.total("existing")) == (0, 0, 33)
     assert _snapshot(copy)["entries"] == _snapshot(source)["entries"]
     # The imported entries match, retired ones do not.
-    matches = copy.match_digests([Digest("pdq", bytes.fromhex(_pdq(5)))])
+    matches = copy.matching.digests([Digest("pdq", bytes.fromhex(_pdq(5)))]).matches
     assert {m.list for m in matches if m.distance == 0} == {"block"}
     assert not [
-        m for m in copy.match_digests([Digest("pdq", bytes.fromhex(_pdq(3)))]) if m.distance == 0
+        m
+        for m in copy.matching.digests([Digest("pdq", bytes.fromhex(_pdq(3)))]).matches
+        if m.distance == 0
     ]
     source.close()
     copy.close()
@@ -150,17 +151,17 @@ def test_jsonl_export_then_import_reproduces_every_list_definition(
         Sharing.PRIVATE,
         {"pdq": 60},
     )
-    assert copy.get_list("news").action is ListAction.ALLOW
-    assert copy.get_list("block").thresholds == {"pdq": 28, "md5": 0}
-    assert copy.video_rule("block") == source.video_rule("block")
+    assert copy.lists.get("news").action is ListAction.ALLOW
+    assert copy.lists.get("block").thresholds == {"pdq": 28, "md5": 0}
+    assert copy.lists.video_rule("block") == source.lists.video_rule("block")
     # The allow list works in the copy as it did in the source.
-    allowed = copy.screen_digests([Digest("pdq", bytes.fromhex(_pdq(500)))])
+    allowed = copy.matching.digests([Digest("pdq", bytes.fromhex(_pdq(500)))])
     assert ([m.list for m in allowed.allowed_by], allowed.matches) == (["news"], [])
     # Importing again changes nothing and records nothing more in the audit log.
-    audited = len(copy.audit(limit=10_000))
+    audited = len(copy.audit.records(limit=10_000))
     again = copy.exchange.import_stream(io.StringIO(text), ExchangeFormat.JSONL, list_name=None)
     assert (again.definitions.lists_created, again.definitions.lists_updated) == ([], [])
-    assert len(copy.audit(limit=10_000)) == audited
+    assert len(copy.audit.records(limit=10_000)) == audited
     # A settings change in the source travels with the next --since export.
     mark = datetime.now(UTC)
     source.sharing.update("review", sharing=Sharing.SHARED_WRITE)
@@ -171,7 +172,7 @@ def test_jsonl_export_then_import_reproduces_every_list_definition(
     )
     assert synced.definitions.lists_updated == ["review"]
     assert copy.sharing.settings("review").sharing is Sharing.SHARED_WRITE
-    (change,) = [r for r in copy.audit(target_type="list") if r.action == "list.update"]
+    (change,) = [r for r in copy.audit.records(target_type="list") if r.action == "list.update"]
     assert change.before is not None and change.before["sharing"] == "private"
     source.close()
     copy.close()
@@ -183,13 +184,13 @@ def test_a_video_entry_travels_with_its_frames(
 ) -> None:
     source, copy = _service(db_url), _service(second_url)
     clip = Slideshow(5, size=(320, 180), slides=2, slide_seconds=2.0)
-    source.add_video("videos", mp4(clip.frames(), clip.fps), EntryMetadata(note="clip"))
+    source.adding.media("videos", mp4(clip.frames(), clip.fps), EntryMetadata(note="clip"))
     _text, report = _fresh_copy(source, copy, fmt)
     assert report.skipped == 0
     assert _snapshot(copy)["entries"] == _snapshot(source)["entries"]
     (video,) = [e for e in copy.store.export_entries(None, None) if e.algorithm == "vpdq"]
     assert len(copy.store.video_frames([video.id])[video.id]) >= 2
-    result = copy.match_bytes(mp4(window(clip, 0.5, 3.5), clip.fps))
+    result = copy.matching.media(mp4(window(clip, 0.5, 3.5), clip.fps))
     assert "vpdq" in {m.algorithm for m in result.matches}
     source.close()
     copy.close()
@@ -220,13 +221,13 @@ def test_since_export_carries_retirements_to_another_deployment(
     full = io.StringIO()
     source.exchange.export(full, ExchangeFormat.JSONL)
     copy.exchange.import_stream(io.StringIO(full.getvalue()), ExchangeFormat.JSONL, list_name=None)
-    assert copy.match_digests([Digest("pdq", bytes.fromhex(_pdq(7)))])
+    assert copy.matching.digests([Digest("pdq", bytes.fromhex(_pdq(7)))]).matches
     mark = datetime.now(UTC)
     hash_list = source.store.get_list("block")
     entries = list(source.store.export_entries([hash_list.id], None))
     target = next(e for e in entries if e.hex == _pdq(7))
-    source.retire_entry(target.id, "false positive", "ana")
-    source.add_hex("block", "pdq", [_pdq(200)], EntryMetadata(label="new"))
+    source.entries.retire(target.id, "false positive", "ana")
+    source.adding.hex("block", "pdq", [_pdq(200)], EntryMetadata(label="new"))
     delta = io.StringIO()
     assert source.exchange.export(delta, ExchangeFormat.JSONL, since=mark) == 2
     report = copy.exchange.import_stream(
@@ -235,7 +236,9 @@ def test_since_export_carries_retirements_to_another_deployment(
     assert (report.total("created"), report.total("retired")) == (1, 1)
     assert _snapshot(copy) == _snapshot(source)
     exact = [
-        m for m in copy.match_digests([Digest("pdq", bytes.fromhex(_pdq(7)))]) if m.distance == 0
+        m
+        for m in copy.matching.digests([Digest("pdq", bytes.fromhex(_pdq(7)))]).matches
+        if m.distance == 0
     ]
     assert exact == []
     again = copy.exchange.import_stream(
@@ -323,8 +326,8 @@ def test_jsonl_rows_keep_every_field_and_report_bad_lines(db_url: str) -> None:
 
 def test_threatexchange_csv_round_trip(db_url: str) -> None:
     service = _service(db_url)
-    service.add_hex("block", "pdq", [_pdq(1), _pdq(2)], EntryMetadata(label="tag_a tag_b"))
-    service.add_hex("block", "md5", ["00112233445566778899aabbccddeeff"], EntryMetadata())
+    service.adding.hex("block", "pdq", [_pdq(1), _pdq(2)], EntryMetadata(label="tag_a tag_b"))
+    service.adding.hex("block", "md5", ["00112233445566778899aabbccddeeff"], EntryMetadata())
     out = io.StringIO()
     assert service.exchange.export(out, ExchangeFormat.TE) == 3
     rows = out.getvalue().splitlines()
@@ -395,7 +398,7 @@ def test_labels_travel_and_are_checked_against_the_receiving_vocabulary(
     try:
         source.labels.add_terms("type", ["logo", "recruitment"])
         meta = EntryMetadata(labels=("type:logo", "type:recruitment"))
-        source.add_hex("block", "pdq", [_pdq(7)], meta)
+        source.adding.hex("block", "pdq", [_pdq(7)], meta)
         buffer = io.StringIO()
         source.exchange.export(buffer, fmt, definitions=False)
         with pytest.raises(ImportRejected, match="type:logo"):
@@ -413,7 +416,7 @@ def test_labels_travel_and_are_checked_against_the_receiving_vocabulary(
 def test_a_jsonl_export_brings_its_vocabulary_along(db_url: str, second_url: str) -> None:
     source, target = _service(db_url), _service(second_url)
     source.labels.add_terms("type", ["logo"], "a group's logo")
-    source.add_hex("block", "pdq", [_pdq(7)], EntryMetadata(labels=("type:logo",)))
+    source.adding.hex("block", "pdq", [_pdq(7)], EntryMetadata(labels=("type:logo",)))
     buffer = io.StringIO()
     source.exchange.export(buffer, ExchangeFormat.JSONL)
     report = target.exchange.import_stream(
@@ -431,17 +434,17 @@ def test_a_jsonl_export_brings_its_vocabulary_along(db_url: str, second_url: str
 
 def test_import_into_a_named_list_takes_the_one_definition_in_the_file(db_url: str) -> None:
     service = _service(db_url)
-    service.create_list(NewList("news", "news footage", ListAction.ALLOW))
-    service.add_hex("news", "pdq", [_pdq(1)], EntryMetadata())
+    service.lists.create(NewList("news", "news footage", ListAction.ALLOW))
+    service.adding.hex("news", "pdq", [_pdq(1)], EntryMetadata())
     buffer = io.StringIO()
     service.exchange.export(buffer, ExchangeFormat.JSONL, lists=["news"])
     report = service.exchange.import_stream(
         io.StringIO(buffer.getvalue()), ExchangeFormat.JSONL, list_name="news-copy"
     )
     assert report.definitions.lists_created == ["news-copy"]
-    copied = service.get_list("news-copy")
+    copied = service.lists.get("news-copy")
     assert (copied.action, copied.description) == (ListAction.ALLOW, "news footage")
-    (audit,) = [r for r in service.audit(target_type="import")]
+    (audit,) = [r for r in service.audit.records(target_type="import")]
     assert audit.after is not None and audit.after["created"] == 1
     service.close()
 

@@ -15,7 +15,7 @@ from hashdb.hashing import ALGORITHMS, Digest, HashAlgorithm, compute_all
 from hashdb.hashing.pdq import pdq_vector_to_bytes
 from hashdb.media import DecodeOptions, decode_image
 from hashdb.media.image import PDQ_SIDE
-from tests.imagegen import encode, scene
+from hashdb.testing.images import encode, scene
 
 DATA = Path(__file__).parent.parent / "data"
 

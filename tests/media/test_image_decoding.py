@@ -21,7 +21,7 @@ from hashdb.errors import (
 )
 from hashdb.hashing import ALGORITHMS
 from hashdb.media import DecodeOptions, decode_image
-from tests.imagegen import encode, scene
+from hashdb.testing.images import encode, scene
 
 
 def _png_header_only(width: int, height: int) -> bytes:

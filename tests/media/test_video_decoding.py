@@ -26,8 +26,8 @@ from hashdb.media.video import (
     hash_video,
     sniff_video,
 )
-from tests.imagegen import encode as encode_image
-from tests.videogen import (
+from hashdb.testing.images import encode as encode_image
+from hashdb.testing.videos import (
     Slideshow,
     animated,
     captioned,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.imagegen import encode, jpeg, scene
+from hashdb.testing.images import encode, jpeg, scene
 
 #: Files of the tree that cannot be hashed, and the error code each must report.
 BAD_FILES = {

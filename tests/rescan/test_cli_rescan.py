@@ -168,3 +168,28 @@ def test_rescan_usage_errors(tmp_path: Path) -> None:
     assert code == 2 and "nope" in err
     code, _, err = _run(tmp_path, "rematch", "--since", "yesterday")
     assert code == 2 and "ISO 8601" in err
+
+
+def test_the_dask_engine_without_the_extra_says_how_to_install_it(tmp_path: Path) -> None:
+    # An installation without hashdb[dask]: a "distributed" that cannot be imported, first
+    # on the path of a real CLI process.
+    missing = tmp_path / "site" / "distributed"
+    missing.mkdir(parents=True)
+    (missing / "__init__.py").write_text("raise ImportError('No module named distributed')\n")
+    (tmp_path / "media").mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "site"), str(REPO)])}
+    done = subprocess.run(
+        [
+            *_hashdb(tmp_path / "db.sqlite", "rescan", "--engine", "dask"),
+            "--scheduler",
+            "tcp://127.0.0.1:1",
+            str(tmp_path / "media"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "pip install 'hashdb[dask]'" in done.stderr and "Traceback" not in done.stderr

@@ -24,7 +24,7 @@ def _report(service: HashDB, root: Path, engine: Engine, store_hashes: bool) -> 
         inputs=classify(["media"], cwd=str(root)), cwd=str(root), store_hashes=store_hashes
     )
     out = io.StringIO()
-    summary = service.start_rescan(request).run(engine, StreamSink(out), chunk_size=2)
+    summary = service.rescans.start(request).run(engine, StreamSink(out), chunk_size=2)
     return [json.loads(line) for line in out.getvalue().splitlines()], summary
 
 
@@ -36,7 +36,7 @@ def test_dask_cluster_gives_the_same_report_as_local(db_url: str, tmp_path: Path
     make_tree(tmp_path / "media", images=14)
     service = HashDB(Settings(db=db_url, refresh_interval=0))
     try:
-        service.add_media(
+        service.adding.media(
             "terror", (tmp_path / "media/known.png").read_bytes(), EntryMetadata(label="x")
         )
         with distributed.LocalCluster(

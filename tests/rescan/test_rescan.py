@@ -17,9 +17,9 @@ from hashdb.rescan.job import RescanRequest, ScanInterrupted
 from hashdb.rescan.report import ReportFormat, StreamSink
 from hashdb.rescan.sources import classify
 from hashdb.service import EntryMetadata, HashDB
-from hashdb.store.scan_models import ScanStatus
-from tests import videogen
-from tests.imagegen import encode, jpeg, scene
+from hashdb.store.models import ScanStatus
+from hashdb.testing import videos as videogen
+from hashdb.testing.images import encode, jpeg, scene
 from tests.rescan.conftest import BAD_FILES
 
 
@@ -40,14 +40,14 @@ def _scan(
         store_hashes=store_hashes,
     )
     stdout = io.StringIO()
-    summary = service.start_rescan(request).run(
+    summary = service.rescans.start(request).run(
         LocalEngine(workers), StreamSink(stdout), chunk_size=3
     )
     return [json.loads(line) for line in stdout.getvalue().splitlines()], summary
 
 
 def test_report_is_complete_ordered_and_the_match_json_objects(service: HashDB, tree: Path) -> None:
-    service.add_media("terror", (tree / "known.png").read_bytes(), EntryMetadata(label="logo"))
+    service.adding.media("terror", (tree / "known.png").read_bytes(), EntryMetadata(label="logo"))
     copy = tree / "c" / "known-copy.jpg"
     copy.write_bytes(encode(scene(500, (320, 240)).resize((200, 150)), "JPEG", quality=60))
     lines, summary = _scan(service, tree)
@@ -59,7 +59,7 @@ def test_report_is_complete_ordered_and_the_match_json_objects(service: HashDB, 
     # Same object, field for field, as `hashdb match --json` prints for the file.
     for line in lines:
         if "error" not in line:
-            expected = service.match_file(tree.parent / line["path"]).to_dict()
+            expected = service.matching.file(tree.parent / line["path"]).to_dict()
             assert line == {"path": line["path"], **expected}
     matched = {line["path"] for line in lines if line["matched"]}
     assert matched == {"media/known.png", "media/c/known-copy.jpg"}
@@ -84,7 +84,7 @@ def test_stop_then_resume_reports_every_file_once(service: HashDB, tree: Path) -
         cwd=str(tree.parent),
         output=str(resumed_out),
     )
-    rescan = service.start_rescan(request)
+    rescan = service.rescans.start(request)
     stop = threading.Event()
     seen: list[int] = []
 
@@ -105,14 +105,14 @@ def test_stop_then_resume_reports_every_file_once(service: HashDB, tree: Path) -
     with resumed_out.open("a") as handle:
         handle.write('{"path":"media/half')
 
-    summary = service.resume_rescan(job.id).run(LocalEngine(1), StreamSink(io.StringIO()))
+    summary = service.rescans.resume(job.id).run(LocalEngine(1), StreamSink(io.StringIO()))
     assert summary.status is ScanStatus.COMPLETED
     assert resumed_out.read_bytes() == full_out.read_bytes()
     assert summary.counters.files == full_out.read_text().count("\n")
     with pytest.raises(Conflict):
-        service.resume_rescan(job.id)
+        service.rescans.resume(job.id)
     with pytest.raises(ScanJobNotFound):
-        service.resume_rescan(999)
+        service.rescans.resume(999)
 
 
 def test_store_hashes_skips_unchanged_files_and_rematches_without_decoding(
@@ -145,12 +145,12 @@ def test_store_hashes_skips_unchanged_files_and_rematches_without_decoding(
     before = service.store.get_scan_job(summary.job_id).created_at
     target = tree / "a" / "b" / "img002.jpg"
     reencoded = encode(scene(2, (160, 120)).resize((120, 90)), "JPEG", quality=50)
-    service.add_media("new-list", reencoded, EntryMetadata(label="fresh"))
+    service.adding.media("new-list", reencoded, EntryMetadata(label="fresh"))
     location = str(target)
     for path in sorted(tree.rglob("*"), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()
 
-    report = service.rematch(before)
+    report = service.rescans.rematch(before)
     assert [hit.media.location for hit in report.hits] == [location]
     hit = report.hits[0].to_dict()
     assert hit["path"] == location and hit["matched"] is True
@@ -160,7 +160,7 @@ def test_store_hashes_skips_unchanged_files_and_rematches_without_decoding(
     assert report.new_entries == 5 and report.stored_hashes > 0
 
     later = service.store.get_entry(hit["new_entry_ids"][0]).added_at
-    assert service.rematch(later.replace(year=later.year + 1)).hits == []
+    assert service.rescans.rematch(later.replace(year=later.year + 1)).hits == []
 
 
 def test_an_unchanged_video_still_matches_on_the_next_scan(service: HashDB, tmp_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_an_unchanged_video_still_matches_on_the_next_scan(service: HashDB, tmp_
     tree = tmp_path / "media"
     tree.mkdir()
     show = videogen.Slideshow(31)
-    service.add_media("terror", videogen.mp4(show.frames(), show.fps), EntryMetadata())
+    service.adding.media("terror", videogen.mp4(show.frames(), show.fps), EntryMetadata())
     clip = videogen.window(show, 1.0, 5.0)
     (tree / "clip.mp4").write_bytes(
         videogen.mp4(videogen.apply(clip, videogen.resized((256, 144))), show.fps)

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench import robustness_data as data
+from hashdb.matching.robust import geometric, keyindex, variants
 from hashdb.media import decode_image
-from hashdb.robust import geometric, keyindex, variants
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
+from hashdb.testing import robustness as data
 
 ANALYST = EntryMetadata(label="known", note="votes test", added_by="analyst")
 
@@ -137,11 +137,11 @@ def test_keypoint_stage_finds_a_heavily_edited_logo_and_explains_it(tmp_path: Pa
     )
     try:
         logo = data.logo(1012)
-        report = service.add_media("terror", data.encode(logo, 95), ANALYST)
+        report = service.adding.media("terror", data.encode(logo, 95), ANALYST)
         entry_id = next(a.entry_id for a in report.added if a.algorithm == "pdq")
         # Crop 20 % and a caption on a picture whose plain background defeats the trim.
         upload = data.transformed(logo, "combo", "crop20+caption+q40", seed=12)
-        found = {m.entry_id: m for m in service.match_bytes(upload).matches}
+        found = {m.entry_id: m for m in service.matching.media(upload).matches}
         assert entry_id in found
         match = found[entry_id]
         assert match.stage == "geometric"
@@ -164,9 +164,9 @@ def test_keypoint_stage_finds_a_heavily_edited_logo_and_explains_it(tmp_path: Pa
         # uploads are spared): the gate is what decides, not the votes.
         gated = HashDB(Settings(db=str(tmp_path / "k.sqlite"), refresh_interval=0))
         try:
-            assert entry_id not in {m.entry_id for m in strict.match_bytes(upload).matches}
-            assert entry_id not in {m.entry_id for m in gated.match_bytes(upload).matches}
-            assert gated.robust.policy.keypoint_gate < 96
+            assert entry_id not in {m.entry_id for m in strict.matching.media(upload).matches}
+            assert entry_id not in {m.entry_id for m in gated.matching.media(upload).matches}
+            assert gated.pipeline.robust.policy.keypoint_gate < 96
         finally:
             gated.close()
             strict.close()
@@ -178,8 +178,12 @@ def test_keypoint_stage_keeps_other_pictures_in_one_template_apart(tmp_path: Pat
     service = HashDB(Settings(db=str(tmp_path / "t.sqlite"), refresh_interval=0))
     try:
         for seed in range(4):
-            service.add_media("terror", data.encode(data.poster(300 + seed, template=5)), ANALYST)
-            service.add_media("terror", data.encode(data.screenshot(400 + seed, layout=6)), ANALYST)
+            service.adding.media(
+                "terror", data.encode(data.poster(300 + seed, template=5)), ANALYST
+            )
+            service.adding.media(
+                "terror", data.encode(data.screenshot(400 + seed, layout=6)), ANALYST
+            )
         rng = np.random.default_rng(2)
         for seed in range(4, 10):
             poster = data.poster(300 + seed, template=5)
@@ -188,7 +192,7 @@ def test_keypoint_stage_keeps_other_pictures_in_one_template_apart(tmp_path: Pat
                 poster.crop((0, 0, poster.width, poster.height * 4 // 5)), rng, 0.2, "top"
             )
             for upload in (data.encode(cropped, 50), data.encode(screenshot, 60)):
-                assert service.match_bytes(upload).matches == []
+                assert service.matching.media(upload).matches == []
     finally:
         service.close()
 
@@ -235,9 +239,9 @@ def test_a_dark_picture_small_in_a_light_screenshot_is_found_by_its_region(
     picture = known.image()
     service = HashDB(Settings(db=str(tmp_path / "s.sqlite"), refresh_interval=0))
     try:
-        service.add_media("terror", data.encode(picture, 95), ANALYST)
+        service.adding.media("terror", data.encode(picture, 95), ANALYST)
         upload = data.transformed(picture, "screenshot", strength, index)
-        matches = service.match_bytes(upload).matches
+        matches = service.matching.media(upload).matches
         assert any(m.stage == "geometric" and m.variant.startswith("region") for m in matches), [
             (m.stage, m.variant) for m in matches
         ]

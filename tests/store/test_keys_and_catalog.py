@@ -6,11 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hashdb.errors import Conflict, EntryNotFound, ListNotFound
+from hashdb.errors import Conflict, EntryNotFound, KeyNotFound, ListNotFound
 from hashdb.identity import Role
 from hashdb.store import NewEntry, NewList, Store
-from hashdb.store.catalog import EntryQuery
-from hashdb.store.keys import KeyNotFound, NewApiKey
+from hashdb.store.models import EntryQuery, NewApiKey
 
 
 def test_keys_round_trip_and_revoke(store: Store) -> None:

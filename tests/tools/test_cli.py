@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from tests.imagegen import encode, scene
+from hashdb.testing.images import encode, scene
 from tools.cli import app
 
 

@@ -10,7 +10,7 @@ from PIL import ImageDraw
 from typer.testing import CliRunner
 
 from hashdb.hashing import get_algorithm
-from tests.imagegen import encode, scene
+from hashdb.testing.images import encode, scene
 from tools.cli import app
 
 

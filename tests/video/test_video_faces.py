@@ -15,8 +15,8 @@ from api.app import create_app
 from hashdb.identity import Role
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
-from tests.imagegen import encode, jpeg
-from tests.videogen import Slideshow, apply, captioned, mp4, window
+from hashdb.testing.images import encode, jpeg
+from hashdb.testing.videos import Slideshow, apply, captioned, mp4, window
 from tools.cli import app
 
 VIDEO = Slideshow(21, size=(256, 144), fps=10, slides=3, slide_seconds=2.0)
@@ -106,7 +106,7 @@ def _platform_key(service: HashDB) -> str:
 def test_api_matches_video_uploads(
     client: TestClient, service: HashDB, files: dict[str, Path]
 ) -> None:
-    service.add_media("t", files["original.mp4"].read_bytes(), EntryMetadata(label="v"))
+    service.adding.media("t", files["original.mp4"].read_bytes(), EntryMetadata(label="v"))
     response = client.post("/v1/match", files={"file": ("c.mp4", files["clip.mp4"].read_bytes())})
     assert response.status_code == 200
     body = response.json()

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from hashdb.errors import UsageError
-from hashdb.records import audit_record
 from tools.context import emit_json, state
 
 
@@ -34,12 +33,12 @@ def audit(
             start = datetime.fromisoformat(since)
         except ValueError:
             raise UsageError(f"--since takes an ISO 8601 time, got {since!r}") from None
-    records = state(ctx).service.audit(
+    records = state(ctx).service.audit.records(
         target_type=target_type, target_id=target_id, since=start, limit=limit
     )
     for record in records:
         if as_json:
-            emit_json(audit_record(record))
+            emit_json(record.to_dict())
             continue
         change = json.dumps(record.after if record.after is not None else record.before)
         typer.echo(

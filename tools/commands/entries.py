@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from hashdb.errors import HashDBError
-from hashdb.records import entry_record
 from hashdb.service import AddReport, EntryMetadata
 from hashdb.store import Entry
 from tools.context import current_user, emit_json, state
@@ -89,7 +88,9 @@ def add(
     problems = 0
     for path in files:
         try:
-            report = service.add_media(list_name, service.read_file(path), metadata, force=force)
+            report = service.adding.media(
+                list_name, service.media.read_file(path), metadata, force=force
+            )
         except HashDBError as error:
             problems += 1
             if as_json:
@@ -129,14 +130,14 @@ def add_hash(
         source=source,
         organisation=organisation,
     )
-    report = service.add_hex(list_name, algorithm, hashes, metadata, force=force)
+    report = service.adding.hex(list_name, algorithm, hashes, metadata, force=force)
     _print_report(algorithm, report, as_json)
     if report.refused:
         raise typer.Exit(1)
 
 
 def _print_entry(entry: Entry, as_json: bool) -> None:
-    body = entry_record(entry)
+    body = entry.to_dict()
     if as_json:
         emit_json(body)
         return
@@ -152,9 +153,9 @@ def show_entry(
 ) -> None:
     """Show one entry: its hash, list, labels, provenance, feedback and retirement."""
     service = state(ctx).service
-    entry = service.get_entry(entry_id)
+    entry = service.entries.get(entry_id)
     counts = service.feedback.counts([entry.id])[entry.id]
-    body = {**entry_record(entry), "feedback": counts.to_dict()}
+    body = {**entry.to_dict(), "feedback": counts.to_dict()}
     if as_json:
         emit_json(body)
         return
@@ -175,7 +176,7 @@ def retire(
     as_json: JsonOption = False,
 ) -> None:
     """Retire an entry: it stops matching at once everywhere but is kept for audit."""
-    entry = state(ctx).service.retire_entry(entry_id, reason, retired_by or current_user())
+    entry = state(ctx).service.entries.retire(entry_id, reason, retired_by or current_user())
     _print_entry(entry, as_json)
 
 

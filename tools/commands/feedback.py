@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from hashdb.store.feedback import Verdict
+from hashdb.store.models import Verdict
 from tools.context import emit_json, state
 
 

@@ -31,7 +31,7 @@ def hash_files(
     failed = 0
     for path in files:
         try:
-            hashes = service.hash_file(path, algorithm or None)
+            hashes = service.media.hash_file(path, algorithm or None)
         except HashDBError as error:
             failed += 1
             if as_json:

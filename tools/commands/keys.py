@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
-from hashdb.store.keys import ApiKey
+from hashdb.store.models import ApiKey
 from tools.context import current_user, emit_json, state
 
 keys_app = typer.Typer(

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from hashdb.errors import UsageError
-from hashdb.records import entry_record
 from tools.commands.entries import split_labels
 from tools.context import emit_json, state
 
@@ -76,12 +75,14 @@ def label_entry(
     cli = state(ctx)
     with cli.service.store.transaction():
         if free_label is not None or note is not None:
-            cli.service.update_entry(entry_id, label=free_label, note=note, principal=cli.principal)
+            cli.service.entries.update(
+                entry_id, label=free_label, note=note, principal=cli.principal
+            )
         if add or remove:
             cli.service.labels.label_entry(
                 entry_id, split_labels(add), split_labels(remove), cli.principal
             )
-    emit_json(entry_record(cli.service.get_entry(entry_id, cli.principal)))
+    emit_json(cli.service.entries.get(entry_id, cli.principal).to_dict())
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ import typer
 
 from hashdb.errors import UsageError
 from hashdb.store import HashList, ListAction, NewList
-from hashdb.store.sharing import ListSettings, Sharing
+from hashdb.store.models import ListSettings, Sharing
 from tools.context import emit_json, state
 
 ThresholdOption = Annotated[
@@ -75,7 +75,7 @@ def show_lists(
     """Show every list with its action, thresholds and number of live entries."""
     service = state(ctx).service
     all_settings = service.store.all_list_settings()
-    for hash_list in service.lists():
+    for hash_list in service.lists.visible():
         settings = all_settings.get(hash_list.id, ListSettings(hash_list.id))
         body = _list_dict(hash_list, service.store.count_entries(hash_list.id), settings)
         if as_json:
@@ -106,7 +106,7 @@ def create_list(
     cli = state(ctx)
     service = cli.service
     with service.store.transaction():
-        created = service.create_list(
+        created = service.lists.create(
             NewList(
                 name=name,
                 description=description,
@@ -143,7 +143,7 @@ def update_list(
     cli = state(ctx)
     service = cli.service
     with service.store.transaction():
-        updated = service.update_list(
+        updated = service.lists.update(
             name,
             description=description,
             action=action,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from hashdb.errors import HashDBError, ListNotFound, MediaError, UsageError
-from hashdb.video_evidence import VideoEvidence
+from hashdb.matching.evidence import VideoEvidence
 from tools.context import emit_json, state
 
 
@@ -58,13 +58,13 @@ def match_files(
     service = state(ctx).service
     for name in lists or ():
         try:
-            service.get_list(name)
+            service.lists.get(name)
         except ListNotFound as error:  # a typo in --list is a usage mistake: exit 2, once
             raise UsageError(error.message) from None
     unreadable = 0
     for path in files:
         try:
-            result = service.match_file(
+            result = service.matching.file(
                 path, lists or None, labels=labels or None, principal=state(ctx).principal
             )
         except MediaError as error:
@@ -85,7 +85,7 @@ def match_files(
             )
             typer.echo(
                 f"{path}: ALLOWED list={allow.list} entry={allow.entry_id} {allow.algorithm} "
-                f"distance={allow.distance}/{allow.threshold} note={allow.note!r}"
+                f"distance={allow.distance}/{allow.threshold} note={allow.entry.note!r}"
                 + (f" (suppressed: {suppressed})" if suppressed else "")
             )
         elif not result.matches:
@@ -96,7 +96,7 @@ def match_files(
                 typer.echo(
                     f"{path}: MATCH list={match.list} action={match.action.value} "
                     f"entry={match.entry_id} {match.algorithm} distance={match.distance}"
-                    f"/{match.threshold}{label} added_by={match.added_by}"
+                    f"/{match.threshold}{label} added_by={match.entry.added_by}"
                     f" stage={match.stage} variant={match.variant}"
                     + (f" {describe_video(match.video)}" if match.video else "")
                 )

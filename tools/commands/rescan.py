@@ -281,7 +281,7 @@ def rescan(
                 f"--resume continues a job with its own inputs and report; drop {', '.join(given)}"
             )
         run_engine = _make_engine(engine, workers, scheduler)
-        job = service.resume_rescan(resume)
+        job = service.rescans.resume(resume)
     else:
         if not paths and not manifest:
             raise UsageError("give folders, files or manifests to scan (or --resume JOB)")
@@ -304,7 +304,7 @@ def rescan(
             lists=lists or None,
         )
         run_engine = _make_engine(engine, workers, scheduler)
-        job = service.start_rescan(request)
+        job = service.rescans.start(request)
     console = Console(stderr=True)
     verb = "resuming" if job.resumed else "started"
     typer.echo(
@@ -394,7 +394,7 @@ def rematch(
     ] = None,
 ) -> None:
     """Match entries added since a time against stored media hashes, decoding no file."""
-    report = state(ctx).service.rematch(_parse_since(since), lists or None)
+    report = state(ctx).service.rescans.rematch(_parse_since(since), lists or None)
     for hit in report.hits:
         if as_json:
             emit_json(hit.to_dict())
@@ -406,7 +406,7 @@ def rematch(
             typer.echo(
                 f"{hit.media.location}: MATCH list={match.list} action={match.action.value} "
                 f"entry={match.entry_id} {match.algorithm} distance={match.distance}"
-                f"/{match.threshold}{label} added_by={match.added_by}"
+                f"/{match.threshold}{label} added_by={match.entry.added_by}"
             )
     typer.echo(
         f"rematch: {report.new_entries} entries added since {report.since.isoformat()}, "

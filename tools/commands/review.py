@@ -8,7 +8,7 @@ import typer
 
 from hashdb.errors import UsageError
 from hashdb.service import EntryMetadata, ReviewOutcome
-from hashdb.store.review import ReviewStatus
+from hashdb.store.models import ReviewStatus
 from tools.commands.entries import LabelsOption, split_labels
 from tools.context import emit_json, state
 

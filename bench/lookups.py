@@ -1,0 +1,292 @@
+"""One-hash lookups through the real HTTP server, and its memory, beside their floors.
+
+    python -m bench.lookups [--entries 100000] [--requests 2000] [--backends sqlite,postgres]
+
+For each backend: loads ``--entries`` random PDQ hashes into a fresh database, starts
+``hashdb serve`` (one worker, then two) as a subprocess, and drives ``POST /v1/lookup`` with
+one hash per request from kept-alive HTTP connections on this machine:
+
+- p50 / p99 latency one request at a time (each query a near copy of a stored hash, so every
+  request is a hit explained from the entry);
+- requests/s with 4 client threads;
+- whether a request when nothing changed reaches the database (it should not);
+- resident memory of the server after the run, with one worker and with two.
+
+Prints a markdown table with the floor of each figure. Timings on a shared machine are noisy:
+compare rows of one run, and the backends as a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import numpy as np
+import sqlalchemy as sa
+
+from hashdb.identity import Role
+from hashdb.service import HashDB
+from hashdb.settings import Settings
+from hashdb.store import NewEntry, NewList
+
+POSTGRES = os.environ.get("HASHDB_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+FLOORS = {
+    "p50_ms": 1.0,
+    "p99_ms": 3.0,
+    "threads4_per_s": 1000.0,
+    "rss_one_mib": 150.0,
+    "two_over_one": 1.3,
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def load(url: str, entries: int, seed: int = 1) -> tuple[list[bytes], str]:
+    """Random PDQ entries on one list, and an admin-made platform key."""
+    service = HashDB(Settings(db=url, refresh_interval=0))
+    try:
+        rng = np.random.default_rng(seed)
+        values = [bytes(row) for row in rng.integers(0, 256, (entries, 32), dtype=np.uint8)]
+        store = service.store
+        with store.transaction():
+            hash_list = store.create_list(NewList("bench"))
+            for start in range(0, entries, 10_000):
+                store.add_entries(
+                    hash_list.id,
+                    [
+                        NewEntry("pdq", value, label="bench")
+                        for value in values[start : start + 10_000]
+                    ],
+                )
+        key = service.keys.create("bench", Role.PLATFORM).key
+        return values, key
+    finally:
+        service.close()
+
+
+def near(value: bytes, rng: np.random.Generator, bits: int = 6) -> str:
+    flipped = bytearray(value)
+    for bit in rng.choice(256, bits, replace=False):
+        flipped[bit // 8] ^= 1 << (bit % 8)
+    return bytes(flipped).hex()
+
+
+class Server:
+    def __init__(self, url: str, workers: int) -> None:
+        self.port = _free_port()
+        env = {**os.environ, "HASHDB_DB": url, "HASHDB_LOG_LEVEL": "warning"}
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tools.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.base + "/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the server did not become ready")
+
+    def rss_mib(self) -> float:
+        """Resident memory of the server and its worker processes."""
+        pids = [self.process.pid]
+        for pid in list(pids):
+            try:
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except OSError:
+                continue
+            pids.extend(int(child) for child in children)
+        total = 0
+        for pid in pids:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except OSError:
+                pass
+        return total / 1024
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def one_at_a_time(base: str, key: str, queries: list[str]) -> list[float]:
+    timings: list[float] = []
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as client:
+        for query in queries:
+            started = time.perf_counter()
+            response = client.post(
+                "/v1/lookup", json={"hashes": [{"algorithm": "pdq", "value": query}]}
+            )
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200 and response.json()["results"][0]["matched"]
+    return timings
+
+
+def threaded(base: str, key: str, queries: list[str], threads: int = 4) -> float:
+    chunks = [queries[index::threads] for index in range(threads)]
+
+    def run(chunk: list[str]) -> None:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as client:
+            for query in chunk:
+                client.post("/v1/lookup", json={"hashes": [{"algorithm": "pdq", "value": query}]})
+
+    workers = [threading.Thread(target=run, args=(chunk,)) for chunk in chunks]
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return len(queries) / (time.perf_counter() - started)
+
+
+def statements_per_lookup(url: str, base: str, key: str, query: str) -> float:
+    """Statements the database ran per request while nothing changed (PostgreSQL only: read
+    from pg_stat_statements if present, else from the transaction counter)."""
+    if not url.startswith("postgresql"):
+        return float("nan")
+    engine = sa.create_engine(url.split("?")[0].replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as connection:
+
+            def commits() -> int:
+                return int(
+                    connection.execute(
+                        sa.text(
+                            "SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                            "WHERE datname = current_database()"
+                        )
+                    ).scalar_one()
+                )
+
+            connection.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
+            before = commits()
+            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as client:
+                for _ in range(200):
+                    client.post(
+                        "/v1/lookup", json={"hashes": [{"algorithm": "pdq", "value": query}]}
+                    )
+            time.sleep(0.6)  # statistics are flushed about every 0.5 s
+            connection.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
+            return (commits() - before - 2) / 200
+    finally:
+        engine.dispose()
+
+
+def measure(url: str, args: argparse.Namespace) -> dict[str, float]:
+    values, key = load(url, args.entries)
+    rng = np.random.default_rng(7)
+    # Repeated uploads of popular media: a realistic hit stream reuses some entries.
+    picks = rng.integers(0, len(values), args.requests)
+    queries = [near(values[index], rng) for index in picks]
+    row: dict[str, float] = {}
+    server = Server(url, 1)
+    try:
+        one_at_a_time(server.base, key, queries[:200])  # warm up
+        timings = one_at_a_time(server.base, key, queries)
+        row["p50_ms"] = statistics.median(timings)
+        row["p99_ms"] = float(np.percentile(timings, 99))
+        row["threads4_per_s"] = threaded(server.base, key, queries)
+        row["queries_per_lookup"] = statements_per_lookup(url, server.base, key, queries[0])
+        row["rss_one_mib"] = server.rss_mib()
+    finally:
+        server.stop()
+    server = Server(url, 2)
+    try:
+        threaded(server.base, key, queries[:500])
+        row["rss_two_mib"] = server.rss_mib()
+    finally:
+        server.stop()
+    row["two_over_one"] = row["rss_two_mib"] / row["rss_one_mib"]
+    return row
+
+
+def _postgres_database() -> str:
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    return f"{POSTGRES}?options=-csearch_path%3D{schema}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=2_000)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    args = parser.parse_args()
+    rows: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for backend in args.backends.split(","):
+            url = (
+                str(Path(folder) / "bench.sqlite") if backend == "sqlite" else _postgres_database()
+            )
+            rows[backend] = measure(url, args)
+    load1, load5, _ = os.getloadavg()
+    print(
+        f"# bench.lookups {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, load {load1:.1f}/{load5:.1f}, {args.entries:,} entries, "
+        f"{args.requests:,} requests\n"
+    )
+    names = list(rows)
+    print("| figure | floor | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    labels = {
+        "p50_ms": ("one-hash lookup p50 (ms)", "<= 1.0"),
+        "p99_ms": ("one-hash lookup p99 (ms)", "<= 3.0"),
+        "threads4_per_s": ("lookups/s, 4 client threads, 1 worker", ">= 1000"),
+        "queries_per_lookup": ("database transactions per lookup (nothing changed)", "0"),
+        "rss_one_mib": ("resident memory, 1 worker (MiB)", "<= 150"),
+        "rss_two_mib": ("resident memory, 2 workers (MiB)", ""),
+        "two_over_one": ("2 workers / 1 worker", "<= 1.3"),
+    }
+    for field, (label, floor) in labels.items():
+        cells = " | ".join(f"{rows[name][field]:,.2f}" for name in names)
+        print(f"| {label} | {floor} | {cells} |")
+    if "sqlite" in rows and "postgres" in rows:
+        ratio = rows["postgres"]["p50_ms"] / rows["sqlite"]["p50_ms"]
+        print(f"\nPostgreSQL p50 / SQLite p50: {ratio:.2f} (floor <= 1.2)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""The second stage: does the query really show the reference, geometrically and in content?
+
+A candidate from the loose first stage is confirmed only if (1) ORB keypoints of the query
+and the reference agree on one affine transform (RANSAC), with enough inliers and a sane
+scale/shear, and (2) once the query is warped into the reference's frame, its picture agrees
+with the reference's thumbnail tile by tile (normalised cross-correlation). The second check
+is what keeps different pictures in one poster template or screenshot layout apart: their
+shared frame gives keypoint inliers, but the tiles that carry the picture disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from hashdb.matching.robust.variants import spread as variants_spread
+from hashdb.store.models import ReferenceFeatures
+
+#: ORB works on images reduced to this longest side (reference and query alike).
+FEATURE_SIDE = 512
+THUMB_SIDE = 128
+#: A query picture (a trimmed picture, a screenshot region) smaller than this is enlarged to
+#: FEATURE_SIDE before ORB: a picture shown small inside a screenshot otherwise gives too
+#: few keypoints (ORB skips a 31-pixel margin at every pyramid level), and its scale then
+#: meets the reference's finest levels.
+ENLARGE_BELOW = 384
+ORB_FEATURES = 500
+_GRID = 4
+_SPREAD = 5  # keypoint grid: at most ORB_FEATURES / 25 (or 4) per cell
+
+
+@dataclass(frozen=True)
+class Keypoints:
+    points: np.ndarray  # float32 (n, 2), in a frame of ``size``
+    descriptors: np.ndarray  # uint8 (n, 32)
+    size: tuple[int, int]  # (width, height)
+
+    def __len__(self) -> int:
+        return int(self.points.shape[0])
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of the geometric check; ``confirmed`` is the decision, the rest its why."""
+
+    confirmed: bool
+    inliers: int
+    agreement: float  # fraction of informative tiles whose content agrees
+    tiles: int  # informative tiles compared
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "inliers": self.inliers,
+            "agreement": round(self.agreement, 3),
+            "tiles": self.tiles,
+        }
+
+
+@dataclass(frozen=True)
+class GeometricPolicy:
+    min_inliers: int = 14
+    min_inlier_ratio: float = 0.25
+    min_agreement: float = 0.7
+    min_tiles: int = 4
+    tile_correlation: float = 0.55
+    #: The inliers' bounding box must cover this share of the reference: a shared word or
+    #: emblem alone (two logos with one slogan) gives inliers in a corner of the picture.
+    min_inlier_spread: float = 0.12
+    #: Few inliers are weak evidence (a shared frame or a few chance corners reach 14):
+    #: below ``weak_inliers`` the tiles must agree at least this much.
+    weak_inliers: int = 20
+    weak_min_agreement: float = 0.85
+
+
+def to_gray(rgb: np.ndarray, side: int, *, enlarge_from: int | None = None) -> np.ndarray:
+    """Grayscale reduced so the longest side is at most ``side``; with ``enlarge_from``,
+    a picture whose longest side is smaller than that is enlarged to ``side``."""
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    height, width = gray.shape
+    scale = side / max(width, height)
+    if scale < 1 or (enlarge_from is not None and max(width, height) < enlarge_from):
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        method = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        gray = cv2.resize(gray, size, interpolation=method)
+    # Stretch dark or washed-out pictures, judged by the interior: a screenshot region's
+    # box may take in a strip of the bright frame around a dark picture.
+    height, width = gray.shape
+    margin_y, margin_x = height // 16, width // 16
+    low, high = variants_spread(gray[margin_y : height - margin_y, margin_x : width - margin_x])
+    if high - low >= 8 and (low > 8 or high < 247):
+        gray = cv2.convertScaleAbs(
+            gray, alpha=255.0 / (high - low), beta=-low * 255.0 / (high - low)
+        )
+    return np.ascontiguousarray(gray)
+
+
+def keypoints(gray: np.ndarray) -> Keypoints:
+    """ORB keypoints spread over the picture: the strongest few per cell of a grid, so an
+    overlaid caption or logo (dense, high-contrast strokes) cannot take every keypoint."""
+    height, width = gray.shape
+    orb = cv2.ORB_create(  # type: ignore[attr-defined]
+        nfeatures=ORB_FEATURES * 3, fastThreshold=12
+    )
+    found = orb.detect(gray, None)
+    if found:
+        # The strongest ``quota`` of each grid cell (vectorised: a Python sort per cell cost
+        # more than ORB itself).
+        xy = np.array([point.pt for point in found], dtype=np.float64)
+        response = np.array([point.response for point in found], dtype=np.float64)
+        cell = (xy[:, 1] * _SPREAD // height).astype(np.int64) * (_SPREAD + 1) + (
+            xy[:, 0] * _SPREAD // width
+        ).astype(np.int64)
+        order = np.lexsort((-response, cell))
+        ranked = cell[order]
+        first = np.searchsorted(ranked, ranked, side="left")
+        quota = max(4, ORB_FEATURES // (_SPREAD * _SPREAD))
+        keep = np.sort(order[np.arange(order.size) - first < quota])
+        found, descriptors = orb.compute(gray, [found[i] for i in keep.tolist()])
+    else:
+        descriptors = None
+    if descriptors is None or not found:
+        return Keypoints(np.empty((0, 2), np.float32), np.empty((0, 32), np.uint8), (width, height))
+    points = np.array([kp.pt for kp in found], dtype=np.float32)
+    return Keypoints(points, np.ascontiguousarray(descriptors, dtype=np.uint8), (width, height))
+
+
+def thumbnail(gray: np.ndarray) -> np.ndarray:
+    height, width = gray.shape
+    scale = THUMB_SIDE / max(width, height)
+    size = (max(8, round(width * scale)), max(8, round(height * scale)))
+    return np.ascontiguousarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA))
+
+
+def reference_features(rgb: np.ndarray) -> ReferenceFeatures:
+    gray = to_gray(rgb, FEATURE_SIDE)
+    found = keypoints(gray)
+    thumb = thumbnail(gray)
+    return ReferenceFeatures(
+        width=found.size[0],
+        height=found.size[1],
+        keypoints=found.points.astype("<f4").tobytes(),
+        descriptors=found.descriptors.tobytes(),
+        thumb_width=int(thumb.shape[1]),
+        thumb_height=int(thumb.shape[0]),
+        thumbnail=thumb.tobytes(),
+    )
+
+
+def unpack(features: ReferenceFeatures) -> tuple[Keypoints, np.ndarray]:
+    points = np.frombuffer(features.keypoints, dtype="<f4").reshape(-1, 2).astype(np.float32)
+    descriptors = np.frombuffer(features.descriptors, dtype=np.uint8).reshape(-1, 32)
+    thumb = np.frombuffer(features.thumbnail, dtype=np.uint8).reshape(
+        features.thumb_height, features.thumb_width
+    )
+    return Keypoints(points, descriptors, (features.width, features.height)), thumb
+
+
+_MATCHER = cv2.BFMatcher(cv2.NORM_HAMMING)
+
+
+def verify(
+    reference: ReferenceFeatures,
+    query: Keypoints,
+    query_gray: np.ndarray,
+    policy: GeometricPolicy | None = None,
+) -> Verdict:
+    policy = policy or GeometricPolicy()
+    ref, thumb = unpack(reference)
+    if len(ref) < policy.min_inliers or len(query) < policy.min_inliers:
+        return Verdict(False, 0, 0.0, 0, "too few keypoints")
+    pairs = _MATCHER.knnMatch(ref.descriptors, query.descriptors, k=2)
+    good = [
+        first
+        for pair in pairs
+        if len(pair) == 2
+        for first, second in [pair]
+        if first.distance < 0.8 * second.distance and first.distance <= 64
+    ]
+    if len(good) < policy.min_inliers:
+        return Verdict(False, len(good), 0.0, 0, "too few descriptor matches")
+    src = ref.points[[m.queryIdx for m in good]]
+    dst = query.points[[m.trainIdx for m in good]]
+    threshold = 0.012 * max(query.size)
+    model, mask = cv2.estimateAffine2D(
+        src, dst, method=cv2.RANSAC, ransacReprojThreshold=threshold, maxIters=2000
+    )
+    if model is None or mask is None:
+        return Verdict(False, 0, 0.0, 0, "no consistent transform")
+    inliers = int(mask.sum())
+    if inliers < policy.min_inliers or inliers < policy.min_inlier_ratio * len(good):
+        return Verdict(False, inliers, 0.0, 0, "too few inliers")
+    kept = src[mask.ravel().astype(bool)]
+    extent = kept.max(axis=0) - kept.min(axis=0)
+    spread = float(extent[0] * extent[1]) / float(ref.size[0] * ref.size[1])
+    if spread < policy.min_inlier_spread:
+        return Verdict(False, inliers, 0.0, 0, "inliers bunched in one part")
+    linear = model[:, :2]
+    singular = np.linalg.svd(linear, compute_uv=False)
+    if (
+        np.linalg.det(linear) <= 0
+        or singular[1] < 0.08
+        or singular[0] > 12
+        or singular[0] / singular[1] > 2.5
+    ):
+        return Verdict(False, inliers, 0.0, 0, "implausible transform")
+    agreement, tiles = _content_agreement(model, ref.size, thumb, query_gray, policy)
+    needed = policy.min_agreement
+    if inliers < policy.weak_inliers:
+        needed = max(needed, policy.weak_min_agreement)
+    confirmed = tiles >= policy.min_tiles and agreement >= needed
+    reason = "confirmed" if confirmed else "content differs"
+    if tiles < policy.min_tiles:
+        reason = "too little detail in the overlap"
+    return Verdict(confirmed, inliers, agreement, tiles, reason)
+
+
+def _content_agreement(
+    model: np.ndarray,
+    ref_size: tuple[int, int],
+    thumb: np.ndarray,
+    query_gray: np.ndarray,
+    policy: GeometricPolicy,
+) -> tuple[float, int]:
+    """Warp the query into the reference thumbnail's frame and compare tile by tile."""
+    th, tw = thumb.shape
+    scale = tw / ref_size[0]
+    # model maps reference-frame points to query points; thumbnail point t is reference t/scale.
+    to_query = model.astype(np.float64).copy()
+    to_query[:, :2] /= scale
+    flags = cv2.INTER_AREA | cv2.WARP_INVERSE_MAP
+    warped = cv2.warpAffine(query_gray, to_query, (tw, th), flags=flags)
+    coverage = cv2.warpAffine(
+        np.full(query_gray.shape, 255, np.uint8), to_query, (tw, th), flags=flags
+    )
+    ref = cv2.GaussianBlur(thumb.astype(np.float32), (5, 5), 1.2)
+    got = cv2.GaussianBlur(warped.astype(np.float32), (5, 5), 1.2)
+    # Only pixels the query really covers are compared, and not those the blur smeared the
+    # black outside into: a tile 90% covered by a cropped copy would otherwise correlate
+    # with its own empty strip, not with the reference.
+    covered = cv2.erode((coverage > 250).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    agree = total = 0
+    for row in range(_GRID):
+        for col in range(_GRID):
+            ys = slice(row * th // _GRID, (row + 1) * th // _GRID)
+            xs = slice(col * tw // _GRID, (col + 1) * tw // _GRID)
+            inside = covered[ys, xs]
+            if float(inside.mean()) < 0.75:
+                continue
+            a, b = ref[ys, xs][inside], got[ys, xs][inside]
+            a_std = float(a.std())
+            if a_std < 3.0:
+                continue  # a flat tile says nothing either way
+            total += 1
+            b_std = float(b.std())
+            if b_std < 1.0:
+                continue
+            correlation = float(((a - a.mean()) * (b - b.mean())).mean() / (a_std * b_std))
+            if correlation >= policy.tile_correlation:
+                agree += 1
+    return (agree / total if total else 0.0), total

@@ -1,0 +1,428 @@
+"""Robust matching of decoded media: the default path behind ``match_bytes``.
+
+Stages, each recorded in the match's ``stage`` and ``variant``:
+
+1. ``hash``: the plain index match of the upload's own hashes (``Matcher``), kept only if the
+   upload has enough detail (PDQ quality gate): a flat or near-blank upload never matches on
+   a hash alone. Exact digests (MD5/SHA-256) always count.
+2. ``hash`` with a query variant: the upload mirrored/rotated or with bars trimmed, matched on
+   hash alone only against entries that have no reference features (raw partner hashes),
+   and only within the stricter ``hash_only_distance``.
+3. ``geometric``: every query variant is looked up, at the loose ``candidate_distance``,
+   among the reference variant rows of entries added as media; the nearest few candidates
+   are confirmed or rejected by :func:`hashdb.matching.robust.geometric.verify` (on the variant's
+   picture, and if that fails on the whole upload and its trimmed picture).
+4. ``geometric`` from keypoint votes (variant ``…>keypoints``): if nothing matched yet, the
+   upload's ORB descriptors vote for references (:mod:`hashdb.matching.robust.keyindex`), and the
+   best-voted few go through the same check. This finds edits that move PDQ too far.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from hashdb.hashing import ALGORITHMS, Digest, hamming_distance
+from hashdb.index import BruteForceIndex
+from hashdb.matching.follower import ChangeFollower
+from hashdb.matching.indexes import HashIndexes
+from hashdb.matching.match import Evidence, Match, Stage
+from hashdb.matching.query import Query, Scope
+from hashdb.matching.robust import geometric, keyindex, variants
+from hashdb.media.image import PreparedImage
+from hashdb.store.base import Store
+from hashdb.store.models import (
+    Change,
+    ChangeKind,
+    Entry,
+    HashList,
+    ReferenceFeatures,
+    ReferenceHash,
+)
+from hashdb.store.watch import ChangeWatcher
+
+_FEATURE_CACHE = 512
+#: Variant hashes below this PDQ quality (near-blank crops) are not even candidates.
+_CANDIDATE_QUALITY = 10
+
+
+@dataclass(frozen=True)
+class RobustPolicy:
+    #: Uploads whose PDQ quality is below this never match on a perceptual hash alone.
+    min_query_quality: int = 50
+    #: First-stage radius (PDQ bits) for candidates that the geometric check then confirms.
+    candidate_distance: int = 76
+    #: Candidates verified per upload, nearest first.
+    max_candidates: int = 3
+    #: Query variants match raw (feature-less) entries on hash alone only this close.
+    hash_only_distance: int = 24
+    #: Skip the robust stages when the upload's own perceptual hash already matched.
+    stop_at_plain_match: bool = True
+    #: Keypoint votes a reference needs to be checked when PDQ found nothing (0: off).
+    min_keypoint_votes: int = 12
+    #: ... and only if some query variant came this close (PDQ bits) to a reference row:
+    #: the keypoint stage costs an ORB pass, which most unrelated uploads need not pay.
+    keypoint_gate: int = 84
+    #: Keypoint-voted candidates come from a wider net (any reference, not the few within a
+    #: PDQ radius), so their tile check is stricter.
+    keypoint_min_agreement: float = 0.85
+    keypoint_min_inliers: int = 18
+    keypoint_min_spread: float = 0.25
+    geometric: geometric.GeometricPolicy = field(default_factory=geometric.GeometricPolicy)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    entry_id: int
+    distance: int
+    query: variants.VariantHash
+    reference_variant: str
+
+
+class RobustMatcher(ChangeFollower):
+    """Reference variant rows (an in-memory PDQ index fed from the store) and the stages."""
+
+    def __init__(
+        self,
+        store: Store,
+        matcher: HashIndexes,
+        policy: RobustPolicy | None = None,
+        refresh_interval: float = 0.2,
+        watcher: ChangeWatcher | None = None,
+    ) -> None:
+        super().__init__(store, refresh_interval, watcher)
+        self._matcher = matcher
+        self.policy = policy or RobustPolicy()
+        self._index = BruteForceIndex(ALGORITHMS["pdq"].bits)
+        self._rows: dict[int, tuple[int, str]] = {}
+        self._rows_of: dict[int, list[int]] = {}
+        self._features: OrderedDict[int, ReferenceFeatures | None] = OrderedDict()
+        self._keypoints = keyindex.KeypointIndex()
+
+    # --- keeping the reference rows fresh --------------------------------------------------
+
+    def entry_changed(self, entry_id: int) -> None:
+        """Reload one entry's rows (features added to an entry that already existed)."""
+        if not self.loaded:
+            return  # the first refresh reads every entry's rows anyway
+        with self._lock:
+            self._drop(entry_id)
+            self._add_rows(self._store.reference_hashes([entry_id]))
+
+    def has_features(self, entry_id: int) -> bool:
+        return entry_id in self._rows_of
+
+    def _load(self) -> None:
+        self._add_rows(self._store.reference_hashes(None))
+
+    def _apply(self, changes: Sequence[Change]) -> None:
+        added: list[int] = []
+        for change in changes:
+            if change.entry_id is not None:
+                if change.kind is ChangeKind.ADD:
+                    added.append(change.entry_id)
+                elif change.kind is ChangeKind.RETIRE:
+                    self._drop(change.entry_id)
+        if added:
+            for entry_id in added:
+                self._drop(entry_id)
+            self._add_rows(self._store.reference_hashes(added))
+
+    def _add_rows(self, rows: Sequence[ReferenceHash]) -> None:
+        rows = [row for row in rows if row.algorithm == "pdq"]
+        self._index.add([row.id for row in rows], [row.value for row in rows])
+        for row in rows:
+            self._rows[row.id] = (row.entry_id, row.variant)
+            self._rows_of.setdefault(row.entry_id, []).append(row.id)
+        if self.policy.min_keypoint_votes > 0:
+            entry_ids = sorted({row.entry_id for row in rows})
+            for start in range(0, len(entry_ids), 500):
+                chunk = entry_ids[start : start + 500]
+                for entry_id, features in self._store.reference_features(chunk).items():
+                    points, _ = geometric.unpack(features)
+                    self._keypoints.add(entry_id, points.descriptors, points.points)
+
+    def _drop(self, entry_id: int) -> None:
+        ids = self._rows_of.pop(entry_id, [])
+        self._index.remove(ids)
+        for row_id in ids:
+            self._rows.pop(row_id, None)
+        self._features.pop(entry_id, None)
+        self._keypoints.remove([entry_id])
+
+    # --- matching --------------------------------------------------------------------------
+
+    def run(self, query: Query, scope: Scope, found: list[Match]) -> list[Match]:
+        """The robust stages, for an image query: edited copies (variants, then keypoints)."""
+        if query.image is None:
+            return found
+        return self.match(query.image, query.digests, found, scope.names)
+
+    def match(
+        self,
+        image: PreparedImage,
+        digests: Sequence[Digest],
+        plain: Sequence[Match],
+        lists: Collection[str] | None = None,
+    ) -> list[Match]:
+        """All matches of one decoded upload, given its digests and their plain matches."""
+        self.refresh()
+        policy = self.policy
+        pdq = next((d for d in digests if d.algorithm == "pdq"), None)
+        detailed = pdq is not None and (pdq.quality or 0) >= policy.min_query_quality
+        found = [match for match in plain if detailed or ALGORITHMS[match.algorithm].exact]
+        if pdq is None:
+            return found  # not an image hashdb could hash perceptually
+        if policy.stop_at_plain_match and any(not ALGORITHMS[m.algorithm].exact for m in found):
+            return found  # the upload's own hash already matched: no need to look further
+        matched = {match.entry_id for match in found}
+        sources = {match.source_sha256 for match in found if match.source_sha256}
+        hashes, regions = variants.query_variants(image)
+        if detailed:
+            found.extend(
+                self._raw_variant_matches(
+                    [
+                        h
+                        for h in hashes
+                        if h.variant != "original" and h.quality >= policy.min_query_quality
+                    ],
+                    matched,
+                    lists,
+                )
+            )
+            matched.update(match.entry_id for match in found)
+            sources.update(match.source_sha256 for match in found if match.source_sha256)
+        # Low-detail uploads (dark, plain) still reach the geometric check, which needs
+        # keypoints and content agreement: a blank image has neither.
+        usable = [h for h in hashes if h.quality >= _CANDIDATE_QUALITY]
+        candidates, nearest = self._candidates(usable, matched)
+        probes: dict[str, tuple[geometric.Keypoints, np.ndarray]] = {}
+        confirmed = self._verified(image, candidates, regions, probes, sources, lists)
+        if (
+            not confirmed
+            and not found
+            and policy.min_keypoint_votes > 0
+            and nearest <= policy.keypoint_gate
+        ):
+            original = next(h for h in hashes if h.variant == "original")
+            confirmed = self._verified(
+                image,
+                self._voted(image, original, regions, probes, matched),
+                regions,
+                probes,
+                sources,
+                lists,
+            )
+        found.extend(confirmed)
+        found.sort(
+            key=lambda match: (match.stage is not Stage.HASH, match.distance, match.entry_id)
+        )
+        return found
+
+    def _raw_variant_matches(
+        self,
+        hashes: Sequence[variants.VariantHash],
+        matched: set[int],
+        lists: Collection[str] | None,
+    ) -> list[Match]:
+        best: dict[int, Match] = {}
+        by_hex = {variant.value.hex(): variant for variant in hashes}
+        digests = [Digest("pdq", variant.value, variant.quality) for variant in by_hex.values()]
+        for match in self._matcher.match(digests, lists):
+            if (
+                match.entry_id in matched
+                or self.has_features(match.entry_id)
+                or match.distance > self.policy.hash_only_distance
+            ):
+                continue
+            current = best.get(match.entry_id)
+            if current is None or match.distance < current.distance:
+                best[match.entry_id] = match.with_evidence(variant=by_hex[match.query_hash].variant)
+        return list(best.values())
+
+    def _candidates(
+        self, hashes: Sequence[variants.VariantHash], matched: set[int]
+    ) -> tuple[list[_Candidate], int]:
+        """Entries with a reference row within the candidate radius of a query variant,
+        nearest first, and the distance of the nearest row within the keypoint gate (or
+        one more than the gate)."""
+        best: dict[int, _Candidate] = {}
+        radius = self.policy.candidate_distance
+        gate = self.policy.keypoint_gate
+        nearest = gate + 1
+        found = self._index.query_many([variant.value for variant in hashes], max(radius, gate))
+        for variant, neighbours in zip(hashes, found, strict=True):
+            for row_id, distance in neighbours.pairs():
+                entry_id, reference_variant = self._rows.get(row_id, (-1, ""))
+                if entry_id < 0 or entry_id in matched:
+                    continue
+                nearest = min(nearest, distance)
+                if distance > radius:
+                    continue
+                current = best.get(entry_id)
+                if current is None or distance < current.distance:
+                    best[entry_id] = _Candidate(entry_id, distance, variant, reference_variant)
+        return sorted(best.values(), key=lambda c: (c.distance, c.entry_id)), nearest
+
+    def _voted(
+        self,
+        image: PreparedImage,
+        original: variants.VariantHash,
+        regions: dict[str, np.ndarray],
+        probes: dict[str, tuple[geometric.Keypoints, np.ndarray]],
+        matched: set[int],
+    ) -> list[_Candidate]:
+        """Candidates by keypoint votes of the whole upload (distance: the upload's PDQ
+        distance to the entry's own hash, for the record; no PDQ radius applies)."""
+        if not len(self._keypoints):
+            return []
+        if "original" not in probes:
+            probes["original"] = _probe(image.rgb_array, regions, "original")
+        points, _ = probes["original"]
+        voted = [
+            entry_id
+            for entry_id, _ in self._keypoints.votes(
+                points.descriptors, points.points, points.size, self.policy.min_keypoint_votes
+            )
+            if entry_id not in matched
+        ]
+        return [
+            _Candidate(entry_id, -1, original, "keypoints")
+            for entry_id in voted[: 4 * self.policy.max_candidates]
+        ]
+
+    def _verified(
+        self,
+        image: PreparedImage,
+        candidates: list[_Candidate],
+        regions: dict[str, np.ndarray],
+        probes: dict[str, tuple[geometric.Keypoints, np.ndarray]],
+        sources: set[str],
+        lists: Collection[str] | None,
+    ) -> list[Match]:
+        if not candidates:
+            return []
+        allowed = {
+            hash_list.id: hash_list
+            for hash_list in self._matcher.lists().values()
+            if "pdq" in hash_list.thresholds and (lists is None or hash_list.name in lists)
+        }
+        entries = self._store.get_entries([c.entry_id for c in candidates])
+        candidates = [
+            c
+            for c in candidates
+            if (entry := entries.get(c.entry_id)) is not None
+            and entry.live
+            and entry.list_id in allowed
+            and (entry.source_sha256 is None or entry.source_sha256 not in sources)
+        ][: self.policy.max_candidates]
+        if not candidates:
+            return []
+        features = self._load_features([c.entry_id for c in candidates])
+        confirmed: list[Match] = []
+        gate = self.policy.geometric
+        if any(c.reference_variant == "keypoints" for c in candidates):
+            gate = replace(
+                gate,
+                min_agreement=max(gate.min_agreement, self.policy.keypoint_min_agreement),
+                min_inliers=max(gate.min_inliers, self.policy.keypoint_min_inliers),
+                min_inlier_spread=max(gate.min_inlier_spread, self.policy.keypoint_min_spread),
+            )
+        for candidate in candidates:
+            reference = features.get(candidate.entry_id)
+            if reference is None:
+                continue
+            # The variant that found the candidate first; a wrong trim or region (the
+            # picture's own plain background taken for a bar) falls back to the whole
+            # upload and its trimmed picture, mirrored if the candidate was found mirrored.
+            first = candidate.query.image
+            fallbacks = (
+                ("mirror", "trim+mirror") if first.endswith("mirror") else ("original", "trim")
+            )
+            keys = [first] + [
+                k
+                for k in fallbacks
+                if k != first and (not k.startswith("trim") or "trim" in regions)
+            ]
+            for key in keys:
+                if key not in probes:
+                    probes[key] = _probe(image.rgb_array, regions, key)
+                points, gray = probes[key]
+                verdict = geometric.verify(reference, points, gray, gate)
+                if verdict.confirmed:
+                    break
+            if verdict.confirmed:
+                entry = entries[candidate.entry_id]
+                if candidate.distance < 0:  # a keypoint candidate: report the hash distance
+                    candidate = replace(candidate, distance=_distance(candidate.query, entry))
+                radius = (
+                    ALGORITHMS["pdq"].bits
+                    if candidate.reference_variant == "keypoints"
+                    else self.policy.candidate_distance
+                )
+                variant = key if key != candidate.query.image else candidate.query.variant
+                confirmed.append(
+                    _explain(entry, allowed[entry.list_id], candidate, verdict, radius, variant)
+                )
+        return confirmed
+
+    def _load_features(self, entry_ids: Sequence[int]) -> dict[int, ReferenceFeatures]:
+        missing = [entry_id for entry_id in entry_ids if entry_id not in self._features]
+        if missing:
+            loaded = self._store.reference_features(missing)
+            for entry_id in missing:
+                self._features[entry_id] = loaded.get(entry_id)
+            while len(self._features) > _FEATURE_CACHE:
+                self._features.popitem(last=False)
+        return {
+            entry_id: features
+            for entry_id in entry_ids
+            if (features := self._features.get(entry_id)) is not None
+        }
+
+
+def _probe(
+    rgb: np.ndarray, regions: dict[str, np.ndarray], key: str
+) -> tuple[geometric.Keypoints, np.ndarray]:
+    """Keypoints and gray of a query picture: the upload ("original"), a trimmed picture
+    or region, or the mirror image of either ("mirror", "trim+mirror")."""
+    name, mirrored = key.removesuffix("mirror").removesuffix("+"), key.endswith("mirror")
+    whole = name in ("", "original")
+    source = rgb if whole else regions.get(name, rgb)
+    if mirrored:
+        source = source[:, ::-1]
+    enlarge = None if whole else geometric.ENLARGE_BELOW
+    gray = geometric.to_gray(
+        np.ascontiguousarray(source), geometric.FEATURE_SIDE, enlarge_from=enlarge
+    )
+    return geometric.keypoints(gray), gray
+
+
+def _distance(query: variants.VariantHash, entry: Entry) -> int:
+    """PDQ distance of a query hash to the entry's own hash (all bits if not PDQ)."""
+    if entry.algorithm != "pdq":
+        return ALGORITHMS["pdq"].bits
+    return hamming_distance(query.value, entry.value)
+
+
+def _explain(
+    entry: Entry,
+    hash_list: HashList,
+    candidate: _Candidate,
+    verdict: geometric.Verdict,
+    radius: int,
+    variant: str,
+) -> Match:
+    evidence = Evidence(
+        algorithm=entry.algorithm,
+        distance=candidate.distance,
+        threshold=radius,
+        query_hash=candidate.query.value.hex(),
+        stage=Stage.GEOMETRIC,
+        variant=f"{variant}>{candidate.reference_variant}",
+        verification=verdict.to_dict(),
+    )
+    return Match.of(entry, hash_list, evidence)

@@ -1,0 +1,82 @@
+"""Entries: read, relabel, retire and search them, within what the caller may see and write."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hashdb.auth import access
+from hashdb.errors import EntryNotFound
+from hashdb.identity import LOCAL_OPERATOR, Principal
+from hashdb.service.shared import ServicePart, actor, audit_actor
+from hashdb.store.models import Entry, EntryQuery
+
+
+class EntryService(ServicePart):
+    """Every action on existing entries; each change is audited in its transaction."""
+
+    def get(self, entry_id: int, principal: Principal = LOCAL_OPERATOR) -> Entry:
+        """An entry; one on a list the principal cannot see is reported as not found."""
+        entry = self.store.get_entry(entry_id)
+        if not access.can_read(principal, self.store.list_settings(entry.list_id)):
+            raise EntryNotFound(f"no entry with id {entry_id}", entry_id=entry_id)
+        return entry
+
+    def check_write(self, principal: Principal, entry: Entry) -> None:
+        """Raise Forbidden unless ``principal`` may change entries on ``entry``'s list."""
+        access.check_write(
+            principal, self.store.get_list(entry.list_name), self.store.list_settings(entry.list_id)
+        )
+
+    def retire(
+        self,
+        entry_id: int,
+        reason: str,
+        retired_by: str | None = None,
+        *,
+        principal: Principal = LOCAL_OPERATOR,
+    ) -> Entry:
+        with self.store.transaction():
+            entry = self.get(entry_id, principal)
+            self.check_write(principal, entry)
+            if retired_by is None and principal is not LOCAL_OPERATOR:
+                retired_by = principal.name
+            retired = self.store.retire_entry(entry_id, reason, retired_by)
+            self.store.record_audit(
+                audit_actor(principal, retired_by),
+                "entry.retire",
+                "entry",
+                str(entry_id),
+                before=entry.to_dict(),
+                after=retired.to_dict(),
+            )
+        return retired
+
+    def update(
+        self,
+        entry_id: int,
+        *,
+        label: str | None = None,
+        note: str | None = None,
+        principal: Principal = LOCAL_OPERATOR,
+    ) -> Entry:
+        """Relabel an entry or change its note; matches explain it with the new text at once."""
+        with self.store.transaction():
+            before = self.get(entry_id, principal)
+            self.check_write(principal, before)
+            updated = self.store.update_entry(entry_id, label=label, note=note)
+            self.store.record_audit(
+                actor(principal),
+                "entry.update",
+                "entry",
+                str(entry_id),
+                before=before.to_dict(),
+                after=updated.to_dict(),
+            )
+        return updated
+
+    def search(self, query: EntryQuery, principal: Principal = LOCAL_OPERATOR) -> list[Entry]:
+        """Entries matching ``query`` on the lists ``principal`` can see."""
+        if principal.organisation is not None:
+            visible = frozenset(hash_list.id for hash_list in self.service.lists.visible(principal))
+            query = replace(query, list_ids=visible)
+        return self.store.search_entries(query)

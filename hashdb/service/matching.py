@@ -1,0 +1,66 @@
+"""Matching: uploads, files and hashes against the lists the caller can see, through the one
+pipeline (:mod:`hashdb.matching.pipeline`)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+from hashdb.hashing import Digest
+from hashdb.identity import LOCAL_OPERATOR, Principal
+from hashdb.matching.query import Query
+from hashdb.matching.result import MatchResult
+from hashdb.service.shared import ServicePart
+
+
+class MatchingService(ServicePart):
+    """Each call builds the caller's scope and runs the pipeline once."""
+
+    def media(
+        self,
+        data: bytes,
+        lists: Collection[str] | None = None,
+        *,
+        principal: Principal = LOCAL_OPERATOR,
+        labels: Sequence[str] | None = None,
+    ) -> MatchResult:
+        """Match an image or a video: its hashes, edited copies of known images, and the
+        frames of known videos, under one policy."""
+        pipeline = self.service.pipeline
+        scope = pipeline.scope(principal, lists, labels)
+        return pipeline.match_bytes(data, scope)
+
+    def file(
+        self,
+        path: Path,
+        lists: Collection[str] | None = None,
+        *,
+        principal: Principal = LOCAL_OPERATOR,
+        labels: Sequence[str] | None = None,
+    ) -> MatchResult:
+        data = self.service.media.read_file(path)
+        return self.media(data, lists, principal=principal, labels=labels)
+
+    def digests(
+        self,
+        digests: Sequence[Digest],
+        lists: Collection[str] | None = None,
+        *,
+        principal: Principal = LOCAL_OPERATOR,
+        labels: Sequence[str] | None = None,
+    ) -> MatchResult:
+        """Match the hashes of one piece of media (no pixels: the plain stage alone)."""
+        pipeline = self.service.pipeline
+        return pipeline.run(Query(digests), pipeline.scope(principal, lists, labels))
+
+    def lookup(
+        self,
+        digests: Sequence[Digest],
+        lists: Collection[str] | None = None,
+        *,
+        principal: Principal = LOCAL_OPERATOR,
+        labels: Sequence[str] | None = None,
+    ) -> list[MatchResult]:
+        """Hash-only matching of many unrelated hashes: one result per digest, in order."""
+        pipeline = self.service.pipeline
+        return pipeline.lookup(digests, pipeline.scope(principal, lists, labels))

@@ -1,0 +1,67 @@
+"""Rows to records: the one place SQL rows become :mod:`hashdb.store.models` values, and the
+one time helper every SQL module uses (SQLite hands back naive datetimes, PostgreSQL aware
+ones; records always carry aware UTC)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, overload
+
+import sqlalchemy as sa
+
+from hashdb.store.models import Entry, HashList, ListAction
+
+#: Ids per ``IN (...)`` clause: well under every backend's bound-parameter limit.
+IN_CHUNK = 500
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
+def aware(value: datetime | None) -> datetime | None:
+    """``value`` in UTC; a naive value (as SQLite stores it) is taken to be UTC already."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def list_from_row(row: sa.Row[Any]) -> HashList:
+    return HashList(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        action=ListAction(row.action),
+        thresholds={str(k): int(v) for k, v in dict(row.thresholds).items()},
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
+    )
+
+
+def entry_from_row(row: sa.Row[Any], labels: tuple[str, ...] = ()) -> Entry:
+    """An entry from a row of ``entries`` joined with its list's name (``list_name``)."""
+    return Entry(
+        id=row.id,
+        list_id=row.list_id,
+        list_name=row.list_name,
+        algorithm=row.algorithm,
+        value=bytes(row.hash),
+        quality=row.quality,
+        source_sha256=row.source_sha256,
+        label=row.label,
+        note=row.note,
+        added_by=row.added_by,
+        added_at=aware(row.added_at),
+        retired_at=aware(row.retired_at),
+        retired_reason=row.retired_reason,
+        retired_by=row.retired_by,
+        organisation=row.organisation,
+        source=row.source,
+        labels=labels,
+    )

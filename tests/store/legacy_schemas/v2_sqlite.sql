@@ -1,0 +1,260 @@
+-- Version 2 of the hashdb schema on sqlite, as the hand-written migrations created a fresh database (create_all of the version-2 tables).
+-- Recorded statement for statement from the code of that version; never edit.
+
+CREATE TABLE hashdb_schema (
+	version INTEGER NOT NULL
+);
+
+CREATE TABLE lists (
+	id INTEGER NOT NULL,
+	name VARCHAR(200) NOT NULL,
+	description TEXT NOT NULL,
+	action VARCHAR(20) NOT NULL,
+	thresholds JSON NOT NULL,
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL,
+	PRIMARY KEY (id),
+	UNIQUE (name)
+);
+
+CREATE TABLE changes (
+	seq INTEGER NOT NULL,
+	kind VARCHAR(16) NOT NULL,
+	entry_id INTEGER,
+	list_id INTEGER,
+	at DATETIME NOT NULL,
+	PRIMARY KEY (seq)
+);
+
+CREATE TABLE audit_log (
+	id INTEGER NOT NULL,
+	at DATETIME NOT NULL,
+	actor TEXT,
+	action VARCHAR(64) NOT NULL,
+	target_type VARCHAR(32) NOT NULL,
+	target_id TEXT,
+	"before" JSON,
+	"after" JSON,
+	PRIMARY KEY (id)
+);
+
+CREATE INDEX audit_log_target ON audit_log (target_type, target_id);
+
+CREATE TABLE api_keys (
+	id INTEGER NOT NULL,
+	name TEXT NOT NULL,
+	role VARCHAR(16) NOT NULL,
+	organisation TEXT,
+	prefix VARCHAR(32) NOT NULL,
+	key_hash VARCHAR(64) NOT NULL,
+	created_at DATETIME NOT NULL,
+	created_by TEXT,
+	revoked_at DATETIME,
+	revoked_by TEXT,
+	PRIMARY KEY (id),
+	UNIQUE (prefix)
+);
+
+CREATE TABLE organisations (
+	id INTEGER NOT NULL,
+	name VARCHAR(200) NOT NULL,
+	description TEXT NOT NULL,
+	created_at DATETIME NOT NULL,
+	PRIMARY KEY (id),
+	UNIQUE (name)
+);
+
+CREATE TABLE label_vocabulary (
+	facet VARCHAR(64) NOT NULL,
+	value VARCHAR(200) NOT NULL,
+	description TEXT NOT NULL,
+	created_at DATETIME NOT NULL,
+	PRIMARY KEY (facet, value)
+);
+
+CREATE TABLE scan_jobs (
+	id INTEGER NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	params JSON NOT NULL,
+	owner TEXT,
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL,
+	finished_at DATETIME,
+	done BIGINT NOT NULL,
+	last_key JSON,
+	output_bytes BIGINT,
+	counters JSON NOT NULL,
+	PRIMARY KEY (id)
+);
+
+CREATE TABLE scanned_media (
+	id INTEGER NOT NULL,
+	location TEXT NOT NULL,
+	size_bytes BIGINT NOT NULL,
+	mtime_ns BIGINT NOT NULL,
+	sha256 VARCHAR(64),
+	format VARCHAR(32) NOT NULL,
+	width INTEGER NOT NULL,
+	height INTEGER NOT NULL,
+	job_id INTEGER,
+	scanned_at DATETIME NOT NULL,
+	PRIMARY KEY (id),
+	UNIQUE (location)
+);
+
+CREATE INDEX scanned_media_sha256 ON scanned_media (sha256);
+
+CREATE TABLE entries (
+	id INTEGER NOT NULL,
+	list_id INTEGER NOT NULL,
+	algorithm VARCHAR(32) NOT NULL,
+	hash BLOB NOT NULL,
+	quality SMALLINT,
+	source_sha256 VARCHAR(64),
+	label TEXT,
+	note TEXT,
+	added_by TEXT,
+	added_at DATETIME NOT NULL,
+	retired_at DATETIME,
+	retired_reason TEXT,
+	retired_by TEXT,
+	organisation VARCHAR(200),
+	source TEXT,
+	PRIMARY KEY (id),
+	FOREIGN KEY(list_id) REFERENCES lists (id)
+);
+
+CREATE INDEX entries_algorithm_live ON entries (algorithm, retired_at);
+
+CREATE UNIQUE INDEX entries_live_unique ON entries (list_id, algorithm, hash) WHERE retired_at IS NULL;
+
+CREATE INDEX entries_list ON entries (list_id);
+
+CREATE TABLE list_settings (
+	list_id INTEGER NOT NULL,
+	owner_organisation VARCHAR(200),
+	sharing VARCHAR(20) NOT NULL,
+	review_radius JSON NOT NULL,
+	updated_at DATETIME NOT NULL,
+	PRIMARY KEY (list_id),
+	FOREIGN KEY(list_id) REFERENCES lists (id)
+);
+
+CREATE TABLE video_rules (
+	list_id INTEGER NOT NULL,
+	min_query_share FLOAT NOT NULL,
+	min_reference_share FLOAT NOT NULL,
+	updated_at DATETIME NOT NULL,
+	PRIMARY KEY (list_id),
+	FOREIGN KEY(list_id) REFERENCES lists (id)
+);
+
+CREATE TABLE scanned_hashes (
+	id INTEGER NOT NULL,
+	media_id INTEGER NOT NULL,
+	algorithm VARCHAR(32) NOT NULL,
+	hash BLOB NOT NULL,
+	quality SMALLINT,
+	position_ms BIGINT,
+	PRIMARY KEY (id),
+	FOREIGN KEY(media_id) REFERENCES scanned_media (id) ON DELETE CASCADE
+);
+
+CREATE INDEX scanned_hashes_media ON scanned_hashes (media_id);
+
+CREATE INDEX scanned_hashes_algorithm ON scanned_hashes (algorithm, id);
+
+CREATE TABLE entry_labels (
+	entry_id INTEGER NOT NULL,
+	label VARCHAR(265) NOT NULL,
+	PRIMARY KEY (entry_id, label),
+	FOREIGN KEY(entry_id) REFERENCES entries (id)
+);
+
+CREATE INDEX entry_labels_label ON entry_labels (label);
+
+CREATE TABLE review_queue (
+	id INTEGER NOT NULL,
+	list_id INTEGER NOT NULL,
+	entry_id INTEGER NOT NULL,
+	algorithm VARCHAR(32) NOT NULL,
+	query_hash BLOB NOT NULL,
+	query_hashes JSON NOT NULL,
+	distance INTEGER NOT NULL,
+	threshold INTEGER NOT NULL,
+	review_radius INTEGER NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	platform TEXT,
+	organisation VARCHAR(200),
+	first_seen_at DATETIME NOT NULL,
+	last_seen_at DATETIME NOT NULL,
+	seen_count INTEGER NOT NULL,
+	resolved_at DATETIME,
+	resolved_by TEXT,
+	resolution_note TEXT,
+	result_entry_ids JSON,
+	PRIMARY KEY (id),
+	FOREIGN KEY(list_id) REFERENCES lists (id),
+	FOREIGN KEY(entry_id) REFERENCES entries (id)
+);
+
+CREATE INDEX review_queue_status ON review_queue (status, id);
+
+CREATE UNIQUE INDEX review_queue_pending_unique ON review_queue (entry_id, algorithm, query_hash) WHERE status = 'pending';
+
+CREATE TABLE feedback (
+	id INTEGER NOT NULL,
+	entry_id INTEGER NOT NULL,
+	verdict VARCHAR(16) NOT NULL,
+	reason TEXT,
+	principal TEXT,
+	organisation VARCHAR(200),
+	at DATETIME NOT NULL,
+	PRIMARY KEY (id),
+	FOREIGN KEY(entry_id) REFERENCES entries (id)
+);
+
+CREATE INDEX feedback_entry ON feedback (entry_id);
+
+CREATE TABLE video_frames (
+	id INTEGER NOT NULL,
+	entry_id INTEGER NOT NULL,
+	frame_index INTEGER NOT NULL,
+	timestamp FLOAT NOT NULL,
+	duration FLOAT NOT NULL,
+	pdq BLOB NOT NULL,
+	quality SMALLINT NOT NULL,
+	band_pdq BLOB,
+	PRIMARY KEY (id),
+	FOREIGN KEY(entry_id) REFERENCES entries (id)
+);
+
+CREATE UNIQUE INDEX video_frames_entry ON video_frames (entry_id, frame_index);
+
+CREATE TABLE reference_hashes (
+	id INTEGER NOT NULL,
+	entry_id INTEGER NOT NULL,
+	variant VARCHAR(32) NOT NULL,
+	algorithm VARCHAR(32) NOT NULL,
+	hash BLOB NOT NULL,
+	PRIMARY KEY (id),
+	FOREIGN KEY(entry_id) REFERENCES entries (id)
+);
+
+CREATE INDEX reference_hashes_entry ON reference_hashes (entry_id);
+
+CREATE TABLE reference_features (
+	entry_id INTEGER NOT NULL,
+	width INTEGER NOT NULL,
+	height INTEGER NOT NULL,
+	keypoints BLOB NOT NULL,
+	descriptors BLOB NOT NULL,
+	thumb_width INTEGER NOT NULL,
+	thumb_height INTEGER NOT NULL,
+	thumbnail BLOB NOT NULL,
+	created_at DATETIME NOT NULL,
+	PRIMARY KEY (entry_id),
+	FOREIGN KEY(entry_id) REFERENCES entries (id)
+);
+
+INSERT INTO hashdb_schema (version) VALUES (2);
