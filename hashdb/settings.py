@@ -28,11 +28,12 @@ class Settings(BaseSettings):
         default=50 * 1024 * 1024, ge=1, description="Largest accepted upload/file in bytes."
     )
     decode_size: int = Field(
-        default=512,
+        default=256,
         ge=64,
         description=(
-            "JPEGs are decoded at a reduced scale that keeps both sides at least this many "
-            "pixels (Pillow draft mode); 0 disables it."
+            "Images are hashed from a decode reduced so that both sides stay at least this "
+            "many pixels (JPEG: Pillow draft mode); PDQ stays as close to Meta's reference "
+            "at 256 as at 512 (docs/performance.md). The robust stage decodes again at 512."
         ),
     )
     min_pdq_quality: int = Field(

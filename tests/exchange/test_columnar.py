@@ -129,7 +129,7 @@ def test_column_and_row_imports_write_the_same_entries(db_url: str) -> None:
     service = _service(db_url)
     outcomes = []
     for text, suffix in ((plain, ""), (rowwise, "-rows")):
-        service.add_hex(f"block{suffix}", "pdq", [_hex(5)], EntryMetadata(label="already there"))
+        service.adding.hex(f"block{suffix}", "pdq", [_hex(5)], EntryMetadata(label="already there"))
         before = service.store.current_seq()
         report = service.exchange.import_stream(
             io.StringIO(text), ExchangeFormat.CSV, list_name=None
