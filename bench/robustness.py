@@ -1,13 +1,16 @@
 """Detection quality on edited re-uploads: recall per edit family, false flags, cost.
 
-    python -m bench.robustness                       # 200 known, 5,000 distractors
-    python -m bench.robustness --known 50 --distractors 500   # a quick look
+    python -m bench.robustness                      # the dev split, full size
+    python -m bench.robustness --split held-out     # the held-out split (never tuned on)
+    python -m bench.robustness --quick              # a small dev run for iterating
 
-Known images (five kinds, see ``bench/robustness_data.py``) are added to a fresh SQLite
-database with ``HashDB.add_media``; each is then edited by every family (strengths rotate
-over the images) and matched. Every distractor (unrelated images and hard negatives: other
-pictures in a known's poster template or screenshot layout) is matched too. Three matchers
-see the same uploads:
+Known images (classic kinds and symbols, see ``bench/robustness_cases.py``) are added to a
+fresh SQLite database with ``HashDB.add_media``; each is then edited by every family
+(strengths rotate over the images) and matched. Every distractor is matched too: unrelated
+pictures, pictures in a known poster's template or screenshot layout, and the symbol hard
+negatives (other glyphs of a known glyph's font and colours, other icons of its group,
+faces and flags that differ in one element, posters with other text), each under an edit.
+Three matchers see the same uploads:
 
 * ``plain PDQ``: PDQ of the upload within 31 bits of a known's PDQ (the classic setup);
 * ``pHash``: imagehash pHash within 10 bits;
@@ -22,104 +25,151 @@ one run so the ratios are comparable. Generated data is cached in ``bench/out/``
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import io
+import json
 import os
-import statistics
 import tempfile
 import time
-from collections import defaultdict
-from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import imagehash
 import numpy as np
 import pdqhash
-from PIL import Image
 
+from bench import robustness_cases as cases
+from bench.robustness_report import Hit, Outcome, Query, report
 from hashdb.hashing import ALGORITHMS
+from hashdb.matching.robust import geometric
+from hashdb.matching.robust.matcher import RobustPolicy
 from hashdb.media import decode_image
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.testing import robustness as data
+from hashdb.testing import symbols
 
-OUT = Path(__file__).parent / "out" / "robustness-v1"
+OUT = Path(__file__).parent / "out" / "robustness-v2"
 PDQ_THRESHOLD = 31
 PHASH_THRESHOLD = 10
 
 
-@dataclass(frozen=True)
-class Query:
-    path: str
-    family: str  # "distractor" or "hard-*" for distractors
-    strength: str
-    known: int  # -1 for distractors
+def _write(target: Path, blob: bytes) -> None:
+    """Write whole or not at all (two runs may build the same cache at once)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    partial.write_bytes(blob)
+    partial.replace(target)
 
 
-def _known_path(index: int) -> Path:
-    return OUT / "known" / f"{index:05d}.png"
+def _known_name(known: cases.Known) -> str:
+    """A file name that says what the picture is (the index alone depends on the count)."""
+    return f"{known.kind}-{known.seed}" + (
+        f"-{_member_key(known.kind, known.member)}" if known.member else ""
+    )
 
 
-def _make_known(index: int) -> list[Query]:
-    known = data.knowns(index + 1)[index]
-    path = _known_path(index)
-    image = Image.open(path) if path.exists() else None
+def _member_key(kind: str, member: str) -> str:
+    return f"u{ord(member):04x}" if kind == "glyph" else member
+
+
+def _known_path(known: cases.Known) -> Path:
+    return OUT / known.split / "known" / f"{_known_name(known)}.png"
+
+
+def _make_known(known: cases.Known) -> list[Query]:
+    path = _known_path(known)
+    image = None
+    if not path.exists():
+        image = known.image()
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        _write(path, buffer.getvalue())
     queries = []
     for number, family in enumerate(data.FAMILIES):
-        strength = family.strengths[(index + number) % len(family.strengths)]
-        target = OUT / "queries" / f"{index:05d}-{family.name}-{strength}.jpg"
+        strength = family.strengths[(known.index + number) % len(family.strengths)]
+        name = f"{_known_name(known)}-{known.index}-{family.name}-{strength}.jpg"
+        target = OUT / known.split / "queries" / name
         if not target.exists():
             if image is None:
                 image = known.image()
-                path.parent.mkdir(parents=True, exist_ok=True)
-                image.save(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data.transformed(image, family.name, strength, index))
-        queries.append(Query(str(target), family.name, strength, index))
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        known.image().save(path)
+            _write(target, data.transformed(image, family.name, strength, known.index))
+        queries.append(Query(str(target), family.name, strength, known.index, known.kind))
     return queries
 
 
-def _make_distractor(index: int, known_count: int) -> Query:
-    group = "hard" if index % 5 == 4 else "distractor"
-    target = OUT / "distractors" / f"{index:05d}.jpg"
-    kind = ""
+def _make_distractor(index: int, known_count: int, split: str) -> Query:
+    target = OUT / split / "distractors" / f"{known_count}-{index:05d}.jpg"
+    kind, image = cases.distractor(index, known_count, symbols.SPLITS[split])
     if not target.exists():
-        kind, image = data.distractor(index, known_count)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data.encode(image, 85))
-    return Query(str(target), group, kind, -1)
+        _write(target, data.encode(image, 85))
+    group = "template" if kind.startswith("hard-") else "unrelated"
+    return Query(str(target), group, kind, -1, kind)
 
 
-def build(known: int, distractors: int, jobs: int) -> list[Query]:
+def _make_negative(negative: cases.HardNegative) -> Query:
+    name = f"{negative.kind}-{negative.seed}-{_member_key(negative.kind, negative.member)}"
+    name = f"{name}-{negative.number}-{negative.edit}-{negative.strength}.jpg"
+    target = OUT / negative.split / "negatives" / name
+    if not target.exists():
+        _write(target, negative.upload())
+    strength = f"{negative.edit}:{negative.strength}" if negative.strength else negative.edit
+    return Query(str(target), f"hard-{negative.kind}", strength, -1, negative.kind)
+
+
+def build(
+    split: symbols.Split, known: int, distractors: int, per_set: int | None, jobs: int
+) -> tuple[list[cases.Known], list[Query]]:
+    items = cases.knowns(known, split)
+    negatives = cases.hard_negatives(items, per_set)
     with ProcessPoolExecutor(jobs) as pool:
-        queries = [q for batch in pool.map(_make_known, range(known), chunksize=4) for q in batch]
+        queries = [q for batch in pool.map(_make_known, items, chunksize=4) for q in batch]
         queries.extend(
-            pool.map(_make_distractor, range(distractors), [known] * distractors, chunksize=32)
+            pool.map(
+                _make_distractor,
+                range(distractors),
+                [known] * distractors,
+                [split.name] * distractors,
+                chunksize=32,
+            )
         )
-    return queries
+        queries.extend(pool.map(_make_negative, negatives, chunksize=32))
+    return items, queries
 
 
 # --- measuring ----------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Outcome:
-    query: Query
-    found: dict[str, set[int]]  # method -> known indices matched
-    ms: dict[str, float]
-    stage: str  # for hashdb: the stage/variant of the right match, if found
-
-
 _STATE: dict[str, object] = {}
 
 
+def _policy(overrides: list[str]) -> RobustPolicy:
+    """RobustPolicy with ``name=value`` overrides (``geometric.name=value`` for the check)."""
+    policy = RobustPolicy()
+    for item in overrides:
+        name, value = item.split("=", 1)
+        target: object = policy.geometric if name.startswith("geometric.") else policy
+        field = name.removeprefix("geometric.")
+        current = getattr(target, field)
+        parsed = type(current)(float(value)) if not isinstance(current, bool) else value == "1"
+        if target is policy:
+            policy = dataclasses.replace(policy, **{field: parsed})
+        else:
+            assert isinstance(target, geometric.GeometricPolicy)
+            policy = dataclasses.replace(
+                policy, geometric=dataclasses.replace(target, **{field: parsed})
+            )
+    return policy
+
+
 def _init_worker(
-    db: str, known_pdq: np.ndarray, known_phash: np.ndarray, entry_known: dict[int, int]
+    db: str,
+    known_pdq: np.ndarray,
+    known_phash: np.ndarray,
+    entry_known: dict[int, int],
+    overrides: list[str],
 ) -> None:
     service = HashDB(Settings(db=db, refresh_interval=3600))
+    service.pipeline.robust.policy = _policy(overrides)
     service.pipeline.indexes.refresh()
     service.pipeline.robust.refresh()
     _STATE.update(service=service, pdq=known_pdq, phash=known_phash, entry_known=entry_known)
@@ -160,146 +210,89 @@ def _run(query: Query) -> Outcome:
     start = time.perf_counter()
     result = service.matching.media(blob)
     ms["hashdb"] = (time.perf_counter() - start) * 1000
-    found["hashdb"] = {entry_known[m.entry_id] for m in result.matches if m.entry_id in entry_known}
-    stage = next(
-        (
-            f"{m.stage}:{m.variant}"
-            for m in result.matches
-            if entry_known.get(m.entry_id) == query.known
-        ),
-        "",
-    )
-    return Outcome(query, found, ms, stage)
+    hits_of = [
+        Hit.of(entry_known[m.entry_id], m.stage, m.variant, m.distance, m.verification)
+        for m in result.matches
+        if m.entry_id in entry_known
+    ]
+    found["hashdb"] = {hit.known for hit in hits_of}
+    return Outcome(query, found, ms, tuple(hits_of))
 
 
-def measure(queries: list[Query], known: int, jobs: int) -> list[Outcome]:
+def measure(
+    items: list[cases.Known], queries: list[Query], jobs: int, overrides: list[str]
+) -> list[Outcome]:
     workdir = Path(tempfile.mkdtemp(prefix="hashdb-robustness-"))
     db = str(workdir / "bench.sqlite")
     service = HashDB(Settings(db=db))
     entry_known: dict[int, int] = {}
     pdq_values, phash_values = [], []
     metadata = EntryMetadata(label="known", added_by="bench")
-    for index in range(known):
-        blob = _known_path(index).read_bytes()
-        report = service.adding.media("known", blob, metadata)
-        for added in report.added:
-            entry_known[added.entry_id] = index
+    for item in items:
+        blob = _known_path(item).read_bytes()
+        added = service.adding.media("known", blob, metadata)
+        for entry in added.added:
+            entry_known[entry.entry_id] = item.index
         image = decode_image(blob)
         pdq_values.append(ALGORITHMS["pdq"].compute(image).value)
         phash_values.append(ALGORITHMS["phash"].compute(image).value)
     service.close()
-    args = (db, _bits(pdq_values), _bits(phash_values), entry_known)
+    args = (db, _bits(pdq_values), _bits(phash_values), entry_known, overrides)
     with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=args) as pool:
         return list(pool.map(_run, queries, chunksize=16))
 
 
-# --- reporting ------------------------------------------------------------------------------
-
-METHODS = ("plain PDQ", "pHash", "hashdb")
-
-
-def _pct(hit: int, total: int) -> str:
-    return f"{100 * hit / total:5.1f}%" if total else "    -"
-
-
-def report(outcomes: list[Outcome], verbose: bool) -> str:
-    by_family: dict[str, list[Outcome]] = defaultdict(list)
-    for outcome in outcomes:
-        if outcome.query.known >= 0:
-            by_family[outcome.query.family].append(outcome)
-    lines = ["| family | queries | " + " | ".join(METHODS) + " |", "|---|---:|" + "---:|" * 3]
-    totals = dict.fromkeys(METHODS, 0)
-    count = 0
-    for name in data.FAMILY_NAMES:
-        group = by_family.get(name, [])
-        hits = {m: sum(o.query.known in o.found[m] for o in group) for m in METHODS}
-        for m in METHODS:
-            totals[m] += hits[m]
-        count += len(group)
-        cells = " | ".join(_pct(hits[m], len(group)) for m in METHODS)
-        lines.append(f"| {name} | {len(group)} | {cells} |")
-    cells = " | ".join(f"**{_pct(totals[m], count).strip()}**" for m in METHODS)
-    lines.append(f"| **all families** | {count} | {cells} |")
-    distractors = [o for o in outcomes if o.query.known < 0]
-    hard = [o for o in distractors if o.query.family == "hard"]
-    knowns = [o for o in outcomes if o.query.known >= 0]
-
-    def flags(group: Iterable[Outcome], method: str) -> int:
-        return sum(bool(o.found[method]) for o in group)
-
-    def wrong(method: str) -> int:
-        return sum(bool(o.found[method] - {o.query.known}) for o in knowns)
-
-    lines.append(
-        f"| false flags: distractors ({len(distractors)}, of which {len(hard)} hard) | "
-        f"{len(distractors)} | " + " | ".join(str(flags(distractors, m)) for m in METHODS) + " |"
-    )
-    lines.append(
-        f"| false flags: hard negatives only | {len(hard)} | "
-        + " | ".join(str(flags(hard, m)) for m in METHODS)
-        + " |"
-    )
-    lines.append(
-        "| known query matched to a *different* known | "
-        f"{len(knowns)} | " + " | ".join(str(wrong(m)) for m in METHODS) + " |"
-    )
-    medians = {m: statistics.median(o.ms[m] for o in outcomes) for m in METHODS}
-    p95 = {m: float(np.percentile([o.ms[m] for o in outcomes], 95)) for m in METHODS}
-    lines.append(
-        f"| cost per upload, median ms | {len(outcomes)} | "
-        + " | ".join(f"{medians[m]:.1f}" for m in METHODS)
-        + " |"
-    )
-    lines.append(
-        "| cost per upload, p95 ms | | " + " | ".join(f"{p95[m]:.1f}" for m in METHODS) + " |"
-    )
-    lines.append(
-        f"\nhashdb / plain PDQ median cost: {medians['hashdb'] / medians['plain PDQ']:.2f}x"
-    )
-    stages: dict[str, int] = defaultdict(int)
-    for o in knowns:
-        if o.stage:
-            stages[o.stage.split(":")[0] + ":" + o.stage.split(":")[1].split(">")[0]] += 1
-    lines.append(
-        "hashdb stage:variant of found knowns: "
-        + ", ".join(f"{k} {v}" for k, v in sorted(stages.items(), key=lambda kv: -kv[1]))
-    )
-    if verbose:
-        lines.append("\nmisses by family/strength:")
-        misses: dict[str, int] = defaultdict(int)
-        for o in knowns:
-            if o.query.known not in o.found["hashdb"]:
-                misses[f"{o.query.family}/{o.query.strength}"] += 1
-        lines.extend(f"  {k}: {v}" for k, v in sorted(misses.items()))
-        lines.append("false flags:")
-        lines.extend(
-            f"  {o.query.path} ({o.query.family} {o.query.strength}) -> {sorted(o.found['hashdb'])}"
-            for o in outcomes
-            if o.found["hashdb"] - {o.query.known}
-        )
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--known", type=int, default=200)
-    parser.add_argument("--distractors", type=int, default=5000)
+    parser.add_argument("--split", choices=sorted(symbols.SPLITS), default="dev")
+    parser.add_argument("--quick", action="store_true", help="a small run for iterating")
+    parser.add_argument("--known", type=int, help="known images (default 240; quick 60)")
+    parser.add_argument("--distractors", type=int, help="unrelated (default 1500; quick 400)")
+    parser.add_argument("--hard-per-set", type=int, help="hard negatives per symbol set")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
     parser.add_argument("--family", action="append", help="only these families (repeatable)")
+    parser.add_argument(
+        "--policy",
+        action="append",
+        default=[],
+        help="override a RobustPolicy field, e.g. max_candidates=2 or geometric.min_inliers=20",
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="list misses and flags")
+    parser.add_argument("--dump", type=Path, help="write every outcome to this JSON file")
     args = parser.parse_args()
+    known = args.known or (60 if args.quick else 240)
+    distractors = (
+        args.distractors if args.distractors is not None else (400 if args.quick else 1500)
+    )
+    per_set = args.hard_per_set or (25 if args.quick else None)
+    split = symbols.SPLITS[args.split]
     started = time.perf_counter()
-    queries = build(args.known, args.distractors, args.jobs)
+    items, queries = build(split, known, distractors, per_set, args.jobs)
     if args.family:
         queries = [q for q in queries if q.known < 0 or q.family in args.family]
     built = time.perf_counter()
-    outcomes = measure(queries, args.known, args.jobs)
+    outcomes = measure(items, queries, args.jobs, args.policy)
+    negatives = sum(q.family.startswith("hard-") for q in queries)
     print(
-        f"{args.known} known images, {len(queries)} uploads ({args.distractors} distractors); "
-        f"data {built - started:.0f}s, matching {time.perf_counter() - built:.0f}s, "
-        f"{args.jobs} workers, {os.cpu_count()} CPUs\n"
+        f"split {split.name}: {known} known images, {len(queries)} uploads ({distractors} "
+        f"unrelated/template distractors, {negatives} symbol hard negatives); data "
+        f"{built - started:.0f}s, matching {time.perf_counter() - built:.0f}s, {args.jobs} "
+        f"workers, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
+        + (f", policy {' '.join(args.policy)}" if args.policy else "")
+        + "\n"
     )
     print(report(outcomes, args.verbose))
+    if args.dump:
+        known_paths = {item.index: str(_known_path(item)) for item in items}
+        rows = [
+            {
+                **dataclasses.asdict(o.query),
+                "hits": [dataclasses.asdict(hit) for hit in o.hits],
+                "ms": o.ms,
+            }
+            for o in outcomes
+        ]
+        args.dump.write_text(json.dumps({"known": known_paths, "outcomes": rows}))
 
 
 if __name__ == "__main__":

@@ -223,17 +223,20 @@ def knowns(count: int) -> list[Known]:
     return [Known(i, KINDS[i % len(KINDS)], 1000 + i) for i in range(count)]
 
 
-def distractor(index: int, known_count: int) -> tuple[str, Image.Image]:
+def distractor(
+    index: int, known_count: int, known_seed: int = 1000, distractor_seed: int = 1_000_000
+) -> tuple[str, Image.Image]:
     """Distractor ``index``: every fifth one is a hard negative (a known's poster template or
-    screenshot layout with different content), the rest unrelated pictures of every kind."""
-    seed = 1_000_000 + index
+    screenshot layout with different content), the rest unrelated pictures of every kind.
+    Known ``i`` is drawn from seed ``known_seed + i``, distractors from ``distractor_seed``."""
+    seed = distractor_seed + index
     if index % 5 == 4:
         # Known posters and screenshots sit at indices 1 and 3 (mod 5); cycle through them.
         groups = max(1, known_count // len(KINDS))
         target = len(KINDS) * ((index // 10) % groups)
         if index // 5 % 2 == 0:
-            return "hard-poster", poster(seed, template=1000 + target + 1)
-        return "hard-screenshot", screenshot(seed, layout=1000 + target + 3)
+            return "hard-poster", poster(seed, template=known_seed + target + 1)
+        return "hard-screenshot", screenshot(seed, layout=known_seed + target + 3)
     kind = KINDS[index % len(KINDS)]
     return kind, draw_kind(kind, seed)
 

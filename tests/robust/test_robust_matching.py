@@ -41,6 +41,22 @@ def known_image(kind: str) -> Image.Image:
     return data.draw_kind(kind, KNOWN[kind])
 
 
+#: Edits of these pictures that the aligned-content check now rejects: a hue shift moves the
+#: grey levels of a photo's colours unevenly, a small logo in a screenshot is resampled
+#: too much for its cells to agree (recall the check costs; docs/robustness.md).
+CONTENT_CHECK_MISSES = {
+    ("saturation-hue", "hue+20", "photo"),
+    ("screenshot", "65%", "logo"),
+    ("screenshot", "50%", "dark"),
+    ("screenshot", "50%", "logo"),
+}
+
+
+def _expect_miss(request: pytest.FixtureRequest, family: str, strength: str, kind: str) -> None:
+    if (family, strength, kind) in CONTENT_CHECK_MISSES:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="rejected by content check"))
+
+
 def matched_entries(service: HashDB, upload: bytes) -> dict[int, Match]:
     return {match.entry_id: match for match in service.matching.media(upload).matches}
 
@@ -50,8 +66,12 @@ def matched_entries(service: HashDB, upload: bytes) -> dict[int, Match]:
     [(family.name, family.strengths[len(family.strengths) // 2]) for family in data.FAMILIES],
 )
 def test_every_edit_family_matches_a_photo(
-    known_service: tuple[HashDB, dict[str, int]], family: str, strength: str
+    known_service: tuple[HashDB, dict[str, int]],
+    family: str,
+    strength: str,
+    request: pytest.FixtureRequest,
 ) -> None:
+    _expect_miss(request, family, strength, "photo")
     service, anchors = known_service
     upload = data.transformed(known_image("photo"), family, strength, seed=7)
     found = matched_entries(service, upload)
@@ -74,8 +94,13 @@ def test_every_edit_family_matches_a_photo(
     ],
 )
 def test_hard_edits_match_every_kind_of_picture(
-    known_service: tuple[HashDB, dict[str, int]], kind: str, family: str, strength: str
+    known_service: tuple[HashDB, dict[str, int]],
+    kind: str,
+    family: str,
+    strength: str,
+    request: pytest.FixtureRequest,
 ) -> None:
+    _expect_miss(request, family, strength, kind)
     service, anchors = known_service
     upload = data.transformed(known_image(kind), family, strength, seed=3)
     found = matched_entries(service, upload)

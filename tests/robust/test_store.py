@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hashdb.matching.robust import geometric
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.testing import robustness as data
@@ -19,7 +20,8 @@ def test_reference_data_is_stored_once_per_entry(db_url: str) -> None:
         assert [a.entry_id for a in again.added] == [a.entry_id for a in first.added]
         features = service.store.reference_features([pdq_id])[pdq_id]
         assert len(features.descriptors) == 32 * (len(features.keypoints) // 8) > 32 * 100
-        assert len(features.thumbnail) == features.thumb_width * features.thumb_height
+        _, thumb = geometric.unpack(features)
+        assert thumb.shape == (features.thumb_height, features.thumb_width)
         rows = service.store.reference_hashes([pdq_id])
         variants = [row.variant for row in rows]
         assert len(variants) == len(set(variants)) and "full" in variants

@@ -10,17 +10,21 @@ shared frame gives keypoint inliers, but the tiles that carry the picture disagr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
+from hashdb.matching.robust import content
 from hashdb.matching.robust.variants import spread as variants_spread
 from hashdb.store.models import ReferenceFeatures
 
 #: ORB works on images reduced to this longest side (reference and query alike).
 FEATURE_SIDE = 512
-THUMB_SIDE = 128
+#: The reference thumbnail the content check compares with (stored PNG-compressed: flat
+#: symbols, the pictures that most need the check, compress to a few KB). At 128 px a line
+#: of poster text or a face's mouth was a blur two different pictures shared.
+THUMB_SIDE = 256
 #: A query picture (a trimmed picture, a screenshot region) smaller than this is enlarged to
 #: FEATURE_SIDE before ORB: a picture shown small inside a screenshot otherwise gives too
 #: few keypoints (ORB skips a 31-pixel margin at every pyramid level), and its scale then
@@ -50,13 +54,19 @@ class Verdict:
     agreement: float  # fraction of informative tiles whose content agrees
     tiles: int  # informative tiles compared
     reason: str
+    #: The aligned content comparison (None when the check stopped before aligning).
+    comparison: content.Comparison | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        found: dict[str, object] = {
             "inliers": self.inliers,
             "agreement": round(self.agreement, 3),
             "tiles": self.tiles,
         }
+        if self.comparison is not None:
+            found["score"] = round(self.comparison.score, 3)
+            found["differing"] = self.comparison.differing
+        return found
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,9 @@ class GeometricPolicy:
     #: below ``weak_inliers`` the tiles must agree at least this much.
     weak_inliers: int = 20
     weak_min_agreement: float = 0.85
+    #: The aligned content must agree cell by cell (:mod:`hashdb.matching.robust.content`).
+    check_content: bool = True
+    content: content.ContentPolicy = field(default_factory=content.ContentPolicy)
 
 
 def to_gray(rgb: np.ndarray, side: int, *, enlarge_from: int | None = None) -> np.ndarray:
@@ -145,19 +158,23 @@ def reference_features(rgb: np.ndarray) -> ReferenceFeatures:
         descriptors=found.descriptors.tobytes(),
         thumb_width=int(thumb.shape[1]),
         thumb_height=int(thumb.shape[0]),
-        thumbnail=thumb.tobytes(),
+        thumbnail=cv2.imencode(".png", thumb)[1].tobytes(),
     )
 
 
 def unpack(features: ReferenceFeatures) -> tuple[Keypoints, np.ndarray]:
     points = np.frombuffer(features.keypoints, dtype="<f4").reshape(-1, 2).astype(np.float32)
     descriptors = np.frombuffer(features.descriptors, dtype=np.uint8).reshape(-1, 32)
-    thumb = np.frombuffer(features.thumbnail, dtype=np.uint8).reshape(
-        features.thumb_height, features.thumb_width
-    )
+    raw = np.frombuffer(features.thumbnail, dtype=np.uint8)
+    thumb: np.ndarray = raw.reshape(-1)
+    if features.thumbnail.startswith(_PNG):
+        thumb = np.asarray(cv2.imdecode(raw, cv2.IMREAD_GRAYSCALE), dtype=np.uint8)
+    else:  # stored raw by earlier versions
+        thumb = raw.reshape(features.thumb_height, features.thumb_width)
     return Keypoints(points, descriptors, (features.width, features.height)), thumb
 
 
+_PNG = b"\x89PNG"
 _MATCHER = cv2.BFMatcher(cv2.NORM_HAMMING)
 
 
@@ -206,15 +223,47 @@ def verify(
         or singular[0] / singular[1] > 2.5
     ):
         return Verdict(False, inliers, 0.0, 0, "implausible transform")
-    agreement, tiles = _content_agreement(model, ref.size, thumb, query_gray, policy)
+    agreement, tiles, compared = _content_agreement(model, ref.size, thumb, query_gray, policy)
     needed = policy.min_agreement
     if inliers < policy.weak_inliers:
         needed = max(needed, policy.weak_min_agreement)
-    confirmed = tiles >= policy.min_tiles and agreement >= needed
+    return _decide(inliers, agreement, tiles, compared, needed, policy)
+
+
+def verify_in_place(
+    reference: ReferenceFeatures, query_gray: np.ndarray, policy: GeometricPolicy | None = None
+) -> Verdict:
+    """The content check alone for an upload that is the reference resized (a plain hash
+    match): the upload is scaled onto the reference's frame, no keypoints needed."""
+    policy = policy or GeometricPolicy()
+    ref, thumb = unpack(reference)
+    height, width = query_gray.shape
+    model = np.array(
+        [[width / ref.size[0], 0.0, 0.0], [0.0, height / ref.size[1], 0.0]], dtype=np.float64
+    )
+    agreement, tiles, compared = _content_agreement(model, ref.size, thumb, query_gray, policy)
+    # The hash already matched: only the content is in question (a flag or a glyph has too
+    # few informative tiles for the tile vote, which was made for aligning by keypoints).
+    confirmed = compared.agrees or not policy.check_content
     reason = "confirmed" if confirmed else "content differs"
+    return Verdict(confirmed, 0, agreement, tiles, reason, compared)
+
+
+def _decide(
+    inliers: int,
+    agreement: float,
+    tiles: int,
+    compared: content.Comparison,
+    needed: float,
+    policy: GeometricPolicy,
+) -> Verdict:
+    confirmed = tiles >= policy.min_tiles and agreement >= needed
+    reason = "confirmed" if confirmed else "tiles differ"
     if tiles < policy.min_tiles:
         reason = "too little detail in the overlap"
-    return Verdict(confirmed, inliers, agreement, tiles, reason)
+    elif confirmed and policy.check_content and not compared.agrees:
+        confirmed, reason = False, "content differs"
+    return Verdict(confirmed, inliers, agreement, tiles, reason, compared)
 
 
 def _content_agreement(
@@ -223,7 +272,7 @@ def _content_agreement(
     thumb: np.ndarray,
     query_gray: np.ndarray,
     policy: GeometricPolicy,
-) -> tuple[float, int]:
+) -> tuple[float, int, content.Comparison]:
     """Warp the query into the reference thumbnail's frame and compare tile by tile."""
     th, tw = thumb.shape
     scale = tw / ref_size[0]
@@ -260,4 +309,5 @@ def _content_agreement(
             correlation = float(((a - a.mean()) * (b - b.mean())).mean() / (a_std * b_std))
             if correlation >= policy.tile_correlation:
                 agree += 1
-    return (agree / total if total else 0.0), total
+    compared = content.compare(thumb, warped.astype(np.float32), covered, policy.content)
+    return (agree / total if total else 0.0), total, compared

@@ -176,6 +176,8 @@ class RobustMatcher(ChangeFollower):
         found = [match for match in plain if detailed or ALGORITHMS[match.algorithm].exact]
         if pdq is None:
             return found  # not an image hashdb could hash perceptually
+        probes: dict[str, tuple[geometric.Keypoints, np.ndarray]] = {}
+        found = self._content_checked(image, found, probes)
         if policy.stop_at_plain_match and any(not ALGORITHMS[m.algorithm].exact for m in found):
             return found  # the upload's own hash already matched: no need to look further
         matched = {match.entry_id for match in found}
@@ -199,7 +201,6 @@ class RobustMatcher(ChangeFollower):
         # keypoints and content agreement: a blank image has neither.
         usable = [h for h in hashes if h.quality >= _CANDIDATE_QUALITY]
         candidates, nearest = self._candidates(usable, matched)
-        probes: dict[str, tuple[geometric.Keypoints, np.ndarray]] = {}
         confirmed = self._verified(image, candidates, regions, probes, sources, lists)
         if (
             not confirmed
@@ -221,6 +222,39 @@ class RobustMatcher(ChangeFollower):
             key=lambda match: (match.stage is not Stage.HASH, match.distance, match.entry_id)
         )
         return found
+
+    def _content_checked(
+        self,
+        image: PreparedImage,
+        found: list[Match],
+        probes: dict[str, tuple[geometric.Keypoints, np.ndarray]],
+    ) -> list[Match]:
+        """The plain matches, less those of media entries whose content the upload does not
+        show: a PDQ distance within the threshold says the shapes are alike, and two glyphs
+        or faces drawn alike are (an F within 14 bits of an E). The upload is compared in
+        place first (cheap); if that fails, aligned by keypoints (it may be slightly cropped
+        or shifted)."""
+        gate = self.policy.geometric
+        checked = [
+            m for m in found if not ALGORITHMS[m.algorithm].exact and self.has_features(m.entry_id)
+        ]
+        if not checked or not gate.check_content:
+            return found
+        features = self._load_features([m.entry_id for m in checked])
+        rejected: set[int] = set()
+        for match in checked:
+            reference = features.get(match.entry_id)
+            if reference is None:
+                continue
+            if "original" not in probes:
+                probes["original"] = _probe(image.rgb_array, {}, "original")
+            points, gray = probes["original"]
+            if not (
+                geometric.verify_in_place(reference, gray, gate).confirmed
+                or geometric.verify(reference, points, gray, gate).confirmed
+            ):
+                rejected.add(match.entry_id)
+        return [m for m in found if m.entry_id not in rejected]
 
     def _raw_variant_matches(
         self,

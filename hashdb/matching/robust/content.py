@@ -1,0 +1,165 @@
+"""Does an aligned upload show the reference's content, not just its shape?
+
+Keypoints and a transform prove that two pictures share a shape: an outlined E and an F of
+one font align on dozens of corners, and so do two faces that differ only in the mouth. What
+tells them apart is the content left over once the upload is warped into the reference's
+frame: a missing bar, two extra dots, another mouth, other words.
+
+The reference's thumbnail and the warped upload are compared cell by cell (``CELLS`` a side)
+over the pixels the upload covers. A cell *differs* when
+
+* one picture has structure there and the other is (nearly) flat: a bar or a mouth that is
+  missing, dots or a stroke that were added (structure is the cell's spread of brightness
+  against the whole picture's contrast, so a brightness or contrast edit changes nothing);
+* both have structure but it does not correlate (normalised cross-correlation);
+* its brightness is not what the picture's own tone map predicts: the upload's brightness
+  at each of the reference's grey levels is learnt from the whole picture (the median over
+  the pixels of that level), so a tone, gamma or grayscale edit is absorbed, but a stripe
+  in another colour is not. Colour edits move grey levels unevenly, so this test is loose.
+
+Blurring both pictures first absorbs resampling, JPEG and sub-pixel misalignment. Two kinds
+of differing cell are excused: on the outer ring of the covered area where the upload is
+flat (the fill a small rotation leaves in the corners, the rest of a bar), and, for a
+*detailed* reference only, a few cells anywhere (a logo or words laid over a photo). A
+picture with little detail (a glyph, an icon, a face, a flag) gets no such allowance: there
+a few cells are the whole difference between two symbols.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+#: Cells per side of the comparison grid.
+CELLS = 16
+#: Grey levels of the reference that get their own tone-map value.
+_LEVELS = 24
+
+
+@dataclass(frozen=True)
+class ContentPolicy:
+    #: A cell has structure when its brightness spreads at least this share of the
+    #: picture's contrast (standard deviation).
+    structure: float = 0.06
+    #: Two structured cells agree when their correlation reaches this.
+    correlation: float = 0.5
+    #: ... and when the weaker structure is at least this share of the stronger.
+    structure_ratio: float = 0.3
+    #: A cell's mean tone-map residual (share of contrast) above this differs.
+    tone: float = 0.3
+    #: A reference is detailed when this share of its compared cells has structure ...
+    detailed_share: float = 0.6
+    #: ... and then this share of cells may differ (an overlay); 0 for others.
+    overlay_share: float = 0.06
+
+
+@dataclass(frozen=True)
+class Comparison:
+    cells: int  # cells compared
+    differing: int  # cells that differ and are not excused
+    excused: int  # differing cells excused (fill on the rim, overlay allowance)
+    detailed: bool  # whether the reference counted as detailed
+
+    @property
+    def score(self) -> float:
+        """1 - the share of differing cells (1: the content agrees everywhere)."""
+        return 1.0 - self.differing / self.cells if self.cells else 0.0
+
+    @property
+    def agrees(self) -> bool:
+        return self.cells > 0 and self.differing == 0
+
+
+def compare(
+    reference: np.ndarray,
+    aligned: np.ndarray,
+    covered: np.ndarray,
+    policy: ContentPolicy | None = None,
+) -> Comparison:
+    """Compare ``aligned`` (the upload warped into the reference thumbnail's frame, float)
+    with ``reference`` (uint8 thumbnail) over the ``covered`` pixels."""
+    policy = policy or ContentPolicy()
+    ref = cv2.GaussianBlur(reference.astype(np.float32), (5, 5), 1.0)
+    got = cv2.GaussianBlur(aligned.astype(np.float32), (5, 5), 1.0)
+    inside = covered.astype(bool)
+    height, width = ref.shape
+    cell = max(4, max(height, width) // CELLS)
+    rows, cols = height // cell, width // cell
+    if rows < 2 or cols < 2 or int(inside.sum()) < cell * cell * 4:
+        return Comparison(0, 0, 0, False)
+    ref_values, got_values = ref[inside], got[inside]
+    ref_low, ref_high = np.percentile(ref_values, (2, 98))
+    got_low, got_high = np.percentile(got_values, (2, 98))
+    ref_contrast = max(float(ref_high - ref_low), 24.0)
+    got_contrast = max(float(got_high - got_low), 24.0)
+    tone_residual = _tone_residual(ref, got, inside, ref_low, ref_high) / got_contrast
+
+    def blocks(image: np.ndarray) -> np.ndarray:
+        cut = image[: rows * cell, : cols * cell]
+        return cut.reshape(rows, cell, cols, cell).swapaxes(1, 2).reshape(rows, cols, -1)
+
+    mask = blocks(inside.astype(np.float32))
+    counts = mask.sum(axis=2)
+    compared = counts >= 0.6 * cell * cell
+    if not compared.any():
+        return Comparison(0, 0, 0, False)
+    weight = np.maximum(counts, 1.0)
+    a, b = blocks(ref), blocks(got)
+    a_mean = (a * mask).sum(axis=2) / weight
+    b_mean = (b * mask).sum(axis=2) / weight
+    a_dev = (a - a_mean[..., None]) * mask
+    b_dev = (b - b_mean[..., None]) * mask
+    a_std = np.sqrt((a_dev**2).sum(axis=2) / weight)
+    b_std = np.sqrt((b_dev**2).sum(axis=2) / weight)
+    correlation = (a_dev * b_dev).sum(axis=2) / weight / np.maximum(a_std * b_std, 1e-6)
+    a_structure, b_structure = a_std / ref_contrast, b_std / got_contrast
+    structured = np.maximum(a_structure, b_structure) >= policy.structure
+    weaker = np.minimum(a_structure, b_structure) / np.maximum(
+        np.maximum(a_structure, b_structure), 1e-6
+    )
+    structure_differs = structured & (
+        (weaker < policy.structure_ratio) | (correlation < policy.correlation)
+    )
+    tone_differs = (blocks(tone_residual) * mask).sum(axis=2) / weight > policy.tone
+    differs = compared & (structure_differs | tone_differs)
+    # The rim of the covered area, where an upload that is flat may be fill.
+    rim = compared & ~_interior(compared)
+    excused = differs & rim & (b_structure < policy.structure)
+    detailed = float((a_structure[compared] >= policy.structure).mean()) >= policy.detailed_share
+    left = int((differs & ~excused).sum())
+    allowance = int(policy.overlay_share * int(compared.sum())) if detailed else 0
+    allowed = min(left, allowance)
+    return Comparison(int(compared.sum()), left - allowed, int(excused.sum()) + allowed, detailed)
+
+
+def _interior(compared: np.ndarray) -> np.ndarray:
+    """Cells whose four neighbours are compared cells too."""
+    padded = np.pad(compared, 1, constant_values=False)
+    interior: np.ndarray = (
+        compared & padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+    )
+    return interior
+
+
+def _tone_residual(
+    ref: np.ndarray, got: np.ndarray, inside: np.ndarray, low: float, high: float
+) -> np.ndarray:
+    """|upload - tone map(reference)|, the tone map being the upload's median brightness at
+    each reference grey level (from a histogram: one pass, no sort)."""
+    levels = np.clip(
+        ((ref - low) * (_LEVELS / max(high - low, 1.0))).astype(np.int32), 0, _LEVELS - 1
+    )
+    brightness = np.clip(got, 0, 255).astype(np.int32)
+    histogram = np.bincount(
+        (levels[inside] * 256 + brightness[inside]).ravel(), minlength=_LEVELS * 256
+    ).reshape(_LEVELS, 256)
+    totals = histogram.sum(axis=1)
+    cumulative = np.cumsum(histogram, axis=1)
+    medians = (cumulative < (totals[:, None] + 1) // 2).sum(axis=1).astype(np.float32)
+    seen = totals > 0
+    tone = np.interp(np.arange(_LEVELS), np.flatnonzero(seen), medians[seen]).astype(np.float32)
+    residual: np.ndarray = np.abs(got - tone[levels])
+    residual[~inside] = 0.0
+    return residual

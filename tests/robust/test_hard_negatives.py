@@ -1,0 +1,125 @@
+"""Pictures that share a shape but not the content stay apart: glyph pairs of one font (a
+bar, two dots, a tail), faces that differ in the mouth, flags that differ by one stripe,
+posters in one template with other words. Each pair is tried unedited and under the edits
+that gave the geometric stage its chances (mirror, a turn, a crop, a caption, a screenshot),
+and the known picture itself under the same edits still matches, so a check that rejected
+everything would fail here too."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hashdb.matching.robust import content, geometric
+from hashdb.media import decode_image
+from hashdb.service import EntryMetadata, HashDB
+from hashdb.settings import Settings
+from hashdb.testing import robustness as data
+from hashdb.testing import symbols
+
+ANALYST = EntryMetadata(label="known", note="hard negatives", added_by="analyst")
+_TEST = symbols.Split(
+    "test",
+    text_fonts=(("dejavu", "DejaVuSans-Bold.ttf"),),
+    icon_fonts=(),
+    style=0,
+    known_seed=0,
+    distractor_seed=0,
+)
+#: (name, known picture, other picture): one pair of each kind.
+PAIRS: dict[str, tuple[symbols.SymbolSet, str, str]] = {
+    "outlined E/F": (symbols.SymbolSet("glyph", 3, _TEST, outline=True), "E", "F"),
+    "filled B/P": (symbols.SymbolSet("glyph", 4, _TEST, outline=False), "B", "P"),
+    "u/ü": (symbols.SymbolSet("glyph", 5, _TEST, outline=False), "u", "ü"),
+    "n/ñ": (symbols.SymbolSet("glyph", 6, _TEST, outline=True), "n", "ñ"),
+    "j/J": (symbols.SymbolSet("glyph", 7, _TEST, outline=False), "j", "J"),
+    "face: smile/open mouth": (symbols.SymbolSet("face", 8, _TEST), "0000", "0300"),
+    "flag: one stripe": (symbols.SymbolSet("flag", 9, _TEST), "01210", "01410"),
+    "flag: emblem": (symbols.SymbolSet("flag", 10, _TEST), "01220", "01200"),
+    "poster: other words": (symbols.SymbolSet("text-poster", 11, _TEST), "1", "2"),
+}
+EDITS = (
+    ("none", ""),
+    ("mirror", "horizontal"),
+    ("rotate-90", "180"),
+    ("crop-corner", "10%"),
+    ("caption", "top15%"),
+    ("screenshot", "80%"),
+)
+
+
+def _upload(picture: Image.Image, edit: str, strength: str) -> bytes:
+    if edit == "none":
+        return data.encode(picture, 90)
+    return data.transformed(picture, edit, strength, seed=5)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, dict[str, int]]]:
+    """One database holding the known picture of every pair; pair -> its entry id."""
+    path: Path = tmp_path_factory.mktemp("hard") / "hashdb.sqlite"
+    db = HashDB(Settings(db=str(path), refresh_interval=0))
+    anchors: dict[str, int] = {}
+    for name, (chosen, known, _) in PAIRS.items():
+        report = db.adding.media("terror", data.encode(chosen.draw(known), 95), ANALYST)
+        by_algorithm = {added.algorithm: added.entry_id for added in report.added}
+        # A picture too flat for PDQ (plain stripes) is kept by its digests alone.
+        anchors[name] = by_algorithm.get("pdq", -1)
+    yield db, anchors
+    db.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("edit", "strength"), EDITS)
+@pytest.mark.parametrize("pair", sorted(PAIRS))
+def test_the_other_picture_of_a_pair_stays_unmatched(
+    service: tuple[HashDB, dict[str, int]], pair: str, edit: str, strength: str
+) -> None:
+    db, _ = service
+    chosen, _, other = PAIRS[pair]
+    matches = db.matching.media(_upload(chosen.draw(other), edit, strength)).matches
+    assert not matches, [(m.entry_id, m.stage, m.variant, m.verification) for m in matches]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("edit", "strength"), [("none", ""), ("jpeg", "q50")])
+@pytest.mark.parametrize("pair", sorted(PAIRS))
+def test_the_known_picture_of_a_pair_still_matches(
+    service: tuple[HashDB, dict[str, int]], pair: str, edit: str, strength: str
+) -> None:
+    db, anchors = service
+    if anchors[pair] < 0:
+        pytest.skip("too flat for perceptual matching: only its exact bytes match")
+    chosen, known, _ = PAIRS[pair]
+    matches = db.matching.media(_upload(chosen.draw(known), edit, strength)).matches
+    assert anchors[pair] in {m.entry_id for m in matches}
+
+
+def _gray(image: Image.Image) -> np.ndarray:
+    return geometric.to_gray(decode_image(data.encode(image, 92)).rgb_array, 256)
+
+
+def test_content_of_one_picture_agrees_under_tone_edits_and_differs_by_one_bar() -> None:
+    chosen = symbols.SymbolSet("glyph", 3, _TEST, outline=True)
+    reference = _gray(chosen.draw("E"))
+    covered = np.ones(reference.shape, bool)
+    brighter = np.clip(reference.astype(np.float32) * 0.6 + 70, 0, 255)
+    assert content.compare(reference, brighter, covered).agrees
+    other = _gray(chosen.draw("F")).astype(np.float32)
+    found = content.compare(reference, other, covered)
+    assert not found.agrees and found.differing >= 2, found
+
+
+def test_thumbnails_are_stored_compressed_and_raw_ones_still_read() -> None:
+    picture = np.asarray(symbols.SymbolSet("glyph", 3, _TEST).draw("E"))
+    features = geometric.reference_features(picture)
+    _, thumb = geometric.unpack(features)
+    assert thumb.shape == (features.thumb_height, features.thumb_width)
+    assert len(features.thumbnail) < thumb.size // 4  # a flat glyph compresses well
+    raw = dataclasses.replace(features, thumbnail=thumb.tobytes())
+    assert np.array_equal(geometric.unpack(raw)[1], thumb)
