@@ -1,23 +1,25 @@
 """Multi-index hashing (Norouzi, Punjani, Fleet): exact Hamming range search without a full scan.
 
-Each hash is cut into ``m`` substrings of about log2(N) bits, 16 to 22 (16 x 16 bits for a
-small PDQ index, 8 x 21 + 4 x 22 bits at 1e7 hashes; re-cut each time the index grows 4x).
+Each hash is cut into ``m`` substrings of about log2(N) bits, 16 to 21 (16 x 16 bits for a
+small PDQ index, 12 x 21 bits at 1e7 hashes, the last 4 bits in no substring; re-cut each
+time the index grows 4x).
 By the pigeonhole principle, a hash within ``r`` bits of a query is within ``r // m`` bits
 of it on at least one substring; more precisely, writing ``r = s*m + a``, it is within ``s``
 bits on one of the first ``a + 1`` substrings or within ``s - 1`` bits on one of the others.
 So a query looks up, for each substring, the buckets of every key within that radius of its
 own key, and verifies the candidates found there with a full XOR + popcount. Nothing within
-the radius is ever missed; at 1e7 hashes and radius 31 a query probes 1,948 buckets and
-verifies ~9,000 candidates instead of scanning 10,000,000.
+the radius is ever missed; at 1e7 hashes and radius 31 a query probes 1,944 buckets and
+verifies ~9,300 candidates instead of scanning 10,000,000.
 
 Layout (numpy, no per-hash Python objects):
 
-* ``words``: the hashes as ``(rows, width/8)`` uint64, append-only; ``ids`` and ``alive``
-  alongside. Retiring an entry clears its ``alive`` flag (a tombstone); when a quarter of
-  the rows are dead they are compacted away.
+* ``words``: the hashes as ``(rows, width/8)`` uint64, append-only; ``ids`` (int32 while
+  every id fits, else int64) and ``alive`` alongside. Retiring an entry clears its
+  ``alive`` flag (a tombstone); when a quarter of the rows are dead they are compacted away.
 * the *static* part, rows ``[0, static)``: per substring a CSR bucket table, ``perm[s]``
-  (row numbers sorted by that substring's key, int32: 4 bytes per hash per substring) and
-  its bucket starts (``2**length + 1`` int32: 128 MiB in all for the 1e7 layout).
+  (row numbers sorted by that substring's key: 3 bytes per hash per substring below 2**24
+  rows, int32 above) and its bucket starts (``2**length + 1`` int32: 96 MiB in all for the
+  1e7 layout). About 78 bytes a hash at 1e7, 0.78 GiB (``bench/index_scale.py``).
 * the *delta*, rows ``[static, rows)``: recent adds, scanned by brute force, so an added
   hash matches at once. When the delta outgrows a small bound it is merged into the static
   part in place (an ``O(N)`` insert of the new rows into each sorted bucket table), never

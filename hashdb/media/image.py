@@ -30,9 +30,10 @@ DEFAULT_MAX_PIXELS = 80_000_000
 # of a deployment that raises ours, and reports bombs without their dimensions.
 Image.MAX_IMAGE_PIXELS = None
 DEFAULT_MIN_SIDE = 16
-DEFAULT_DECODE_SIZE = 256
+DEFAULT_DECODE_SIZE = 512
 #: The pixels the robust stage and reference features look at (``rgb_array``): crops and
-#: screenshot regions need more detail than the hashes, which blur to 64x64 or less.
+#: screenshot regions need more detail than the hashes, which blur to 64x64 or less. A
+#: smaller ``decode_size`` (256 hashes a 1080p JPEG 1.46x faster) keeps these at 512.
 DEFAULT_DETAIL_SIZE = 512
 GRAY_SIZE = 128
 #: ThreatExchange's reference hasher thumbnails to at most 512x512 before PDQ; so do we.
