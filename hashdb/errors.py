@@ -165,7 +165,7 @@ class SchemaTooNew(StoreUnavailable):
     code = "schema_too_new"
 
 
-# --- issue 5: bulk import ------------------------------------------------------------------
+# --- bulk import ------------------------------------------------------------------
 
 
 class ImportRejected(HashDBError):
@@ -175,7 +175,7 @@ class ImportRejected(HashDBError):
     http_status = 422
 
 
-# --- issue 8: organisations, labels, review queue ---------------------------------------
+# --- organisations, labels, review queue ---------------------------------------
 
 
 class OrganisationNotFound(NotFound):
@@ -192,7 +192,7 @@ class ReviewItemNotFound(NotFound):
     code = "review_item_not_found"
 
 
-# --- issue 9: bulk rescans ----------------------------------------------------------------
+# --- bulk rescans ----------------------------------------------------------------
 
 
 class UnsupportedSource(MediaError):

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
             "revocation reaches other processes within this time (0: check every request)."
         ),
     )
-    # --- video (issue 7) ---
+    # --- video ---
     video_mode: Literal["fps", "keyframes"] = Field(
         default="fps",
         description=(

@@ -110,7 +110,7 @@ class AuditLog(Protocol):
 
 
 class BulkHashes(Protocol):
-    """Live hashes as numpy batches: start-up loads of millions of entries (issue 5)."""
+    """Live hashes as numpy batches: start-up loads of millions of entries."""
 
     def live_hash_arrays(self, algorithm: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Batches of (ids int64, hashes (n, width) uint8) of live entries, in id order."""
@@ -118,7 +118,7 @@ class BulkHashes(Protocol):
 
 
 class EntryExchange(Protocol):
-    """Bulk import and export of entries (``hashdb import`` / ``hashdb export``, issue 5)."""
+    """Bulk import and export of entries (``hashdb import`` / ``hashdb export``)."""
 
     def import_entries(self, list_id: int, rows: Sequence[ImportRow]) -> ImportCounts: ...
     def import_plain(self, list_id: int, rows: PlainRows) -> ImportCounts:
@@ -154,7 +154,7 @@ class CatalogStore(Protocol):
     def search_entries(self, query: EntryQuery) -> list[Entry]: ...
 
 
-# --- issue 8: organisations and sharing, labels, review queue, feedback ---
+# --- organisations and sharing, labels, review queue, feedback ---
 
 
 class SharingStore(Protocol):
@@ -249,7 +249,7 @@ class ScanStore(Protocol):
 
 
 class ReferenceFeatureStore(Protocol):
-    """Reference-side data for robust matching of media entries (issue 6)."""
+    """Reference-side data for robust matching of media entries."""
 
     def add_reference_data(
         self,

@@ -140,7 +140,7 @@ def test_feedback_counts_each_voters_latest_verdict(hub: HashDB) -> None:
 
 
 def test_two_organisations_share_disagree_and_retire(hub: HashDB) -> None:
-    """The issue's story: acme shares a list, beta's platform matches and disagrees, acme
+    """The whole story: acme shares a list, beta's platform matches and disagrees, acme
     retires the entry with a reason; the entry keeps its history and the audit shows it."""
     hub.labels.add_terms("type", ["logo"])
     hub.lists.create(NewList("shared"), ACME_ANALYST, sharing=Sharing.SHARED_READ)
