@@ -20,33 +20,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import os
-import platform
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import numpy as np
 from PIL import Image
 
+from bench.server import machine_line, rss_mib, served
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import NewEntry
 from hashdb.testing.images import scene
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _jpeg(seed: int, size: tuple[int, int], quality: int, grain: float = 10.0) -> bytes:
@@ -115,25 +103,6 @@ async def timed_posts(
     started = time.perf_counter()
     await asyncio.gather(*(one(kwargs) for kwargs in requests))
     return latencies, time.perf_counter() - started
-
-
-def rss_mib(pid: int) -> float:
-    total = 0
-    for candidate in [pid, *_children(pid)]:
-        try:
-            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 async def drive(
@@ -225,54 +194,17 @@ def main() -> None:
         started = time.perf_counter()
         load_database(db, args.entries, [_jpeg(seed, (1920, 1080), 85) for seed in range(2)])
         load_s = time.perf_counter() - started
-        port = _free_port()
-        log = (Path(tmp) / "server.log").open("wb")
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tools.cli",
-                "--db",
-                db,
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 180
-            while True:
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit((Path(tmp) / "server.log").read_text())
-                time.sleep(0.2)
-            output = (Path(tmp) / "server.log").read_text().splitlines()
-            key = next(line for line in output if line.startswith("hdb_"))
+        with served(db, workers=args.workers) as server:
             service = HashDB(Settings(db=db))
             service.pipeline.indexes.refresh(force=True)
             try:
-                rows = asyncio.run(drive(args, base, key, service))
+                rows = asyncio.run(drive(args, server.base, server.key, service))
             finally:
                 service.close()
             rows.append(("server resident memory after the run", f"{rss_mib(server.pid):.0f} MiB"))
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
-            log.close()
 
-    load1 = os.getloadavg()[0]
     print(
-        f"# bench.api_load {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, load avg {load1:.1f}; "
+        f"{machine_line('bench.api_load')}; "
         f"{args.entries:,} PDQ entries (loaded in {load_s:.0f} s), {args.workers} worker(s)"
     )
     print("\n| measure | value |\n|---|---:|")

@@ -18,6 +18,20 @@ def read(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
     header = next(rows, None)
     if header is None:
         return
+    names = header_names(header)
+    width = len(names)
+    for row in rows:
+        number = rows.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if len(row) != width:
+            yield number, {BadRow.KEY: f"expected {width} fields, found {len(row)}"}
+            continue
+        yield number, {name: value for name, value in zip(names, row, strict=True) if value != ""}
+
+
+def header_names(header: list[str]) -> list[str]:
+    """The header's column names, or ImportRejected naming what is missing or unknown."""
     names = [name.strip().lower() for name in header]
     missing = [name for name in REQUIRED if name not in names]
     unknown = [name for name in names if name not in known_fields()]
@@ -31,15 +45,7 @@ def read(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
             f"line 1: the CSV header needs algorithm,hash[,label,note,...]: {'; '.join(problems)}",
             known=sorted(known_fields()),
         )
-    width = len(names)
-    for row in rows:
-        number = rows.line_num
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if len(row) != width:
-            yield number, {BadRow.KEY: f"expected {width} fields, found {len(row)}"}
-            continue
-        yield number, {name: value for name, value in zip(names, row, strict=True) if value != ""}
+    return names
 
 
 def write(records: Iterable[dict[str, Any]], stream: TextIO) -> int:

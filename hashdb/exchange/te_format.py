@@ -31,9 +31,7 @@ def read(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
     header = next(rows, None)
     if header is None:
         return
-    names = [name.strip().lower() for name in header]
-    if names[:2] != list(HEADER[:2]):
-        raise ImportRejected("line 1: a te file starts with the header signal_type,signal,tags")
+    names = header_names(header)
     for row in rows:
         number = rows.line_num
         if not row or (len(row) == 1 and not row[0].strip()):
@@ -49,10 +47,22 @@ def read(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
             )
             continue
         record: dict[str, Any] = {"algorithm": ALGORITHMS[signal_type], "hash": row[1]}
-        tags = " ".join(row[2].split()) if len(row) > 2 else ""
+        tags = label_of_tags(row[2]) if len(row) > 2 else ""
         if tags:
             record["label"] = tags
         yield number, record
+
+
+def header_names(header: list[str]) -> list[str]:
+    names = [name.strip().lower() for name in header]
+    if names[:2] != list(HEADER[:2]):
+        raise ImportRejected("line 1: a te file starts with the header signal_type,signal,tags")
+    return names
+
+
+def label_of_tags(tags: str) -> str:
+    """The entry label of a te ``tags`` cell: its tags separated by single spaces."""
+    return " ".join(tags.split())
 
 
 def write(records: Iterable[dict[str, Any]], stream: TextIO) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import io
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol, TextIO
 
 from hashdb.errors import HashDBError, ImportRejected, UsageError
+from hashdb.exchange.columnar import read_plain
 from hashdb.exchange.definitions import (
     DefinitionCounts,
     ListDefinition,
@@ -24,12 +26,18 @@ from hashdb.hashing.vpdq import VIDEO_ALGORITHM
 from hashdb.store import Store
 from hashdb.store.exchange import ImportCounts, ImportRow
 from hashdb.store.models import Entry, normalise_labels
+from hashdb.store.plain_import import PlainRows
 
 #: How many bad rows an error message or report lists (the count is always complete).
 MAX_LISTED = 50
 _BATCH = 1000  # entries per frame lookup on export
 _CHUNK = 20_000  # rows validated together (see parse_plain)
 _NO_LIST = "no list: pass --list or give a list column"
+#: Formats read a column at a time when the file is plain (see hashdb.exchange.columnar).
+_COLUMNAR = (ExchangeFormat.CSV, ExchangeFormat.TE)
+#: Rows written from which an import refreshes the planner statistics: a bulk load changes
+#: the tables' sizes enough that the plans made before it (or without any) are poor.
+ANALYZE_AFTER = 10_000
 
 
 class ImportAccess(Protocol):
@@ -127,6 +135,21 @@ def import_records(
 
     List and vocabulary definitions (JSONL) are applied first; with ``list_name``, a file
     defining exactly one list has that definition applied to ``list_name``."""
+    if fmt in _COLUMNAR:
+        try:
+            text = stream.read()
+        except UnicodeDecodeError as exc:
+            raise ImportRejected(f"{source}: not UTF-8 text ({exc.reason})") from None
+        plain = read_plain(text, fmt, force=force, by_list=list_name is None)
+        if plain is not None and (list_name is not None or None not in plain.lists):
+            report = ImportReport(source=source, format=fmt, rows=plain.rows)
+            importers = {
+                list_name or str(name): _plain_importer(store, batches)
+                for name, batches in plain.lists.items()
+            }
+            _write(store, report, importers, actor or "import", access)
+            return report
+        stream = io.StringIO(text)  # not plain, a bad row, or a row naming no list
     report = ImportReport(source=source, format=fmt)
     by_list: dict[str, list[ImportRow]] = {}
     definitions: list[ListDefinition] = []
@@ -192,21 +215,54 @@ def import_records(
         )
     if list_name is not None:
         definitions = [replace(definitions[0], name=list_name)] if len(definitions) == 1 else []
-    who = actor or "import"
+    importers = {name: _rows_importer(store, rows) for name, rows in by_list.items()}
+    _write(store, report, importers, actor or "import", access, definitions, vocabulary)
+    return report
+
+
+def _write(
+    store: Store,
+    report: ImportReport,
+    by_list: Mapping[str, Callable[[int], ImportCounts]],
+    who: str,
+    access: ImportAccess | None,
+    definitions: Sequence[ListDefinition] = (),
+    vocabulary: Sequence[VocabularyDefinition] = (),
+) -> None:
+    """Everything validated goes in, in one transaction: definitions, then each list's rows
+    (``by_list`` maps a list name to what imports its rows given the list's id)."""
     with store.transaction():
         if access is not None:
             if vocabulary:
                 access.check_vocabulary()
             definitions = [access.list_definition(definition) for definition in definitions]
         report.definitions = apply_definitions(store, definitions, vocabulary, actor=who)
-        for name, rows in by_list.items():
+        for name, import_into in by_list.items():
             if access is not None:
                 access.check_entries(name)
-            hash_list = store.ensure_list(name)
-            report.lists[name] = store.import_entries(hash_list.id, rows)
+            report.lists[name] = import_into(store.ensure_list(name).id)
         if report.changed:
-            store.record_audit(who, "entries.import", "import", source, None, report.summary())
-    return report
+            store.record_audit(
+                who, "entries.import", "import", report.source, None, report.summary()
+            )
+        written = report.total("created") + report.total("retired") + report.total("history")
+        if written >= ANALYZE_AFTER:
+            store.analyze()
+
+
+def _rows_importer(store: Store, rows: Sequence[ImportRow]) -> Callable[[int], ImportCounts]:
+    return lambda list_id: store.import_entries(list_id, rows)
+
+
+def _plain_importer(store: Store, batches: Sequence[PlainRows]) -> Callable[[int], ImportCounts]:
+    def import_into(list_id: int) -> ImportCounts:
+        counts = [store.import_plain(list_id, batch) for batch in batches]
+        return ImportCounts(
+            created=sum(count.created for count in counts),
+            existing=sum(count.existing for count in counts),
+        )
+
+    return import_into
 
 
 def _first_bad_label(

@@ -1,23 +1,25 @@
 """Multi-index hashing (Norouzi, Punjani, Fleet): exact Hamming range search without a full scan.
 
-Each hash is cut into ``m`` substrings of about log2(N) bits, 16 to 22 (16 x 16 bits for a
-small PDQ index, 8 x 21 + 4 x 22 bits at 1e7 hashes; re-cut each time the index grows 4x).
+Each hash is cut into ``m`` substrings of about log2(N) bits, 16 to 21 (16 x 16 bits for a
+small PDQ index, 12 x 21 bits at 1e7 hashes, the last 4 bits in no substring; re-cut each
+time the index grows 4x).
 By the pigeonhole principle, a hash within ``r`` bits of a query is within ``r // m`` bits
 of it on at least one substring; more precisely, writing ``r = s*m + a``, it is within ``s``
 bits on one of the first ``a + 1`` substrings or within ``s - 1`` bits on one of the others.
 So a query looks up, for each substring, the buckets of every key within that radius of its
 own key, and verifies the candidates found there with a full XOR + popcount. Nothing within
-the radius is ever missed; at 1e7 hashes and radius 31 a query probes 1,948 buckets and
-verifies ~9,000 candidates instead of scanning 10,000,000.
+the radius is ever missed; at 1e7 hashes and radius 31 a query probes 1,944 buckets and
+verifies ~9,300 candidates instead of scanning 10,000,000.
 
 Layout (numpy, no per-hash Python objects):
 
-* ``words``: the hashes as ``(rows, width/8)`` uint64, append-only; ``ids`` and ``alive``
-  alongside. Retiring an entry clears its ``alive`` flag (a tombstone); when a quarter of
-  the rows are dead they are compacted away.
+* ``words``: the hashes as ``(rows, width/8)`` uint64, append-only; ``ids`` (int32 while
+  every id fits, else int64) and ``alive`` alongside. Retiring an entry clears its
+  ``alive`` flag (a tombstone); when a quarter of the rows are dead they are compacted away.
 * the *static* part, rows ``[0, static)``: per substring a CSR bucket table, ``perm[s]``
-  (row numbers sorted by that substring's key, int32: 4 bytes per hash per substring) and
-  its bucket starts (``2**length + 1`` int32: 128 MiB in all for the 1e7 layout).
+  (row numbers sorted by that substring's key: 3 bytes per hash per substring below 2**24
+  rows, int32 above) and its bucket starts (``2**length + 1`` int32: 96 MiB in all for the
+  1e7 layout). About 78 bytes a hash at 1e7, 0.78 GiB (``bench/index_scale.py``).
 * the *delta*, rows ``[static, rows)``: recent adds, scanned by brute force, so an added
   hash matches at once. When the delta outgrows a small bound it is merged into the static
   part in place (an ``O(N)`` insert of the new rows into each sorted bucket table), never
@@ -39,14 +41,16 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 
 from hashdb.index.base import EMPTY, HammingIndex, Neighbours, as_words, xor_masks
 
 SUBSTRING_BITS = 16  # the shortest substring; hash widths must be a multiple of it
-#: The longest substring: its bucket table has 2**22 entries (16 MiB).
-MAX_SUBSTRING_BITS = 22
+#: The longest substring: its bucket table has 2**21 entries (8 MiB). Where substrings this
+#: long do not cover the hash, the last bits stay out of every substring (see _Layout.even).
+MAX_SUBSTRING_BITS = 21
 #: Below this many rows a plain scan beats building bucket tables.
 BUILD_MIN = 20_000
 #: The delta is merged once it holds more than this many rows (or 1/16 of the static part).
@@ -70,7 +74,13 @@ class _Layout:
 
     @classmethod
     def even(cls, bits: int, substrings: int) -> _Layout:
-        short, longer = divmod(bits, substrings)
+        """``substrings`` near-equal substrings covering the hash, or as much of it as
+        substrings of at most ``MAX_SUBSTRING_BITS`` can. Leaving bits out keeps the search
+        exact: the distances on the substrings add up to at most the whole distance, so the
+        pigeonhole plan holds on them alone; it only lets a few more candidates through,
+        where a 2**22-entry table per substring would cost 16 MiB each."""
+        covered = min(bits, substrings * MAX_SUBSTRING_BITS)
+        short, longer = divmod(covered, substrings)
         # Shorter substrings first: the pigeonhole plan gives the first ones the wider radius.
         lengths = (short,) * (substrings - longer) + (short + 1,) * longer
         starts = tuple(int(x) for x in np.cumsum((0, *lengths[:-1])))
@@ -80,10 +90,10 @@ class _Layout:
 
     @classmethod
     def for_rows(cls, bits: int, rows: int) -> _Layout:
-        """Substrings of about log2(rows) bits (Norouzi et al.), 16 to 22 bits long."""
+        """Substrings of about log2(rows) bits (Norouzi et al.), 16 to 21 bits long."""
         target = math.log2(max(rows, 2))
         most = bits // SUBSTRING_BITS
-        least = -(-bits // MAX_SUBSTRING_BITS)
+        least = max(1, bits // MAX_SUBSTRING_BITS)
         return cls.even(bits, max(least, min(most, round(bits / target))))
 
     @property
@@ -92,6 +102,18 @@ class _Layout:
 
     def keys(self, words: np.ndarray) -> np.ndarray:
         """(n, m) substring keys of packed big-endian rows."""
+        if words.shape[0] == 1:  # one query: a dozen shifts of one Python int beat numpy's
+            value = int.from_bytes(words.astype(">u8").tobytes(), "big")
+            end = 64 * words.shape[1]
+            return np.asarray(
+                [
+                    [
+                        (value >> (end - start - length)) & ((1 << length) - 1)
+                        for start, length in zip(self.starts, self.lengths, strict=True)
+                    ]
+                ],
+                dtype=np.int64,
+            )
         keys = np.empty((words.shape[0], len(self.lengths)), dtype=np.int64)
         for index in range(len(self.lengths)):
             keys[:, index] = self.key_column(words, index)
@@ -153,15 +175,42 @@ def _bucket_sort(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.nda
     return combined >> np.int64(32), (combined & np.int64(0xFFFFFFFF)).astype(np.int32)
 
 
+#: Row numbers below this are stored in three bytes: 12 substrings x 1e7 rows x 3 bytes.
+_PACKED_ROWS = 1 << 24
+
+
+def _pack(rows: np.ndarray, packed: bool) -> np.ndarray:
+    """Row numbers as stored in ``perm``: (n, 3) little-endian bytes, or int32."""
+    if not packed:
+        return rows.astype(np.int32)
+    return np.ascontiguousarray(rows.astype("<u4").view(np.uint8).reshape(-1, 4)[:, :3])
+
+
+def _unpack(stored: np.ndarray) -> np.ndarray:
+    """Row numbers (int64) from what ``_pack`` stored."""
+    if stored.ndim == 1 or stored.shape[-1] != 3 or stored.dtype != np.uint8:
+        return stored.astype(np.int64)
+    wide = np.zeros((stored.shape[0], 4), dtype=np.uint8)
+    wide[:, :3] = stored
+    return wide.view("<u4").reshape(-1).astype(np.int64)
+
+
 @dataclass(frozen=True, slots=True)
 class _Static:
     """The merged part: rows ``[0, rows)`` bucketed by each substring."""
 
     rows: int
-    perm: np.ndarray  # (m, rows) int32: row numbers sorted by substring key
+    #: Row numbers sorted by substring key, per substring: (m, rows, 3) uint8 while the rows
+    #: fit in three bytes (``_pack``), else (m, rows) int32.
+    perm: np.ndarray
     offsets: np.ndarray  # flat int32: bucket starts within perm[s], from layout.bases[s]
     layout: _Layout
     layout_rows: int  # rows when the layout was chosen (it is re-chosen as the index grows)
+
+    def rows_at(self, positions: np.ndarray) -> np.ndarray:
+        """The row numbers at flat positions ``s * rows + i`` of ``perm``."""
+        flat = self.perm.reshape(-1, *self.perm.shape[2:])
+        return _unpack(np.take(flat, positions, axis=0))
 
 
 _NO_STATIC = _Static(
@@ -172,6 +221,7 @@ _NO_STATIC = _Static(
     0,
 )
 _MAX_ROWS = 2**31 - 1  # row numbers and bucket offsets are int32
+_ID_MIN, _ID_MAX = np.iinfo(np.int32).min, np.iinfo(np.int32).max
 
 
 class MultiIndexHashIndex(HammingIndex):
@@ -191,7 +241,8 @@ class MultiIndexHashIndex(HammingIndex):
         self._fixed_layout = None if substrings is None else _Layout.even(bits, substrings)
         self._wpr = -(-self.width // 8)  # uint64 words per row
         self._words = np.empty((0, self._wpr), dtype=np.uint64)
-        self._ids = np.empty(0, dtype=np.int64)
+        #: Entry ids, int32 while every id fits (4 bytes a hash fewer), else int64.
+        self._ids = np.empty(0, dtype=np.int32)
         self._alive = np.empty(0, dtype=bool)
         self._rows = 0
         self._live = 0
@@ -250,11 +301,15 @@ class MultiIndexHashIndex(HammingIndex):
         needed = self._rows + count
         if needed > _MAX_ROWS:
             raise ValueError(f"an index holds at most {_MAX_ROWS} rows")
+        id_type: np.dtype[Any] = self._ids.dtype
+        if id_type == np.int32 and (ids.min() < _ID_MIN or ids.max() > _ID_MAX):
+            id_type = np.dtype(np.int64)
+            self._ids = self._ids.astype(np.int64)
         if needed > self._words.shape[0]:
             capacity = max(needed, self._words.shape[0] + self._words.shape[0] // 2, 1024)
             grown = np.empty((capacity, self._wpr), dtype=np.uint64)
             grown[: self._rows] = self._words[: self._rows]
-            grown_ids = np.empty(capacity, dtype=np.int64)
+            grown_ids = np.empty(capacity, dtype=id_type)
             grown_ids[: self._rows] = self._ids[: self._rows]
             grown_alive = np.zeros(capacity, dtype=bool)
             grown_alive[: self._rows] = self._alive[: self._rows]
@@ -282,6 +337,12 @@ class MultiIndexHashIndex(HammingIndex):
         if not self._rows:
             return found
         stored = self._ids[: self._rows]
+        if stored.dtype == np.int32:  # an id outside int32 cannot be stored: look up the rest
+            inside = (ids >= _ID_MIN) & (ids <= _ID_MAX)
+            if not inside.all():
+                found[inside] = self._find_rows(ids[inside])
+                return found
+            ids = ids.astype(np.int32)
         sorter = None
         if not self._ids_sorted:
             if self._sorter is None:
@@ -325,10 +386,15 @@ class MultiIndexHashIndex(HammingIndex):
             layout = static.layout  # keep the layout: insert the new rows in place
         elif start:
             start = 0  # grown 4x: re-cut with longer substrings (amortised O(1) per add)
+        packed = stop <= _PACKED_ROWS
+        if start and packed != (static.perm.ndim == 3):
+            start = 0  # outgrew three-byte row numbers: rebuild with int32 ones
         words = self._words[start:stop]
         new_rows = np.arange(start, stop, dtype=np.int32)
         m = len(layout.lengths)
-        perm = np.empty((m, stop), dtype=np.int32)
+        perm = np.empty(
+            (m, stop, 3) if packed else (m, stop), dtype=np.uint8 if packed else np.int32
+        )
         offsets = np.empty(layout.table_size, dtype=np.int32)
 
         def bucket(sub: int) -> None:
@@ -339,12 +405,12 @@ class MultiIndexHashIndex(HammingIndex):
             table = offsets[base : base + size]
             table[0] = 0
             if start == 0:
-                perm[sub] = sorted_rows
+                perm[sub] = _pack(sorted_rows, packed)
                 np.cumsum(counts, out=table[1:])
             else:
                 old = static.offsets[base : base + size]
                 at = old[sorted_keys + 1]  # the end of each new row's bucket
-                perm[sub] = np.insert(static.perm[sub], at, sorted_rows)
+                perm[sub] = np.insert(static.perm[sub], at, _pack(sorted_rows, packed), axis=0)
                 table[1:] = old[1:] + np.cumsum(counts)
 
         # numpy sorts without the GIL: the substrings' tables are built on every core.
@@ -447,7 +513,7 @@ class MultiIndexHashIndex(HammingIndex):
             return empty, empty, empty.astype(np.int32)
         ends = np.cumsum(lengths)
         positions = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
-        candidate_rows = np.take(static.perm.ravel(), positions)
+        candidate_rows = static.rows_at(positions)
         owner = np.repeat(np.repeat(np.arange(queries.shape[0], dtype=np.int64), probes), lengths)
         candidates = np.take(words, candidate_rows, axis=0)  # take: ~10x faster than [rows]
         if queries.shape[0] == 1:
@@ -517,7 +583,7 @@ def _split(
     order = np.argsort(owner, kind="stable")
     owner, rows, distances = owner[order], rows[order], distances[order]
     bounds = np.searchsorted(owner, np.arange(count + 1))
-    found_ids = ids[rows]
+    found_ids = ids[rows].astype(np.int64)
     return [
         Neighbours(found_ids[lo:hi], distances[lo:hi]) if hi > lo else EMPTY
         for lo, hi in itertools.pairwise(bounds.tolist())

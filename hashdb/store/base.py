@@ -49,6 +49,7 @@ from hashdb.store.models import (
     VideoRule,
     VocabularyTerm,
 )
+from hashdb.store.plain_import import PlainRows
 
 
 class ListStore(Protocol):
@@ -120,6 +121,14 @@ class EntryExchange(Protocol):
     """Bulk import and export of entries (``hashdb import`` / ``hashdb export``)."""
 
     def import_entries(self, list_id: int, rows: Sequence[ImportRow]) -> ImportCounts: ...
+    def import_plain(self, list_id: int, rows: PlainRows) -> ImportCounts:
+        """Live rows given as columns: same outcome as ``import_entries`` of those rows."""
+        ...
+
+    def analyze(self) -> None:
+        """Refresh the planner statistics after a bulk load (joins the open transaction)."""
+        ...
+
     def export_entries(
         self, list_ids: Sequence[int] | None, since: datetime | None, *, live_only: bool = False
     ) -> Iterator[Entry]: ...

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from hashdb.store import schema
+from hashdb.store.insert_many import bind_processor
 from hashdb.store.models import ChangeKind, Entry, NewVideoFrame
 from hashdb.store.rows import aware, entry_from_row
 from hashdb.store.video import frame_row
@@ -282,8 +283,7 @@ def _sqlite_insert(
 
 
 def _processor(dialect: sa.Dialect, name: str) -> Any:
-    column_type = schema.entries.c[name].type
-    return column_type.dialect_impl(dialect).bind_processor(dialect)
+    return bind_processor(dialect, schema.entries.c[name])
 
 
 def export_entries(

@@ -28,10 +28,11 @@ from hashdb.errors import (
     ListNotFound,
     StoreUnavailable,
 )
-from hashdb.store import bulk, exchange, schema, watch
+from hashdb.store import adding, bulk, exchange, plain_import, schema, watch
 from hashdb.store.catalog import CatalogSQL
 from hashdb.store.features import FeatureSQL
 from hashdb.store.feedback import FeedbackSQL
+from hashdb.store.insert_many import insert_many
 from hashdb.store.keys import KeySQL
 from hashdb.store.labels import LabelSQL
 from hashdb.store.migrations import migrate
@@ -56,6 +57,8 @@ from hashdb.store.sharing import SharingSQL
 from hashdb.store.video import VideoSQL
 
 _WRITE_LOCK_KEY = 7244532
+#: The tables a bulk import grows, whose planner statistics it refreshes.
+_BULK_TABLES = ("entries", "changes", "entry_labels", "video_frames")
 
 
 class SQLStore(
@@ -75,6 +78,10 @@ class SQLStore(
         self._commit_listeners: list[Callable[[int], None]] = []
         self._connection: ContextVar[sa.Connection | None] = ContextVar(
             f"hashdb_connection_{id(self)}", default=None
+        )
+        #: Audit rows of the open write transaction, written together when it commits.
+        self._audit_rows: ContextVar[list[dict[str, Any]] | None] = ContextVar(
+            f"hashdb_audit_rows_{id(self)}", default=None
         )
         try:
             migrate(engine)
@@ -112,9 +119,12 @@ class SQLStore(
                             sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK_KEY}
                         )
                     token = self._connection.set(connection)
+                    audit_token = self._audit_rows.set([])
                     try:
                         yield
+                        self._write_audit_rows(connection)
                     finally:
+                        self._audit_rows.reset(audit_token)
                         self._connection.reset(token)
                     seq = self._seal(connection)
             for listener in self._commit_listeners:
@@ -142,6 +152,7 @@ class SQLStore(
     def _reading(self) -> Iterator[sa.Connection]:
         current = self._connection.get()
         if current is not None:
+            self._write_audit_rows(current)  # a read inside the transaction sees them
             yield current
             return
         try:
@@ -246,90 +257,8 @@ class SQLStore(
 
     def add_entries(self, list_id: int, entries: Sequence[NewEntry]) -> list[AddOutcome]:
         """Add entries to a list; a hash already live in the list is reported, not repeated."""
-        entries_table = schema.entries
-        now = utcnow()
-        outcomes: list[AddOutcome | None] = [None] * len(entries)
         with self._writing() as connection:
-            existing = self._live_ids(connection, list_id, entries)
-            pending: dict[tuple[str, bytes], list[int]] = {}
-            for position, new in enumerate(entries):
-                key = (new.algorithm, new.value)
-                if key in existing:
-                    outcomes[position] = AddOutcome(existing[key], created=False)
-                else:
-                    pending.setdefault(key, []).append(position)
-            if pending:
-                rows = [
-                    {
-                        "list_id": list_id,
-                        "algorithm": entries[positions[0]].algorithm,
-                        "hash": entries[positions[0]].value,
-                        "quality": entries[positions[0]].quality,
-                        "source_sha256": entries[positions[0]].source_sha256,
-                        "label": entries[positions[0]].label,
-                        "note": entries[positions[0]].note,
-                        "added_by": entries[positions[0]].added_by,
-                        "organisation": entries[positions[0]].organisation,
-                        "source": entries[positions[0]].source,
-                        "added_at": now,
-                    }
-                    for positions in pending.values()
-                ]
-                result = connection.execute(
-                    entries_table.insert().returning(
-                        entries_table.c.id, sort_by_parameter_order=True
-                    ),
-                    rows,
-                )
-                new_ids = [row.id for row in result]
-                for positions, entry_id in zip(pending.values(), new_ids, strict=True):
-                    outcomes[positions[0]] = AddOutcome(entry_id, created=True)
-                    for duplicate in positions[1:]:
-                        outcomes[duplicate] = AddOutcome(entry_id, created=False)
-                self._insert_entry_labels(
-                    connection,
-                    [
-                        (entry_id, entries[positions[0]].labels)
-                        for positions, entry_id in zip(pending.values(), new_ids, strict=True)
-                    ],
-                )
-                connection.execute(
-                    schema.changes.insert(),
-                    [
-                        {
-                            "kind": ChangeKind.ADD.value,
-                            "entry_id": entry_id,
-                            "list_id": list_id,
-                            "at": now,
-                        }
-                        for entry_id in new_ids
-                    ],
-                )
-        return [outcome for outcome in outcomes if outcome is not None]
-
-    def _live_ids(
-        self, connection: sa.Connection, list_id: int, entries: Sequence[NewEntry]
-    ) -> dict[tuple[str, bytes], int]:
-        by_algorithm: dict[str, list[bytes]] = {}
-        for new in entries:
-            by_algorithm.setdefault(new.algorithm, []).append(new.value)
-        found: dict[tuple[str, bytes], int] = {}
-        table = schema.entries
-        for algorithm, values in by_algorithm.items():
-            unique_values = list(dict.fromkeys(values))
-            for start in range(0, len(unique_values), IN_CHUNK):
-                chunk = unique_values[start : start + IN_CHUNK]
-                rows = connection.execute(
-                    sa.select(table.c.id, table.c.hash).where(
-                        table.c.list_id == list_id,
-                        table.c.algorithm == algorithm,
-                        table.c.retired_at.is_(None),
-                        table.c.hash.in_(chunk),
-                    )
-                )
-                for row in rows:
-                    found[(algorithm, bytes(row.hash))] = row.id
-        return found
+            return adding.add_entries(connection, list_id, entries, utcnow())
 
     def _entry_query(self) -> sa.Select[Any]:
         return sa.select(schema.entries, schema.lists.c.name.label("list_name")).join(
@@ -346,12 +275,11 @@ class SQLStore(
         found: dict[int, Entry] = {}
         ids = list(dict.fromkeys(int(entry_id) for entry_id in entry_ids))
         with self._reading() as connection:
+            query = self._entry_query().where(
+                schema.entries.c.id.in_(sa.bindparam("ids", expanding=True))
+            )
             for start in range(0, len(ids), IN_CHUNK):
-                rows = connection.execute(
-                    self._entry_query().where(
-                        schema.entries.c.id.in_(ids[start : start + IN_CHUNK])
-                    )
-                ).all()
+                rows = connection.execute(query, {"ids": ids[start : start + IN_CHUNK]}).all()
                 labels = self._entry_labels(connection, [row.id for row in rows])
                 for row in rows:
                     found[row.id] = entry_from_row(row, labels.get(row.id, ()))
@@ -399,18 +327,28 @@ class SQLStore(
         before: dict[str, object] | None = None,
         after: dict[str, object] | None = None,
     ) -> None:
-        with self._writing() as connection:
-            connection.execute(
-                schema.audit_log.insert().values(
-                    at=utcnow(),
-                    actor=actor,
-                    action=action,
-                    target_type=target_type,
-                    target_id=target_id,
-                    before=before,
-                    after=after,
-                )
-            )
+        """Record one audited action. Rows are kept until the transaction commits (or reads)
+        and written then in one multi-row insert: an add of a thousand hashes audits each
+        entry without a thousand statements."""
+        row = {
+            "at": utcnow(),
+            "actor": actor,
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "before": before,
+            "after": after,
+        }
+        with self.transaction():
+            pending = self._audit_rows.get()
+            assert pending is not None
+            pending.append(row)
+
+    def _write_audit_rows(self, connection: sa.Connection) -> None:
+        pending = self._audit_rows.get()
+        if pending:
+            insert_many(connection, schema.audit_log, pending)
+            pending.clear()
 
     def audit_records(
         self,
@@ -466,31 +404,49 @@ class SQLStore(
             )
 
     def changes_since(self, seq: int, limit: int = 10_000) -> list[Change]:
+        """The next changes after ``seq``, with the hash of each change's entry.
+
+        Asked on every refresh, so it reads by primary key whatever the planner statistics
+        say (a table loaded in bulk may have none yet): the newest sequence number, the
+        changes from the ``changes`` key range, then their entries by id. A join of the two
+        could be planned as a scan of either table, and its cost estimate without statistics
+        is high enough for PostgreSQL to JIT-compile it: milliseconds per request even when
+        nothing changed."""
         changes, entries = schema.changes, schema.entries
-        query = (
-            sa.select(
-                changes.c.seq,
-                changes.c.kind,
-                changes.c.entry_id,
-                entries.c.algorithm,
-                entries.c.hash,
-            )
-            .select_from(changes.outerjoin(entries, entries.c.id == changes.c.entry_id))
-            .where(changes.c.seq > seq)
-            .order_by(changes.c.seq)
-            .limit(limit)
-        )
         with self._reading() as connection:
-            return [
+            latest = connection.execute(sa.select(sa.func.max(changes.c.seq))).scalar()
+            if latest is None or latest <= seq:
+                return []  # the usual answer, from one probe of the key's end
+            # Closed on both sides, the range is estimated small even without statistics
+            # (an open one counts as a third of the table), so the key is used.
+            rows = connection.execute(
+                sa.select(changes.c.seq, changes.c.kind, changes.c.entry_id)
+                .where(changes.c.seq > seq, changes.c.seq <= latest)
+                .order_by(changes.c.seq)
+                .limit(limit)
+            ).all()
+            ids = list({row.entry_id for row in rows if row.entry_id is not None})
+            hashes: dict[int, tuple[str, bytes]] = {}
+            for start in range(0, len(ids), IN_CHUNK):
+                found = connection.execute(
+                    sa.select(entries.c.id, entries.c.algorithm, entries.c.hash).where(
+                        entries.c.id.in_(ids[start : start + IN_CHUNK])
+                    )
+                )
+                hashes.update((row.id, (row.algorithm, bytes(row.hash))) for row in found)
+        changed = []
+        for row in rows:
+            algorithm, value = hashes.get(row.entry_id, (None, None))
+            changed.append(
                 Change(
                     seq=row.seq,
                     kind=ChangeKind(row.kind),
                     entry_id=row.entry_id,
-                    algorithm=row.algorithm,
-                    value=bytes(row.hash) if row.hash is not None else None,
+                    algorithm=algorithm,
+                    value=value,
                 )
-                for row in connection.execute(query)
-            ]
+            )
+        return changed
 
     def live_hash_arrays(self, algorithm: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         try:
@@ -503,6 +459,21 @@ class SQLStore(
     ) -> exchange.ImportCounts:
         with self._writing() as connection:
             return exchange.import_rows(connection, list_id, rows, utcnow())
+
+    def import_plain(self, list_id: int, rows: plain_import.PlainRows) -> exchange.ImportCounts:
+        with self._writing() as connection:
+            return plain_import.import_plain(connection, list_id, rows, utcnow())
+
+    def analyze(self) -> None:
+        """Refresh the planner statistics of the tables a bulk load grows."""
+        with self._writing() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"ANALYZE {', '.join(_BULK_TABLES)}")
+                return
+            # A sample is enough to size the tables, and keeps this cheap at millions of rows.
+            connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
+            for table in _BULK_TABLES:
+                connection.exec_driver_sql(f"ANALYZE {table}")
 
     def export_entries(
         self, list_ids: Sequence[int] | None, since: datetime | None, *, live_only: bool = False

@@ -100,13 +100,38 @@ def test_pigeonhole_plan_covers_every_split() -> None:
     assert subs.size == 17 + 15  # one substring at radius 1, the others exact
     assert _probe_plan((16,) * 16, -1) is None
     assert int(np.bitwise_count(masks.astype(np.uint64)).max()) == 1
-    # 12 substrings (8 of 21 bits, 4 of 22) at 31 = 2*12 + 7: the 8 short ones at radius 2.
+    # 12 substrings of 21 bits (252 of the 256 bits) at 31 = 2*12 + 7: 8 at radius 2.
     layout = _Layout.for_rows(256, 10_000_000)
-    assert layout.lengths == (21,) * 8 + (22,) * 4
+    assert layout.lengths == (21,) * 12
     subs, _ = layout.plan(31)  # type: ignore[misc]
-    assert subs.size == 8 * (1 + 21 + 210) + 4 * (1 + 22)
+    assert subs.size == 8 * (1 + 21 + 210) + 4 * (1 + 21)
     assert _Layout.for_rows(256, 1_000).lengths == (16,) * 16
-    assert _Layout.for_rows(64, 10_000_000).lengths == (21, 21, 22)
+    assert _Layout.for_rows(256, 1_000_000).lengths == (19,) * 4 + (20,) * 9
+    assert _Layout.for_rows(64, 10_000_000).lengths == (21, 21, 21)
+
+
+def test_row_numbers_and_ids_widen_when_the_index_outgrows_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three-byte row numbers give way to int32 ones, int32 ids to int64 ones, mid-life."""
+    monkeypatch.setattr(mih, "_PACKED_ROWS", 3_000)
+    rng = np.random.default_rng(11)
+    data = rng.integers(0, 256, size=(6_000, 32), dtype=np.uint8)
+    ids = np.arange(6_000, dtype=np.int64) + 1
+    ids[4_000:] += 2**40  # ids past int32 arrive with the later rows
+    index = MultiIndexHashIndex(256, build_min=500, delta_max=500)
+    reference = BruteForceIndex(256)
+    for start in range(0, 6_000, 1_000):
+        index.add(ids[start : start + 1_000], data[start : start + 1_000])
+        reference.add(ids[start : start + 1_000], data[start : start + 1_000])
+        index.flush()
+        queries = [data[row].tobytes() for row in rng.integers(0, start + 1_000, size=20)]
+        for query in queries:
+            found = index.query(query, 40)
+            assert sorted(found.ids.tolist()) == sorted(reference.query(query, 40).ids.tolist())
+    index.remove([int(ids[4_500]), 5])
+    assert len(index) == 5_998
+    assert int(ids[4_500]) not in index.query(data[4_500].tobytes(), 0).ids.tolist()
 
 
 @pytest.mark.parametrize(("substrings", "threaded"), [(None, False), (12, False), (None, True)])

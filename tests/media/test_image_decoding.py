@@ -152,6 +152,23 @@ def test_large_jpeg_is_decoded_at_reduced_size() -> None:
     assert decoded.size == (960, 540)
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_hashes_come_from_a_small_decode_and_detail_from_a_larger_one(fmt: str) -> None:
+    """At decode_size 256 a 1080p picture is hashed from 480x270 pixels; the stages that look
+    at crops get 960x540 (decoded again, upright like the first) only when they ask."""
+    data = encode(scene(9, (1920, 1080)), fmt)
+    decoded = decode_image(data, DecodeOptions(decode_size=256))
+    assert min(decoded.size) >= 256 and max(decoded.size) <= 480
+    detail = decoded.rgb_array
+    assert min(detail.shape[:2]) >= 512 and detail.shape[1] < 1920
+    larger = decode_image(data, DecodeOptions(decode_size=512))
+    assert detail.shape == larger.rgb_array.shape
+    assert np.array_equal(detail, larger.rgb_array)
+    small = decode_image(encode(scene(9, (640, 360)), fmt), DecodeOptions(decode_size=256))
+    # Not reduced: no second decode.
+    assert small.rgb_array.shape[:2] == (small.size[1], small.size[0])
+
+
 def test_large_png_is_reduced_like_jpeg() -> None:
     decoded = decode_image(encode(scene(8, (2048, 1536)), "PNG"), DecodeOptions(decode_size=512))
     assert min(decoded.size) >= 512 and decoded.size[0] < 2048

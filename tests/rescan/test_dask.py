@@ -40,7 +40,11 @@ def test_dask_cluster_gives_the_same_report_as_local(db_url: str, tmp_path: Path
             "terror", (tmp_path / "media/known.png").read_bytes(), EntryMetadata(label="x")
         )
         with distributed.LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=2,
+            processes=True,
+            threads_per_worker=1,
+            scheduler_port=0,  # any free port: other runs on this machine may hold 8786
+            dashboard_address=None,
         ) as cluster:
             engine = DaskEngine(cluster.scheduler_address)
             try:

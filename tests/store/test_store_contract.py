@@ -136,6 +136,44 @@ def test_audit_log_round_trip(store: Store) -> None:
     assert records[0].actor == "ana" and records[0].after == {"live": False}
 
 
+def test_audit_rows_are_read_back_in_their_transaction_and_die_with_it(store: Store) -> None:
+    with store.transaction():
+        for target in ("1", "2", "3"):
+            store.record_audit("ana", "entry.add", "entry", target, None, {"n": target})
+        inside = store.audit_records(target_type="entry")
+        store.record_audit("ana", "entry.add", "entry", "4")
+    assert [record.target_id for record in inside] == ["1", "2", "3"]
+    assert [r.target_id for r in store.audit_records(target_type="entry")] == ["1", "2", "3", "4"]
+    with pytest.raises(RuntimeError), store.transaction():
+        store.record_audit("ana", "entry.add", "entry", "5")
+        raise RuntimeError("crash before commit")
+    assert len(store.audit_records(target_type="entry")) == 4
+
+
+def test_a_batch_add_reports_each_hash_in_order(store: Store) -> None:
+    """New, already live and repeated hashes in one call; ids match what the store holds."""
+    hash_list = store.ensure_list("terror")
+    (first,) = store.add_entries(hash_list.id, [NewEntry("pdq", _pdq(1))])
+    batch = [
+        NewEntry("pdq", _pdq(2), labels=()),
+        NewEntry("pdq", _pdq(1)),
+        NewEntry("md5", _pdq(3)[:16]),
+        NewEntry("pdq", _pdq(2)),
+    ]
+    outcomes = store.add_entries(hash_list.id, batch)
+    assert [outcome.created for outcome in outcomes] == [True, False, True, False]
+    assert outcomes[1].entry_id == first.entry_id
+    assert outcomes[3].entry_id == outcomes[0].entry_id
+    held = store.get_entries([outcome.entry_id for outcome in outcomes])
+    for new, outcome in zip(batch, outcomes, strict=True):
+        assert (held[outcome.entry_id].algorithm, held[outcome.entry_id].value) == (
+            new.algorithm,
+            new.value,
+        )
+    added = [c.entry_id for c in store.changes_since(0) if c.kind is ChangeKind.ADD]
+    assert added == [first.entry_id, outcomes[0].entry_id, outcomes[2].entry_id]
+
+
 @pytest.mark.skipif(os.name != "posix", reason="posix paths")
 def test_missing_folder_is_a_clear_error(tmp_path: object) -> None:
     from hashdb.errors import StoreUnavailable

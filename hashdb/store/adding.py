@@ -1,0 +1,138 @@
+"""Adding entries to a list: the SQL of ``add_entries``, a statement per step, not per row.
+
+Writers are serialised (``BEGIN IMMEDIATE`` / advisory lock), so every entry with an id above
+the largest one seen before the insert was written by this call: the rows go in through one
+driver ``executemany`` and the new ids are read back by key from that id range, instead of
+``INSERT ... RETURNING``, which SQLAlchemy can only return in parameter order on SQLite by
+inserting one row per statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from hashdb.store import schema
+from hashdb.store.insert_many import insert_many
+from hashdb.store.models import AddOutcome, ChangeKind, NewEntry
+
+_IN_CHUNK = 500
+
+
+def add_entries(
+    connection: sa.Connection, list_id: int, entries: Sequence[NewEntry], now: datetime
+) -> list[AddOutcome]:
+    """One outcome per entry, in order: a hash already live in the list (or earlier in
+    ``entries``) is reported with that entry's id, not added again."""
+    table = schema.entries
+    existing = live_ids(connection, list_id, entries)
+    outcomes: list[AddOutcome | None] = [None] * len(entries)
+    pending: dict[tuple[str, bytes], list[int]] = {}
+    for position, new in enumerate(entries):
+        key = (new.algorithm, new.value)
+        if key in existing:
+            outcomes[position] = AddOutcome(existing[key], created=False)
+        else:
+            pending.setdefault(key, []).append(position)
+    if pending:
+        firsts = [entries[positions[0]] for positions in pending.values()]
+        start_id = _last_id(connection)
+        insert_many(
+            connection,
+            table,
+            [
+                {
+                    "list_id": list_id,
+                    "algorithm": new.algorithm,
+                    "hash": new.value,
+                    "quality": new.quality,
+                    "source_sha256": new.source_sha256,
+                    "label": new.label,
+                    "note": new.note,
+                    "added_by": new.added_by,
+                    "organisation": new.organisation,
+                    "source": new.source,
+                    "added_at": now,
+                }
+                for new in firsts
+            ],
+        )
+        end_id = _last_id(connection)
+        inserted = _added_between(connection, start_id, end_id)
+        new_ids = [inserted[key] for key in pending]
+        for positions, entry_id in zip(pending.values(), new_ids, strict=True):
+            outcomes[positions[0]] = AddOutcome(entry_id, created=True)
+            for duplicate in positions[1:]:
+                outcomes[duplicate] = AddOutcome(entry_id, created=False)
+        labels = [
+            {"entry_id": entry_id, "label": label}
+            for new, entry_id in zip(firsts, new_ids, strict=True)
+            for label in new.labels
+        ]
+        insert_many(connection, schema.entry_labels, labels)
+        connection.execute(
+            schema.changes.insert().from_select(
+                ["kind", "entry_id", "list_id", "at"],
+                sa.select(
+                    sa.literal(ChangeKind.ADD.value),
+                    table.c.id,
+                    table.c.list_id,
+                    sa.literal(now, schema.changes.c.at.type),
+                )
+                .where(table.c.id > start_id, table.c.id <= end_id)
+                .order_by(table.c.id),
+            )
+        )
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def live_ids(
+    connection: sa.Connection, list_id: int, entries: Sequence[NewEntry]
+) -> dict[tuple[str, bytes], int]:
+    """The ids of the entries' hashes already live in the list."""
+    by_algorithm: dict[str, list[bytes]] = {}
+    for new in entries:
+        by_algorithm.setdefault(new.algorithm, []).append(new.value)
+    found: dict[tuple[str, bytes], int] = {}
+    table = schema.entries
+    query = sa.select(table.c.id, table.c.hash).where(
+        table.c.list_id == sa.bindparam("list_id"),
+        table.c.algorithm == sa.bindparam("algorithm"),
+        table.c.retired_at.is_(None),
+        table.c.hash.in_(sa.bindparam("values", expanding=True)),  # one statement, any length
+    )
+    for algorithm, values in by_algorithm.items():
+        unique_values = list(dict.fromkeys(values))
+        for start in range(0, len(unique_values), _IN_CHUNK):
+            rows = connection.execute(
+                query,
+                {
+                    "list_id": list_id,
+                    "algorithm": algorithm,
+                    "values": unique_values[start : start + _IN_CHUNK],
+                },
+            )
+            for row in rows:
+                found[(algorithm, bytes(row.hash))] = row.id
+    return found
+
+
+def _last_id(connection: sa.Connection) -> int:
+    return int(connection.execute(sa.select(sa.func.max(schema.entries.c.id))).scalar() or 0)
+
+
+def _added_between(
+    connection: sa.Connection, start_id: int, end_id: int
+) -> dict[tuple[str, bytes], int]:
+    """(algorithm, hash) -> id of the entries in ``(start_id, end_id]``: this call's, as
+    writers are serialised. A closed range reads by key even without planner statistics."""
+    table = schema.entries
+    rows: Any = connection.execute(
+        sa.select(table.c.id, table.c.algorithm, table.c.hash).where(
+            table.c.id > start_id, table.c.id <= end_id
+        )
+    )
+    return {(algorithm, bytes(value)): entry_id for entry_id, algorithm, value in rows}
