@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from pathlib import Path
 
 import httpx
@@ -26,7 +27,13 @@ def test_served_match_sees_entries_added_by_another_process(tmp_path: Path) -> N
         writer.adding.media("terror", encode(image, "PNG"), EntryMetadata(label="seen"))
         writer.close()
 
-        second = httpx.post(f"{base}/v1/match", files=files, timeout=30, headers=headers)
+        # The server follows other processes' writes within its refresh interval (0.25 s).
+        deadline = time.monotonic() + 1.0
+        while True:
+            second = httpx.post(f"{base}/v1/match", files=files, timeout=30, headers=headers)
+            if second.json()["matched"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         assert second.json()["matched"] is True
         assert second.json()["matches"][0]["label"] == "seen"
 
