@@ -52,6 +52,14 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+async def check_metrics_key(request: Request, service: ServiceDep) -> None:
+    """``/metrics`` needs a key (any role) only with ``HASHDB_METRICS_REQUIRE_KEY``. The key
+    is read here, not declared as a dependency: the schema documents ``/metrics`` as open,
+    which it is by default."""
+    if service.settings.metrics_require_key:
+        await get_principal(request, service, await bearer(request))
+
+
 def require(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets a caller through only with at least ``role``."""
 

@@ -3,6 +3,9 @@
 Each uvicorn worker keeps its own counters and serves them on ``/metrics``; with several
 workers a scrape sees one worker's view (label ``worker`` = its pid). Sum over workers in
 PromQL (``sum without (worker) (...)``), or run one worker per scrape target.
+
+No metric names a list: ``/metrics`` needs no key by default, and a private list's name and
+activity are its organisation's (matches are counted by the list's action instead).
 """
 
 from __future__ import annotations
@@ -38,8 +41,8 @@ class Metrics:
         )
         self.matches = Counter(
             "hashdb_matches",
-            "Matches returned, by list and algorithm.",
-            ["list", "algorithm"],
+            "Matches returned, by the action of the list matched and the algorithm.",
+            ["action", "algorithm"],
             registry=self.registry,
         )
         self.lookups = Counter(
@@ -60,4 +63,4 @@ class Metrics:
 
     def count_matches(self, matches: Iterable[Match]) -> None:
         for match in matches:
-            self.matches.labels(list=match.list, algorithm=match.algorithm).inc()
+            self.matches.labels(action=match.action.value, algorithm=match.algorithm).inc()

@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image
 
 from bench.server import machine_line, rss_mib, served
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import NewEntry
@@ -64,7 +65,12 @@ def load_database(db: str, entries: int, known: list[bytes]) -> None:
                 ],
             )
         for data in known:
-            service.adding.media("bench", data, EntryMetadata(label="known", added_by="bench"))
+            service.adding.media(
+                "bench",
+                data,
+                EntryMetadata(label="known", added_by="bench"),
+                principal=LOCAL_OPERATOR,
+            )
     finally:
         service.close()
 

@@ -37,7 +37,7 @@ import httpx
 import numpy as np
 import sqlalchemy as sa
 
-from hashdb.identity import Role
+from hashdb.identity import LOCAL_OPERATOR, Role
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 from hashdb.store import NewEntry, NewList
@@ -75,7 +75,7 @@ def load(url: str, entries: int, seed: int = 1) -> tuple[list[bytes], str]:
                         for value in values[start : start + 10_000]
                     ],
                 )
-        key = service.keys.create("bench", Role.PLATFORM).key
+        key = service.keys.create("bench", Role.PLATFORM, principal=LOCAL_OPERATOR).key
         return values, key
     finally:
         service.close()

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hashdb.hashing import Digest
-from hashdb.identity import Principal, Role
+from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 from hashdb.store import ListAction, NewEntry, NewList
@@ -89,7 +89,10 @@ def main() -> None:
     near = queries(12)
     rows: list[tuple[str, tuple[float, float]]] = [
         ("indexes alone (no policy)", timed(lambda q: service.pipeline.indexes.match([q]), near)),
-        ("service, local operator", timed(lambda q: service.matching.digests([q]).matches, near)),
+        (
+            "service, local operator",
+            timed(lambda q: service.matching.digests([q], principal=LOCAL_OPERATOR).matches, near),
+        ),
         (
             "service, org platform (sharing)",
             timed(lambda q: service.matching.digests([q], principal=PLATFORM).matches, near),
@@ -104,7 +107,7 @@ def main() -> None:
             timed(lambda q: service.matching.digests([q], principal=PLATFORM).matches, near),
         )
     )
-    service.sharing.update("acme-shared", review_radius={"pdq": 50})
+    service.sharing.update("acme-shared", review_radius={"pdq": 50}, principal=LOCAL_OPERATOR)
     service.pipeline.indexes.refresh(force=True)
     far = queries(40)
     rows.append(

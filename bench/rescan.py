@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.rescan.engine_local import LocalEngine
 from hashdb.rescan.job import RescanRequest
 from hashdb.rescan.report import StreamSink
@@ -101,10 +102,10 @@ def _files(root: Path) -> list[Path]:
 def per_image_seconds(service: HashDB, files: list[Path], sample: int) -> float:
     chosen = files[:: max(1, len(files) // sample)][:sample]
     for path in chosen[:5]:
-        service.matching.file(path)  # warm up
+        service.matching.file(path, principal=LOCAL_OPERATOR)  # warm up
     started = time.perf_counter()
     for path in chosen:
-        service.matching.file(path)
+        service.matching.file(path, principal=LOCAL_OPERATOR)
     return (time.perf_counter() - started) / len(chosen)
 
 
@@ -124,9 +125,12 @@ def bench_scan(args: argparse.Namespace) -> None:
         "pdq",
         [bytes(v).hex() for v in rng.integers(0, 256, (1000, 32), dtype=np.uint8)],
         EntryMetadata(added_by="bench"),
+        principal=LOCAL_OPERATOR,
     )
     for path in files[:: len(files) // 10][:10]:
-        service.adding.media("bench", path.read_bytes(), EntryMetadata(added_by="bench"))
+        service.adding.media(
+            "bench", path.read_bytes(), EntryMetadata(added_by="bench"), principal=LOCAL_OPERATOR
+        )
     before = per_image_seconds(service, files, args.sample)
     rows = []
     for processes in args.processes:
@@ -137,7 +141,7 @@ def bench_scan(args: argparse.Namespace) -> None:
         )
         load = _load()
         started = time.perf_counter()
-        summary = service.rescans.start(request).run(
+        summary = service.rescans.start(request, principal=LOCAL_OPERATOR).run(
             LocalEngine(processes), StreamSink(io.StringIO())
         )
         elapsed = time.perf_counter() - started
@@ -234,7 +238,7 @@ def bench_rematch(args: argparse.Namespace) -> None:
         store.add_entries(hash_list.id, [NewEntry("pdq", value, quality=100) for value in entries])
     load = _load()
     started = time.perf_counter()
-    report = service.rescans.rematch(since)
+    report = service.rescans.rematch(since, principal=LOCAL_OPERATOR)
     elapsed = time.perf_counter() - started
     found = {int(hit.media.location.rsplit("/", 1)[1].split(".")[0]) for hit in report.hits}
     missing = planted - found

@@ -41,6 +41,7 @@ import pdqhash
 from bench import robustness_cases as cases
 from bench.robustness_report import Hit, Outcome, Query, report
 from hashdb.hashing import ALGORITHMS
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.matching.robust import geometric
 from hashdb.matching.robust.matcher import RobustPolicy
 from hashdb.media import decode_image
@@ -208,7 +209,7 @@ def _run(query: Query) -> Outcome:
     found["pHash"] = set(hits.tolist())
 
     start = time.perf_counter()
-    result = service.matching.media(blob)
+    result = service.matching.media(blob, principal=LOCAL_OPERATOR)
     ms["hashdb"] = (time.perf_counter() - start) * 1000
     hits_of = [
         Hit.of(entry_known[m.entry_id], m.stage, m.variant, m.distance, m.verification)
@@ -230,7 +231,7 @@ def measure(
     metadata = EntryMetadata(label="known", added_by="bench")
     for item in items:
         blob = _known_path(item).read_bytes()
-        added = service.adding.media("known", blob, metadata)
+        added = service.adding.media("known", blob, metadata, principal=LOCAL_OPERATOR)
         for entry in added.added:
             entry_known[entry.entry_id] = item.index
         image = decode_image(blob)

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 
 from PIL import Image
 
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.media.video import SamplingMode, VideoOptions, hash_video
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
@@ -139,7 +140,11 @@ def recall(count: int, seconds: float) -> tuple[list[tuple[str, int, int, int, i
     def score(data: bytes, number: int | None) -> dict[str, tuple[int, int]]:
         out = {}
         for mode, service in services.items():
-            matches = [m for m in service.matching.media(data).matches if m.algorithm == "vpdq"]
+            matches = [
+                m
+                for m in service.matching.media(data, principal=LOCAL_OPERATOR).matches
+                if m.algorithm == "vpdq"
+            ]
             hit = number is not None and any(m.entry_id == entry_of[number] for m in matches)
             wrong = sum(1 for m in matches if number is None or m.entry_id != entry_of[number])
             out[mode] = (int(hit), wrong)

@@ -134,6 +134,12 @@ class NotFound(HashDBError):
 class ListNotFound(NotFound):
     code = "list_not_found"
 
+    @classmethod
+    def named(cls, name: str) -> ListNotFound:
+        """The one answer about a list that does not exist or that the caller cannot see:
+        the two must not be told apart."""
+        return cls(f"no list named {name!r}", list=name)
+
 
 class EntryNotFound(NotFound):
     code = "entry_not_found"
@@ -146,6 +152,16 @@ class KeyNotFound(NotFound):
 class Conflict(HashDBError):
     code = "conflict"
     http_status = 409
+
+
+class ListNameTaken(Conflict):
+    """Creating a list under a name in use. List names are one namespace for the whole
+    deployment, so this is the answer whether the caller can see that list or not; it names
+    neither the owner nor the sharing."""
+
+    @classmethod
+    def named(cls, name: str) -> ListNameTaken:
+        return cls(f"a list named {name!r} already exists", list=name)
 
 
 class InvalidValue(HashDBError):

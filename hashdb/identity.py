@@ -1,6 +1,10 @@
 """Who acts: the identity the core records in provenance and audit, and checks roles against.
 
 The API derives a :class:`Principal` from the caller's key; the CLI acts as the local operator.
+Two kinds of administrator (``docs/security.md``): an **operator** (an admin of no
+organisation: the CLI on the database host, or an admin key made without one) runs the whole
+deployment; an **organisation admin** (an admin key of an organisation) manages its own
+organisation's keys and lists only.
 """
 
 from __future__ import annotations
@@ -31,6 +35,12 @@ class Principal:
     def has(self, role: Role) -> bool:
         return _RANK[self.role] >= _RANK[role]
 
+    @property
+    def is_operator(self) -> bool:
+        """Runs the deployment: vocabulary, organisations, every key and every list."""
+        return self.organisation is None and self.role is Role.ADMIN
 
-#: The operator running the CLI on the database host has every power.
+
+#: The operator when no one is named: the API with authentication switched off (local
+#: development), and tests. The CLI names its operator by the login name.
 LOCAL_OPERATOR = Principal(name="local", role=Role.ADMIN)

@@ -69,8 +69,16 @@ class Settings(BaseSettings):
         default=1.0,
         ge=0,
         description=(
-            "How long a checked API key is trusted without asking the database again; a "
-            "revocation reaches other processes within this time (0: check every request)."
+            "How long a checked API key is trusted without asking the database again, at "
+            "most: any change to the database (a revocation is one) ends the trust as soon as "
+            "this process learns of it (see refresh_interval). 0: check every request."
+        ),
+    )
+    metrics_require_key: bool = Field(
+        default=False,
+        description=(
+            "Require an API key (any role) on /metrics. Off by default so that a scraper "
+            "needs none: the metrics name no list and hold nothing private."
         ),
     )
     # --- video ---

@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from hashdb.errors import InvalidHash, ListNotFound, MediaError
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import ListAction, NewList
@@ -16,11 +17,13 @@ ANALYST = EntryMetadata(label="group-x/logo", note="seen in campaign 7", added_b
 
 def test_re_encoded_and_resized_copies_match_with_explanation(service: HashDB) -> None:
     original = scene(1, (800, 600))
-    report = service.adding.media("terror", encode(original, "PNG"), ANALYST)
+    report = service.adding.media(
+        "terror", encode(original, "PNG"), ANALYST, principal=LOCAL_OPERATOR
+    )
     assert report.created == 5 and not report.refused
 
     copy = encode(original.resize((400, 300)), "JPEG", quality=40)
-    result = service.matching.media(copy)
+    result = service.matching.media(copy, principal=LOCAL_OPERATOR)
     assert result.matched
     pdq = next(m for m in result.matches if m.algorithm == "pdq")
     assert pdq.list == "terror" and pdq.action is ListAction.BLOCK
@@ -32,73 +35,91 @@ def test_re_encoded_and_resized_copies_match_with_explanation(service: HashDB) -
 
 def test_exact_copy_matches_on_every_enabled_algorithm(service: HashDB) -> None:
     data = jpeg(2)
-    service.adding.media("terror", data, ANALYST)
-    algorithms = {m.algorithm for m in service.matching.media(data).matches}
+    service.adding.media("terror", data, ANALYST, principal=LOCAL_OPERATOR)
+    algorithms = {
+        m.algorithm for m in service.matching.media(data, principal=LOCAL_OPERATOR).matches
+    }
     assert algorithms == {"pdq", "md5", "sha256"}
 
 
 def test_unrelated_images_do_not_match(service: HashDB) -> None:
     for seed in range(10, 20):
-        service.adding.media("terror", jpeg(seed), ANALYST)
+        service.adding.media("terror", jpeg(seed), ANALYST, principal=LOCAL_OPERATOR)
     for seed in range(30, 45):
-        assert not service.matching.media(jpeg(seed)).matched
+        assert not service.matching.media(jpeg(seed), principal=LOCAL_OPERATOR).matched
 
 
 def test_phash_matches_only_on_lists_that_enable_it(service: HashDB) -> None:
-    service.lists.create(NewList("pdq-only"))
-    service.lists.create(NewList("with-phash", thresholds={"pdq": 31, "phash": 10}))
+    service.lists.create(NewList("pdq-only"), principal=LOCAL_OPERATOR)
+    service.lists.create(
+        NewList("with-phash", thresholds={"pdq": 31, "phash": 10}), principal=LOCAL_OPERATOR
+    )
     phash = service.media.hash_bytes(jpeg(3)).get("phash")
     assert phash is not None
-    service.adding.digests("pdq-only", [phash], ANALYST)
-    service.adding.digests("with-phash", [phash], ANALYST)
-    lists = {m.list for m in service.matching.media(encode(scene(3), "JPEG", quality=50)).matches}
+    service.adding.digests("pdq-only", [phash], ANALYST, principal=LOCAL_OPERATOR)
+    service.adding.digests("with-phash", [phash], ANALYST, principal=LOCAL_OPERATOR)
+    lists = {
+        m.list
+        for m in service.matching.media(
+            encode(scene(3), "JPEG", quality=50), principal=LOCAL_OPERATOR
+        ).matches
+    }
     assert lists == {"with-phash"}
 
 
 def test_per_list_thresholds_apply(service: HashDB) -> None:
-    service.lists.create(NewList("strict", thresholds={"pdq": 0}))
-    service.lists.create(NewList("loose", thresholds={"pdq": 40}))
+    service.lists.create(NewList("strict", thresholds={"pdq": 0}), principal=LOCAL_OPERATOR)
+    service.lists.create(NewList("loose", thresholds={"pdq": 40}), principal=LOCAL_OPERATOR)
     original = encode(scene(4), "PNG")
-    service.adding.media("strict", original, ANALYST)
-    service.adding.media("loose", original, ANALYST)
-    lists = {m.list for m in service.matching.media(encode(scene(4), "JPEG", quality=35)).matches}
+    service.adding.media("strict", original, ANALYST, principal=LOCAL_OPERATOR)
+    service.adding.media("loose", original, ANALYST, principal=LOCAL_OPERATOR)
+    lists = {
+        m.list
+        for m in service.matching.media(
+            encode(scene(4), "JPEG", quality=35), principal=LOCAL_OPERATOR
+        ).matches
+    }
     assert lists == {"loose"}
 
 
 def test_list_filter(service: HashDB) -> None:
     data = jpeg(5)
-    service.adding.media("a", data, ANALYST)
-    service.adding.media("b", data, ANALYST)
-    assert {m.list for m in service.matching.media(data, lists=["b"]).matches} == {"b"}
+    service.adding.media("a", data, ANALYST, principal=LOCAL_OPERATOR)
+    service.adding.media("b", data, ANALYST, principal=LOCAL_OPERATOR)
+    assert {
+        m.list for m in service.matching.media(data, lists=["b"], principal=LOCAL_OPERATOR).matches
+    } == {"b"}
     with pytest.raises(ListNotFound):
-        service.matching.media(data, lists=["typo"])
+        service.matching.media(data, lists=["typo"], principal=LOCAL_OPERATOR)
 
 
 def test_retired_entries_stop_matching_at_once(service: HashDB) -> None:
     data = jpeg(6)
-    report = service.adding.media("terror", data, ANALYST)
-    assert service.matching.media(data).matched
+    report = service.adding.media("terror", data, ANALYST, principal=LOCAL_OPERATOR)
+    assert service.matching.media(data, principal=LOCAL_OPERATOR).matched
     for added in report.added:
-        service.entries.retire(added.entry_id, "news footage", "reviewer")
-    assert not service.matching.media(data).matched
-    entry = service.entries.get(report.added[0].entry_id)
+        service.entries.retire(added.entry_id, "news footage", "reviewer", principal=LOCAL_OPERATOR)
+    assert not service.matching.media(data, principal=LOCAL_OPERATOR).matched
+    entry = service.entries.get(report.added[0].entry_id, principal=LOCAL_OPERATOR)
     assert entry.retired_reason == "news footage" and entry.retired_by == "reviewer"
 
 
 def test_a_second_service_sees_new_entries_after_refresh(settings: Settings) -> None:
     reader, writer = HashDB(settings), HashDB(settings)
     data = jpeg(7)
-    assert not reader.matching.media(data).matched  # index loaded, empty
-    writer.adding.media("terror", data, ANALYST)
-    assert reader.matching.media(data).matched  # refresh_interval=0: follows the change feed
+    assert not reader.matching.media(data, principal=LOCAL_OPERATOR).matched  # index loaded, empty
+    writer.adding.media("terror", data, ANALYST, principal=LOCAL_OPERATOR)
+    assert reader.matching.media(
+        data, principal=LOCAL_OPERATOR
+    ).matched  # refresh_interval=0: follows the change feed
     reader.close()
     writer.close()
 
 
 def test_adding_twice_is_idempotent(service: HashDB) -> None:
     data = jpeg(8)
-    first = service.adding.media("terror", data, ANALYST)
-    second = service.adding.media("terror", data, ANALYST)
+    first = service.adding.media("terror", data, ANALYST, principal=LOCAL_OPERATOR)
+    second = service.adding.media("terror", data, ANALYST, principal=LOCAL_OPERATOR)
     assert second.created == 0
     assert [a.entry_id for a in first.added] == [a.entry_id for a in second.added]
     assert service.store.count_entries() == 5
@@ -106,19 +127,23 @@ def test_adding_twice_is_idempotent(service: HashDB) -> None:
 
 def test_flat_images_keep_exact_hashes_only(service: HashDB) -> None:
     flat = encode(Image.new("RGB", (300, 300), (120, 120, 120)), "PNG")
-    report = service.adding.media("terror", flat, ANALYST)
+    report = service.adding.media("terror", flat, ANALYST, principal=LOCAL_OPERATOR)
     assert {a.algorithm for a in report.added} == {"md5", "sha256"}
     assert {r.algorithm for r in report.refused} == {"pdq", "phash", "dhash"}
     assert all(r.code == "low_quality" for r in report.refused)
-    forced = service.adding.media("forced", flat, ANALYST, force=True)
+    forced = service.adding.media("forced", flat, ANALYST, force=True, principal=LOCAL_OPERATOR)
     assert len(forced.added) == 5
 
 
 def test_degenerate_raw_hash_is_refused_unless_forced(service: HashDB) -> None:
-    report = service.adding.hex("partner", "pdq", ["0" * 64, "f" * 64], ANALYST)
+    report = service.adding.hex(
+        "partner", "pdq", ["0" * 64, "f" * 64], ANALYST, principal=LOCAL_OPERATOR
+    )
     assert not report.added and [r.code for r in report.refused] == ["degenerate_hash"] * 2
     assert service.store.count_entries() == 0
-    forced = service.adding.hex("partner", "pdq", ["0" * 64], ANALYST, force=True)
+    forced = service.adding.hex(
+        "partner", "pdq", ["0" * 64], ANALYST, force=True, principal=LOCAL_OPERATOR
+    )
     assert forced.created == 1
 
 
@@ -126,16 +151,20 @@ def test_malformed_raw_hash_writes_nothing(service: HashDB) -> None:
     good = service.media.hash_bytes(jpeg(9)).get("pdq")
     assert good is not None
     with pytest.raises(InvalidHash):
-        service.adding.hex("partner", "pdq", [good.hex, "not-a-hash"], ANALYST)
+        service.adding.hex(
+            "partner", "pdq", [good.hex, "not-a-hash"], ANALYST, principal=LOCAL_OPERATOR
+        )
     assert service.store.count_entries() == 0
-    assert [hash_list.name for hash_list in service.lists.visible()] == []
+    assert [hash_list.name for hash_list in service.lists.visible(principal=LOCAL_OPERATOR)] == []
 
 
 def test_raw_partner_hash_matches_media(service: HashDB) -> None:
     pdq = service.media.hash_bytes(jpeg(11)).get("pdq")
     assert pdq is not None
-    service.adding.hex("partner", "pdq", [pdq.hex.upper()], ANALYST)
-    matches = service.matching.media(encode(scene(11), "JPEG", quality=60)).matches
+    service.adding.hex("partner", "pdq", [pdq.hex.upper()], ANALYST, principal=LOCAL_OPERATOR)
+    matches = service.matching.media(
+        encode(scene(11), "JPEG", quality=60), principal=LOCAL_OPERATOR
+    ).matches
     assert [m.list for m in matches] == ["partner"]
     assert matches[0].entry_hash == pdq.hex
 
@@ -143,5 +172,5 @@ def test_raw_partner_hash_matches_media(service: HashDB) -> None:
 def test_bad_media_raises_typed_errors(service: HashDB) -> None:
     for data in (b"", b"not an image", jpeg(12)[:500]):
         with pytest.raises(MediaError):
-            service.matching.media(data)
+            service.matching.media(data, principal=LOCAL_OPERATOR)
     assert service.store.count_entries() == 0

@@ -23,7 +23,7 @@ router = APIRouter(
 @router.get("/audit", response_model=list[AuditPublic], summary="Read the audit log")
 def read_audit(
     service: ServiceDep,
-    _caller: AnalystDep,
+    caller: AnalystDep,
     target_type: Annotated[
         str | None, Query(max_length=32, description="list, entry or key.")
     ] = None,
@@ -31,10 +31,12 @@ def read_audit(
     since: Annotated[datetime | None, Query(description="ISO 8601 timestamp.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> list[dict[str, Any]]:
-    """Oldest first; filter by target and time."""
+    """Oldest first; filter by target and time. Only the records the caller may see: about
+    the lists it can see, the vocabulary and organisations, its organisation's imports, and
+    (organisation admins) its organisation's keys; operators see every record."""
     if since is not None and since.tzinfo is None:
         raise InvalidValue("since needs a time zone, e.g. 2026-01-01T00:00:00Z")
     records = service.audit.records(
-        target_type=target_type, target_id=target_id, since=since, limit=limit
+        caller, target_type=target_type, target_id=target_id, since=since, limit=limit
     )
     return [record.to_dict() for record in records]

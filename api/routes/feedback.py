@@ -31,7 +31,8 @@ def give_feedback(
 ) -> dict[str, Any]:
     """``agree``: a true match; ``disagree``: a false positive (say why in ``reason``).
     A caller's latest verdict on an entry is the one that counts."""
-    return service.feedback.give(entry_id, Verdict(body.verdict), body.reason, principal).to_dict()
+    given = service.feedback.give(entry_id, Verdict(body.verdict), body.reason, principal=principal)
+    return given.to_dict()
 
 
 @router.get(

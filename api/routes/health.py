@@ -1,11 +1,12 @@
-"""Operations: liveness, readiness and Prometheus metrics. No key needed."""
+"""Operations: liveness, readiness and Prometheus metrics. No key needed (metrics: unless
+``HASHDB_METRICS_REQUIRE_KEY``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api.deps import ServiceDep
+from api.deps import ServiceDep, check_metrics_key
 from api.problems import PROBLEM_SCHEMA
 from api.schemas import Health
 from hashdb.errors import StoreUnavailable
@@ -34,8 +35,16 @@ def readyz(service: ServiceDep) -> Health:
 @router.get(
     "/metrics",
     summary="Prometheus metrics of this worker",
+    description=(
+        "No list is named: matches are counted by the action of the list and the algorithm. "
+        "Needs no key unless `HASHDB_METRICS_REQUIRE_KEY` is set (then any key)."
+    ),
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+    dependencies=[Depends(check_metrics_key)],
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}},
+        401: PROBLEM_SCHEMA,
+    },
 )
 def metrics(request: Request) -> Response:
     registry = request.app.state.metrics.registry

@@ -16,22 +16,22 @@ _ERRORS: dict[int | str, dict[str, Any]] = {s: PROBLEM_SCHEMA for s in (403, 404
 
 
 @router.get("/labels", summary="The label vocabulary", responses=_ERRORS)
-def vocabulary(service: ServiceDep, _principal: PrincipalDep) -> list[dict[str, Any]]:
-    return [term.to_dict() for term in service.labels.vocabulary()]
+def vocabulary(service: ServiceDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    return [term.to_dict() for term in service.labels.vocabulary(principal)]
 
 
-@router.post("/labels", summary="Add terms to the vocabulary (admin)", responses=_ERRORS)
+@router.post("/labels", summary="Add terms to the vocabulary (operator)", responses=_ERRORS)
 def add_terms(
     service: ServiceDep,
     body: VocabularyIn,
     principal: Annotated[Principal, Depends(require(Role.ADMIN))],
 ) -> list[dict[str, Any]]:
-    terms = service.labels.add_terms(body.facet, body.values, body.description, principal)
+    terms = service.labels.add_terms(body.facet, body.values, body.description, principal=principal)
     return [term.to_dict() for term in terms]
 
 
 @router.delete(
-    "/labels/{label}", summary="Remove a term; entries keep it (admin)", responses=_ERRORS
+    "/labels/{label}", summary="Remove a term; entries keep it (operator)", responses=_ERRORS
 )
 def remove_term(
     service: ServiceDep,
@@ -50,5 +50,5 @@ def label_entry(
     body: EntryLabelsIn,
     principal: Annotated[Principal, Depends(require(Role.ANALYST))],
 ) -> dict[str, Any]:
-    entry = service.labels.label_entry(entry_id, body.add, body.remove, principal)
+    entry = service.labels.label_entry(entry_id, body.add, body.remove, principal=principal)
     return {"entry_id": entry.id, "labels": list(entry.labels)}

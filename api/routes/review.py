@@ -54,7 +54,7 @@ def confirm(
 def dismiss(
     service: ServiceDep, item_id: ItemId, body: ReviewDismissIn, principal: Analyst
 ) -> dict[str, Any]:
-    return service.review.dismiss(item_id, body.note, principal).to_dict()
+    return service.review.dismiss(item_id, principal, body.note).to_dict()
 
 
 @router.post(

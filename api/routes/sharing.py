@@ -18,19 +18,19 @@ ListName = Annotated[str, Path(max_length=200, pattern=r"^[^\x00]*$")]
 
 
 @router.get("/organisations", summary="Every organisation", responses=_ERRORS)
-def organisations(service: ServiceDep, _principal: PrincipalDep) -> list[dict[str, Any]]:
-    return [organisation.to_dict() for organisation in service.organisations.list()]
+def organisations(service: ServiceDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    return [organisation.to_dict() for organisation in service.organisations.list(principal)]
 
 
 @router.post(
-    "/organisations", status_code=201, summary="Add an organisation (admin)", responses=_ERRORS
+    "/organisations", status_code=201, summary="Add an organisation (operator)", responses=_ERRORS
 )
 def create_organisation(
     service: ServiceDep,
     body: OrganisationIn,
     principal: Annotated[Principal, Depends(require(Role.ADMIN))],
 ) -> dict[str, Any]:
-    return service.organisations.create(body.name, body.description, principal).to_dict()
+    return service.organisations.create(body.name, body.description, principal=principal).to_dict()
 
 
 @router.get(

@@ -311,4 +311,5 @@ def _apply_list(
         wanted.name,
         before,
         after,
+        list_id=hash_list.id,
     )

@@ -21,6 +21,7 @@ from hashdb.exchange.definitions import (
 )
 from hashdb.exchange.formats import ExchangeFormat, reader, writer
 from hashdb.exchange.jsonl_format import write as jsonl_write
+from hashdb.exchange.provenance import Importer, claimed
 from hashdb.exchange.records import BadRow, export_record, parse_plain, parse_record
 from hashdb.hashing.vpdq import VIDEO_ALGORITHM
 from hashdb.store import Store
@@ -43,7 +44,12 @@ ANALYZE_AFTER = 10_000
 class ImportAccess(Protocol):
     """What the importing caller may change; each check raises Forbidden (all rolled back)."""
 
-    def check_vocabulary(self) -> None: ...
+    #: Who the imported entries are recorded as added by.
+    importer: Importer
+
+    def check_vocabulary(self) -> None:
+        """The caller may add terms to the vocabulary."""
+        ...
 
     def list_definition(self, definition: ListDefinition) -> ListDefinition:
         """The definition as the caller may apply it (e.g. owned by its organisation)."""
@@ -128,13 +134,18 @@ def import_records(
     force: bool = False,
     min_quality: int = 0,
     actor: str | None = None,
+    organisation: str | None = None,
     access: ImportAccess | None = None,
 ) -> ImportReport:
     """Import a whole file in one transaction. Bad rows abort it (nothing written) unless
     ``skip_bad``, in which case they are skipped and reported with their line numbers.
 
     List and vocabulary definitions (JSONL) are applied first; with ``list_name``, a file
-    defining exactly one list has that definition applied to ``list_name``."""
+    defining exactly one list has that definition applied to ``list_name``. Without
+    ``access`` (an operator) entries keep the provenance the file gives them; with it, they
+    are recorded as its importer's (:mod:`hashdb.exchange.provenance`). The audit record
+    names ``actor`` and is scoped to ``organisation``."""
+    audit = _Audit(actor or "import", organisation)
     if fmt in _COLUMNAR:
         try:
             text = stream.read()
@@ -144,10 +155,12 @@ def import_records(
         if plain is not None and (list_name is not None or None not in plain.lists):
             report = ImportReport(source=source, format=fmt, rows=plain.rows)
             importers = {
-                list_name or str(name): _plain_importer(store, batches)
+                list_name or str(name): _plain_importer(
+                    store, batches if access is None else access.importer.stamp_plain(batches)
+                )
                 for name, batches in plain.lists.items()
             }
-            _write(store, report, importers, actor or "import", access)
+            _write(store, report, importers, audit, access)
             return report
         stream = io.StringIO(text)  # not plain, a bad row, or a row naming no list
     report = ImportReport(source=source, format=fmt)
@@ -215,16 +228,29 @@ def import_records(
         )
     if list_name is not None:
         definitions = [replace(definitions[0], name=list_name)] if len(definitions) == 1 else []
+    if access is not None:
+        for rows in by_list.values():
+            for name, values in access.importer.stamp(rows).items():
+                audit.claims.setdefault(name, set()).update(values)
     importers = {name: _rows_importer(store, rows) for name, rows in by_list.items()}
-    _write(store, report, importers, actor or "import", access, definitions, vocabulary)
+    _write(store, report, importers, audit, access, definitions, vocabulary)
     return report
+
+
+@dataclass
+class _Audit:
+    """How an import's audit record names and scopes it, and what its file claimed."""
+
+    actor: str
+    organisation: str | None
+    claims: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _write(
     store: Store,
     report: ImportReport,
     by_list: Mapping[str, Callable[[int], ImportCounts]],
-    who: str,
+    audit: _Audit,
     access: ImportAccess | None,
     definitions: Sequence[ListDefinition] = (),
     vocabulary: Sequence[VocabularyDefinition] = (),
@@ -233,17 +259,27 @@ def _write(
     (``by_list`` maps a list name to what imports its rows given the list's id)."""
     with store.transaction():
         if access is not None:
-            if vocabulary:
+            known = {term.label for term in store.vocabulary()}
+            if any(term.label not in known for term in vocabulary):
                 access.check_vocabulary()
             definitions = [access.list_definition(definition) for definition in definitions]
-        report.definitions = apply_definitions(store, definitions, vocabulary, actor=who)
+        report.definitions = apply_definitions(store, definitions, vocabulary, actor=audit.actor)
         for name, import_into in by_list.items():
             if access is not None:
                 access.check_entries(name)
             report.lists[name] = import_into(store.ensure_list(name).id)
         if report.changed:
+            summary = report.summary()
+            if audit.claims:
+                summary["provenance_in_file"] = claimed(audit.claims)
             store.record_audit(
-                who, "entries.import", "import", report.source, None, report.summary()
+                audit.actor,
+                "entries.import",
+                "import",
+                report.source,
+                None,
+                summary,
+                organisation=audit.organisation,
             )
         written = report.total("created") + report.total("retired") + report.total("history")
         if written >= ANALYZE_AFTER:

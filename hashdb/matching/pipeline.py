@@ -116,7 +116,7 @@ class MatchPipeline:
                 if found is None:
                     found = self.store.get_list(name)  # raises ListNotFound for a typo
                 if not visible(found.id):
-                    raise ListNotFound(f"no list named {name!r}", list=name)
+                    raise ListNotFound.named(name)
         candidates = {
             list_id: hash_list
             for list_id, hash_list in known.items()

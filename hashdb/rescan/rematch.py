@@ -69,7 +69,7 @@ def rematch(
     known = {hash_list.id: hash_list for hash_list in store.lists()}
     for name in lists or ():
         if name not in {hash_list.name for hash_list in known.values()}:
-            raise UsageError(ListNotFound(f"no list named {name!r}").message, list=name)
+            raise UsageError(ListNotFound.named(name).message, list=name)
     entries = [
         entry
         for entry in store.entries_added_since(since)

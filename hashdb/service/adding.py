@@ -9,7 +9,7 @@ from hashdb.errors import InvalidHash
 from hashdb.hashing import Digest, get_algorithm
 from hashdb.hashing.media import HashedMedia
 from hashdb.hashing.vpdq import VIDEO_ALGORITHM, fingerprint
-from hashdb.identity import LOCAL_OPERATOR, Principal
+from hashdb.identity import Principal
 from hashdb.matching.robust.reference import (
     MIN_ANCHOR_KEYPOINTS,
     reference_data,
@@ -32,7 +32,7 @@ class AddingService(ServicePart):
         force: bool = False,
         source_sha256: str | None = None,
         create_list: bool = True,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
     ) -> AddReport:
         """Add hashes to a list, refusing degenerate or low-quality ones unless forced."""
         organisation = adding_organisation(metadata, principal)
@@ -80,6 +80,7 @@ class AddingService(ServicePart):
                     "entry",
                     str(entry.id),
                     after=entry.to_dict(),
+                    list_id=hash_list.id,
                 )
         report.added.extend(
             AddedHash(digest.algorithm, digest.hex, outcome.entry_id, outcome.created)
@@ -96,7 +97,7 @@ class AddingService(ServicePart):
         *,
         force: bool = False,
         create_list: bool = True,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
     ) -> AddReport:
         """Add raw hashes as received from a partner. Malformed values raise before any write."""
         hasher = get_algorithm(algorithm)
@@ -113,7 +114,7 @@ class AddingService(ServicePart):
         *,
         force: bool = False,
         create_list: bool = True,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
     ) -> AddReport:
         """Add an image or a video from its bytes."""
         media = self.service.media.for_adding(data)
@@ -250,6 +251,7 @@ class AddingService(ServicePart):
                         "entry",
                         str(outcome.entry_id),
                         after=self.store.get_entry(outcome.entry_id).to_dict(),
+                        list_id=hash_list.id,
                     )
                     self.store.add_video_frames(
                         outcome.entry_id,

@@ -46,7 +46,13 @@ class HashDB:
 
     @cached_property
     def keys(self) -> KeyService:
-        return KeyService(self.store, self.settings.auth_cache_seconds)
+        return KeyService(self.store, self.settings.auth_cache_seconds, self._latest_change)
+
+    def _latest_change(self) -> int:
+        """The newest change sequence this process knows of: followed in the background, or
+        (``refresh_interval`` 0) read from the store."""
+        watcher = self.pipeline.watcher
+        return watcher.latest if watcher is not None else self.store.current_seq()
 
     # Sub-services: one area of user actions each, reaching the store and the checks the
     # areas share through this service.

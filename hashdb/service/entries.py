@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from hashdb.auth import access
 from hashdb.errors import EntryNotFound
-from hashdb.identity import LOCAL_OPERATOR, Principal
+from hashdb.identity import Principal
 from hashdb.service.shared import ServicePart, actor, audit_actor
 from hashdb.store.models import Entry, EntryQuery
 
@@ -14,7 +14,7 @@ from hashdb.store.models import Entry, EntryQuery
 class EntryService(ServicePart):
     """Every action on existing entries; each change is audited in its transaction."""
 
-    def get(self, entry_id: int, principal: Principal = LOCAL_OPERATOR) -> Entry:
+    def get(self, entry_id: int, principal: Principal) -> Entry:
         """An entry; one on a list the principal cannot see is reported as not found."""
         entry = self.store.get_entry(entry_id)
         if not access.can_read(principal, self.store.list_settings(entry.list_id)):
@@ -33,12 +33,14 @@ class EntryService(ServicePart):
         reason: str,
         retired_by: str | None = None,
         *,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
     ) -> Entry:
+        """Retire an entry: it stops matching at once and stays for audit. ``retired_by`` is
+        the caller's name unless an operator names someone."""
         with self.store.transaction():
             entry = self.get(entry_id, principal)
             self.check_write(principal, entry)
-            if retired_by is None and principal is not LOCAL_OPERATOR:
+            if not principal.is_operator:
                 retired_by = principal.name
             retired = self.store.retire_entry(entry_id, reason, retired_by)
             self.store.record_audit(
@@ -48,6 +50,7 @@ class EntryService(ServicePart):
                 str(entry_id),
                 before=entry.to_dict(),
                 after=retired.to_dict(),
+                list_id=entry.list_id,
             )
         return retired
 
@@ -57,7 +60,7 @@ class EntryService(ServicePart):
         *,
         label: str | None = None,
         note: str | None = None,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
     ) -> Entry:
         """Relabel an entry or change its note; matches explain it with the new text at once."""
         with self.store.transaction():
@@ -71,11 +74,15 @@ class EntryService(ServicePart):
                 str(entry_id),
                 before=before.to_dict(),
                 after=updated.to_dict(),
+                list_id=before.list_id,
             )
         return updated
 
-    def search(self, query: EntryQuery, principal: Principal = LOCAL_OPERATOR) -> list[Entry]:
-        """Entries matching ``query`` on the lists ``principal`` can see."""
+    def search(self, query: EntryQuery, principal: Principal) -> list[Entry]:
+        """Entries matching ``query`` on the lists ``principal`` can see; a list it names but
+        cannot see is not found, as a missing one is."""
+        if query.list_name is not None:
+            self.service.lists.get(query.list_name, principal)
         if principal.organisation is not None:
             visible = frozenset(hash_list.id for hash_list in self.service.lists.visible(principal))
             query = replace(query, list_ids=visible)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from hashdb.auth import access
-from hashdb.errors import FileNotReadable, Forbidden, ListNotFound
+from hashdb.errors import FileNotReadable, Forbidden, ListNameTaken, ListNotFound
 from hashdb.exchange import (
     ExchangeFormat,
     ImportReport,
@@ -18,7 +18,8 @@ from hashdb.exchange import (
     import_records,
 )
 from hashdb.exchange.definitions import ListDefinition
-from hashdb.identity import LOCAL_OPERATOR, Principal, Role
+from hashdb.exchange.provenance import Importer
+from hashdb.identity import Principal, Role
 from hashdb.service.shared import ServicePart, actor
 
 if TYPE_CHECKING:
@@ -37,15 +38,19 @@ class ExchangeService(ServicePart):
         source: str = "-",
         skip_bad: bool = False,
         force: bool = False,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
     ) -> ImportReport:
         """Bulk import; bad rows abort everything unless ``skip_bad`` (see hashdb.exchange).
 
-        A caller of an organisation writes only to lists it may write to (missing ones are
-        created as its own), and list definitions apply only to lists it manages."""
+        An operator imports anything as the file says, provenance included (how one
+        deployment syncs another). Anyone else writes only to lists it may write to (missing
+        ones are created as its own), applies list definitions only to lists it manages, adds
+        vocabulary terms never, and is recorded as the one who added every entry: its
+        organisation and name, at the time of the import (the file's claims go to the
+        import's audit record, not onto the entries)."""
         if not principal.has(Role.ANALYST):
             raise Forbidden(f"importing needs the analyst role; you have {principal.role.value}")
-        limits = None if principal.organisation is None else _ImportAccess(self.service, principal)
+        limits = None if principal.is_operator else _ImportAccess(self.service, principal)
         report = import_records(
             self.store,
             stream,
@@ -56,6 +61,7 @@ class ExchangeService(ServicePart):
             force=force,
             min_quality=self.service.settings.min_pdq_quality,
             actor=actor(principal),
+            organisation=principal.organisation,
             access=limits,
         )
         self.service.lists_changed()  # list settings may have come with the file
@@ -69,6 +75,7 @@ class ExchangeService(ServicePart):
         fmt: str | None = None,
         skip_bad: bool = False,
         force: bool = False,
+        principal: Principal,
     ) -> ImportReport:
         exchange_format = detect_format(path, fmt)
         try:
@@ -80,6 +87,7 @@ class ExchangeService(ServicePart):
                     source=str(path),
                     skip_bad=skip_bad,
                     force=force,
+                    principal=principal,
                 )
         except FileNotFoundError:
             raise FileNotReadable(f"{path}: no such file") from None
@@ -96,44 +104,52 @@ class ExchangeService(ServicePart):
         lists: Sequence[str] | None = None,
         since: datetime | None = None,
         definitions: bool = True,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
     ) -> int:
         """Entries (and in JSONL the vocabulary and list definitions first) to ``stream``;
         only of the lists ``principal`` can see."""
-        if principal.organisation is not None:
-            if lists:
-                for name in lists:
-                    self.service.lists.get(name, principal)  # 404 for a list it cannot see
-            else:
-                lists = [hash_list.name for hash_list in self.service.lists.visible(principal)]
+        if not principal.has(Role.ANALYST):
+            raise Forbidden(f"exporting needs the analyst role; you have {principal.role.value}")
+        if lists:
+            for name in lists:
+                self.service.lists.get(name, principal)  # 404 for a list it cannot see
+        elif principal.organisation is not None:
+            lists = [hash_list.name for hash_list in self.service.lists.visible(principal)]
         return export_entries(
             self.store, stream, fmt, lists=lists, since=since, definitions=definitions
         )
 
 
 class _ImportAccess:
-    """What an organisation's analyst may change by importing a file."""
+    """What a caller other than an operator may change by importing a file, and how its
+    entries are recorded."""
 
     def __init__(self, service: HashDB, principal: Principal) -> None:
         self.service = service
         self.principal = principal
+        self.importer = Importer(principal.name, principal.organisation)
 
     def check_vocabulary(self) -> None:
-        if not self.principal.has(Role.ADMIN):
-            raise Forbidden(
-                "the file defines label vocabulary terms, which needs the admin role: "
-                "import it with --entries-only exports, or ask an admin"
-            )
+        raise Forbidden(
+            "the file defines label vocabulary terms this deployment lacks, and only an "
+            "operator adds terms: ask one, or import an --entries-only export"
+        )
 
     def list_definition(self, definition: ListDefinition) -> ListDefinition:
-        store = self.service.store
+        lists = self.service.lists
         try:
-            hash_list = store.get_list(definition.name)
+            hash_list = lists.get(definition.name, self.principal)
         except ListNotFound:
+            if lists.taken(definition.name):  # by a list this caller cannot see
+                raise ListNameTaken.named(definition.name) from None
             return replace(definition, owner=self.principal.organisation)
-        access.check_manage(self.principal, hash_list, store.list_settings(hash_list.id))
-        if definition.owner != self.principal.organisation:
-            raise Forbidden(f"list {definition.name!r} can only stay owned by your organisation")
+        settings = self.service.store.list_settings(hash_list.id)
+        access.check_manage(self.principal, hash_list, settings)
+        if definition.owner != settings.owner:
+            raise Forbidden(
+                f"the file gives list {definition.name!r} another owner; "
+                "only an operator hands a list to another organisation"
+            )
         return definition
 
     def check_entries(self, list_name: str) -> None:

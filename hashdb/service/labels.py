@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hashdb.errors import Forbidden
-from hashdb.identity import LOCAL_OPERATOR, Principal, Role
+from hashdb.identity import Principal
 from hashdb.service.shared import ServicePart, actor
 from hashdb.store import Entry
 from hashdb.store.models import VocabularyTerm
 
 
 class LabelService(ServicePart):
-    """The vocabulary (changed by admins) and labelling entries (by a list's writers)."""
+    """The vocabulary (read by every caller, changed by operators) and labelling entries (by a
+    list's writers)."""
 
-    def vocabulary(self) -> list[VocabularyTerm]:
+    def vocabulary(self, principal: Principal) -> list[VocabularyTerm]:
+        del principal  # every caller may read it; taken so that no route forgets who asks
         return self.store.vocabulary()
 
     def add_terms(
@@ -22,10 +24,10 @@ class LabelService(ServicePart):
         facet: str,
         values: Sequence[str],
         description: str = "",
-        principal: Principal = LOCAL_OPERATOR,
+        *,
+        principal: Principal,
     ) -> list[VocabularyTerm]:
-        if not principal.has(Role.ADMIN):
-            raise Forbidden("changing the label vocabulary needs the admin role")
+        _check_operator(principal)
         with self.store.transaction():
             before = {term.label for term in self.store.vocabulary()}
             terms = self.store.add_vocabulary(facet, values, description)
@@ -36,9 +38,8 @@ class LabelService(ServicePart):
                 )
         return terms
 
-    def remove_term(self, label: str, principal: Principal = LOCAL_OPERATOR) -> VocabularyTerm:
-        if not principal.has(Role.ADMIN):
-            raise Forbidden("changing the label vocabulary needs the admin role")
+    def remove_term(self, label: str, principal: Principal) -> VocabularyTerm:
+        _check_operator(principal)
         with self.store.transaction():
             term = self.store.remove_vocabulary(label)
             self.store.record_audit(
@@ -51,7 +52,8 @@ class LabelService(ServicePart):
         entry_id: int,
         add: Sequence[str] = (),
         remove: Sequence[str] = (),
-        principal: Principal = LOCAL_OPERATOR,
+        *,
+        principal: Principal,
     ) -> Entry:
         """Add and remove controlled labels on an entry (which keeps its history)."""
         with self.store.transaction():
@@ -66,5 +68,14 @@ class LabelService(ServicePart):
                     str(entry_id),
                     {"labels": list(entry.labels)},
                     {"labels": list(labels)},
+                    list_id=entry.list_id,
                 )
             return self.store.get_entry(entry_id)
+
+
+def _check_operator(principal: Principal) -> None:
+    if not principal.is_operator:
+        raise Forbidden(
+            "changing the label vocabulary is for operators (an admin of no organisation): "
+            "every organisation's entries use it"
+        )

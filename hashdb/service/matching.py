@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from hashdb.hashing import Digest
-from hashdb.identity import LOCAL_OPERATOR, Principal
+from hashdb.identity import Principal
 from hashdb.matching.query import Query
 from hashdb.matching.result import MatchResult
 from hashdb.service.shared import ServicePart
@@ -21,7 +21,7 @@ class MatchingService(ServicePart):
         data: bytes,
         lists: Collection[str] | None = None,
         *,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
         labels: Sequence[str] | None = None,
     ) -> MatchResult:
         """Match an image or a video: its hashes, edited copies of known images, and the
@@ -35,7 +35,7 @@ class MatchingService(ServicePart):
         path: Path,
         lists: Collection[str] | None = None,
         *,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
         labels: Sequence[str] | None = None,
     ) -> MatchResult:
         data = self.service.media.read_file(path)
@@ -46,7 +46,7 @@ class MatchingService(ServicePart):
         digests: Sequence[Digest],
         lists: Collection[str] | None = None,
         *,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
         labels: Sequence[str] | None = None,
     ) -> MatchResult:
         """Match the hashes of one piece of media (no pixels: the plain stage alone)."""
@@ -58,7 +58,7 @@ class MatchingService(ServicePart):
         digests: Sequence[Digest],
         lists: Collection[str] | None = None,
         *,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
         labels: Sequence[str] | None = None,
     ) -> list[MatchResult]:
         """Hash-only matching of many unrelated hashes: one result per digest, in order."""

@@ -8,7 +8,7 @@ from dataclasses import replace
 from hashdb.auth import access
 from hashdb.errors import Forbidden, InvalidValue, ListNotFound, ReviewItemNotFound
 from hashdb.hashing import Digest, get_algorithm
-from hashdb.identity import LOCAL_OPERATOR, Principal, Role
+from hashdb.identity import Principal, Role
 from hashdb.service.results import EntryMetadata, ReviewOutcome
 from hashdb.service.shared import ServicePart, actor
 from hashdb.store import ListAction, NewList
@@ -21,7 +21,7 @@ class ReviewService(ServicePart):
 
     def queue(
         self,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
         *,
         status: ReviewStatus | None = ReviewStatus.PENDING,
         list_name: str | None = None,
@@ -54,7 +54,7 @@ class ReviewService(ServicePart):
     def confirm(
         self,
         item_id: int,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
         *,
         list_name: str | None = None,
         metadata: EntryMetadata | None = None,
@@ -68,7 +68,7 @@ class ReviewService(ServicePart):
         self,
         item_id: int,
         allow_list: str,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
         *,
         metadata: EntryMetadata | None = None,
     ) -> ReviewOutcome:
@@ -77,9 +77,7 @@ class ReviewService(ServicePart):
             item_id, principal, ReviewStatus.ALLOWED, allow_list, metadata, allow=True
         )
 
-    def dismiss(
-        self, item_id: int, note: str | None = None, principal: Principal = LOCAL_OPERATOR
-    ) -> ReviewOutcome:
+    def dismiss(self, item_id: int, principal: Principal, note: str | None = None) -> ReviewOutcome:
         with self.store.transaction():
             item = self._pending(item_id, principal)
             resolved = self.store.resolve_review_item(
@@ -152,6 +150,7 @@ class ReviewService(ServicePart):
                 "note": after.resolution_note,
                 "entry_ids": list(after.result_entry_ids),
             },
+            list_id=after.list_id,
         )
 
 

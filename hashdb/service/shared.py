@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hashdb.errors import Forbidden
-from hashdb.identity import LOCAL_OPERATOR, Principal
+from hashdb.identity import Principal
 from hashdb.service.results import EntryMetadata
 from hashdb.store import Store
 
@@ -35,27 +35,27 @@ def actor(principal: Principal) -> str:
 
 
 def audit_actor(principal: Principal, person: str | None) -> str:
-    """Who the audit log names: a key as ``name@organisation`` like every other change; the
-    local operator (CLI) as the person given with the change, if any."""
-    if principal is LOCAL_OPERATOR and person:
+    """Who the audit log names: the caller as ``name@organisation``, like every other change;
+    an operator acting for someone it names (the CLI's ``--by``) as that person."""
+    if principal.is_operator and person:
         return person
     return actor(principal)
 
 
 def entry_added_by(metadata: EntryMetadata, principal: Principal) -> str | None:
-    """Who an entry is recorded as added by: as given, else the calling key's name."""
-    if metadata.added_by is None and principal is not LOCAL_OPERATOR:
-        return principal.name
-    return metadata.added_by
+    """Who an entry is recorded as added by: the caller's name; an operator may name the
+    person it adds for (or no one)."""
+    if principal.is_operator:
+        return metadata.added_by
+    return principal.name
 
 
 def adding_organisation(metadata: EntryMetadata, principal: Principal) -> str | None:
-    """The organisation an entry is recorded as added by; only the operator may name one."""
-    if principal.organisation is None:
+    """The organisation an entry is recorded as added by: the caller's (none for a
+    deployment key); only an operator may name another."""
+    if principal.is_operator:
         return metadata.organisation
     if metadata.organisation not in (None, principal.organisation):
-        raise Forbidden(
-            f"entries you add are recorded as {principal.organisation}'s, "
-            f"not {metadata.organisation}'s"
-        )
+        mine = f"{principal.organisation}'s" if principal.organisation else "no organisation's"
+        raise Forbidden(f"entries you add are recorded as {mine}, not {metadata.organisation}'s")
     return principal.organisation

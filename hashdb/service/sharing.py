@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from hashdb.auth import access
 from hashdb.errors import Forbidden, InvalidValue
 from hashdb.hashing import get_algorithm
-from hashdb.identity import LOCAL_OPERATOR, Principal
+from hashdb.identity import Principal
 from hashdb.service.shared import ServicePart, actor
 from hashdb.store import HashList, ListAction
 from hashdb.store.models import ListSettings, Sharing
@@ -19,13 +19,13 @@ if TYPE_CHECKING:
 class SharingService(ServicePart):
     """Reading and changing a list's owner, sharing and review radius."""
 
-    def settings(self, name: str, principal: Principal = LOCAL_OPERATOR) -> ListSettings:
+    def settings(self, name: str, principal: Principal) -> ListSettings:
         return self.store.list_settings(self.service.lists.get(name, principal).id)
 
     def update(
         self,
         name: str,
-        principal: Principal = LOCAL_OPERATOR,
+        principal: Principal,
         *,
         sharing: Sharing | None = None,
         owner: str | None = None,
@@ -37,8 +37,8 @@ class SharingService(ServicePart):
             before = self.store.list_settings(hash_list.id)
             access.check_manage(principal, hash_list, before)
             if owner is not None and owner != before.owner:
-                if principal.organisation is not None:
-                    raise Forbidden("only the operator can hand a list to another organisation")
+                if not principal.is_operator:
+                    raise Forbidden("only an operator hands a list to another organisation")
                 self.store.get_organisation(owner)  # must exist
             radius = (
                 before.review_radius
@@ -60,6 +60,7 @@ class SharingService(ServicePart):
                 hash_list.name,
                 before.to_dict(),
                 after.to_dict(),
+                list_id=hash_list.id,
             )
         self.service.lists_changed()
         return after

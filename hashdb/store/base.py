@@ -23,6 +23,7 @@ from hashdb.store.models import (
     AddOutcome,
     ApiKey,
     AuditRecord,
+    AuditScope,
     Change,
     Entry,
     EntryQuery,
@@ -98,7 +99,14 @@ class AuditLog(Protocol):
         target_id: str | None,
         before: dict[str, object] | None = None,
         after: dict[str, object] | None = None,
-    ) -> None: ...
+        *,
+        list_id: int | None = None,
+        organisation: str | None = None,
+    ) -> None:
+        """``list_id`` (else ``organisation``) is what the record concerns, for
+        :class:`AuditScope`; a record with neither is for operators only."""
+        ...
+
     def audit_records(
         self,
         *,
@@ -106,7 +114,10 @@ class AuditLog(Protocol):
         target_id: str | None = None,
         since: datetime | None = None,
         limit: int = 1000,
-    ) -> list[AuditRecord]: ...
+        scope: AuditScope | None = None,
+    ) -> list[AuditRecord]:
+        """Oldest first; ``scope`` limits them to what a reader may see (None: all)."""
+        ...
 
 
 class BulkHashes(Protocol):

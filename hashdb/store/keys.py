@@ -15,13 +15,14 @@ import sqlalchemy as sa
 from hashdb.errors import Conflict, KeyNotFound
 from hashdb.identity import Role
 from hashdb.store import schema
-from hashdb.store.models import ApiKey, NewApiKey
+from hashdb.store.models import ApiKey, ChangeKind, NewApiKey
 from hashdb.store.rows import aware
 
 
 class _Connections(Protocol):
     def _reading(self) -> AbstractContextManager[sa.Connection]: ...
     def _writing(self) -> AbstractContextManager[sa.Connection]: ...
+    def _log_change(self, connection: sa.Connection, kind: ChangeKind) -> None: ...
 
 
 def _key_from_row(row: sa.Row[Any]) -> ApiKey:
@@ -96,5 +97,7 @@ class KeySQL:
                 .where(table.c.id == key_id)
                 .values(revoked_at=datetime.now(UTC), revoked_by=revoked_by)
             )
+            # On the change feed, so that every process learns of it (docs/security.md).
+            self._log_change(connection, ChangeKind.KEY)
             row = connection.execute(sa.select(table).where(table.c.id == key_id)).one()
         return _key_from_row(row)

@@ -89,6 +89,9 @@ audit_log = sa.Table(
     sa.Column("target_id", sa.Text),
     sa.Column("before", sa.JSON),
     sa.Column("after", sa.JSON),
+    # Who may read the record: the list it concerns, else the organisation (an import, a key).
+    sa.Column("list_id", BigId),
+    sa.Column("organisation", sa.String(200)),
 )
 sa.Index("audit_log_target", audit_log.c.target_type, audit_log.c.target_id)
 

@@ -25,20 +25,20 @@ from hashdb.errors import (
     Conflict,
     EntryNotFound,
     InvalidValue,
+    ListNameTaken,
     ListNotFound,
     StoreUnavailable,
 )
 from hashdb.store import adding, bulk, exchange, plain_import, schema, watch
+from hashdb.store.audit import AuditSQL
 from hashdb.store.catalog import CatalogSQL
 from hashdb.store.features import FeatureSQL
 from hashdb.store.feedback import FeedbackSQL
-from hashdb.store.insert_many import insert_many
 from hashdb.store.keys import KeySQL
 from hashdb.store.labels import LabelSQL
 from hashdb.store.migrations import migrate
 from hashdb.store.models import (
     AddOutcome,
-    AuditRecord,
     Change,
     ChangeKind,
     Entry,
@@ -51,7 +51,7 @@ from hashdb.store.models import (
     validate_thresholds,
 )
 from hashdb.store.review_queue import ReviewSQL
-from hashdb.store.rows import IN_CHUNK, aware, entry_from_row, list_from_row, utcnow
+from hashdb.store.rows import IN_CHUNK, entry_from_row, list_from_row, utcnow
 from hashdb.store.scans import ScanSQL
 from hashdb.store.sharing import SharingSQL
 from hashdb.store.video import VideoSQL
@@ -62,6 +62,7 @@ _BULK_TABLES = ("entries", "changes", "entry_labels", "video_frames")
 
 
 class SQLStore(
+    AuditSQL,
     KeySQL,
     CatalogSQL,
     SharingSQL,
@@ -205,7 +206,7 @@ class SQLStore(
                     .returning(schema.lists.c.id)
                 ).scalar_one()
             except IntegrityError:
-                raise Conflict(f"a list named {name!r} already exists", list=name) from None
+                raise ListNameTaken.named(name) from None
             self._log_change(connection, ChangeKind.LIST, list_id=list_id)
         return self.get_list(name)
 
@@ -215,7 +216,7 @@ class SQLStore(
                 sa.select(schema.lists).where(schema.lists.c.name == name)
             ).first()
         if row is None:
-            raise ListNotFound(f"no list named {name!r}", list=name)
+            raise ListNotFound.named(name)
         return list_from_row(row)
 
     def ensure_list(self, name: str) -> HashList:
@@ -315,71 +316,6 @@ class SQLStore(
             query = query.where(schema.entries.c.retired_at.is_(None))
         with self._reading() as connection:
             return int(connection.execute(query).scalar_one())
-
-    # --- audit log ----------------------------------------------------------------------
-
-    def record_audit(
-        self,
-        actor: str | None,
-        action: str,
-        target_type: str,
-        target_id: str | None,
-        before: dict[str, object] | None = None,
-        after: dict[str, object] | None = None,
-    ) -> None:
-        """Record one audited action. Rows are kept until the transaction commits (or reads)
-        and written then in one multi-row insert: an add of a thousand hashes audits each
-        entry without a thousand statements."""
-        row = {
-            "at": utcnow(),
-            "actor": actor,
-            "action": action,
-            "target_type": target_type,
-            "target_id": target_id,
-            "before": before,
-            "after": after,
-        }
-        with self.transaction():
-            pending = self._audit_rows.get()
-            assert pending is not None
-            pending.append(row)
-
-    def _write_audit_rows(self, connection: sa.Connection) -> None:
-        pending = self._audit_rows.get()
-        if pending:
-            insert_many(connection, schema.audit_log, pending)
-            pending.clear()
-
-    def audit_records(
-        self,
-        *,
-        target_type: str | None = None,
-        target_id: str | None = None,
-        since: datetime | None = None,
-        limit: int = 1000,
-    ) -> list[AuditRecord]:
-        table = schema.audit_log
-        query = sa.select(table).order_by(table.c.id).limit(limit)
-        if target_type is not None:
-            query = query.where(table.c.target_type == target_type)
-        if target_id is not None:
-            query = query.where(table.c.target_id == target_id)
-        if since is not None:
-            query = query.where(table.c.at >= since)
-        with self._reading() as connection:
-            return [
-                AuditRecord(
-                    id=row.id,
-                    at=aware(row.at),
-                    actor=row.actor,
-                    action=row.action,
-                    target_type=row.target_type,
-                    target_id=row.target_id,
-                    before=row.before,
-                    after=row.after,
-                )
-                for row in connection.execute(query)
-            ]
 
     # --- change feed --------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hashdb.errors import Forbidden, InvalidLabel
-from hashdb.identity import Principal, Role
+from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.store import ListAction, NewList
 from hashdb.store.models import Sharing
@@ -42,24 +42,27 @@ def test_allow_entry_suppresses_block_matches_and_says_why(hub: HashDB) -> None:
 
     # A list filter cannot bypass the allow list, and the hash-only path agrees.
     assert not hub.matching.media(copy, ["terror"], principal=BETA_PLATFORM).matched
-    assert hub.matching.digests(hub.media.hash_bytes(copy).digests).matches == []
+    assert (
+        hub.matching.digests(hub.media.hash_bytes(copy).digests, principal=LOCAL_OPERATOR).matches
+        == []
+    )
     # Unrelated media on the block list still matches.
     hub.adding.media("terror", jpeg(2), EntryMetadata(), principal=ACME_ANALYST)
     assert hub.matching.media(jpeg(2), principal=BETA_PLATFORM).matched
 
 
 def test_retiring_the_allow_entry_restores_the_match(hub: HashDB) -> None:
-    hub.adding.media("terror", jpeg(3), EntryMetadata())
-    hub.lists.create(NewList("fp", action=ListAction.ALLOW))
-    allow = hub.adding.media("fp", jpeg(3), EntryMetadata())
-    assert not hub.matching.media(jpeg(3)).matched
+    hub.adding.media("terror", jpeg(3), EntryMetadata(), principal=LOCAL_OPERATOR)
+    hub.lists.create(NewList("fp", action=ListAction.ALLOW), principal=LOCAL_OPERATOR)
+    allow = hub.adding.media("fp", jpeg(3), EntryMetadata(), principal=LOCAL_OPERATOR)
+    assert not hub.matching.media(jpeg(3), principal=LOCAL_OPERATOR).matched
     for added in allow.added:
-        hub.entries.retire(added.entry_id, "was propaganda after all")
-    assert hub.matching.media(jpeg(3)).matched
+        hub.entries.retire(added.entry_id, "was propaganda after all", principal=LOCAL_OPERATOR)
+    assert hub.matching.media(jpeg(3), principal=LOCAL_OPERATOR).matched
 
 
 def test_a_private_allow_list_only_allows_for_its_owner(hub: HashDB) -> None:
-    hub.adding.media("terror", jpeg(4), EntryMetadata())
+    hub.adding.media("terror", jpeg(4), EntryMetadata(), principal=LOCAL_OPERATOR)
     hub.lists.create(
         NewList("beta-fp", action=ListAction.ALLOW), BETA_ANALYST, sharing=Sharing.PRIVATE
     )
@@ -70,35 +73,64 @@ def test_a_private_allow_list_only_allows_for_its_owner(hub: HashDB) -> None:
 
 def test_labels_must_be_in_the_vocabulary(hub: HashDB) -> None:
     with pytest.raises(InvalidLabel, match="not in the label vocabulary"):
-        hub.adding.media("terror", jpeg(5), EntryMetadata(labels=("type:execution",)))
+        hub.adding.media(
+            "terror", jpeg(5), EntryMetadata(labels=("type:execution",)), principal=LOCAL_OPERATOR
+        )
     assert hub.store.count_entries() == 0
-    hub.labels.add_terms("type", ["execution", "recruitment", "logo", "manual"])
-    hub.labels.add_terms("severity", ["low", "high"])
-    with pytest.raises(InvalidLabel):
-        hub.adding.media("terror", jpeg(5), EntryMetadata(labels=("type:exécution",)))
-    with pytest.raises(InvalidLabel):
-        hub.adding.media("terror", jpeg(5), EntryMetadata(labels=("execution",)))
-    report = hub.adding.media(
-        "terror", jpeg(5), EntryMetadata(labels=("Type:Execution", "severity:high"))
+    hub.labels.add_terms(
+        "type", ["execution", "recruitment", "logo", "manual"], principal=LOCAL_OPERATOR
     )
-    entry = hub.entries.get(report.added[0].entry_id)
-    assert entry.labels == ("severity:high", "type:execution")
-    assert hub.matching.media(jpeg(5)).matches[0].labels == ("severity:high", "type:execution")
+    hub.labels.add_terms("severity", ["low", "high"], principal=LOCAL_OPERATOR)
     with pytest.raises(InvalidLabel):
-        hub.labels.add_terms("Bad Facet", ["x"])
-    with pytest.raises(Forbidden):  # the vocabulary belongs to the deployment's admins
-        hub.labels.add_terms("type", ["beheading"], principal=ACME_ANALYST)
-    hub.labels.add_terms("type", ["beheading"], principal=Principal("root", Role.ADMIN, "acme"))
+        hub.adding.media(
+            "terror", jpeg(5), EntryMetadata(labels=("type:exécution",)), principal=LOCAL_OPERATOR
+        )
+    with pytest.raises(InvalidLabel):
+        hub.adding.media(
+            "terror", jpeg(5), EntryMetadata(labels=("execution",)), principal=LOCAL_OPERATOR
+        )
+    report = hub.adding.media(
+        "terror",
+        jpeg(5),
+        EntryMetadata(labels=("Type:Execution", "severity:high")),
+        principal=LOCAL_OPERATOR,
+    )
+    entry = hub.entries.get(report.added[0].entry_id, principal=LOCAL_OPERATOR)
+    assert entry.labels == ("severity:high", "type:execution")
+    assert hub.matching.media(jpeg(5), principal=LOCAL_OPERATOR).matches[0].labels == (
+        "severity:high",
+        "type:execution",
+    )
+    with pytest.raises(InvalidLabel):
+        hub.labels.add_terms("Bad Facet", ["x"], principal=LOCAL_OPERATOR)
+    # The vocabulary belongs to the deployment: its operators change it, not an organisation.
+    for outsider in (ACME_ANALYST, Principal("acme-admin", Role.ADMIN, "acme")):
+        with pytest.raises(Forbidden):
+            hub.labels.add_terms("type", ["beheading"], principal=outsider)
+        with pytest.raises(Forbidden):
+            hub.labels.remove_term("type:logo", outsider)
+    hub.labels.add_terms("type", ["beheading"], principal=Principal("root", Role.ADMIN))
+    assert "type:beheading" in {term.label for term in hub.labels.vocabulary(ACME_ANALYST)}
 
 
 def test_match_filters_by_labels(hub: HashDB) -> None:
-    hub.labels.add_terms("type", ["execution", "logo"])
-    hub.labels.add_terms("severity", ["low", "high"])
-    hub.adding.media("terror", jpeg(6), EntryMetadata(labels=("type:execution", "severity:high")))
-    hub.adding.media("terror", jpeg(7), EntryMetadata(labels=("type:logo", "severity:low")))
+    hub.labels.add_terms("type", ["execution", "logo"], principal=LOCAL_OPERATOR)
+    hub.labels.add_terms("severity", ["low", "high"], principal=LOCAL_OPERATOR)
+    hub.adding.media(
+        "terror",
+        jpeg(6),
+        EntryMetadata(labels=("type:execution", "severity:high")),
+        principal=LOCAL_OPERATOR,
+    )
+    hub.adding.media(
+        "terror",
+        jpeg(7),
+        EntryMetadata(labels=("type:logo", "severity:low")),
+        principal=LOCAL_OPERATOR,
+    )
 
     def listed(seed: int, labels: list[str]) -> bool:
-        return hub.matching.media(jpeg(seed), labels=labels).matched
+        return hub.matching.media(jpeg(seed), labels=labels, principal=LOCAL_OPERATOR).matched
 
     assert listed(6, ["type:execution"]) and not listed(7, ["type:execution"])
     assert listed(7, ["type:execution,type:logo"])  # one facet: any of the values
@@ -107,20 +139,26 @@ def test_match_filters_by_labels(hub: HashDB) -> None:
 
 
 def test_relabelling_an_entry_is_audited_and_checked(hub: HashDB) -> None:
-    hub.labels.add_terms("type", ["execution", "logo"])
-    report = hub.adding.media("terror", jpeg(8), EntryMetadata(labels=("type:logo",)))
+    hub.labels.add_terms("type", ["execution", "logo"], principal=LOCAL_OPERATOR)
+    report = hub.adding.media(
+        "terror", jpeg(8), EntryMetadata(labels=("type:logo",)), principal=LOCAL_OPERATOR
+    )
     entry_id = report.added[0].entry_id
-    entry = hub.labels.label_entry(entry_id, add=["type:execution"], remove=["type:logo"])
+    entry = hub.labels.label_entry(
+        entry_id, add=["type:execution"], remove=["type:logo"], principal=LOCAL_OPERATOR
+    )
     assert entry.labels == ("type:execution",)
     with pytest.raises(InvalidLabel):
-        hub.labels.label_entry(entry_id, add=["type:nope"])
+        hub.labels.label_entry(entry_id, add=["type:nope"], principal=LOCAL_OPERATOR)
     records = hub.store.audit_records(target_type="entry", target_id=str(entry_id))
     assert records[0].action == "entry.add"
     assert [(r.action, r.before, r.after) for r in records[1:]] == [
         ("entry.label", {"labels": ["type:logo"]}, {"labels": ["type:execution"]})
     ]
     # Removing a term from the vocabulary stops new uses and keeps old ones.
-    hub.labels.remove_term("type:execution")
-    assert hub.entries.get(entry_id).labels == ("type:execution",)
+    hub.labels.remove_term("type:execution", principal=LOCAL_OPERATOR)
+    assert hub.entries.get(entry_id, principal=LOCAL_OPERATOR).labels == ("type:execution",)
     with pytest.raises(InvalidLabel):
-        hub.adding.media("terror", jpeg(9), EntryMetadata(labels=("type:execution",)))
+        hub.adding.media(
+            "terror", jpeg(9), EntryMetadata(labels=("type:execution",)), principal=LOCAL_OPERATOR
+        )

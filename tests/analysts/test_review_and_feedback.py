@@ -9,6 +9,7 @@ import pytest
 
 from hashdb.errors import Conflict, Forbidden, InvalidValue, ReviewItemNotFound
 from hashdb.hashing import Digest
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.store import ListAction, NewList
 from hashdb.store.models import ReviewStatus, Sharing, Verdict
@@ -75,7 +76,7 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
     outcome = hub.review.confirm(item.id, ACME_ANALYST, metadata=EntryMetadata(note="variant"))
     assert outcome.item.status is ReviewStatus.CONFIRMED and outcome.report is not None
     assert outcome.report.created == 2
-    promoted = hub.entries.get(outcome.item.result_entry_ids[0])
+    promoted = hub.entries.get(outcome.item.result_entry_ids[0], principal=LOCAL_OPERATOR)
     assert (promoted.list_name, promoted.organisation, promoted.source) == (
         "watch",
         "acme",
@@ -84,7 +85,7 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
     # The promoted hash now matches outright, and the item is closed.
     assert hub.matching.digests(_query(near), principal=BETA_PLATFORM).matches
     with pytest.raises(Conflict):
-        hub.review.dismiss(item.id, "too late", ACME_ANALYST)
+        hub.review.dismiss(item.id, ACME_ANALYST, "too late")
     assert hub.review.queue(ACME_ANALYST) == []
     assert [r.id for r in hub.review.queue(ACME_ANALYST, status=None)] == [item.id]
     audit = hub.store.audit_records(target_type="review", target_id=str(item.id))
@@ -92,9 +93,13 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
 
 
 def test_near_miss_dismissed_or_allow_listed(hub: HashDB, watched: int) -> None:
-    first = hub.matching.digests(_query(_flip(_pdq(1), 25, seed=1))).review_items[0]
-    second = hub.matching.digests(_query(_flip(_pdq(1), 35, seed=2))).review_items[0]
-    dismissed = hub.review.dismiss(first, "different scene", ACME_ANALYST)
+    first = hub.matching.digests(
+        _query(_flip(_pdq(1), 25, seed=1)), principal=LOCAL_OPERATOR
+    ).review_items[0]
+    second = hub.matching.digests(
+        _query(_flip(_pdq(1), 35, seed=2)), principal=LOCAL_OPERATOR
+    ).review_items[0]
+    dismissed = hub.review.dismiss(first, ACME_ANALYST, "different scene")
     assert dismissed.item.status is ReviewStatus.DISMISSED
     assert dismissed.item.resolution_note == "different scene"
 
@@ -102,12 +107,12 @@ def test_near_miss_dismissed_or_allow_listed(hub: HashDB, watched: int) -> None:
         hub.review.allow(second, "watch", ACME_ANALYST)
     allowed = hub.review.allow(second, "acme-fp", ACME_ANALYST)
     assert allowed.item.status is ReviewStatus.ALLOWED
-    assert hub.lists.get("acme-fp").action is ListAction.ALLOW
+    assert hub.lists.get("acme-fp", principal=LOCAL_OPERATOR).action is ListAction.ALLOW
     # That media is now allowed, and no longer queued.
-    result = hub.matching.digests(_query(_flip(_pdq(1), 35, seed=2)))
+    result = hub.matching.digests(_query(_flip(_pdq(1), 35, seed=2)), principal=LOCAL_OPERATOR)
     assert result.allowed_by and result.review_items == []
     with pytest.raises(ReviewItemNotFound):
-        hub.review.dismiss(9999, None, ACME_ANALYST)
+        hub.review.dismiss(9999, ACME_ANALYST)
 
 
 def test_private_lists_queue_nothing_for_outsiders(hub: HashDB, watched: int) -> None:
@@ -122,11 +127,11 @@ def test_review_radius_is_validated(hub: HashDB, watched: int) -> None:
     for radius in ({"pdq": 20}, {"pdq": 129}, {"phash": 12}, {"md5": 1}):
         with pytest.raises(InvalidValue):
             hub.sharing.update("watch", ACME_ANALYST, review_radius=radius)
-    assert hub.sharing.settings("watch").review_radius == {"pdq": 45}
+    assert hub.sharing.settings("watch", principal=LOCAL_OPERATOR).review_radius == {"pdq": 45}
 
 
 def test_feedback_counts_each_voters_latest_verdict(hub: HashDB) -> None:
-    report = hub.adding.media("terror", jpeg(1), EntryMetadata())
+    report = hub.adding.media("terror", jpeg(1), EntryMetadata(), principal=LOCAL_OPERATOR)
     entry_id = report.added[0].entry_id
     hub.feedback.give(entry_id, Verdict.AGREE, principal=ACME_PLATFORM)
     hub.feedback.give(entry_id, Verdict.AGREE, principal=BETA_PLATFORM)
@@ -142,7 +147,7 @@ def test_feedback_counts_each_voters_latest_verdict(hub: HashDB) -> None:
 def test_two_organisations_share_disagree_and_retire(hub: HashDB) -> None:
     """The whole story: acme shares a list, beta's platform matches and disagrees, acme
     retires the entry with a reason; the entry keeps its history and the audit shows it."""
-    hub.labels.add_terms("type", ["logo"])
+    hub.labels.add_terms("type", ["logo"], principal=LOCAL_OPERATOR)
     hub.lists.create(NewList("shared"), ACME_ANALYST, sharing=Sharing.SHARED_READ)
     report = hub.adding.media(
         "shared",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hashdb.errors import EntryNotFound, Forbidden, ListNotFound
+from hashdb.errors import EntryNotFound, Forbidden, ListNameTaken, ListNotFound
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import NewList
@@ -47,7 +48,7 @@ def test_shared_read_list_matches_for_all_but_only_owner_writes(hub: HashDB) -> 
 def test_shared_write_list_takes_entries_from_every_member(hub: HashDB) -> None:
     hub.lists.create(NewList("joint"), ACME_ANALYST, sharing=Sharing.SHARED_WRITE)
     added = hub.adding.media("joint", jpeg(4), EntryMetadata(), principal=BETA_ANALYST)
-    entry = hub.entries.get(added.added[0].entry_id)
+    entry = hub.entries.get(added.added[0].entry_id, principal=LOCAL_OPERATOR)
     assert entry.organisation == "beta"
     retired = hub.entries.retire(entry.id, "duplicate", principal=ACME_ANALYST)
     assert retired.retired_by == "ana" and not retired.live
@@ -68,10 +69,12 @@ def test_private_list_is_invisible_to_other_organisations(hub: HashDB) -> None:
         hub.matching.media(jpeg(5), ["acme-private"], principal=BETA_PLATFORM)
     with pytest.raises(EntryNotFound):
         hub.entries.get(entry_id, BETA_ANALYST)
-    with pytest.raises(ListNotFound):  # and adding to it does not create a second one
+    # Adding to it (which would create a list of that name) finds the name taken, and says
+    # no more than that: neither the owner nor the sharing.
+    with pytest.raises(ListNameTaken, match=r"^a list named 'acme-private' already exists$"):
         hub.adding.media("acme-private", jpeg(6), EntryMetadata(), principal=BETA_ANALYST)
     # The local operator (no organisation) sees everything.
-    assert hub.matching.media(jpeg(5)).matched
+    assert hub.matching.media(jpeg(5), principal=LOCAL_OPERATOR).matched
 
 
 def test_sharing_changes_apply_at_once_and_are_audited(hub: HashDB) -> None:
@@ -114,14 +117,22 @@ def test_organisations_cannot_claim_each_others_entries_or_lists(hub: HashDB) ->
         )
     # Lists an organisation creates implicitly on add are its own, shared read-only.
     hub.adding.media("auto", jpeg(10), EntryMetadata(), principal=BETA_ANALYST)
-    settings = hub.sharing.settings("auto")
+    settings = hub.sharing.settings("auto", principal=LOCAL_OPERATOR)
     assert (settings.owner, settings.sharing) == ("beta", Sharing.SHARED_READ)
-    assert {org.name for org in hub.organisations.list()} == {"beta"}
+    assert {org.name for org in hub.organisations.list(principal=LOCAL_OPERATOR)} == {"beta"}
 
 
 def test_deployment_lists_are_read_by_all_and_written_by_the_operator(hub: HashDB) -> None:
-    hub.adding.media("global", jpeg(11), EntryMetadata(organisation="gifct", added_by="op"))
-    entry = hub.entries.get(hub.matching.media(jpeg(11)).matches[0].entry_id)
+    hub.adding.media(
+        "global",
+        jpeg(11),
+        EntryMetadata(organisation="gifct", added_by="op"),
+        principal=LOCAL_OPERATOR,
+    )
+    entry = hub.entries.get(
+        hub.matching.media(jpeg(11), principal=LOCAL_OPERATOR).matches[0].entry_id,
+        principal=LOCAL_OPERATOR,
+    )
     assert entry.organisation == "gifct"
     assert hub.matching.media(jpeg(11), principal=BETA_PLATFORM).matched
     with pytest.raises(Forbidden):
@@ -132,7 +143,9 @@ def test_default_sharing_is_a_setting(db_url: str) -> None:
     service = HashDB(Settings(db=db_url, refresh_interval=0, default_sharing="private"))
     try:
         service.adding.media("quiet", jpeg(13), EntryMetadata(), principal=ACME_ANALYST)
-        assert service.sharing.settings("quiet").sharing is Sharing.PRIVATE
+        assert (
+            service.sharing.settings("quiet", principal=LOCAL_OPERATOR).sharing is Sharing.PRIVATE
+        )
         assert not service.matching.media(jpeg(13), principal=BETA_PLATFORM).matched
     finally:
         service.close()

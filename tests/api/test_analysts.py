@@ -19,7 +19,7 @@ from httpx import Response
 
 from api.app import create_app
 from hashdb.hashing import Digest
-from hashdb.identity import Principal, Role
+from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.testing.images import encode, jpeg, scene
@@ -84,11 +84,11 @@ def hub(db_url: str) -> Iterator[HashDB]:
 @pytest.fixture
 def as_(hub: HashDB) -> Iterator[Callers]:
     """Organisations acme and beta, and one real key per caller, on the real app."""
-    hub.organisations.create("acme")
-    hub.organisations.create("beta")
+    hub.organisations.create("acme", principal=LOCAL_OPERATOR)
+    hub.organisations.create("beta", principal=LOCAL_OPERATOR)
 
     def key(name: str, role: Role, organisation: str | None) -> str:
-        return hub.keys.create(name, role, organisation=organisation).key
+        return hub.keys.create(name, role, organisation=organisation, principal=LOCAL_OPERATOR).key
 
     with TestClient(create_app(service=hub)) as client:
 

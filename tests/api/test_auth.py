@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from hashdb.identity import Role
+from hashdb.identity import LOCAL_OPERATOR, Role
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 from hashdb.store import schema
@@ -93,12 +93,17 @@ def test_revoked_key_stops_working_at_once(
     assert again.status_code == 409
     listed = app_client.get("/v1/keys", headers=admin).json()
     assert all("key" not in item and "key_hash" not in item for item in listed)
-    actions = [record.action for record in service.audit.records(target_type="key")]
+    actions = [
+        record.action
+        for record in service.audit.records(target_type="key", principal=LOCAL_OPERATOR)
+    ]
     assert actions.count("key.create") == 4 and actions.count("key.revoke") == 1
 
 
 def test_keys_are_stored_hashed_never_in_clear(service: HashDB) -> None:
-    created = service.keys.create("someone", Role.ANALYST, organisation="org-a")
+    created = service.keys.create(
+        "someone", Role.ANALYST, organisation="org-a", principal=LOCAL_OPERATOR
+    )
     engine = sa.create_engine(f"sqlite:///{service.settings.db}")
     with engine.connect() as connection:
         rows = [dict(row._mapping) for row in connection.execute(sa.select(schema.api_keys))]

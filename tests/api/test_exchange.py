@@ -7,7 +7,7 @@ import json
 
 from fastapi.testclient import TestClient
 
-from hashdb.identity import Role
+from hashdb.identity import LOCAL_OPERATOR, Role
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.store.models import NewList, Sharing
 from tests.api.conftest import auth
@@ -19,11 +19,17 @@ def _pdq(seed: int) -> str:
 
 def _keys(service: HashDB) -> dict[str, str]:
     for name in ("org-a", "org-b"):
-        service.organisations.create(name)
+        service.organisations.create(name, principal=LOCAL_OPERATOR)
     return {
-        "a": service.keys.create("ana", Role.ANALYST, organisation="org-a").key,
-        "b": service.keys.create("ben", Role.ANALYST, organisation="org-b").key,
-        "b-platform": service.keys.create("b-app", Role.PLATFORM, organisation="org-b").key,
+        "a": service.keys.create(
+            "ana", Role.ANALYST, organisation="org-a", principal=LOCAL_OPERATOR
+        ).key,
+        "b": service.keys.create(
+            "ben", Role.ANALYST, organisation="org-b", principal=LOCAL_OPERATOR
+        ).key,
+        "b-platform": service.keys.create(
+            "b-app", Role.PLATFORM, organisation="org-b", principal=LOCAL_OPERATOR
+        ).key,
     }
 
 
@@ -31,10 +37,14 @@ def test_export_shows_only_the_lists_the_key_can_see(
     app_client: TestClient, service: HashDB
 ) -> None:
     keys = _keys(service)
-    service.lists.create(NewList("a-private"), owner="org-a", sharing=Sharing.PRIVATE)
-    service.lists.create(NewList("a-shared"), owner="org-a", sharing=Sharing.SHARED_READ)
-    service.adding.hex("a-private", "pdq", [_pdq(1)], EntryMetadata())
-    service.adding.hex("a-shared", "pdq", [_pdq(2)], EntryMetadata())
+    service.lists.create(
+        NewList("a-private"), owner="org-a", sharing=Sharing.PRIVATE, principal=LOCAL_OPERATOR
+    )
+    service.lists.create(
+        NewList("a-shared"), owner="org-a", sharing=Sharing.SHARED_READ, principal=LOCAL_OPERATOR
+    )
+    service.adding.hex("a-private", "pdq", [_pdq(1)], EntryMetadata(), principal=LOCAL_OPERATOR)
+    service.adding.hex("a-shared", "pdq", [_pdq(2)], EntryMetadata(), principal=LOCAL_OPERATOR)
     seen = app_client.get("/v1/export", headers=auth(keys["b"]))
     assert seen.status_code == 200, seen.text
     assert seen.headers["content-type"].startswith("application/x-ndjson")
@@ -54,7 +64,9 @@ def test_import_writes_as_the_keys_organisation_and_nothing_on_a_bad_row(
     app_client: TestClient, service: HashDB
 ) -> None:
     keys = _keys(service)
-    service.lists.create(NewList("a-shared"), owner="org-a", sharing=Sharing.SHARED_READ)
+    service.lists.create(
+        NewList("a-shared"), owner="org-a", sharing=Sharing.SHARED_READ, principal=LOCAL_OPERATOR
+    )
     body = f"algorithm,hash,label\npdq,{_pdq(1)},x\npdq,{_pdq(2)},y\n"
     made = app_client.post(
         "/v1/import?list=b-list",
@@ -63,7 +75,9 @@ def test_import_writes_as_the_keys_organisation_and_nothing_on_a_bad_row(
     )
     assert made.status_code == 200, made.text
     assert made.json()["created"] == 2
-    assert service.sharing.settings("b-list").owner == "org-b"  # created as the caller's
+    assert (
+        service.sharing.settings("b-list", principal=LOCAL_OPERATOR).owner == "org-b"
+    )  # created as the caller's
     # org-b may read a-shared but not write to it: nothing of the file is written.
     refused = app_client.post(
         "/v1/import?list=a-shared",
@@ -86,7 +100,7 @@ def test_import_writes_as_the_keys_organisation_and_nothing_on_a_bad_row(
         headers=auth(keys["b"]),
     )
     assert unknown.status_code == 400
-    (audit,) = [r for r in service.audit.records(target_type="import")]
+    (audit,) = [r for r in service.audit.records(target_type="import", principal=LOCAL_OPERATOR)]
     assert audit.actor == "ben@org-b"
 
 
@@ -94,7 +108,9 @@ def test_a_definition_cannot_hand_a_list_to_another_organisation(
     app_client: TestClient, service: HashDB
 ) -> None:
     keys = _keys(service)
-    service.lists.create(NewList("a-list"), owner="org-a", sharing=Sharing.SHARED_WRITE)
+    service.lists.create(
+        NewList("a-list"), owner="org-a", sharing=Sharing.SHARED_WRITE, principal=LOCAL_OPERATOR
+    )
     definition = {"record": "list", "name": "a-list", "owner": "org-b", "sharing": "private"}
     text = (
         json.dumps(definition)
@@ -107,7 +123,7 @@ def test_a_definition_cannot_hand_a_list_to_another_organisation(
         headers=auth(keys["b"]),
     )
     assert taken.status_code == 403
-    settings = service.sharing.settings("a-list")
+    settings = service.sharing.settings("a-list", principal=LOCAL_OPERATOR)
     assert (settings.owner, settings.sharing) == ("org-a", Sharing.SHARED_WRITE)
     assert service.store.count_entries(service.store.get_list("a-list").id) == 0  # rolled back
     vocabulary = json.dumps({"record": "vocabulary", "label": "type:logo"}) + "\n"
@@ -117,4 +133,4 @@ def test_a_definition_cannot_hand_a_list_to_another_organisation(
         headers=auth(keys["b"]),
     )
     assert labelled.status_code == 403  # the vocabulary is the admins'
-    assert service.labels.vocabulary() == []
+    assert service.labels.vocabulary(principal=LOCAL_OPERATOR) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.testing.images import jpeg
 
@@ -21,7 +22,13 @@ def _flip(hex_value: str, bits: int) -> str:
 
 def test_one_result_per_hash_in_order(client: TestClient, service: HashDB) -> None:
     known = _pdq(service, 1)
-    service.adding.hex("terror", "pdq", [known], EntryMetadata(label="logo", added_by="ana"))
+    service.adding.hex(
+        "terror",
+        "pdq",
+        [known],
+        EntryMetadata(label="logo", added_by="ana"),
+        principal=LOCAL_OPERATOR,
+    )
     near, far = _flip(known, 5), _pdq(service, 2)
     response = client.post(
         "/v1/lookup",
@@ -45,14 +52,16 @@ def test_one_result_per_hash_in_order(client: TestClient, service: HashDB) -> No
 
 def test_lists_filter_and_retired_entries(client: TestClient, service: HashDB) -> None:
     known = _pdq(service, 3)
-    service.adding.hex("a", "pdq", [known], EntryMetadata())
-    report = service.adding.hex("b", "pdq", [known], EntryMetadata())
+    service.adding.hex("a", "pdq", [known], EntryMetadata(), principal=LOCAL_OPERATOR)
+    report = service.adding.hex("b", "pdq", [known], EntryMetadata(), principal=LOCAL_OPERATOR)
     body = {"hashes": [{"algorithm": "pdq", "value": known}]}
     both = client.post("/v1/lookup", json=body).json()["results"][0]["matches"]
     assert {m["list"] for m in both} == {"a", "b"}
     only_b = client.post("/v1/lookup", json={**body, "lists": ["b"]}).json()
     assert {m["list"] for m in only_b["results"][0]["matches"]} == {"b"}
-    service.entries.retire(report.added[0].entry_id, "false positive", "ana")
+    service.entries.retire(
+        report.added[0].entry_id, "false positive", "ana", principal=LOCAL_OPERATOR
+    )
     only_b = client.post("/v1/lookup", json={**body, "lists": ["b"]}).json()
     assert only_b["results"][0]["matched"] is False
     missing = client.post("/v1/lookup", json={**body, "lists": ["nope"]})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from hashdb.identity import Role
+from hashdb.identity import LOCAL_OPERATOR, Role
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.testing.images import encode, jpeg, scene
 from tests.api.conftest import auth
@@ -19,7 +19,10 @@ def test_match_upload_returns_the_cli_object_without_path(
     client: TestClient, service: HashDB
 ) -> None:
     service.adding.media(
-        "terror", encode(scene(1), "PNG"), EntryMetadata(label="logo", added_by="a")
+        "terror",
+        encode(scene(1), "PNG"),
+        EntryMetadata(label="logo", added_by="a"),
+        principal=LOCAL_OPERATOR,
     )
     response = client.post(
         "/v1/match", files={"file": ("x.jpg", encode(scene(1), "JPEG", quality=50), "image/jpeg")}
@@ -41,8 +44,8 @@ def test_no_match(client: TestClient) -> None:
 
 def test_list_filter_and_unknown_list(client: TestClient, service: HashDB) -> None:
     data = jpeg(3)
-    service.adding.media("a", data, EntryMetadata())
-    service.adding.media("b", data, EntryMetadata())
+    service.adding.media("a", data, EntryMetadata(), principal=LOCAL_OPERATOR)
+    service.adding.media("b", data, EntryMetadata(), principal=LOCAL_OPERATOR)
     ok = client.post("/v1/match", params={"lists": "b"}, files={"file": ("x", data)})
     assert {m["list"] for m in ok.json()["matches"]} == {"b"}
     missing = client.post("/v1/match", params={"lists": "zzz"}, files={"file": ("x", data)})

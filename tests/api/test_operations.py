@@ -12,7 +12,7 @@ from PIL import Image
 
 from api.app import create_app
 from api.logs import JSONFormatter, request_id
-from hashdb.identity import Role
+from hashdb.identity import LOCAL_OPERATOR, Role
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.testing.images import jpeg
 from tests.api.conftest import auth
@@ -30,13 +30,14 @@ def test_health_and_readiness(client: TestClient, service: HashDB) -> None:
 
 def test_metrics_count_requests_matches_and_index_size(client: TestClient, service: HashDB) -> None:
     data = jpeg(1)
-    service.adding.media("terror", data, EntryMetadata())
+    service.adding.media("terror", data, EntryMetadata(), principal=LOCAL_OPERATOR)
     client.post("/v1/match", files={"file": ("x.jpg", data)})
     client.post("/v1/match", files={"file": ("x.jpg", b"not an image")})
     text = client.get("/metrics").text
     assert 'hashdb_http_requests_total{method="POST",route="/v1/match",status="200"} 1.0' in text
     assert 'hashdb_http_requests_total{method="POST",route="/v1/match",status="415"} 1.0' in text
-    assert 'hashdb_matches_total{algorithm="pdq",list="terror"} 1.0' in text
+    assert 'hashdb_matches_total{action="block",algorithm="pdq"} 1.0' in text
+    assert "terror" not in text  # no metric names a list
     assert 'hashdb_http_request_duration_seconds_bucket{le="10.0",method="POST"' in text
     assert 'hashdb_index_entries{algorithm="pdq"' in text
     pdq_line = next(line for line in text.splitlines() if 'index_entries{algorithm="pdq"' in line)

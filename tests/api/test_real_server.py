@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.testing.images import encode, scene
@@ -24,7 +25,9 @@ def test_served_match_sees_entries_added_by_another_process(tmp_path: Path) -> N
         assert first.status_code == 200 and first.json()["matched"] is False
 
         writer = HashDB(Settings(db=served.db))
-        writer.adding.media("terror", encode(image, "PNG"), EntryMetadata(label="seen"))
+        writer.adding.media(
+            "terror", encode(image, "PNG"), EntryMetadata(label="seen"), principal=LOCAL_OPERATOR
+        )
         writer.close()
 
         # The server follows other processes' writes within its refresh interval (0.25 s).

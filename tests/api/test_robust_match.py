@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from PIL import ImageOps
 
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.testing import robustness as data
 
@@ -13,7 +14,7 @@ ANALYST = EntryMetadata(label="known", added_by="analyst")
 
 def test_api_match_explains_the_stage(client: TestClient, service: HashDB) -> None:
     picture = data.draw_kind("photo", 31)
-    service.adding.media("terror", data.encode(picture, 95), ANALYST)
+    service.adding.media("terror", data.encode(picture, 95), ANALYST, principal=LOCAL_OPERATOR)
     upload = data.encode(ImageOps.mirror(picture), 80)
     response = client.post("/v1/match", files={"file": ("m.jpg", upload, "image/jpeg")})
     assert response.status_code == 200

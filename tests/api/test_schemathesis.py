@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
-from hashdb.identity import Role
+from hashdb.identity import LOCAL_OPERATOR, Role
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.testing.images import jpeg
@@ -25,8 +25,10 @@ from hashdb.testing.images import jpeg
 @pytest.fixture
 def fuzz_app(tmp_path: Any) -> Iterator[tuple[FastAPI, str]]:
     service = HashDB(Settings(db=str(tmp_path / "fuzz.sqlite"), max_upload_bytes=200_000))
-    service.adding.media("terror", jpeg(1), EntryMetadata(label="seed", added_by="fixture"))
-    key = service.keys.create("fuzzer", Role.ADMIN).key
+    service.adding.media(
+        "terror", jpeg(1), EntryMetadata(label="seed", added_by="fixture"), principal=LOCAL_OPERATOR
+    )
+    key = service.keys.create("fuzzer", Role.ADMIN, principal=LOCAL_OPERATOR).key
     yield create_app(service=service), key
     service.close()
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import sqlalchemy as sa
 
-from hashdb.identity import Role
+from hashdb.identity import LOCAL_OPERATOR, Role
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 from tests.api.serving import Served, serve
@@ -122,7 +122,9 @@ def keys(hub: HashDB) -> Keys:
     acme, beta = f"acme-{tag}", f"beta-{tag}"
 
     def key(name: str, role: Role, organisation: str) -> str:
-        return hub.keys.create(f"{name}-{tag}", role, organisation=organisation).key
+        return hub.keys.create(
+            f"{name}-{tag}", role, organisation=organisation, principal=LOCAL_OPERATOR
+        ).key
 
     return Keys(
         key("acme-analyst", Role.ANALYST, acme),

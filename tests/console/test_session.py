@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.console import ROUTERS
-from hashdb.identity import Role
+from hashdb.identity import LOCAL_OPERATOR, Role
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 from hashdb.testing.images import jpeg
@@ -61,7 +61,7 @@ def console(service: HashDB) -> Iterator[TestClient]:
 
 
 def test_the_cookie_holds_no_key_and_is_strict(console: TestClient, service: HashDB) -> None:
-    key = service.keys.create("ana", Role.ANALYST).key
+    key = service.keys.create("ana", Role.ANALYST, principal=LOCAL_OPERATOR).key
     response = console.post(
         "/console/sign-in",
         data={"key": key, "csrf_token": csrf(console)},
@@ -84,7 +84,7 @@ def test_over_https_the_cookie_is_secure(service: HashDB) -> None:
 
 def test_a_forged_or_expired_cookie_is_no_session(app_for: object, tmp_path: Path) -> None:
     client, service = app_for(console_session_hours=1 / 3600)  # type: ignore[operator]
-    key = service.keys.create("ana", Role.ANALYST).key
+    key = service.keys.create("ana", Role.ANALYST, principal=LOCAL_OPERATOR).key
     signed_in(client, key)
     assert client.get("/console/lists", follow_redirects=False).status_code == 200
     value = client.cookies["hashdb_console"]
@@ -100,10 +100,10 @@ def test_a_forged_or_expired_cookie_is_no_session(app_for: object, tmp_path: Pat
 def test_a_revoked_key_is_signed_out_at_its_next_request(
     console: TestClient, service: HashDB
 ) -> None:
-    created = service.keys.create("ana", Role.ANALYST)
+    created = service.keys.create("ana", Role.ANALYST, principal=LOCAL_OPERATOR)
     signed_in(console, created.key)
     assert console.get("/console/lists").status_code == 200
-    service.keys.revoke(created.record.id)
+    service.keys.revoke(created.record.id, principal=LOCAL_OPERATOR)
     response = console.get("/console/lists", follow_redirects=False)
     assert response.status_code == 303
     page = console.get(response.headers["location"])
@@ -111,7 +111,7 @@ def test_a_revoked_key_is_signed_out_at_its_next_request(
 
 
 def test_every_form_post_needs_the_session_token(console: TestClient, service: HashDB) -> None:
-    signed_in(console, service.keys.create("root", Role.ADMIN).key)
+    signed_in(console, service.keys.create("root", Role.ADMIN, principal=LOCAL_OPERATOR).key)
     posts = [
         route.path
         for router in ROUTERS
@@ -137,20 +137,20 @@ def test_every_form_post_needs_the_session_token(console: TestClient, service: H
 
 
 def test_roles_decide_the_pages(console: TestClient, service: HashDB) -> None:
-    signed_in(console, service.keys.create("uploads", Role.PLATFORM).key)
+    signed_in(console, service.keys.create("uploads", Role.PLATFORM, principal=LOCAL_OPERATOR).key)
     assert console.get("/console/", follow_redirects=False).headers["location"] == "/console/match"
     assert console.get("/console/match").status_code == 200
     for path in ("/console/lists", "/console/review", "/console/add", "/console/audit"):
         response = console.get(path)
         assert response.status_code == 403 and "analyst role" in response.text, path
     console.cookies.clear()
-    signed_in(console, service.keys.create("ana", Role.ANALYST).key)
+    signed_in(console, service.keys.create("ana", Role.ANALYST, principal=LOCAL_OPERATOR).key)
     assert console.get("/console/lists").status_code == 200
     assert console.get("/console/keys").status_code == 403
 
 
 def test_sign_in_only_returns_to_console_pages(console: TestClient, service: HashDB) -> None:
-    key = service.keys.create("ana", Role.ANALYST).key
+    key = service.keys.create("ana", Role.ANALYST, principal=LOCAL_OPERATOR).key
     for target, expected in (
         ("/console/review", "/console/review"),
         ("//evil.example/console/", "/console/"),
@@ -173,7 +173,7 @@ def test_sign_in_only_returns_to_console_pages(console: TestClient, service: Has
 
 def test_errors_are_pages_with_the_api_status(app_for: object) -> None:
     client, service = app_for(max_upload_bytes=2000)  # type: ignore[operator]
-    signed_in(client, service.keys.create("ana", Role.ANALYST).key)
+    signed_in(client, service.keys.create("ana", Role.ANALYST, principal=LOCAL_OPERATOR).key)
     missing = client.get("/console/lists/nowhere")
     assert missing.status_code == 404 and "no list named" in missing.text
     assert "text/html" in missing.headers["content-type"]

@@ -13,6 +13,7 @@ from hashdb.errors import ImportRejected
 from hashdb.exchange import ExchangeFormat
 from hashdb.exchange.columnar import read_plain
 from hashdb.exchange.transfer import ANALYZE_AFTER
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store.models import ChangeKind
@@ -129,10 +130,16 @@ def test_column_and_row_imports_write_the_same_entries(db_url: str) -> None:
     service = _service(db_url)
     outcomes = []
     for text, suffix in ((plain, ""), (rowwise, "-rows")):
-        service.adding.hex(f"block{suffix}", "pdq", [_hex(5)], EntryMetadata(label="already there"))
+        service.adding.hex(
+            f"block{suffix}",
+            "pdq",
+            [_hex(5)],
+            EntryMetadata(label="already there"),
+            principal=LOCAL_OPERATOR,
+        )
         before = service.store.current_seq()
         report = service.exchange.import_stream(
-            io.StringIO(text), ExchangeFormat.CSV, list_name=None
+            io.StringIO(text), ExchangeFormat.CSV, list_name=None, principal=LOCAL_OPERATOR
         )
         added = [c for c in service.store.changes_since(before) if c.kind is ChangeKind.ADD]
         entries = [
@@ -162,7 +169,9 @@ def test_te_files_are_read_a_column_at_a_time(db_url: str) -> None:
         f" PDQ ,{_hex(3)},logo\n"
     )
     assert read_plain(text, ExchangeFormat.TE, force=False, by_list=False) is not None
-    report = service.exchange.import_stream(io.StringIO(text), ExchangeFormat.TE, list_name="hma")
+    report = service.exchange.import_stream(
+        io.StringIO(text), ExchangeFormat.TE, list_name="hma", principal=LOCAL_OPERATOR
+    )
     assert report.total("created") == 3
     assert _entries(service) == sorted(
         [
@@ -180,10 +189,16 @@ def test_a_bad_row_in_a_big_file_is_reported_at_its_line(db_url: str) -> None:
     text = "algorithm,hash\n" + "\n".join(rows) + "\n"
     service = _service(db_url)
     with pytest.raises(ImportRejected, match="line 2501"):
-        service.exchange.import_stream(io.StringIO(text), ExchangeFormat.CSV, list_name="l")
+        service.exchange.import_stream(
+            io.StringIO(text), ExchangeFormat.CSV, list_name="l", principal=LOCAL_OPERATOR
+        )
     assert service.store.lists() == []
     report = service.exchange.import_stream(
-        io.StringIO(text), ExchangeFormat.CSV, list_name="l", skip_bad=True
+        io.StringIO(text),
+        ExchangeFormat.CSV,
+        list_name="l",
+        skip_bad=True,
+        principal=LOCAL_OPERATOR,
     )
     assert (report.total("created"), [e.line for e in report.errors]) == (2999, [2501])
     service.close()
@@ -193,7 +208,9 @@ def test_a_row_naming_no_list_is_reported(db_url: str) -> None:
     text = f"algorithm,hash,list\npdq,{_hex(1)},a\npdq,{_hex(2)},\n"
     service = _service(db_url)
     with pytest.raises(ImportRejected, match="line 3: no list"):
-        service.exchange.import_stream(io.StringIO(text), ExchangeFormat.CSV, list_name=None)
+        service.exchange.import_stream(
+            io.StringIO(text), ExchangeFormat.CSV, list_name=None, principal=LOCAL_OPERATOR
+        )
     service.close()
 
 
@@ -201,7 +218,10 @@ def test_a_bulk_load_refreshes_the_planner_statistics(db_url: str) -> None:
     rows = "".join(f"pdq,{_hex(seed)}\n" for seed in range(1, ANALYZE_AFTER + 1))
     service = _service(db_url)
     service.exchange.import_stream(
-        io.StringIO("algorithm,hash\n" + rows), ExchangeFormat.CSV, list_name="l"
+        io.StringIO("algorithm,hash\n" + rows),
+        ExchangeFormat.CSV,
+        list_name="l",
+        principal=LOCAL_OPERATOR,
     )
     with service.store.engine.connect() as connection:
         if connection.dialect.name == "postgresql":

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from hashdb.errors import ImportRejected, UsageError
 from hashdb.exchange import ExchangeFormat, detect_format
 from hashdb.hashing import Digest
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store.models import ListAction, NewList, Sharing
@@ -52,23 +53,39 @@ def _service(url: str) -> HashDB:
 
 def _populate(service: HashDB) -> None:
     meta = EntryMetadata(label="group-a", note="beheading video", added_by="ana")
-    service.adding.hex("block", "pdq", [_pdq(i) for i in range(1, 30)], meta)
-    service.adding.hex("block", "md5", ["00112233445566778899aabbccddeeff"], EntryMetadata())
     service.adding.hex(
-        "review", "pdq", [_pdq(1), _pdq(99)], EntryMetadata(note='has "quotes", commas')
+        "block", "pdq", [_pdq(i) for i in range(1, 30)], meta, principal=LOCAL_OPERATOR
+    )
+    service.adding.hex(
+        "block",
+        "md5",
+        ["00112233445566778899aabbccddeeff"],
+        EntryMetadata(),
+        principal=LOCAL_OPERATOR,
+    )
+    service.adding.hex(
+        "review",
+        "pdq",
+        [_pdq(1), _pdq(99)],
+        EntryMetadata(note='has "quotes", commas'),
+        principal=LOCAL_OPERATOR,
     )
     first = service.store.get_list("block")
     entries = {e.hex: e for e in service.store.export_entries([first.id], None)}
-    service.entries.retire(entries[_pdq(3)].id, "news footage", "ben")
-    retired = service.entries.retire(entries[_pdq(4)].id, "counter-speech", "ben")
-    service.adding.hex("block", "pdq", [_pdq(4)], EntryMetadata(label="re-added"))  # again, later
+    service.entries.retire(entries[_pdq(3)].id, "news footage", "ben", principal=LOCAL_OPERATOR)
+    retired = service.entries.retire(
+        entries[_pdq(4)].id, "counter-speech", "ben", principal=LOCAL_OPERATOR
+    )
+    service.adding.hex(
+        "block", "pdq", [_pdq(4)], EntryMetadata(label="re-added"), principal=LOCAL_OPERATOR
+    )  # again, later
     assert retired.retired_at is not None
 
 
 def _snapshot(service: HashDB) -> dict[str, Any]:
     """Everything an export says about the lists, without the database's own entry ids."""
     out = io.StringIO()
-    service.exchange.export(out, ExchangeFormat.JSONL)
+    service.exchange.export(out, ExchangeFormat.JSONL, principal=LOCAL_OPERATOR)
     by_list: dict[str, list[dict[str, Any]]] = {}
     definitions: list[dict[str, Any]] = []
     for line in out.getvalue().splitlines():
@@ -86,27 +103,52 @@ def _snapshot(service: HashDB) -> dict[str, Any]:
 
 def _define_lists(service: HashDB) -> None:
     """Lists whose settings differ from the defaults in every way an import could lose."""
-    service.labels.add_terms("type", ["logo", "recruitment"], "content type")
-    service.labels.add_terms("severity", ["high"])
-    service.organisations.create("org-a")
-    service.lists.update("block", action=ListAction.BLOCK, thresholds={"pdq": 28, "md5": 0})
-    service.lists.update("review", action=ListAction.REVIEW, description="near misses go here")
+    service.labels.add_terms(
+        "type", ["logo", "recruitment"], "content type", principal=LOCAL_OPERATOR
+    )
+    service.labels.add_terms("severity", ["high"], principal=LOCAL_OPERATOR)
+    service.organisations.create("org-a", principal=LOCAL_OPERATOR)
+    service.lists.update(
+        "block", action=ListAction.BLOCK, thresholds={"pdq": 28, "md5": 0}, principal=LOCAL_OPERATOR
+    )
+    service.lists.update(
+        "review",
+        action=ListAction.REVIEW,
+        description="near misses go here",
+        principal=LOCAL_OPERATOR,
+    )
     service.sharing.update(
-        "review", owner="org-a", sharing=Sharing.PRIVATE, review_radius={"pdq": 60}
+        "review",
+        owner="org-a",
+        sharing=Sharing.PRIVATE,
+        review_radius={"pdq": 60},
+        principal=LOCAL_OPERATOR,
     )
-    service.lists.create(NewList("news", "known news footage", ListAction.ALLOW))
+    service.lists.create(
+        NewList("news", "known news footage", ListAction.ALLOW), principal=LOCAL_OPERATOR
+    )
     service.adding.hex(
-        "news", "pdq", [_pdq(500)], EntryMetadata(labels=("type:logo", "severity:high"))
+        "news",
+        "pdq",
+        [_pdq(500)],
+        EntryMetadata(labels=("type:logo", "severity:high")),
+        principal=LOCAL_OPERATOR,
     )
-    service.adding.hex("block", "pdq", [_pdq(500)], EntryMetadata(note="also on the block list"))
-    service.lists.set_video_rule("block", 0.5, 0.25)
+    service.adding.hex(
+        "block",
+        "pdq",
+        [_pdq(500)],
+        EntryMetadata(note="also on the block list"),
+        principal=LOCAL_OPERATOR,
+    )
+    service.lists.set_video_rule("block", 0.5, 0.25, principal=LOCAL_OPERATOR)
 
 
 def _fresh_copy(source: HashDB, copy: HashDB, fmt: ExchangeFormat) -> tuple[str, Any]:
     dump = io.StringIO()
-    source.exchange.export(dump, fmt)
+    source.exchange.export(dump, fmt, principal=LOCAL_OPERATOR)
     return dump.getvalue(), copy.exchange.import_stream(
-        io.StringIO(dump.getvalue()), fmt, list_name=None
+        io.StringIO(dump.getvalue()), fmt, list_name=None, principal=LOCAL_OPERATOR
     )
 
 
@@ -120,15 +162,21 @@ def test_export_then_import_into_a_fresh_database_reproduces_every_entry(
     assert (report.total("created"), report.total("history")) == (31, 2)
     assert _snapshot(copy)["entries"] == _snapshot(source)["entries"]
     # Idempotent: the same file again changes nothing.
-    again = copy.exchange.import_stream(io.StringIO(text), fmt, list_name=None)
+    again = copy.exchange.import_stream(
+        io.StringIO(text), fmt, list_name=None, principal=LOCAL_OPERATOR
+    )
     assert (again.total("created"), again.total("retired"), again.total("existing")) == (0, 0, 33)
     assert _snapshot(copy)["entries"] == _snapshot(source)["entries"]
     # The imported entries match, retired ones do not.
-    matches = copy.matching.digests([Digest("pdq", bytes.fromhex(_pdq(5)))]).matches
+    matches = copy.matching.digests(
+        [Digest("pdq", bytes.fromhex(_pdq(5)))], principal=LOCAL_OPERATOR
+    ).matches
     assert {m.list for m in matches if m.distance == 0} == {"block"}
     assert not [
         m
-        for m in copy.matching.digests([Digest("pdq", bytes.fromhex(_pdq(3)))]).matches
+        for m in copy.matching.digests(
+            [Digest("pdq", bytes.fromhex(_pdq(3)))], principal=LOCAL_OPERATOR
+        ).matches
         if m.distance == 0
     ]
     source.close()
@@ -145,34 +193,47 @@ def test_jsonl_export_then_import_reproduces_every_list_definition(
     assert sorted(report.definitions.lists_created) == ["block", "news", "review"]
     assert len(report.definitions.vocabulary_added) == 3
     assert _snapshot(copy) == _snapshot(source)
-    review = copy.sharing.settings("review")
+    review = copy.sharing.settings("review", principal=LOCAL_OPERATOR)
     assert (review.owner, review.sharing, review.review_radius) == (
         "org-a",
         Sharing.PRIVATE,
         {"pdq": 60},
     )
-    assert copy.lists.get("news").action is ListAction.ALLOW
-    assert copy.lists.get("block").thresholds == {"pdq": 28, "md5": 0}
-    assert copy.lists.video_rule("block") == source.lists.video_rule("block")
+    assert copy.lists.get("news", principal=LOCAL_OPERATOR).action is ListAction.ALLOW
+    assert copy.lists.get("block", principal=LOCAL_OPERATOR).thresholds == {"pdq": 28, "md5": 0}
+    assert copy.lists.video_rule("block", principal=LOCAL_OPERATOR) == source.lists.video_rule(
+        "block", LOCAL_OPERATOR
+    )
     # The allow list works in the copy as it did in the source.
-    allowed = copy.matching.digests([Digest("pdq", bytes.fromhex(_pdq(500)))])
+    allowed = copy.matching.digests(
+        [Digest("pdq", bytes.fromhex(_pdq(500)))], principal=LOCAL_OPERATOR
+    )
     assert ([m.list for m in allowed.allowed_by], allowed.matches) == (["news"], [])
     # Importing again changes nothing and records nothing more in the audit log.
-    audited = len(copy.audit.records(limit=10_000))
-    again = copy.exchange.import_stream(io.StringIO(text), ExchangeFormat.JSONL, list_name=None)
+    audited = len(copy.audit.records(limit=10_000, principal=LOCAL_OPERATOR))
+    again = copy.exchange.import_stream(
+        io.StringIO(text), ExchangeFormat.JSONL, list_name=None, principal=LOCAL_OPERATOR
+    )
     assert (again.definitions.lists_created, again.definitions.lists_updated) == ([], [])
-    assert len(copy.audit.records(limit=10_000)) == audited
+    assert len(copy.audit.records(limit=10_000, principal=LOCAL_OPERATOR)) == audited
     # A settings change in the source travels with the next --since export.
     mark = datetime.now(UTC)
-    source.sharing.update("review", sharing=Sharing.SHARED_WRITE)
+    source.sharing.update("review", sharing=Sharing.SHARED_WRITE, principal=LOCAL_OPERATOR)
     delta = io.StringIO()
-    source.exchange.export(delta, ExchangeFormat.JSONL, since=mark)
+    source.exchange.export(delta, ExchangeFormat.JSONL, since=mark, principal=LOCAL_OPERATOR)
     synced = copy.exchange.import_stream(
-        io.StringIO(delta.getvalue()), ExchangeFormat.JSONL, list_name=None
+        io.StringIO(delta.getvalue()),
+        ExchangeFormat.JSONL,
+        list_name=None,
+        principal=LOCAL_OPERATOR,
     )
     assert synced.definitions.lists_updated == ["review"]
-    assert copy.sharing.settings("review").sharing is Sharing.SHARED_WRITE
-    (change,) = [r for r in copy.audit.records(target_type="list") if r.action == "list.update"]
+    assert copy.sharing.settings("review", principal=LOCAL_OPERATOR).sharing is Sharing.SHARED_WRITE
+    (change,) = [
+        r
+        for r in copy.audit.records(target_type="list", principal=LOCAL_OPERATOR)
+        if r.action == "list.update"
+    ]
     assert change.before is not None and change.before["sharing"] == "private"
     source.close()
     copy.close()
@@ -184,13 +245,15 @@ def test_a_video_entry_travels_with_its_frames(
 ) -> None:
     source, copy = _service(db_url), _service(second_url)
     clip = Slideshow(5, size=(320, 180), slides=2, slide_seconds=2.0)
-    source.adding.media("videos", mp4(clip.frames(), clip.fps), EntryMetadata(note="clip"))
+    source.adding.media(
+        "videos", mp4(clip.frames(), clip.fps), EntryMetadata(note="clip"), principal=LOCAL_OPERATOR
+    )
     _text, report = _fresh_copy(source, copy, fmt)
     assert report.skipped == 0
     assert _snapshot(copy)["entries"] == _snapshot(source)["entries"]
     (video,) = [e for e in copy.store.export_entries(None, None) if e.algorithm == "vpdq"]
     assert len(copy.store.video_frames([video.id])[video.id]) >= 2
-    result = copy.matching.media(mp4(window(clip, 0.5, 3.5), clip.fps))
+    result = copy.matching.media(mp4(window(clip, 0.5, 3.5), clip.fps), principal=LOCAL_OPERATOR)
     assert "vpdq" in {m.algorithm for m in result.matches}
     source.close()
     copy.close()
@@ -207,7 +270,9 @@ def test_a_video_entry_whose_frames_do_not_fit_its_hash_is_refused(db_url: str) 
     ]
     text = "\n".join(json.dumps(line) for line in lines)
     with pytest.raises(ImportRejected) as caught:
-        service.exchange.import_stream(io.StringIO(text), ExchangeFormat.JSONL, list_name="v")
+        service.exchange.import_stream(
+            io.StringIO(text), ExchangeFormat.JSONL, list_name="v", principal=LOCAL_OPERATOR
+        )
     assert [error["line"] for error in caught.value.details["errors"]] == [1, 2, 3, 4]
     assert service.store.lists() == []
     service.close()
@@ -219,30 +284,47 @@ def test_since_export_carries_retirements_to_another_deployment(
     source, copy = _service(db_url), _service(second_url)
     _populate(source)
     full = io.StringIO()
-    source.exchange.export(full, ExchangeFormat.JSONL)
-    copy.exchange.import_stream(io.StringIO(full.getvalue()), ExchangeFormat.JSONL, list_name=None)
-    assert copy.matching.digests([Digest("pdq", bytes.fromhex(_pdq(7)))]).matches
+    source.exchange.export(full, ExchangeFormat.JSONL, principal=LOCAL_OPERATOR)
+    copy.exchange.import_stream(
+        io.StringIO(full.getvalue()), ExchangeFormat.JSONL, list_name=None, principal=LOCAL_OPERATOR
+    )
+    assert copy.matching.digests(
+        [Digest("pdq", bytes.fromhex(_pdq(7)))], principal=LOCAL_OPERATOR
+    ).matches
     mark = datetime.now(UTC)
     hash_list = source.store.get_list("block")
     entries = list(source.store.export_entries([hash_list.id], None))
     target = next(e for e in entries if e.hex == _pdq(7))
-    source.entries.retire(target.id, "false positive", "ana")
-    source.adding.hex("block", "pdq", [_pdq(200)], EntryMetadata(label="new"))
+    source.entries.retire(target.id, "false positive", "ana", principal=LOCAL_OPERATOR)
+    source.adding.hex(
+        "block", "pdq", [_pdq(200)], EntryMetadata(label="new"), principal=LOCAL_OPERATOR
+    )
     delta = io.StringIO()
-    assert source.exchange.export(delta, ExchangeFormat.JSONL, since=mark) == 2
+    assert (
+        source.exchange.export(delta, ExchangeFormat.JSONL, since=mark, principal=LOCAL_OPERATOR)
+        == 2
+    )
     report = copy.exchange.import_stream(
-        io.StringIO(delta.getvalue()), ExchangeFormat.JSONL, list_name=None
+        io.StringIO(delta.getvalue()),
+        ExchangeFormat.JSONL,
+        list_name=None,
+        principal=LOCAL_OPERATOR,
     )
     assert (report.total("created"), report.total("retired")) == (1, 1)
     assert _snapshot(copy) == _snapshot(source)
     exact = [
         m
-        for m in copy.matching.digests([Digest("pdq", bytes.fromhex(_pdq(7)))]).matches
+        for m in copy.matching.digests(
+            [Digest("pdq", bytes.fromhex(_pdq(7)))], principal=LOCAL_OPERATOR
+        ).matches
         if m.distance == 0
     ]
     assert exact == []
     again = copy.exchange.import_stream(
-        io.StringIO(delta.getvalue()), ExchangeFormat.JSONL, list_name=None
+        io.StringIO(delta.getvalue()),
+        ExchangeFormat.JSONL,
+        list_name=None,
+        principal=LOCAL_OPERATOR,
     )
     assert (again.total("created"), again.total("retired")) == (0, 0)
     source.close()
@@ -262,12 +344,18 @@ def test_bad_rows_abort_the_whole_import_or_are_skipped_with_line_numbers(db_url
         f"pdq,{_pdq(5)},b,note\n"  # wrong field count
     )
     with pytest.raises(ImportRejected) as caught:
-        service.exchange.import_stream(io.StringIO(text), ExchangeFormat.CSV, list_name="l")
+        service.exchange.import_stream(
+            io.StringIO(text), ExchangeFormat.CSV, list_name="l", principal=LOCAL_OPERATOR
+        )
     lines = [error["line"] for error in caught.value.details["errors"]]
     assert lines == [3, 4, 5, 6, 7, 8]
     assert service.store.lists() == []  # nothing half-applied
     report = service.exchange.import_stream(
-        io.StringIO(text), ExchangeFormat.CSV, list_name="l", skip_bad=True
+        io.StringIO(text),
+        ExchangeFormat.CSV,
+        list_name="l",
+        skip_bad=True,
+        principal=LOCAL_OPERATOR,
     )
     assert (report.total("created"), report.skipped) == (1, 6)
     assert [error.line for error in report.errors] == [3, 4, 5, 6, 7, 8]
@@ -280,7 +368,10 @@ def test_csv_header_must_name_known_columns(db_url: str) -> None:
     for header in ("hash,label", "algorithm,hash,colour"):
         with pytest.raises(ImportRejected, match="line 1"):
             service.exchange.import_stream(
-                io.StringIO(f"{header}\npdq,{_pdq(1)},x\n"), ExchangeFormat.CSV, list_name="l"
+                io.StringIO(f"{header}\npdq,{_pdq(1)},x\n"),
+                ExchangeFormat.CSV,
+                list_name="l",
+                principal=LOCAL_OPERATOR,
             )
     service.close()
 
@@ -306,7 +397,11 @@ def test_jsonl_rows_keep_every_field_and_report_bad_lines(db_url: str) -> None:
         json.dumps({"algorithm": "pdq", "hash": _pdq(3), "retired_at": added.isoformat()}),
     ]
     report = service.exchange.import_stream(
-        io.StringIO("\n".join(lines)), ExchangeFormat.JSONL, list_name="l", skip_bad=True
+        io.StringIO("\n".join(lines)),
+        ExchangeFormat.JSONL,
+        list_name="l",
+        skip_bad=True,
+        principal=LOCAL_OPERATOR,
     )
     assert [(e.line, e.message.split(":")[0]) for e in report.errors] == [
         (2, "not valid JSON"),
@@ -326,16 +421,28 @@ def test_jsonl_rows_keep_every_field_and_report_bad_lines(db_url: str) -> None:
 
 def test_threatexchange_csv_round_trip(db_url: str) -> None:
     service = _service(db_url)
-    service.adding.hex("block", "pdq", [_pdq(1), _pdq(2)], EntryMetadata(label="tag_a tag_b"))
-    service.adding.hex("block", "md5", ["00112233445566778899aabbccddeeff"], EntryMetadata())
+    service.adding.hex(
+        "block",
+        "pdq",
+        [_pdq(1), _pdq(2)],
+        EntryMetadata(label="tag_a tag_b"),
+        principal=LOCAL_OPERATOR,
+    )
+    service.adding.hex(
+        "block",
+        "md5",
+        ["00112233445566778899aabbccddeeff"],
+        EntryMetadata(),
+        principal=LOCAL_OPERATOR,
+    )
     out = io.StringIO()
-    assert service.exchange.export(out, ExchangeFormat.TE) == 3
+    assert service.exchange.export(out, ExchangeFormat.TE, principal=LOCAL_OPERATOR) == 3
     rows = out.getvalue().splitlines()
     assert rows[0] == "signal_type,signal,tags"
     assert f"pdq,{_pdq(1)},tag_a tag_b" in rows
     assert "photo_md5,00112233445566778899aabbccddeeff," in rows
     report = service.exchange.import_stream(
-        io.StringIO(out.getvalue()), ExchangeFormat.TE, list_name="copy"
+        io.StringIO(out.getvalue()), ExchangeFormat.TE, list_name="copy", principal=LOCAL_OPERATOR
     )
     assert report.total("created") == 3
     copied = {
@@ -396,16 +503,20 @@ def test_labels_travel_and_are_checked_against_the_receiving_vocabulary(
 ) -> None:
     source, target = _service(db_url), _service(second_url)
     try:
-        source.labels.add_terms("type", ["logo", "recruitment"])
+        source.labels.add_terms("type", ["logo", "recruitment"], principal=LOCAL_OPERATOR)
         meta = EntryMetadata(labels=("type:logo", "type:recruitment"))
-        source.adding.hex("block", "pdq", [_pdq(7)], meta)
+        source.adding.hex("block", "pdq", [_pdq(7)], meta, principal=LOCAL_OPERATOR)
         buffer = io.StringIO()
-        source.exchange.export(buffer, fmt, definitions=False)
+        source.exchange.export(buffer, fmt, definitions=False, principal=LOCAL_OPERATOR)
         with pytest.raises(ImportRejected, match="type:logo"):
-            target.exchange.import_stream(io.StringIO(buffer.getvalue()), fmt, list_name=None)
+            target.exchange.import_stream(
+                io.StringIO(buffer.getvalue()), fmt, list_name=None, principal=LOCAL_OPERATOR
+            )
         assert target.store.lists() == []  # nothing half-applied
-        target.labels.add_terms("type", ["logo", "recruitment"])
-        target.exchange.import_stream(io.StringIO(buffer.getvalue()), fmt, list_name=None)
+        target.labels.add_terms("type", ["logo", "recruitment"], principal=LOCAL_OPERATOR)
+        target.exchange.import_stream(
+            io.StringIO(buffer.getvalue()), fmt, list_name=None, principal=LOCAL_OPERATOR
+        )
         (entry,) = target.store.export_entries(None, None)
         assert entry.labels == ("type:logo", "type:recruitment")
     finally:
@@ -415,17 +526,22 @@ def test_labels_travel_and_are_checked_against_the_receiving_vocabulary(
 
 def test_a_jsonl_export_brings_its_vocabulary_along(db_url: str, second_url: str) -> None:
     source, target = _service(db_url), _service(second_url)
-    source.labels.add_terms("type", ["logo"], "a group's logo")
-    source.adding.hex("block", "pdq", [_pdq(7)], EntryMetadata(labels=("type:logo",)))
+    source.labels.add_terms("type", ["logo"], "a group's logo", principal=LOCAL_OPERATOR)
+    source.adding.hex(
+        "block", "pdq", [_pdq(7)], EntryMetadata(labels=("type:logo",)), principal=LOCAL_OPERATOR
+    )
     buffer = io.StringIO()
-    source.exchange.export(buffer, ExchangeFormat.JSONL)
+    source.exchange.export(buffer, ExchangeFormat.JSONL, principal=LOCAL_OPERATOR)
     report = target.exchange.import_stream(
-        io.StringIO(buffer.getvalue()), ExchangeFormat.JSONL, list_name=None
+        io.StringIO(buffer.getvalue()),
+        ExchangeFormat.JSONL,
+        list_name=None,
+        principal=LOCAL_OPERATOR,
     )
     assert report.definitions.vocabulary_added == ["type:logo"]
-    assert [(t.label, t.description) for t in target.labels.vocabulary()] == [
-        ("type:logo", "a group's logo")
-    ]
+    assert [
+        (t.label, t.description) for t in target.labels.vocabulary(principal=LOCAL_OPERATOR)
+    ] == [("type:logo", "a group's logo")]
     (entry,) = target.store.export_entries(None, None)
     assert entry.labels == ("type:logo",)
     source.close()
@@ -434,17 +550,22 @@ def test_a_jsonl_export_brings_its_vocabulary_along(db_url: str, second_url: str
 
 def test_import_into_a_named_list_takes_the_one_definition_in_the_file(db_url: str) -> None:
     service = _service(db_url)
-    service.lists.create(NewList("news", "news footage", ListAction.ALLOW))
-    service.adding.hex("news", "pdq", [_pdq(1)], EntryMetadata())
+    service.lists.create(
+        NewList("news", "news footage", ListAction.ALLOW), principal=LOCAL_OPERATOR
+    )
+    service.adding.hex("news", "pdq", [_pdq(1)], EntryMetadata(), principal=LOCAL_OPERATOR)
     buffer = io.StringIO()
-    service.exchange.export(buffer, ExchangeFormat.JSONL, lists=["news"])
+    service.exchange.export(buffer, ExchangeFormat.JSONL, lists=["news"], principal=LOCAL_OPERATOR)
     report = service.exchange.import_stream(
-        io.StringIO(buffer.getvalue()), ExchangeFormat.JSONL, list_name="news-copy"
+        io.StringIO(buffer.getvalue()),
+        ExchangeFormat.JSONL,
+        list_name="news-copy",
+        principal=LOCAL_OPERATOR,
     )
     assert report.definitions.lists_created == ["news-copy"]
-    copied = service.lists.get("news-copy")
+    copied = service.lists.get("news-copy", principal=LOCAL_OPERATOR)
     assert (copied.action, copied.description) == (ListAction.ALLOW, "news footage")
-    (audit,) = [r for r in service.audit.records(target_type="import")]
+    (audit,) = [r for r in service.audit.records(target_type="import", principal=LOCAL_OPERATOR)]
     assert audit.after is not None and audit.after["created"] == 1
     service.close()
 
@@ -460,7 +581,9 @@ def test_bad_definition_lines_are_reported_like_bad_rows(db_url: str) -> None:
     ]
     text = "\n".join(json.dumps(line) for line in lines)
     with pytest.raises(ImportRejected) as caught:
-        service.exchange.import_stream(io.StringIO(text), ExchangeFormat.JSONL, list_name=None)
+        service.exchange.import_stream(
+            io.StringIO(text), ExchangeFormat.JSONL, list_name=None, principal=LOCAL_OPERATOR
+        )
     assert [error["line"] for error in caught.value.details["errors"]] == [1, 2, 3, 4]
     assert service.store.lists() == []
     service.close()

@@ -64,9 +64,12 @@ def test_a_watched_follower_runs_no_query_while_nothing_changes(db_url: str) -> 
     service = HashDB(settings)
     statements: list[str] = []
     try:
-        service.adding.hex("watched", "pdq", [VALUE.hex()], EntryMetadata(label="a"))
+        service.adding.hex(
+            "watched", "pdq", [VALUE.hex()], EntryMetadata(label="a"), principal=LOCAL_OPERATOR
+        )
         near = Digest("pdq", bytes([VALUE[0] ^ 0x01]) + VALUE[1:])
-        assert service.matching.lookup([near])[0].matches  # loads, then follows
+        (first,) = service.matching.lookup([near], principal=LOCAL_OPERATOR)
+        assert first.matches  # loads, then follows
         engine = service.store.engine  # type: ignore[attr-defined]
 
         requests = threading.get_ident()
@@ -77,21 +80,28 @@ def test_a_watched_follower_runs_no_query_while_nothing_changes(db_url: str) -> 
 
         sa.event.listen(engine, "before_cursor_execute", record)
         for _ in range(50):
-            assert service.matching.lookup([near])[0].matches
+            assert service.matching.lookup([near], principal=LOCAL_OPERATOR)[0].matches
         assert statements == []  # nothing changed: no round trip
         sa.event.remove(engine, "before_cursor_execute", record)
         # This process's own writes are seen by the very next request: a new hash, a relabel.
-        service.adding.hex("watched", "pdq", [FAR.hex()], EntryMetadata(label="b"))
-        assert service.matching.lookup([Digest("pdq", FAR)])[0].matches
-        (match,) = service.matching.lookup([near])[0].matches
+        service.adding.hex(
+            "watched", "pdq", [FAR.hex()], EntryMetadata(label="b"), principal=LOCAL_OPERATOR
+        )
+        assert service.matching.lookup([Digest("pdq", FAR)], principal=LOCAL_OPERATOR)[0].matches
+        (match,) = service.matching.lookup([near], principal=LOCAL_OPERATOR)[0].matches
         service.entries.update(match.entry_id, label="relabelled", principal=LOCAL_OPERATOR)
-        assert service.matching.lookup([near])[0].matches[0].label == "relabelled"
+        assert (
+            service.matching.lookup([near], principal=LOCAL_OPERATOR)[0].matches[0].label
+            == "relabelled"
+        )
         # Another process's relabel is seen within a second, with nothing else changing.
         other = HashDB(Settings(db=db_url, refresh_interval=0))
         other.entries.update(match.entry_id, label="again", principal=LOCAL_OPERATOR)
         other.close()
         seen = time.monotonic()
-        while service.matching.lookup([near])[0].matches[0].label != "again":
+        while (
+            service.matching.lookup([near], principal=LOCAL_OPERATOR)[0].matches[0].label != "again"
+        ):
             assert time.monotonic() - seen < 1.0, "the relabel was not seen within one second"
             time.sleep(0.02)
     finally:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.matching.evidence import Direction
 from hashdb.matching.match import Match, Stage
 from hashdb.service import EntryMetadata, HashDB
@@ -30,11 +31,11 @@ PHOTO = robustness.draw_kind("photo", 21)
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HashDB]:
     db = tmp_path_factory.mktemp("labels") / "hashdb.sqlite"
     hashdb = HashDB(Settings(db=str(db), refresh_interval=0))
-    hashdb.labels.add_terms("type", ["logo", "execution"])
+    hashdb.labels.add_terms("type", ["logo", "execution"], principal=LOCAL_OPERATOR)
     labelled = EntryMetadata(labels=("type:logo",))
-    hashdb.adding.media("terror", mp4(CLIP.frames(), CLIP.fps), labelled)
-    hashdb.adding.media("terror", encode(POSTER, "PNG"), labelled)
-    hashdb.adding.media("terror", robustness.encode(PHOTO, 95), labelled)
+    hashdb.adding.media("terror", mp4(CLIP.frames(), CLIP.fps), labelled, principal=LOCAL_OPERATOR)
+    hashdb.adding.media("terror", encode(POSTER, "PNG"), labelled, principal=LOCAL_OPERATOR)
+    hashdb.adding.media("terror", robustness.encode(PHOTO, 95), labelled, principal=LOCAL_OPERATOR)
     yield hashdb
     hashdb.close()
 
@@ -74,12 +75,18 @@ UPLOADS: dict[str, tuple[Callable[[], bytes], Callable[[Match], bool]]] = {
 def test_label_filter_keeps_labelled_matches_of_every_stage(service: HashDB, stage: str) -> None:
     make, made_by_stage = UPLOADS[stage]
     upload = make()
-    unfiltered = [m for m in service.matching.media(upload).matches if made_by_stage(m)]
+    unfiltered = [
+        m
+        for m in service.matching.media(upload, principal=LOCAL_OPERATOR).matches
+        if made_by_stage(m)
+    ]
     assert unfiltered, f"the {stage} stage found nothing to filter"
     assert all(m.labels == ("type:logo",) for m in unfiltered)
 
-    kept = service.matching.media(upload, labels=["type:logo"]).matches
+    kept = service.matching.media(upload, labels=["type:logo"], principal=LOCAL_OPERATOR).matches
     assert [m.to_dict() for m in kept if made_by_stage(m)] == [m.to_dict() for m in unfiltered]
 
-    dropped = service.matching.media(upload, labels=["type:execution"]).matches
+    dropped = service.matching.media(
+        upload, labels=["type:execution"], principal=LOCAL_OPERATOR
+    ).matches
     assert not [m for m in dropped if made_by_stage(m)]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.rescan.engine import Engine
 from hashdb.rescan.engine_local import LocalEngine
 from hashdb.rescan.job import RescanRequest
@@ -24,7 +25,9 @@ def _report(service: HashDB, root: Path, engine: Engine, store_hashes: bool) -> 
         inputs=classify(["media"], cwd=str(root)), cwd=str(root), store_hashes=store_hashes
     )
     out = io.StringIO()
-    summary = service.rescans.start(request).run(engine, StreamSink(out), chunk_size=2)
+    summary = service.rescans.start(request, principal=LOCAL_OPERATOR).run(
+        engine, StreamSink(out), chunk_size=2
+    )
     return [json.loads(line) for line in out.getvalue().splitlines()], summary
 
 
@@ -37,7 +40,10 @@ def test_dask_cluster_gives_the_same_report_as_local(db_url: str, tmp_path: Path
     service = HashDB(Settings(db=db_url, refresh_interval=0))
     try:
         service.adding.media(
-            "terror", (tmp_path / "media/known.png").read_bytes(), EntryMetadata(label="x")
+            "terror",
+            (tmp_path / "media/known.png").read_bytes(),
+            EntryMetadata(label="x"),
+            principal=LOCAL_OPERATOR,
         )
         with distributed.LocalCluster(
             n_workers=2,

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from hashdb.errors import Conflict, ScanJobNotFound
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.rescan.engine_local import LocalEngine
 from hashdb.rescan.job import RescanRequest, ScanInterrupted
 from hashdb.rescan.report import ReportFormat, StreamSink
@@ -40,14 +41,19 @@ def _scan(
         store_hashes=store_hashes,
     )
     stdout = io.StringIO()
-    summary = service.rescans.start(request).run(
+    summary = service.rescans.start(request, principal=LOCAL_OPERATOR).run(
         LocalEngine(workers), StreamSink(stdout), chunk_size=3
     )
     return [json.loads(line) for line in stdout.getvalue().splitlines()], summary
 
 
 def test_report_is_complete_ordered_and_the_match_json_objects(service: HashDB, tree: Path) -> None:
-    service.adding.media("terror", (tree / "known.png").read_bytes(), EntryMetadata(label="logo"))
+    service.adding.media(
+        "terror",
+        (tree / "known.png").read_bytes(),
+        EntryMetadata(label="logo"),
+        principal=LOCAL_OPERATOR,
+    )
     copy = tree / "c" / "known-copy.jpg"
     copy.write_bytes(encode(scene(500, (320, 240)).resize((200, 150)), "JPEG", quality=60))
     lines, summary = _scan(service, tree)
@@ -59,7 +65,9 @@ def test_report_is_complete_ordered_and_the_match_json_objects(service: HashDB, 
     # Same object, field for field, as `hashdb match --json` prints for the file.
     for line in lines:
         if "error" not in line:
-            expected = service.matching.file(tree.parent / line["path"]).to_dict()
+            expected = service.matching.file(
+                tree.parent / line["path"], principal=LOCAL_OPERATOR
+            ).to_dict()
             assert line == {"path": line["path"], **expected}
     matched = {line["path"] for line in lines if line["matched"]}
     assert matched == {"media/known.png", "media/c/known-copy.jpg"}
@@ -84,7 +92,7 @@ def test_stop_then_resume_reports_every_file_once(service: HashDB, tree: Path) -
         cwd=str(tree.parent),
         output=str(resumed_out),
     )
-    rescan = service.rescans.start(request)
+    rescan = service.rescans.start(request, principal=LOCAL_OPERATOR)
     stop = threading.Event()
     seen: list[int] = []
 
@@ -105,14 +113,16 @@ def test_stop_then_resume_reports_every_file_once(service: HashDB, tree: Path) -
     with resumed_out.open("a") as handle:
         handle.write('{"path":"media/half')
 
-    summary = service.rescans.resume(job.id).run(LocalEngine(1), StreamSink(io.StringIO()))
+    summary = service.rescans.resume(job.id, principal=LOCAL_OPERATOR).run(
+        LocalEngine(1), StreamSink(io.StringIO())
+    )
     assert summary.status is ScanStatus.COMPLETED
     assert resumed_out.read_bytes() == full_out.read_bytes()
     assert summary.counters.files == full_out.read_text().count("\n")
     with pytest.raises(Conflict):
-        service.rescans.resume(job.id)
+        service.rescans.resume(job.id, principal=LOCAL_OPERATOR)
     with pytest.raises(ScanJobNotFound):
-        service.rescans.resume(999)
+        service.rescans.resume(999, principal=LOCAL_OPERATOR)
 
 
 def test_store_hashes_skips_unchanged_files_and_rematches_without_decoding(
@@ -145,12 +155,14 @@ def test_store_hashes_skips_unchanged_files_and_rematches_without_decoding(
     before = service.store.get_scan_job(summary.job_id).created_at
     target = tree / "a" / "b" / "img002.jpg"
     reencoded = encode(scene(2, (160, 120)).resize((120, 90)), "JPEG", quality=50)
-    service.adding.media("new-list", reencoded, EntryMetadata(label="fresh"))
+    service.adding.media(
+        "new-list", reencoded, EntryMetadata(label="fresh"), principal=LOCAL_OPERATOR
+    )
     location = str(target)
     for path in sorted(tree.rglob("*"), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()
 
-    report = service.rescans.rematch(before)
+    report = service.rescans.rematch(before, principal=LOCAL_OPERATOR)
     assert [hit.media.location for hit in report.hits] == [location]
     hit = report.hits[0].to_dict()
     assert hit["path"] == location and hit["matched"] is True
@@ -160,7 +172,10 @@ def test_store_hashes_skips_unchanged_files_and_rematches_without_decoding(
     assert report.new_entries == 5 and report.stored_hashes > 0
 
     later = service.store.get_entry(hit["new_entry_ids"][0]).added_at
-    assert service.rescans.rematch(later.replace(year=later.year + 1)).hits == []
+    assert (
+        service.rescans.rematch(later.replace(year=later.year + 1), principal=LOCAL_OPERATOR).hits
+        == []
+    )
 
 
 def test_an_unchanged_video_still_matches_on_the_next_scan(service: HashDB, tmp_path: Path) -> None:
@@ -169,7 +184,9 @@ def test_an_unchanged_video_still_matches_on_the_next_scan(service: HashDB, tmp_
     tree = tmp_path / "media"
     tree.mkdir()
     show = videogen.Slideshow(31)
-    service.adding.media("terror", videogen.mp4(show.frames(), show.fps), EntryMetadata())
+    service.adding.media(
+        "terror", videogen.mp4(show.frames(), show.fps), EntryMetadata(), principal=LOCAL_OPERATOR
+    )
     clip = videogen.window(show, 1.0, 5.0)
     (tree / "clip.mp4").write_bytes(
         videogen.mp4(videogen.apply(clip, videogen.resized((256, 144))), show.fps)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.matching.match import Match, Stage
 from hashdb.matching.robust.placement import MAX_LINES
 from hashdb.service import EntryMetadata, HashDB
@@ -27,14 +28,20 @@ def known(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, Im
     path: Path = tmp_path_factory.mktemp("drawn") / "hashdb.sqlite"
     service = HashDB(Settings(db=str(path), refresh_interval=0))
     picture = data.poster(21)
-    report = service.adding.media("terror", data.encode(picture, 95), EntryMetadata(label="k"))
+    report = service.adding.media(
+        "terror", data.encode(picture, 95), EntryMetadata(label="k"), principal=LOCAL_OPERATOR
+    )
     entry_id = next(added.entry_id for added in report.added if added.algorithm == "pdq")
     yield service, picture, entry_id
     service.close()
 
 
 def _geometric(service: HashDB, upload: bytes, entry_id: int) -> Match:
-    found = [m for m in service.matching.media(upload).matches if m.entry_id == entry_id]
+    found = [
+        m
+        for m in service.matching.media(upload, principal=LOCAL_OPERATOR).matches
+        if m.entry_id == entry_id
+    ]
     assert found and found[0].stage is Stage.GEOMETRIC, found
     assert found[0].verification is not None
     return found[0]

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.matching.robust import content, geometric
 from hashdb.media import decode_image
 from hashdb.service import EntryMetadata, HashDB
@@ -66,7 +67,9 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, 
     db = HashDB(Settings(db=str(path), refresh_interval=0))
     anchors: dict[str, int] = {}
     for name, (chosen, known, _) in PAIRS.items():
-        report = db.adding.media("terror", data.encode(chosen.draw(known), 95), ANALYST)
+        report = db.adding.media(
+            "terror", data.encode(chosen.draw(known), 95), ANALYST, principal=LOCAL_OPERATOR
+        )
         by_algorithm = {added.algorithm: added.entry_id for added in report.added}
         # A picture too flat for PDQ (plain stripes) is kept by its digests alone.
         anchors[name] = by_algorithm.get("pdq", -1)
@@ -82,7 +85,9 @@ def test_the_other_picture_of_a_pair_stays_unmatched(
 ) -> None:
     db, _ = service
     chosen, _, other = PAIRS[pair]
-    matches = db.matching.media(_upload(chosen.draw(other), edit, strength)).matches
+    matches = db.matching.media(
+        _upload(chosen.draw(other), edit, strength), principal=LOCAL_OPERATOR
+    ).matches
     assert not matches, [(m.entry_id, m.stage, m.variant, m.verification) for m in matches]
 
 
@@ -96,7 +101,9 @@ def test_the_known_picture_of_a_pair_still_matches(
     if anchors[pair] < 0:
         pytest.skip("too flat for perceptual matching: only its exact bytes match")
     chosen, known, _ = PAIRS[pair]
-    matches = db.matching.media(_upload(chosen.draw(known), edit, strength)).matches
+    matches = db.matching.media(
+        _upload(chosen.draw(known), edit, strength), principal=LOCAL_OPERATOR
+    ).matches
     assert anchors[pair] in {m.entry_id for m in matches}
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.matching.match import Match
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
@@ -30,7 +31,9 @@ def known_service(
     service = HashDB(Settings(db=str(path), refresh_interval=0))
     anchors: dict[str, int] = {}
     for kind in KNOWN:
-        report = service.adding.media("terror", data.encode(known_image(kind), 95), ANALYST)
+        report = service.adding.media(
+            "terror", data.encode(known_image(kind), 95), ANALYST, principal=LOCAL_OPERATOR
+        )
         by_algorithm = {added.algorithm: added.entry_id for added in report.added}
         anchors[kind] = by_algorithm.get("pdq", by_algorithm["sha256"])
     yield service, anchors
@@ -58,7 +61,10 @@ def _expect_miss(request: pytest.FixtureRequest, family: str, strength: str, kin
 
 
 def matched_entries(service: HashDB, upload: bytes) -> dict[int, Match]:
-    return {match.entry_id: match for match in service.matching.media(upload).matches}
+    return {
+        match.entry_id: match
+        for match in service.matching.media(upload, principal=LOCAL_OPERATOR).matches
+    }
 
 
 @pytest.mark.parametrize(
@@ -114,10 +120,16 @@ def test_hard_negatives_same_template_and_layout_stay_unmatched(tmp_path: Path) 
     try:
         for seed in range(3):
             service.adding.media(
-                "terror", data.encode(data.poster(100 + seed, template=7)), ANALYST
+                "terror",
+                data.encode(data.poster(100 + seed, template=7)),
+                ANALYST,
+                principal=LOCAL_OPERATOR,
             )
             service.adding.media(
-                "terror", data.encode(data.screenshot(200 + seed, layout=9)), ANALYST
+                "terror",
+                data.encode(data.screenshot(200 + seed, layout=9)),
+                ANALYST,
+                principal=LOCAL_OPERATOR,
             )
         rng = np.random.default_rng(0)
         uploads = []
@@ -128,7 +140,7 @@ def test_hard_negatives_same_template_and_layout_stay_unmatched(tmp_path: Path) 
             uploads.append(data.encode(data.caption(poster, rng, 0.15, "top"), 60))
             uploads.append(data.encode(ImageOps.mirror(screenshot), 60))
         for upload in uploads:
-            assert service.matching.media(upload).matches == []
+            assert service.matching.media(upload, principal=LOCAL_OPERATOR).matches == []
     finally:
         service.close()
 
@@ -137,7 +149,9 @@ def test_flat_images_never_match_on_hash_alone(tmp_path: Path) -> None:
     service = HashDB(Settings(db=str(tmp_path / "f.sqlite"), refresh_interval=0))
     try:
         flat = Image.new("RGB", (400, 300), (120, 120, 120))
-        forced = service.adding.media("terror", data.encode(flat, 95), ANALYST, force=True)
+        forced = service.adding.media(
+            "terror", data.encode(flat, 95), ANALYST, force=True, principal=LOCAL_OPERATOR
+        )
         assert any(added.algorithm == "pdq" for added in forced.added)
         # The same blank picture re-encoded: its PDQ hash equals the forced flat entry's,
         # yet it must not match on that hash alone.
@@ -145,10 +159,14 @@ def test_flat_images_never_match_on_hash_alone(tmp_path: Path) -> None:
         digests = service.media.hash_bytes(upload).digests
         pdq = next(d for d in digests if d.algorithm == "pdq")
         assert pdq.quality is not None and pdq.quality < service.settings.robust_min_query_quality
-        assert service.matching.digests([pdq]).matches != []  # the hash alone would match ...
-        assert service.matching.media(upload).matches == []  # ... the default path does not
+        assert (
+            service.matching.digests([pdq], principal=LOCAL_OPERATOR).matches != []
+        )  # the hash alone would match ...
+        assert (
+            service.matching.media(upload, principal=LOCAL_OPERATOR).matches == []
+        )  # ... the default path does not
         # The exact same bytes still match exactly.
-        exact = service.matching.media(data.encode(flat, 95)).matches
+        exact = service.matching.media(data.encode(flat, 95), principal=LOCAL_OPERATOR).matches
         assert exact and {m.algorithm for m in exact} <= {"md5", "sha256"}
     finally:
         service.close()
@@ -158,7 +176,9 @@ def test_explanations_say_which_stage_and_variant(
     known_service: tuple[HashDB, dict[str, int]],
 ) -> None:
     service, anchors = known_service
-    plain = service.matching.media(data.encode(known_image("photo"), 70)).matches
+    plain = service.matching.media(
+        data.encode(known_image("photo"), 70), principal=LOCAL_OPERATOR
+    ).matches
     first = next(m for m in plain if m.entry_id == anchors["photo"])
     assert (first.stage, first.variant) == ("hash", "original")
     body = first.to_dict()
@@ -167,7 +187,9 @@ def test_explanations_say_which_stage_and_variant(
 
     mirrored = data.encode(ImageOps.mirror(known_image("photo")), 80)
     match = next(
-        m for m in service.matching.media(mirrored).matches if m.entry_id == anchors["photo"]
+        m
+        for m in service.matching.media(mirrored, principal=LOCAL_OPERATOR).matches
+        if m.entry_id == anchors["photo"]
     )
     body = match.to_dict()
     assert body["stage"] == "geometric"
@@ -187,17 +209,22 @@ def test_raw_partner_hashes_degrade_to_hash_matching(tmp_path: Path) -> None:
             for d in service.media.hash_bytes(data.encode(picture, 95)).digests
             if d.algorithm == "pdq"
         )
-        added = service.adding.hex("partner", "pdq", [pdq.hex], ANALYST)
+        added = service.adding.hex("partner", "pdq", [pdq.hex], ANALYST, principal=LOCAL_OPERATOR)
         entry_id = added.added[0].entry_id
         assert service.store.reference_features([entry_id]) == {}
         # A mirror is found by the query-side dihedral hashes, on hash alone.
-        found = service.matching.media(data.encode(ImageOps.mirror(picture), 85)).matches
+        found = service.matching.media(
+            data.encode(ImageOps.mirror(picture), 85), principal=LOCAL_OPERATOR
+        ).matches
         match = next(m for m in found if m.entry_id == entry_id)
         assert (match.stage, match.variant) == ("hash", "mirror-h")
         assert match.distance <= service.settings.robust_hash_only_distance
         # A heavy crop needs keypoints the raw hash does not have: no match, no error.
         cropped = data.transformed(picture, "crop-corner", "25%", seed=1)
-        assert all(m.entry_id != entry_id for m in service.matching.media(cropped).matches)
+        assert all(
+            m.entry_id != entry_id
+            for m in service.matching.media(cropped, principal=LOCAL_OPERATOR).matches
+        )
     finally:
         service.close()
 
@@ -208,13 +235,19 @@ def test_plain_mode_and_retirement(tmp_path: Path) -> None:
     plain = HashDB(Settings(db=path, refresh_interval=0, robust_matching=False))
     try:
         picture = known_image("poster")
-        report = service.adding.media("terror", data.encode(picture, 95), ANALYST)
+        report = service.adding.media(
+            "terror", data.encode(picture, 95), ANALYST, principal=LOCAL_OPERATOR
+        )
         entry_id = next(a.entry_id for a in report.added if a.algorithm == "pdq")
         upload = data.transformed(picture, "screenshot", "65%", seed=2)
-        assert [m.entry_id for m in service.matching.media(upload).matches] == [entry_id]
-        assert plain.matching.media(upload).matches == []
-        service.entries.retire(entry_id, "false positive review", "reviewer")
-        assert service.matching.media(upload).matches == []
+        assert [
+            m.entry_id for m in service.matching.media(upload, principal=LOCAL_OPERATOR).matches
+        ] == [entry_id]
+        assert plain.matching.media(upload, principal=LOCAL_OPERATOR).matches == []
+        service.entries.retire(
+            entry_id, "false positive review", "reviewer", principal=LOCAL_OPERATOR
+        )
+        assert service.matching.media(upload, principal=LOCAL_OPERATOR).matches == []
     finally:
         service.close()
         plain.close()

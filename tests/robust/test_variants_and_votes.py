@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.matching.robust import geometric, keyindex, variants
 from hashdb.media import decode_image
 from hashdb.service import EntryMetadata, HashDB
@@ -141,11 +142,15 @@ def test_keypoint_stage_finds_a_heavily_edited_logo_and_explains_it(tmp_path: Pa
     )
     try:
         logo = data.logo(1012)
-        report = service.adding.media("terror", data.encode(logo, 95), ANALYST)
+        report = service.adding.media(
+            "terror", data.encode(logo, 95), ANALYST, principal=LOCAL_OPERATOR
+        )
         entry_id = next(a.entry_id for a in report.added if a.algorithm == "pdq")
         # Crop 20 % and a caption on a picture whose plain background defeats the trim.
         upload = data.transformed(logo, "combo", "crop20+caption+q40", seed=12)
-        found = {m.entry_id: m for m in service.matching.media(upload).matches}
+        found = {
+            m.entry_id: m for m in service.matching.media(upload, principal=LOCAL_OPERATOR).matches
+        }
         assert entry_id in found
         match = found[entry_id]
         assert match.stage == "geometric"
@@ -168,8 +173,12 @@ def test_keypoint_stage_finds_a_heavily_edited_logo_and_explains_it(tmp_path: Pa
         # uploads are spared): the gate is what decides, not the votes.
         gated = HashDB(Settings(db=str(tmp_path / "k.sqlite"), refresh_interval=0))
         try:
-            assert entry_id not in {m.entry_id for m in strict.matching.media(upload).matches}
-            assert entry_id not in {m.entry_id for m in gated.matching.media(upload).matches}
+            assert entry_id not in {
+                m.entry_id for m in strict.matching.media(upload, principal=LOCAL_OPERATOR).matches
+            }
+            assert entry_id not in {
+                m.entry_id for m in gated.matching.media(upload, principal=LOCAL_OPERATOR).matches
+            }
             assert gated.pipeline.robust.policy.keypoint_gate < 96
         finally:
             gated.close()
@@ -183,10 +192,16 @@ def test_keypoint_stage_keeps_other_pictures_in_one_template_apart(tmp_path: Pat
     try:
         for seed in range(4):
             service.adding.media(
-                "terror", data.encode(data.poster(300 + seed, template=5)), ANALYST
+                "terror",
+                data.encode(data.poster(300 + seed, template=5)),
+                ANALYST,
+                principal=LOCAL_OPERATOR,
             )
             service.adding.media(
-                "terror", data.encode(data.screenshot(400 + seed, layout=6)), ANALYST
+                "terror",
+                data.encode(data.screenshot(400 + seed, layout=6)),
+                ANALYST,
+                principal=LOCAL_OPERATOR,
             )
         rng = np.random.default_rng(2)
         for seed in range(4, 10):
@@ -196,7 +211,7 @@ def test_keypoint_stage_keeps_other_pictures_in_one_template_apart(tmp_path: Pat
                 poster.crop((0, 0, poster.width, poster.height * 4 // 5)), rng, 0.2, "top"
             )
             for upload in (data.encode(cropped, 50), data.encode(screenshot, 60)):
-                assert service.matching.media(upload).matches == []
+                assert service.matching.media(upload, principal=LOCAL_OPERATOR).matches == []
     finally:
         service.close()
 
@@ -257,9 +272,9 @@ def test_a_dark_picture_small_in_a_light_screenshot_is_found_by_its_region(
     picture = known.image()
     service = HashDB(Settings(db=str(tmp_path / "s.sqlite"), refresh_interval=0))
     try:
-        service.adding.media("terror", data.encode(picture, 95), ANALYST)
+        service.adding.media("terror", data.encode(picture, 95), ANALYST, principal=LOCAL_OPERATOR)
         upload = data.transformed(picture, "screenshot", strength, index)
-        matches = service.matching.media(upload).matches
+        matches = service.matching.media(upload, principal=LOCAL_OPERATOR).matches
         assert any(m.stage == "geometric" and m.variant.startswith("region") for m in matches), [
             (m.stage, m.variant) for m in matches
         ]

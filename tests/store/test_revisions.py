@@ -32,6 +32,9 @@ from tests.store.databases import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The revision these tests add on top of the shipped ones, and the one below it.
+HEAD = head_revision()
+NEXT = f"{int(HEAD) + 1:04d}"
 
 # A next revision as the media-items change might write it: a new table, and a column with a
 # foreign key on ``entries``, which SQLite can only add by rebuilding the table (batch mode)
@@ -42,8 +45,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "{next}"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -68,8 +71,8 @@ def downgrade() -> None:
 def _revisions_with_media_items(tmp_path: Path, data_step: str = "") -> Path:
     copy = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    revision = MEDIA_ITEMS_REVISION.format(data_step=data_step or "pass")
-    (copy / "versions" / "0003_media_items.py").write_text(revision)
+    revision = MEDIA_ITEMS_REVISION.format(data_step=data_step or "pass", next=NEXT, head=HEAD)
+    (copy / "versions" / f"{NEXT}_media_items.py").write_text(revision)
     return copy
 
 
@@ -158,7 +161,7 @@ def test_a_new_revision_is_one_file_made_by_the_alembic_command(
 ) -> None:
     """The workflow of docs/development/migrations.md, on a copy of the revisions: the
     ``alembic`` command (configured in pyproject.toml) brings a scratch database to the head,
-    autogenerates the next revision as ``0003_<message>.py``, and applies it; this hashdb then
+    autogenerates the next revision as ``<head + 1>_<message>.py``, and applies it; this hashdb then
     refuses the database, and so do the releases from before Alembic (``hashdb_schema``)."""
     copy = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
@@ -171,10 +174,10 @@ def test_a_new_revision_is_one_file_made_by_the_alembic_command(
     command.check(config)  # the models agree with the revisions: nothing to generate
 
     command.revision(config, message="media items", autogenerate=True)
-    (new,) = (copy / "versions").glob("0003_*.py")
-    assert new.name == "0003_media_items.py"
+    (new,) = (copy / "versions").glob(f"{NEXT}_*.py")
+    assert new.name == f"{NEXT}_media_items.py"
     text = new.read_text()
-    assert 'revision = "0003"' in text and 'down_revision = "0002"' in text
+    assert f'revision = "{NEXT}"' in text and f'down_revision = "{HEAD}"' in text
     lint = subprocess.run(
         [
             sys.executable,
@@ -194,8 +197,8 @@ def test_a_new_revision_is_one_file_made_by_the_alembic_command(
     command.upgrade(config, "head")
     engine = raw_engine(sqlite_url)
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0003"
-        assert connection.execute(sa.select(schema_info.c.version)).scalars().all() == [3]
+        assert MigrationContext.configure(connection).get_current_revision() == NEXT
+        assert connection.execute(sa.select(schema_info.c.version)).scalars().all() == [int(NEXT)]
     engine.dispose()
     with pytest.raises(SchemaTooNew):
         open_store(sqlite_url)
@@ -205,7 +208,7 @@ def test_a_revision_may_rebuild_a_table_other_rows_refer_to(db_url: str, tmp_pat
     entry_id = _store_with_references(db_url)
     revisions = _revisions_with_media_items(tmp_path)
     engine = raw_engine(db_url)
-    assert migrate(engine, revisions) == "0002"
+    assert migrate(engine, revisions) == HEAD
 
     expected = sa.MetaData()
     for table in metadata.sorted_tables:
@@ -215,7 +218,7 @@ def test_a_revision_may_rebuild_a_table_other_rows_refer_to(db_url: str, tmp_pat
         sa.Column("media_item_id", BigId, sa.ForeignKey(media_items.c.id))
     )
     with engine.connect() as connection:
-        assert stored_revision(connection, revisions) == "0003"
+        assert stored_revision(connection, revisions) == NEXT
         assert compare_metadata(MigrationContext.configure(connection), expected) == []
         labels = connection.execute(sa.text("SELECT entry_id, label FROM entry_labels"))
         assert labels.all() == [(entry_id, "type:execution")]
@@ -233,7 +236,7 @@ def test_a_revision_that_breaks_references_changes_nothing(db_url: str, tmp_path
         migrate(engine, revisions)
     assert "lists" in str(error.value) or "entries" in str(error.value)
     with engine.connect() as connection:
-        assert stored_revision(connection, revisions) == "0002"
+        assert stored_revision(connection, revisions) == HEAD
         assert "media_items" not in sa.inspect(connection).get_table_names()
         assert connection.execute(sa.text("SELECT name FROM lists")).scalars().all() == ["terror"]
     engine.dispose()

@@ -12,7 +12,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from api.app import create_app
-from hashdb.identity import Role
+from hashdb.identity import LOCAL_OPERATOR, Role
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.testing.images import encode, jpeg
@@ -100,13 +100,15 @@ def client(service: HashDB) -> Iterator[TestClient]:
 
 
 def _platform_key(service: HashDB) -> str:
-    return service.keys.create("video-tests", Role.PLATFORM).key
+    return service.keys.create("video-tests", Role.PLATFORM, principal=LOCAL_OPERATOR).key
 
 
 def test_api_matches_video_uploads(
     client: TestClient, service: HashDB, files: dict[str, Path]
 ) -> None:
-    service.adding.media("t", files["original.mp4"].read_bytes(), EntryMetadata(label="v"))
+    service.adding.media(
+        "t", files["original.mp4"].read_bytes(), EntryMetadata(label="v"), principal=LOCAL_OPERATOR
+    )
     response = client.post("/v1/match", files={"file": ("c.mp4", files["clip.mp4"].read_bytes())})
     assert response.status_code == 200
     body = response.json()

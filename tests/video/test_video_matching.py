@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from hashdb.errors import InvalidValue
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.matching.evidence import Direction
 from hashdb.matching.match import Match
 from hashdb.service import EntryMetadata, HashDB
@@ -52,15 +53,22 @@ def reference_mp4() -> bytes:
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HashDB]:
     db = tmp_path_factory.mktemp("video") / "hashdb.sqlite"
     hashdb = HashDB(Settings(db=str(db), refresh_interval=0))
-    report = hashdb.adding.media("terror", reference_mp4(), EntryMetadata(label="clip-1"))
+    report = hashdb.adding.media(
+        "terror", reference_mp4(), EntryMetadata(label="clip-1"), principal=LOCAL_OPERATOR
+    )
     assert [added.algorithm for added in report.added] == ["md5", "sha256", "vpdq"]
-    hashdb.adding.media("terror", encode_image(POSTER, "PNG"), EntryMetadata(label="poster"))
+    hashdb.adding.media(
+        "terror",
+        encode_image(POSTER, "PNG"),
+        EntryMetadata(label="poster"),
+        principal=LOCAL_OPERATOR,
+    )
     yield hashdb
     hashdb.close()
 
 
 def _video_match(service: HashDB, data: bytes) -> Match:
-    result = service.matching.media(data)
+    result = service.matching.media(data, principal=LOCAL_OPERATOR)
     found = [m for m in result.matches if m.algorithm == "vpdq"]
     assert found, f"no video match; got {[(m.algorithm, m.distance) for m in result.matches]}"
     assert len(found) == 1
@@ -136,7 +144,7 @@ def test_a_known_poster_shown_in_a_clip_matches_with_its_time(service: HashDB) -
     unrelated = Slideshow(91, size=(320, 180), slides=2, slide_seconds=2.0)
     poster = np.asarray(POSTER.resize((320, 180)))
     frames = [*window(unrelated, 0, 2.0), *([poster] * 30), *window(unrelated, 2.0, 4.0)]
-    result = service.matching.media(mp4(frames, 15))
+    result = service.matching.media(mp4(frames, 15), principal=LOCAL_OPERATOR)
     (match,) = result.matches
     assert match.label == "poster" and match.algorithm == "pdq"
     assert match.video is not None and match.video.direction is Direction.VIDEO_SHOWS_IMAGE
@@ -148,18 +156,24 @@ def test_a_known_poster_shown_in_a_clip_matches_with_its_time(service: HashDB) -
 @pytest.mark.parametrize("seed", [101, 202, 303])
 def test_unrelated_videos_and_images_match_nothing(service: HashDB, seed: int) -> None:
     other = Slideshow(seed, size=(320, 180), slides=3, slide_seconds=2.0)
-    assert service.matching.media(mp4(other.frames(), other.fps)).matches == []
+    assert (
+        service.matching.media(mp4(other.frames(), other.fps), principal=LOCAL_OPERATOR).matches
+        == []
+    )
     still = encode_image(Image.fromarray(other.frame_at(1.3)), "JPEG")
-    assert service.matching.media(still).matches == []
+    assert service.matching.media(still, principal=LOCAL_OPERATOR).matches == []
 
 
 def test_the_same_file_also_matches_exactly(service: HashDB) -> None:
-    algorithms = {m.algorithm for m in service.matching.media(reference_mp4()).matches}
+    algorithms = {
+        m.algorithm
+        for m in service.matching.media(reference_mp4(), principal=LOCAL_OPERATOR).matches
+    }
     assert algorithms == {"md5", "sha256", "vpdq"}
 
 
 def test_match_json_carries_video_fields(service: HashDB) -> None:
-    body = service.matching.media(EDITS["clip_5s"]()).to_dict()
+    body = service.matching.media(EDITS["clip_5s"](), principal=LOCAL_OPERATOR).to_dict()
     assert body["media"]["kind"] == "video" and body["media"]["format"] == "mp4"
     assert body["media"]["duration"] == pytest.approx(5.0, abs=0.2)
     assert body["media"]["frames"] >= 5
@@ -184,11 +198,11 @@ SMALL = Slideshow(5, size=(256, 144), fps=10, slides=2, slide_seconds=2.5)
 
 def test_adding_a_video_twice_is_idempotent(fresh: HashDB) -> None:
     data = mp4(SMALL.frames(), SMALL.fps)
-    first = fresh.adding.media("l", data, EntryMetadata())
-    again = fresh.adding.media("l", data, EntryMetadata())
+    first = fresh.adding.media("l", data, EntryMetadata(), principal=LOCAL_OPERATOR)
+    again = fresh.adding.media("l", data, EntryMetadata(), principal=LOCAL_OPERATOR)
     assert first.created == 3 and again.created == 0
     video_id = first.added[-1].entry_id
-    assert fresh.entries.get(video_id).algorithm == "vpdq"
+    assert fresh.entries.get(video_id, principal=LOCAL_OPERATOR).algorithm == "vpdq"
     frames = fresh.store.video_frames([video_id])[video_id]
     assert len(frames) >= 10  # dense reference sampling
     assert [f.index for f in frames] == list(range(len(frames)))
@@ -196,39 +210,57 @@ def test_adding_a_video_twice_is_idempotent(fresh: HashDB) -> None:
 
 def test_flat_videos_keep_only_their_exact_hashes(fresh: HashDB) -> None:
     grey = np.full((144, 256, 3), 128, dtype=np.uint8)
-    report = fresh.adding.media("l", mp4([grey] * 20, 10), EntryMetadata())
+    report = fresh.adding.media(
+        "l", mp4([grey] * 20, 10), EntryMetadata(), principal=LOCAL_OPERATOR
+    )
     assert [a.algorithm for a in report.added] == ["md5", "sha256"]
     assert [(r.algorithm, r.code) for r in report.refused] == [("vpdq", "low_quality")]
 
 
 def test_truncated_video_is_added_with_a_warning(fresh: HashDB) -> None:
     data = webm(SMALL.frames(), SMALL.fps)
-    report = fresh.adding.media("l", data[: len(data) * 2 // 3], EntryMetadata())
+    report = fresh.adding.media(
+        "l", data[: len(data) * 2 // 3], EntryMetadata(), principal=LOCAL_OPERATOR
+    )
     assert "vpdq" in {a.algorithm for a in report.added}
     assert report.warnings and "truncated" in report.warnings[0]
     assert report.to_dict()["warnings"] == report.warnings
 
 
 def test_list_rules_can_demand_coverage_of_the_known_video(fresh: HashDB) -> None:
-    fresh.adding.media("l", mp4(SMALL.frames(), SMALL.fps), EntryMetadata())
+    fresh.adding.media(
+        "l", mp4(SMALL.frames(), SMALL.fps), EntryMetadata(), principal=LOCAL_OPERATOR
+    )
     half = mp4(window(SMALL, 0.0, 2.5), SMALL.fps)
-    assert any(m.algorithm == "vpdq" for m in fresh.matching.media(half).matches)
-    assert fresh.lists.set_video_rule("l", 0.5, 0.9) == VideoRule(0.5, 0.9)
-    assert fresh.lists.video_rule("l") == VideoRule(0.5, 0.9)
-    assert not any(m.algorithm == "vpdq" for m in fresh.matching.media(half).matches)
+    assert any(
+        m.algorithm == "vpdq" for m in fresh.matching.media(half, principal=LOCAL_OPERATOR).matches
+    )
+    assert fresh.lists.set_video_rule("l", 0.5, 0.9, principal=LOCAL_OPERATOR) == VideoRule(
+        0.5, 0.9
+    )
+    assert fresh.lists.video_rule("l", principal=LOCAL_OPERATOR) == VideoRule(0.5, 0.9)
+    assert not any(
+        m.algorithm == "vpdq" for m in fresh.matching.media(half, principal=LOCAL_OPERATOR).matches
+    )
     full = mp4(apply(SMALL.frames(), resized((200, 112))), SMALL.fps)
-    assert any(m.algorithm == "vpdq" for m in fresh.matching.media(full).matches)
+    assert any(
+        m.algorithm == "vpdq" for m in fresh.matching.media(full, principal=LOCAL_OPERATOR).matches
+    )
 
 
 def test_retired_video_stops_matching_in_every_process(fresh: HashDB, settings: Settings) -> None:
     data = mp4(SMALL.frames(), SMALL.fps)
-    report = fresh.adding.media("l", data, EntryMetadata())
+    report = fresh.adding.media("l", data, EntryMetadata(), principal=LOCAL_OPERATOR)
     other = HashDB(settings)  # another process: its own store connection and indexes
     try:
         still = encode_image(Image.fromarray(SMALL.frame_at(3.3)), "JPEG")
-        assert [m.algorithm for m in other.matching.media(still).matches] == ["vpdq"]
-        fresh.entries.retire(report.added[-1].entry_id, "false positive", "reviewer")
-        assert other.matching.media(still).matches == []
+        assert [
+            m.algorithm for m in other.matching.media(still, principal=LOCAL_OPERATOR).matches
+        ] == ["vpdq"]
+        fresh.entries.retire(
+            report.added[-1].entry_id, "false positive", "reviewer", principal=LOCAL_OPERATOR
+        )
+        assert other.matching.media(still, principal=LOCAL_OPERATOR).matches == []
         assert other.pipeline.video.frame_count == 0
     finally:
         other.close()
@@ -266,6 +298,6 @@ def test_video_frames_round_trip_in_the_store(db_url: str) -> None:
 
 
 def test_rule_shares_are_validated(fresh: HashDB) -> None:
-    fresh.lists.create(NewList("l"))
+    fresh.lists.create(NewList("l"), principal=LOCAL_OPERATOR)
     with pytest.raises(InvalidValue):
-        fresh.lists.set_video_rule("l", 1.5, 0.0)
+        fresh.lists.set_video_rule("l", 1.5, 0.0, principal=LOCAL_OPERATOR)

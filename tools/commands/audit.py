@@ -33,8 +33,9 @@ def audit(
             start = datetime.fromisoformat(since)
         except ValueError:
             raise UsageError(f"--since takes an ISO 8601 time, got {since!r}") from None
-    records = state(ctx).service.audit.records(
-        target_type=target_type, target_id=target_id, since=start, limit=limit
+    cli = state(ctx)
+    records = cli.service.audit.records(
+        cli.principal, target_type=target_type, target_id=target_id, since=start, limit=limit
     )
     for record in records:
         if as_json:

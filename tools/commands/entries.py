@@ -76,7 +76,8 @@ def add(
     organisation: OrganisationOption = None,
 ) -> None:
     """Hash media files and add their hashes to a list. Adding twice changes nothing."""
-    service = state(ctx).service
+    cli = state(ctx)
+    service = cli.service
     metadata = EntryMetadata(
         label=label,
         note=note,
@@ -89,7 +90,11 @@ def add(
     for path in files:
         try:
             report = service.adding.media(
-                list_name, service.media.read_file(path), metadata, force=force
+                list_name,
+                service.media.read_file(path),
+                metadata,
+                force=force,
+                principal=cli.principal,
             )
         except HashDBError as error:
             problems += 1
@@ -121,7 +126,7 @@ def add_hash(
     organisation: OrganisationOption = None,
 ) -> None:
     """Add raw hashes (as received from a partner). A malformed value adds nothing."""
-    service = state(ctx).service
+    cli = state(ctx)
     metadata = EntryMetadata(
         label=label,
         note=note,
@@ -130,7 +135,9 @@ def add_hash(
         source=source,
         organisation=organisation,
     )
-    report = service.adding.hex(list_name, algorithm, hashes, metadata, force=force)
+    report = cli.service.adding.hex(
+        list_name, algorithm, hashes, metadata, force=force, principal=cli.principal
+    )
     _print_report(algorithm, report, as_json)
     if report.refused:
         raise typer.Exit(1)
@@ -152,9 +159,9 @@ def show_entry(
     as_json: JsonOption = False,
 ) -> None:
     """Show one entry: its hash, list, labels, provenance, feedback and retirement."""
-    service = state(ctx).service
-    entry = service.entries.get(entry_id)
-    counts = service.feedback.counts([entry.id])[entry.id]
+    cli = state(ctx)
+    entry = cli.service.entries.get(entry_id, cli.principal)
+    counts = cli.service.feedback.counts([entry.id], cli.principal)[entry.id]
     body = {**entry.to_dict(), "feedback": counts.to_dict()}
     if as_json:
         emit_json(body)
@@ -176,7 +183,10 @@ def retire(
     as_json: JsonOption = False,
 ) -> None:
     """Retire an entry: it stops matching at once everywhere but is kept for audit."""
-    entry = state(ctx).service.entries.retire(entry_id, reason, retired_by or current_user())
+    cli = state(ctx)
+    entry = cli.service.entries.retire(
+        entry_id, reason, retired_by or current_user(), principal=cli.principal
+    )
     _print_entry(entry, as_json)
 
 

@@ -57,8 +57,14 @@ def import_(
 ) -> None:
     """Import hashes in bulk. Any bad row aborts the whole import unless --skip-bad;
     re-importing the same file changes nothing; retired rows retire the live entry."""
-    report = state(ctx).service.exchange.import_file(
-        file, list_name=list_name, fmt=fmt, skip_bad=skip_bad, force=force
+    cli = state(ctx)
+    report = cli.service.exchange.import_file(
+        file,
+        list_name=list_name,
+        fmt=fmt,
+        skip_bad=skip_bad,
+        force=force,
+        principal=cli.principal,
     )
     _print_import(report, as_json)
 
@@ -96,15 +102,16 @@ def export(
         else ExchangeFormat.JSONL
     )
     since_time = _parse_since(since)
-    service = state(ctx).service
+    cli = state(ctx)
 
     def write(stream: TextIO) -> int:
-        return service.exchange.export(
+        return cli.service.exchange.export(
             stream,
             exchange_format,
             lists=list_names or None,
             since=since_time,
             definitions=not entries_only,
+            principal=cli.principal,
         )
 
     if output is None:

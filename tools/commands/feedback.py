@@ -22,7 +22,9 @@ def feedback(
     """Record agree/disagree on an entry, or show its counts and history."""
     cli = state(ctx)
     if verdict is not None:
-        emit_json(cli.service.feedback.give(entry_id, verdict, reason, cli.principal).to_dict())
+        emit_json(
+            cli.service.feedback.give(entry_id, verdict, reason, principal=cli.principal).to_dict()
+        )
         return
     emit_json(cli.service.feedback.for_entry(entry_id, cli.principal).to_dict())
 

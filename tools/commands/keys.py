@@ -6,20 +6,15 @@ from typing import Annotated
 
 import typer
 
-from hashdb.identity import LOCAL_OPERATOR, Principal, Role
+from hashdb.identity import Role
 from hashdb.store.models import ApiKey
-from tools.context import current_user, emit_json, state
+from tools.context import emit_json, state
 
 keys_app = typer.Typer(
     name="keys",
     help="API keys: create (shown once), list, revoke.",
     no_args_is_help=True,
 )
-
-
-def operator() -> Principal:
-    """The person at the terminal, acting with every power, named by their login."""
-    return Principal(name=current_user() or LOCAL_OPERATOR.name, role=Role.ADMIN)
 
 
 def _line(key: ApiKey) -> str:
@@ -38,8 +33,9 @@ def create(
     ] = None,
 ) -> None:
     """Create a key. The key is printed once, alone on the last line; only its hash is kept."""
-    created = state(ctx).service.keys.create(
-        name, role, organisation=organisation, actor=operator()
+    cli = state(ctx)
+    created = cli.service.keys.create(
+        name, role, organisation=organisation, principal=cli.principal
     )
     typer.echo(
         f"created key {created.record.id} ({created.record.role.value}) for {name}", err=True
@@ -53,7 +49,8 @@ def list_keys(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per key.")] = False,
 ) -> None:
     """Show every key (id, prefix, role, name, organisation, status); never the keys."""
-    for key in state(ctx).service.keys.list():
+    cli = state(ctx)
+    for key in cli.service.keys.list(cli.principal):
         if as_json:
             emit_json(key.to_dict())
         else:
@@ -66,7 +63,8 @@ def revoke(
     key_id: Annotated[int, typer.Argument(help="Key id (from `hashdb keys list`).")],
 ) -> None:
     """Revoke a key: every request with it gets 401 from now on."""
-    typer.echo(_line(state(ctx).service.keys.revoke(key_id, actor=operator())))
+    cli = state(ctx)
+    typer.echo(_line(cli.service.keys.revoke(key_id, principal=cli.principal)))
 
 
 def register(app: typer.Typer) -> None:

@@ -24,7 +24,8 @@ def show_vocabulary(
     """Show every allowed label FACET:VALUE (without a subcommand)."""
     if ctx.invoked_subcommand is not None:
         return
-    for term in state(ctx).service.labels.vocabulary():
+    cli = state(ctx)
+    for term in cli.service.labels.vocabulary(cli.principal):
         if as_json:
             emit_json(term.to_dict())
         else:
@@ -40,7 +41,7 @@ def add_terms(
 ) -> None:
     """Add terms to the vocabulary (terms already there stay as they are)."""
     cli = state(ctx)
-    for term in cli.service.labels.add_terms(facet, values, description, cli.principal):
+    for term in cli.service.labels.add_terms(facet, values, description, principal=cli.principal):
         emit_json(term.to_dict())
 
 
@@ -80,7 +81,7 @@ def label_entry(
             )
         if add or remove:
             cli.service.labels.label_entry(
-                entry_id, split_labels(add), split_labels(remove), cli.principal
+                entry_id, split_labels(add), split_labels(remove), principal=cli.principal
             )
     emit_json(cli.service.entries.get(entry_id, cli.principal).to_dict())
 

@@ -73,9 +73,10 @@ def show_lists(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per list.")] = False,
 ) -> None:
     """Show every list with its action, thresholds and number of live entries."""
-    service = state(ctx).service
+    cli = state(ctx)
+    service = cli.service
     all_settings = service.store.all_list_settings()
-    for hash_list in service.lists.visible():
+    for hash_list in service.lists.visible(cli.principal):
         settings = all_settings.get(hash_list.id, ListSettings(hash_list.id))
         body = _list_dict(hash_list, service.store.count_entries(hash_list.id), settings)
         if as_json:

@@ -55,17 +55,18 @@ def match_files(
     ] = None,
 ) -> None:
     """Match each file against the lists; exit 1 if some file could not be read."""
-    service = state(ctx).service
+    cli = state(ctx)
+    service = cli.service
     for name in lists or ():
         try:
-            service.lists.get(name)
+            service.lists.get(name, cli.principal)
         except ListNotFound as error:  # a typo in --list is a usage mistake: exit 2, once
             raise UsageError(error.message) from None
     unreadable = 0
     for path in files:
         try:
             result = service.matching.file(
-                path, lists or None, labels=labels or None, principal=state(ctx).principal
+                path, lists or None, labels=labels or None, principal=cli.principal
             )
         except MediaError as error:
             unreadable += 1

@@ -21,7 +21,8 @@ def show_orgs(
     """Show every organisation (without a subcommand)."""
     if ctx.invoked_subcommand is not None:
         return
-    for organisation in state(ctx).service.organisations.list():
+    cli = state(ctx)
+    for organisation in cli.service.organisations.list(cli.principal):
         if as_json:
             emit_json(organisation.to_dict())
         else:
@@ -36,7 +37,9 @@ def add_org(
 ) -> None:
     """Add an organisation."""
     cli = state(ctx)
-    emit_json(cli.service.organisations.create(name, description, cli.principal).to_dict())
+    emit_json(
+        cli.service.organisations.create(name, description, principal=cli.principal).to_dict()
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -281,7 +281,7 @@ def rescan(
                 f"--resume continues a job with its own inputs and report; drop {', '.join(given)}"
             )
         run_engine = _make_engine(engine, workers, scheduler)
-        job = service.rescans.resume(resume)
+        job = service.rescans.resume(resume, state(ctx).principal)
     else:
         if not paths and not manifest:
             raise UsageError("give folders, files or manifests to scan (or --resume JOB)")
@@ -304,7 +304,7 @@ def rescan(
             lists=lists or None,
         )
         run_engine = _make_engine(engine, workers, scheduler)
-        job = service.rescans.start(request)
+        job = service.rescans.start(request, state(ctx).principal)
     console = Console(stderr=True)
     verb = "resuming" if job.resumed else "started"
     typer.echo(
@@ -394,7 +394,8 @@ def rematch(
     ] = None,
 ) -> None:
     """Match entries added since a time against stored media hashes, decoding no file."""
-    report = state(ctx).service.rescans.rematch(_parse_since(since), lists or None)
+    cli = state(ctx)
+    report = cli.service.rescans.rematch(_parse_since(since), cli.principal, lists or None)
     for hit in report.hits:
         if as_json:
             emit_json(hit.to_dict())

@@ -72,7 +72,7 @@ def confirm(
 def dismiss(ctx: typer.Context, item_id: ItemArgument, note: NoteOption = None) -> None:
     """Dismiss a near-miss: not the listed media; nothing is added."""
     cli = state(ctx)
-    _print(cli.service.review.dismiss(item_id, note, cli.principal))
+    _print(cli.service.review.dismiss(item_id, cli.principal, note))
 
 
 @review.command("allow")

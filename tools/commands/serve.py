@@ -11,7 +11,6 @@ import typer
 import uvicorn
 
 from hashdb.identity import Role
-from tools.commands.keys import operator
 from tools.context import state
 
 BOOTSTRAP_KEY_NAME = "bootstrap-admin"
@@ -50,7 +49,7 @@ def serve(
     cli = state(ctx)
     settings = cli.settings
     if settings.auth and not cli.service.keys.has_active_keys():
-        created = cli.service.keys.create(BOOTSTRAP_KEY_NAME, Role.ADMIN, actor=operator())
+        created = cli.service.keys.create(BOOTSTRAP_KEY_NAME, Role.ADMIN, principal=cli.principal)
         typer.echo(
             "No API keys yet: created a first admin key (shown once; `hashdb keys create` "
             "makes more, `hashdb keys revoke` retires this one):",

@@ -32,13 +32,15 @@ def video_rule(
     ] = None,
 ) -> None:
     """Show a list's video match rule, or set it with the options (unset ones are kept)."""
-    service = state(ctx).service
-    rule = service.lists.video_rule(name)
+    cli = state(ctx)
+    service = cli.service
+    rule = service.lists.video_rule(name, cli.principal)
     if min_query_share is not None or min_reference_share is not None:
         rule = service.lists.set_video_rule(
             name,
             rule.min_query_share if min_query_share is None else min_query_share,
             rule.min_reference_share if min_reference_share is None else min_reference_share,
+            principal=cli.principal,
         )
     emit_json(
         {

@@ -37,7 +37,7 @@ def _form(request: Request, viewer: Viewer, **context: object) -> Response:
         "add.html",
         viewer,
         lists=service.lists.editable(viewer.principal),
-        vocabulary=service.labels.vocabulary(),
+        vocabulary=service.labels.vocabulary(viewer.principal),
         algorithms=[name for name, algorithm in ALGORITHMS.items() if not algorithm.exact],
         **context,
     )

@@ -29,6 +29,7 @@ def audit_log(
     if since is not None and since.tzinfo is None:
         raise InvalidValue("since needs a time zone, e.g. 2026-01-01T00:00:00Z")
     records = service_of(request).audit.records(
+        viewer.principal,
         target_type=target_type or None,
         target_id=target_id or None,
         since=since,

@@ -25,9 +25,9 @@ def _page(request: Request, viewer: AdminViewer, **context: object) -> Response:
         request,
         "keys.html",
         viewer,
-        keys=service.keys.list(),
+        keys=service.keys.list(viewer.principal),
         roles=list(Role),
-        organisations=service.organisations.list(),
+        organisations=service.organisations.list(viewer.principal),
         **context,
     )
 
@@ -42,7 +42,7 @@ def create_key(
 ) -> Response:
     """The new key is in this answer only: the page is not cached and never shown again."""
     created = service_of(request).keys.create(
-        name, role, organisation=organisation.strip() or None, actor=viewer.principal
+        name, role, organisation=organisation.strip() or None, principal=viewer.principal
     )
     return _page(request, viewer, created=created, done="")
 
@@ -51,5 +51,5 @@ def create_key(
 def revoke_key(
     request: Request, viewer: AdminViewer, key_id: Annotated[int, Path(ge=1, le=2**62)]
 ) -> Response:
-    service_of(request).keys.revoke(key_id, actor=viewer.principal)
+    service_of(request).keys.revoke(key_id, principal=viewer.principal)
     return back(request, "/keys", done="revoked")

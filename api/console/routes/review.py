@@ -107,7 +107,7 @@ def dismiss(
     list_name: Annotated[str, Form(alias="list", max_length=200)] = "",
     allow_list: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    service_of(request).review.dismiss(item_id, note.strip() or None, viewer.principal)
+    service_of(request).review.dismiss(item_id, viewer.principal, note.strip() or None)
     return _back(request, "dismissed", list_name, allow_list)
 
 

@@ -29,15 +29,23 @@ from hashdb.store.models.lists import (
     default_thresholds,
     validate_thresholds,
 )
-from hashdb.store.models.log import AuditRecord, Change, ChangeKind
+from hashdb.store.models.log import (
+    PUBLIC_AUDIT_TARGETS,
+    AuditRecord,
+    AuditScope,
+    Change,
+    ChangeKind,
+)
 from hashdb.store.models.review import NewReviewItem, QueryHash, ReviewItem, ReviewStatus
 from hashdb.store.models.scans import ScanJob, ScannedMedia, ScanStatus, StoredHash
 from hashdb.store.models.video import NewVideoFrame, VideoFrame
 
 __all__ = [
+    "PUBLIC_AUDIT_TARGETS",
     "AddOutcome",
     "ApiKey",
     "AuditRecord",
+    "AuditScope",
     "Change",
     "ChangeKind",
     "Entry",

@@ -15,6 +15,8 @@ class ChangeKind(enum.StrEnum):
     LIST = "list"
     #: A live entry's explanation changed (label, note, labels); its hashes did not.
     UPDATE = "update"
+    #: An API key was revoked: every process stops trusting the keys it checked before.
+    KEY = "key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,28 @@ class Change:
     entry_id: int | None
     algorithm: str | None = None
     value: bytes | None = None
+
+
+#: Targets whose records concern the whole deployment and hold nothing private (the label
+#: vocabulary and the organisations, which every caller can read): every reader sees them.
+PUBLIC_AUDIT_TARGETS = frozenset({"vocabulary", "organisation"})
+
+
+@dataclass(frozen=True, slots=True)
+class AuditScope:
+    """The audit records a reader other than an operator may see.
+
+    Each record is stamped when written with the list it concerns (entries, lists, review
+    items, feedback) or else the organisation it concerns (an import, a key). A record with
+    neither, such as one written before records were stamped, is an operator's alone.
+    """
+
+    #: Records about these lists (the ones the reader can see now); None: about every list.
+    list_ids: frozenset[int] | None
+    #: Imports by this organisation, and with ``keys`` its keys; None: no organisation's.
+    organisation: str | None = None
+    #: Records about the keys of ``organisation`` (its admins).
+    keys: bool = False
 
 
 @dataclass(frozen=True, slots=True)
