@@ -14,7 +14,6 @@ import typer
 from typer.core import TyperGroup
 
 from hashdb.errors import HashDBError
-from hashdb.settings import Settings
 from tools.commands import (
     audit,
     entries,
@@ -70,6 +69,8 @@ def configure(
     ] = None,
 ) -> None:
     """Global options shared by every command."""
+    from hashdb.settings import Settings  # pydantic-settings is slow to import; --help skips it
+
     overrides: dict[str, Any] = {} if db is None else {"db": db}
     ctx.obj = CLIState(Settings(**overrides))
     ctx.call_on_close(ctx.obj.close)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import getpass
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from hashdb.identity import Principal, Role
-from hashdb.service import HashDB
-from hashdb.settings import Settings
+
+if TYPE_CHECKING:
+    from hashdb.service import HashDB
+    from hashdb.settings import Settings
 
 
 class CLIState:
@@ -22,6 +24,8 @@ class CLIState:
     def service(self) -> HashDB:
         # One service (one database connection, one index load) per command, never per file.
         if self._service is None:
+            from hashdb.service import HashDB  # the service's libraries load only when needed
+
             self._service = HashDB(self.settings)
         return self._service
 

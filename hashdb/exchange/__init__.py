@@ -8,7 +8,23 @@ into records, generically over the fields of :class:`~hashdb.store.models.Entry`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from hashdb.exchange.formats import ExchangeFormat, detect_format
-from hashdb.exchange.transfer import ImportReport, export_entries, import_records
+
+if TYPE_CHECKING:
+    from hashdb.exchange.transfer import ImportReport, export_entries, import_records
+
+_TRANSFER = {"ImportReport", "export_entries", "import_records"}
+
+
+def __getattr__(name: str) -> Any:
+    # Transfers pull in the store and pyarrow; the formats alone are light.
+    if name in _TRANSFER:
+        from hashdb.exchange import transfer
+
+        return getattr(transfer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["ExchangeFormat", "ImportReport", "detect_format", "export_entries", "import_records"]

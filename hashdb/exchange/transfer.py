@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any, Protocol, TextIO
 
 from hashdb.errors import HashDBError, ImportRejected, UsageError
-from hashdb.exchange.columnar import read_plain
 from hashdb.exchange.definitions import (
     DefinitionCounts,
     ListDefinition,
@@ -151,6 +150,8 @@ def import_records(
             text = stream.read()
         except UnicodeDecodeError as exc:
             raise ImportRejected(f"{source}: not UTF-8 text ({exc.reason})") from None
+        from hashdb.exchange.columnar import read_plain  # pyarrow: only imports need it
+
         plain = read_plain(text, fmt, force=force, by_list=list_name is None)
         if plain is not None and (list_name is not None or None not in plain.lists):
             report = ImportReport(source=source, format=fmt, rows=plain.rows)

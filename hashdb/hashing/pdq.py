@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-import numpy as np
-import pdqhash
-
 from hashdb.hashing.base import Digest, HashAlgorithm
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from hashdb.media.image import PreparedImage
+
+# numpy and pdqhash load on first hash, not on import: the command line lists algorithms and
+# parses hashes without them.
 
 
 def pdq_vector_to_bytes(vector: np.ndarray) -> bytes:
     """``pdqhash`` returns one int per bit, first bit most significant (ThreatExchange hex)."""
+    import numpy as np
+
     return np.packbits(vector.astype(np.uint8)).tobytes()
 
 
@@ -27,6 +31,8 @@ def dihedral_vectors(media: PreparedImage) -> tuple[list[np.ndarray], int]:
     robust matcher's mirrored/rotated query variants share it."""
     cached = media.derived.get("pdq-dihedral")
     if cached is None:
+        import pdqhash
+
         vectors, quality = pdqhash.compute_dihedral(media.pdq_array)
         cached = media.derived["pdq-dihedral"] = (list(vectors), int(quality))
     return cast("tuple[list[np.ndarray], int]", cached)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hashdb.service.core import HashDB
+from typing import TYPE_CHECKING, Any
+
 from hashdb.service.results import (
     AddedHash,
     AddReport,
@@ -11,6 +12,20 @@ from hashdb.service.results import (
     Refusal,
     ReviewOutcome,
 )
+
+if TYPE_CHECKING:
+    from hashdb.service.core import HashDB
+
+
+def __getattr__(name: str) -> Any:
+    # The service pulls in the store, the index and the media libraries: load it on first use
+    # so that the command line's help and light commands start fast.
+    if name == "HashDB":
+        from hashdb.service.core import HashDB
+
+        return HashDB
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AddReport",

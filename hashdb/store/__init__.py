@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hashdb.store.base import ChangeFeed, EntryStore, ListStore, Store
+from typing import TYPE_CHECKING, Any
+
 from hashdb.store.models import (
     AddOutcome,
     Change,
@@ -14,6 +15,21 @@ from hashdb.store.models import (
     NewEntry,
     NewList,
 )
+
+if TYPE_CHECKING:
+    from hashdb.store.base import ChangeFeed, EntryStore, ListStore, Store
+
+#: The protocols pull in SQLAlchemy; a command that only needs the models (``--help``) must
+#: not pay for it, so they load on first use.
+_LAZY = {"ChangeFeed", "EntryStore", "ListStore", "Store"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from hashdb.store import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def open_store(url: str) -> Store:

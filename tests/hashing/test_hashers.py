@@ -133,3 +133,15 @@ def test_pdq_agrees_with_the_reference_hashers_thumbnail() -> None:
     vector, _quality = pdqhash.compute(np.asarray(reference))
     expected = Digest("pdq", pdq_vector_to_bytes(vector))
     assert ALGORITHMS["pdq"].compute(prepared).distance(expected) <= 6
+
+
+def test_phash_is_bit_for_bit_imagehash_without_scipy() -> None:
+    # hashdb computes pHash's DCT itself; every stored pHash was made by imagehash's.
+    import imagehash
+
+    from hashdb.hashing.imagehashes import phash_bits
+
+    for seed in range(60):
+        for size in [(64, 48), (640, 480), (333, 1001)]:
+            picture = scene(seed, size).convert("L")
+            assert (phash_bits(picture) == imagehash.phash(picture).hash).all(), (seed, size)

@@ -22,7 +22,7 @@ from alembic.script import ScriptDirectory
 from hashdb.errors import SchemaTooNew, StoreUnavailable
 from hashdb.store import NewEntry, open_store
 from hashdb.store.migrations import head_revision, migrate, stored_revision
-from hashdb.store.migrations.runner import MIGRATIONS_DIR, alembic_config
+from hashdb.store.migrations.runner import HEAD_REVISION, MIGRATIONS_DIR, alembic_config
 from hashdb.store.schema import BigId, metadata, schema_info
 from tests.store.databases import (
     create_legacy_database,
@@ -240,3 +240,8 @@ def test_a_revision_that_breaks_references_changes_nothing(db_url: str, tmp_path
         assert "media_items" not in sa.inspect(connection).get_table_names()
         assert connection.execute(sa.text("SELECT name FROM lists")).scalars().all() == ["terror"]
     engine.dispose()
+
+
+def test_the_quick_head_is_alembics_head() -> None:
+    # Opening a database at HEAD_REVISION skips Alembic altogether: a new revision must move it.
+    assert head_revision() == HEAD_REVISION

@@ -5,13 +5,16 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from hashdb.errors import UsageError
-from hashdb.exchange import ExchangeFormat, ImportReport, detect_format
+from hashdb.exchange import ExchangeFormat, detect_format
 from tools.context import emit_json, state
+
+if TYPE_CHECKING:
+    from hashdb.exchange import ImportReport
 
 FormatOption = Annotated[
     str | None,

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -32,13 +32,15 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from hashdb.errors import UsageError
-from hashdb.rescan.engine import Engine
-from hashdb.rescan.job import Progress as ScanProgress
-from hashdb.rescan.job import RescanRequest, RescanSummary, ScanInterrupted
+from hashdb.errors import ScanInterrupted, UsageError
 from hashdb.rescan.report import ReportFormat, StreamSink
 from hashdb.rescan.sources import classify
 from tools.context import emit_json, state
+
+if TYPE_CHECKING:
+    from hashdb.rescan.engine import Engine
+    from hashdb.rescan.job import Progress as ScanProgress
+    from hashdb.rescan.job import RescanSummary
 
 
 class EngineChoice(enum.StrEnum):
@@ -295,6 +297,8 @@ def rescan(
         else:
             fmt = ReportFormat.TEXT
         cwd = os.getcwd()
+        from hashdb.rescan.job import RescanRequest  # workers' libraries load only to scan
+
         request = RescanRequest(
             inputs=classify(paths or [], manifest or [], cwd),
             cwd=cwd,

@@ -8,7 +8,6 @@ import secrets
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from hashdb.identity import Role
 from tools.context import state
@@ -65,6 +64,8 @@ def serve(
     if settings.console_secret is None:
         # One secret for every worker, so a console session signed by one is good at all.
         os.environ["HASHDB_CONSOLE_SECRET"] = secrets.token_urlsafe(32)
+    import uvicorn  # only the serve command needs the server
+
     extra: dict[str, object] = {}
     if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
         # Importing numpy, OpenCV and PDQ on a busy machine can take longer than the 5 s

@@ -13,15 +13,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from hashdb.errors import SchemaTooNew, StoreUnavailable
 from hashdb.store.schema import schema_info
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+#: The newest revision in ``versions/`` (a test holds it to Alembic's own head). Opening a
+#: database already there reads one row and never imports Alembic, which costs half a second
+#: of every command line call.
+HEAD_REVISION = "0003"
 
 #: Alembic's script directory: ``env.py`` and the revisions in ``versions/``.
 MIGRATIONS_DIR = Path(__file__).parent
@@ -41,6 +47,8 @@ def alembic_config(
     connection: sa.Connection | None = None, revisions: Path = MIGRATIONS_DIR
 ) -> Config:
     """Alembic's configuration, built here: nothing to install next to the database."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(revisions))
     config.attributes["connection"] = connection
@@ -49,6 +57,8 @@ def alembic_config(
 
 @cache
 def _scripts(revisions: Path) -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(revisions=revisions))
 
 
@@ -67,7 +77,7 @@ def stored_revision(connection: sa.Connection, revisions: Path = MIGRATIONS_DIR)
     """The revision the database is at; None for a database without hashdb's tables."""
     inspector = sa.inspect(connection)
     if inspector.has_table(VERSION_TABLE):
-        found = MigrationContext.configure(connection).get_current_revision()
+        found = _version_row(connection)
         if found is not None and found not in _known_revisions(revisions):
             raise _too_new(f"schema revision {found}", found, head_revision(revisions))
         return found
@@ -77,6 +87,15 @@ def stored_revision(connection: sa.Connection, revisions: Path = MIGRATIONS_DIR)
             raise _too_new(f"schema version {version}", version, head_revision(revisions))
         return LEGACY_VERSIONS[version]
     return None
+
+
+def _version_row(connection: sa.Connection) -> str | None:
+    """The revision in Alembic's version table, or None when there is no such table or row."""
+    if not sa.inspect(connection).has_table(VERSION_TABLE):
+        return None
+    rows = connection.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
+    found = rows.all()
+    return str(found[0]) if len(found) == 1 else None
 
 
 def _too_new(what: str, found: object, head: str) -> SchemaTooNew:
@@ -93,10 +112,11 @@ def migrate(engine: sa.Engine, revisions: Path = MIGRATIONS_DIR) -> str | None:
 
     A database already there costs one read and takes no lock.
     """
-    head = head_revision(revisions)
     with engine.connect() as connection:
+        if revisions == MIGRATIONS_DIR and _version_row(connection) == HEAD_REVISION:
+            return HEAD_REVISION
         found = stored_revision(connection, revisions)
-    if found == head:
+    if found == head_revision(revisions):
         return found
     with (
         _ONE_UPGRADE_AT_A_TIME,
@@ -110,7 +130,9 @@ def migrate(engine: sa.Engine, revisions: Path = MIGRATIONS_DIR) -> str | None:
                     sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
                 )
             found = stored_revision(connection, revisions)  # another process may have been first
-            if found != head:
+            if found != head_revision(revisions):
+                from alembic import command
+
                 config = alembic_config(connection, revisions)
                 if found is not None and not sa.inspect(connection).has_table(VERSION_TABLE):
                     command.stamp(config, found)  # adopt what the hand-written code versioned
