@@ -40,7 +40,7 @@ from hashdb.exchange import ExchangeFormat
 from hashdb.identity import LOCAL_OPERATOR
 from hashdb.index import ExactIndex, MultiIndexHashIndex
 from hashdb.index.base import as_words
-from hashdb.index.mih import _scan
+from hashdb.index.mih_scan import scan as _scan
 from hashdb.matching.indexes import HashIndexes
 from hashdb.service import HashDB
 from hashdb.settings import Settings

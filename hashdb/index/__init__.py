@@ -6,7 +6,8 @@ from hashdb.hashing.base import HashAlgorithm
 from hashdb.index.base import HammingIndex, Neighbours
 from hashdb.index.brute import BruteForceIndex
 from hashdb.index.exact import ExactIndex
-from hashdb.index.mih import SUBSTRING_BITS, MultiIndexHashIndex
+from hashdb.index.mih import MultiIndexHashIndex
+from hashdb.index.mih_layout import SUBSTRING_BITS
 
 
 def make_index(algorithm: HashAlgorithm) -> HammingIndex:

@@ -33,24 +33,26 @@ and mutations hold a lock.
 
 from __future__ import annotations
 
-import itertools
-import math
 import os
 import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import numpy as np
 
-from hashdb.index.base import EMPTY, HammingIndex, Neighbours, as_words, xor_masks
+from hashdb.index.base import EMPTY, HammingIndex, Neighbours, as_words
+from hashdb.index.mih_layout import (
+    PACKED_ROWS,
+    SUBSTRING_BITS,
+    Layout,
+    bucket_sort,
+    pack_rows,
+    unpack_rows,
+)
+from hashdb.index.mih_scan import row_distances, scan, split_by_query
 
-SUBSTRING_BITS = 16  # the shortest substring; hash widths must be a multiple of it
-#: The longest substring: its bucket table has 2**21 entries (8 MiB). Where substrings this
-#: long do not cover the hash, the last bits stay out of every substring (see _Layout.even).
-MAX_SUBSTRING_BITS = 21
 #: Below this many rows a plain scan beats building bucket tables.
 BUILD_MIN = 20_000
 #: The delta is merged once it holds more than this many rows (or 1/16 of the static part).
@@ -65,159 +67,28 @@ _PARALLEL_BUILD = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
-class _Layout:
-    """How hashes are cut: substring ``i`` is bits ``[starts[i], starts[i] + lengths[i])``."""
-
-    lengths: tuple[int, ...]
-    starts: tuple[int, ...]
-    bases: np.ndarray  # where each substring's bucket table begins in the flat offsets array
-
-    @classmethod
-    def even(cls, bits: int, substrings: int) -> _Layout:
-        """``substrings`` near-equal substrings covering the hash, or as much of it as
-        substrings of at most ``MAX_SUBSTRING_BITS`` can. Leaving bits out keeps the search
-        exact: the distances on the substrings add up to at most the whole distance, so the
-        pigeonhole plan holds on them alone; it only lets a few more candidates through,
-        where a 2**22-entry table per substring would cost 16 MiB each."""
-        covered = min(bits, substrings * MAX_SUBSTRING_BITS)
-        short, longer = divmod(covered, substrings)
-        # Shorter substrings first: the pigeonhole plan gives the first ones the wider radius.
-        lengths = (short,) * (substrings - longer) + (short + 1,) * longer
-        starts = tuple(int(x) for x in np.cumsum((0, *lengths[:-1])))
-        sizes = np.asarray([(1 << length) + 1 for length in lengths], dtype=np.int64)
-        bases = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        return cls(lengths, starts, bases)
-
-    @classmethod
-    def for_rows(cls, bits: int, rows: int) -> _Layout:
-        """Substrings of about log2(rows) bits (Norouzi et al.), 16 to 21 bits long."""
-        target = math.log2(max(rows, 2))
-        most = bits // SUBSTRING_BITS
-        least = max(1, bits // MAX_SUBSTRING_BITS)
-        return cls.even(bits, max(least, min(most, round(bits / target))))
-
-    @property
-    def table_size(self) -> int:
-        return int(self.bases[-1]) + (1 << self.lengths[-1]) + 1
-
-    def keys(self, words: np.ndarray) -> np.ndarray:
-        """(n, m) substring keys of packed big-endian rows."""
-        if words.shape[0] == 1:  # one query: a dozen shifts of one Python int beat numpy's
-            value = int.from_bytes(words.astype(">u8").tobytes(), "big")
-            end = 64 * words.shape[1]
-            return np.asarray(
-                [
-                    [
-                        (value >> (end - start - length)) & ((1 << length) - 1)
-                        for start, length in zip(self.starts, self.lengths, strict=True)
-                    ]
-                ],
-                dtype=np.int64,
-            )
-        keys = np.empty((words.shape[0], len(self.lengths)), dtype=np.int64)
-        for index in range(len(self.lengths)):
-            keys[:, index] = self.key_column(words, index)
-        return keys
-
-    def key_column(self, words: np.ndarray, index: int) -> np.ndarray:
-        """Substring ``index``'s key of each packed big-endian row (int64)."""
-        start, length = self.starts[index], self.lengths[index]
-        word, offset = divmod(start, 64)
-        if offset + length <= 64:
-            part = words[:, word] >> np.uint64(64 - offset - length)
-        else:
-            low = offset + length - 64
-            high = words[:, word] << np.uint64(low)
-            part = high | (words[:, word + 1] >> np.uint64(64 - low))
-        return (part & np.uint64((1 << length) - 1)).astype(np.int64)
-
-    def plan(self, radius: int) -> tuple[np.ndarray, np.ndarray] | None:
-        return _probe_plan(self.lengths, radius)
-
-    def expected_fraction(self, radius: int) -> float:
-        """The share of all rows the probes of ``radius`` touch on random data."""
-        return _expected_fraction(self.lengths, radius)
-
-
-@cache
-def _probe_plan(lengths: tuple[int, ...], radius: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """(substring index, XOR mask) pairs a query at ``radius`` must look up; None if none."""
-    per, extra = divmod(radius, len(lengths))
-    subs: list[np.ndarray] = []
-    masks: list[np.ndarray] = []
-    for index, length in enumerate(lengths):
-        sub_radius = per if index <= extra else per - 1
-        if sub_radius < 0:
-            continue
-        found = xor_masks(length, sub_radius)
-        subs.append(np.full(found.size, index, dtype=np.int64))
-        masks.append(found)
-    if not subs:
-        return None
-    return np.concatenate(subs), np.concatenate(masks)
-
-
-@cache
-def _expected_fraction(lengths: tuple[int, ...], radius: int) -> float:
-    plan = _probe_plan(lengths, radius)
-    if plan is None:
-        return 0.0
-    # Cached: the plan holds one probe per mask, tens of thousands at a wide radius.
-    return float(np.exp2(-np.asarray(lengths, dtype=np.float64)[plan[0]]).sum())
-
-
-def _bucket_sort(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(keys, rows) sorted by key, rows ascending within a key: one sort of ``key << 32 |
-    row`` (distinct values, so any sort is stable), numpy's SIMD sort rather than an
-    argsort and two gathers."""
-    combined = (keys << np.int64(32)) | rows.astype(np.int64)
-    combined.sort()
-    return combined >> np.int64(32), (combined & np.int64(0xFFFFFFFF)).astype(np.int32)
-
-
-#: Row numbers below this are stored in three bytes: 12 substrings x 1e7 rows x 3 bytes.
-_PACKED_ROWS = 1 << 24
-
-
-def _pack(rows: np.ndarray, packed: bool) -> np.ndarray:
-    """Row numbers as stored in ``perm``: (n, 3) little-endian bytes, or int32."""
-    if not packed:
-        return rows.astype(np.int32)
-    return np.ascontiguousarray(rows.astype("<u4").view(np.uint8).reshape(-1, 4)[:, :3])
-
-
-def _unpack(stored: np.ndarray) -> np.ndarray:
-    """Row numbers (int64) from what ``_pack`` stored."""
-    if stored.ndim == 1 or stored.shape[-1] != 3 or stored.dtype != np.uint8:
-        return stored.astype(np.int64)
-    wide = np.zeros((stored.shape[0], 4), dtype=np.uint8)
-    wide[:, :3] = stored
-    return wide.view("<u4").reshape(-1).astype(np.int64)
-
-
-@dataclass(frozen=True, slots=True)
 class _Static:
     """The merged part: rows ``[0, rows)`` bucketed by each substring."""
 
     rows: int
     #: Row numbers sorted by substring key, per substring: (m, rows, 3) uint8 while the rows
-    #: fit in three bytes (``_pack``), else (m, rows) int32.
+    #: fit in three bytes (``pack_rows``), else (m, rows) int32.
     perm: np.ndarray
     offsets: np.ndarray  # flat int32: bucket starts within perm[s], from layout.bases[s]
-    layout: _Layout
+    layout: Layout
     layout_rows: int  # rows when the layout was chosen (it is re-chosen as the index grows)
 
     def rows_at(self, positions: np.ndarray) -> np.ndarray:
         """The row numbers at flat positions ``s * rows + i`` of ``perm``."""
         flat = self.perm.reshape(-1, *self.perm.shape[2:])
-        return _unpack(np.take(flat, positions, axis=0))
+        return unpack_rows(np.take(flat, positions, axis=0))
 
 
 _NO_STATIC = _Static(
     0,
     np.empty((0, 0), dtype=np.int32),
     np.empty(0, dtype=np.int32),
-    _Layout.even(SUBSTRING_BITS, 1),
+    Layout.even(SUBSTRING_BITS, 1),
     0,
 )
 _MAX_ROWS = 2**31 - 1  # row numbers and bucket offsets are int32
@@ -238,7 +109,7 @@ class MultiIndexHashIndex(HammingIndex):
         self._delta_max = delta_max
         if bits % SUBSTRING_BITS:
             raise ValueError(f"multi-index hashing needs a multiple of {SUBSTRING_BITS} bits")
-        self._fixed_layout = None if substrings is None else _Layout.even(bits, substrings)
+        self._fixed_layout = None if substrings is None else Layout.even(bits, substrings)
         self._wpr = -(-self.width // 8)  # uint64 words per row
         self._words = np.empty((0, self._wpr), dtype=np.uint64)
         #: Entry ids, int32 while every id fits (4 bytes a hash fewer), else int64.
@@ -377,7 +248,7 @@ class MultiIndexHashIndex(HammingIndex):
         start, stop = static.rows, self._rows
         if stop == start:
             return
-        layout = self._fixed_layout or _Layout.for_rows(self.bits, stop)
+        layout = self._fixed_layout or Layout.for_rows(self.bits, stop)
         if start and (
             self._fixed_layout
             or stop < 4 * static.layout_rows
@@ -386,7 +257,7 @@ class MultiIndexHashIndex(HammingIndex):
             layout = static.layout  # keep the layout: insert the new rows in place
         elif start:
             start = 0  # grown 4x: re-cut with longer substrings (amortised O(1) per add)
-        packed = stop <= _PACKED_ROWS
+        packed = stop <= PACKED_ROWS
         if start and packed != (static.perm.ndim == 3):
             start = 0  # outgrew three-byte row numbers: rebuild with int32 ones
         words = self._words[start:stop]
@@ -400,17 +271,17 @@ class MultiIndexHashIndex(HammingIndex):
         def bucket(sub: int) -> None:
             length = layout.lengths[sub]
             base, size = int(layout.bases[sub]), (1 << length) + 1
-            sorted_keys, sorted_rows = _bucket_sort(layout.key_column(words, sub), new_rows)
+            sorted_keys, sorted_rows = bucket_sort(layout.key_column(words, sub), new_rows)
             counts = np.bincount(sorted_keys, minlength=size - 1)
             table = offsets[base : base + size]
             table[0] = 0
             if start == 0:
-                perm[sub] = _pack(sorted_rows, packed)
+                perm[sub] = pack_rows(sorted_rows, packed)
                 np.cumsum(counts, out=table[1:])
             else:
                 old = static.offsets[base : base + size]
                 at = old[sorted_keys + 1]  # the end of each new row's bucket
-                perm[sub] = np.insert(static.perm[sub], at, _pack(sorted_rows, packed), axis=0)
+                perm[sub] = np.insert(static.perm[sub], at, pack_rows(sorted_rows, packed), axis=0)
                 table[1:] = old[1:] + np.cumsum(counts)
 
         # numpy sorts without the GIL: the substrings' tables are built on every core.
@@ -478,11 +349,11 @@ class MultiIndexHashIndex(HammingIndex):
                 hit_dist.append(found[2])
                 begin = end
         if scan_from < rows:
-            found = _scan(words[scan_from:rows], queries, radius)
+            found = scan(words[scan_from:rows], queries, radius)
             hit_q.append(found[0])
             hit_rows.append(found[1] + scan_from)
             hit_dist.append(found[2])
-        return _split(queries.shape[0], hit_q, hit_rows, hit_dist, ids, alive)
+        return split_by_query(queries.shape[0], hit_q, hit_rows, hit_dist, ids, alive)
 
     def _buckets(
         self, static: _Static, queries: np.ndarray, plan: tuple[np.ndarray, np.ndarray]
@@ -517,9 +388,9 @@ class MultiIndexHashIndex(HammingIndex):
         owner = np.repeat(np.repeat(np.arange(queries.shape[0], dtype=np.int64), probes), lengths)
         candidates = np.take(words, candidate_rows, axis=0)  # take: ~10x faster than [rows]
         if queries.shape[0] == 1:
-            distances = _distances(candidates, queries[0])
+            distances = row_distances(candidates, queries[0])
         else:
-            distances = _distances(candidates, np.take(queries, owner, axis=0))
+            distances = row_distances(candidates, np.take(queries, owner, axis=0))
         close = distances <= radius
         # A hash close on several substrings is found several times: keep one of each.
         pair = owner[close] * static.rows + candidate_rows[close]
@@ -536,55 +407,3 @@ class MultiIndexHashIndex(HammingIndex):
             + static.offsets.nbytes
             + (self._sorter.nbytes if self._sorter is not None else 0)
         )
-
-
-def _distances(rows: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Hamming distance of each packed row to ``query`` (one row, or one per row).
-
-    Word by word over strided columns: about three times faster than ``.sum(axis=1)``.
-    """
-    total: np.ndarray = np.bitwise_count(rows[:, 0] ^ query[..., 0]).astype(np.int32)
-    for word in range(1, rows.shape[1]):
-        total += np.bitwise_count(rows[:, word] ^ query[..., word])
-    return total
-
-
-def _scan(
-    words: np.ndarray, queries: np.ndarray, radius: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Brute force: (query index, row, distance) of every row within radius of each query."""
-    q_found: list[np.ndarray] = []
-    r_found: list[np.ndarray] = []
-    d_found: list[np.ndarray] = []
-    for index in range(queries.shape[0]):
-        distances = _distances(words, queries[index])
-        rows = np.flatnonzero(distances <= radius)
-        q_found.append(np.full(rows.size, index, dtype=np.int64))
-        r_found.append(rows)
-        d_found.append(distances[rows])
-    return np.concatenate(q_found), np.concatenate(r_found), np.concatenate(d_found)
-
-
-def _split(
-    count: int,
-    hit_q: list[np.ndarray],
-    hit_rows: list[np.ndarray],
-    hit_dist: list[np.ndarray],
-    ids: np.ndarray,
-    alive: np.ndarray,
-) -> list[Neighbours]:
-    if not hit_q:
-        return [EMPTY] * count
-    owner = np.concatenate(hit_q)
-    rows = np.concatenate(hit_rows)
-    distances = np.concatenate(hit_dist)
-    live = alive[rows]
-    owner, rows, distances = owner[live], rows[live], distances[live]
-    order = np.argsort(owner, kind="stable")
-    owner, rows, distances = owner[order], rows[order], distances[order]
-    bounds = np.searchsorted(owner, np.arange(count + 1))
-    found_ids = ids[rows].astype(np.int64)
-    return [
-        Neighbours(found_ids[lo:hi], distances[lo:hi]) if hi > lo else EMPTY
-        for lo, hi in itertools.pairwise(bounds.tolist())
-    ]

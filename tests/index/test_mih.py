@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from hashdb.hashing import ALGORITHMS
 from hashdb.index import BruteForceIndex, HammingIndex, MultiIndexHashIndex, make_index, mih
-from hashdb.index.mih import _Layout, _probe_plan
+from hashdb.index.mih_layout import Layout, probe_plan
 
 
 def _flip(value: bytes, bits: list[int]) -> bytes:
@@ -94,27 +94,27 @@ def test_equals_brute_force_after_any_history(
 
 def test_pigeonhole_plan_covers_every_split() -> None:
     # r = s*m + a: the first a+1 substrings at radius s, the rest at s-1 (Norouzi et al.).
-    subs, masks = _probe_plan((16,) * 16, 31)  # type: ignore[misc]
+    subs, masks = probe_plan((16,) * 16, 31)  # type: ignore[misc]
     assert subs.size == 16 * 17  # every substring at radius 1
-    subs, masks = _probe_plan((16,) * 16, 16)  # type: ignore[misc]
+    subs, masks = probe_plan((16,) * 16, 16)  # type: ignore[misc]
     assert subs.size == 17 + 15  # one substring at radius 1, the others exact
-    assert _probe_plan((16,) * 16, -1) is None
+    assert probe_plan((16,) * 16, -1) is None
     assert int(np.bitwise_count(masks.astype(np.uint64)).max()) == 1
     # 12 substrings of 21 bits (252 of the 256 bits) at 31 = 2*12 + 7: 8 at radius 2.
-    layout = _Layout.for_rows(256, 10_000_000)
+    layout = Layout.for_rows(256, 10_000_000)
     assert layout.lengths == (21,) * 12
     subs, _ = layout.plan(31)  # type: ignore[misc]
     assert subs.size == 8 * (1 + 21 + 210) + 4 * (1 + 21)
-    assert _Layout.for_rows(256, 1_000).lengths == (16,) * 16
-    assert _Layout.for_rows(256, 1_000_000).lengths == (19,) * 4 + (20,) * 9
-    assert _Layout.for_rows(64, 10_000_000).lengths == (21, 21, 21)
+    assert Layout.for_rows(256, 1_000).lengths == (16,) * 16
+    assert Layout.for_rows(256, 1_000_000).lengths == (19,) * 4 + (20,) * 9
+    assert Layout.for_rows(64, 10_000_000).lengths == (21, 21, 21)
 
 
 def test_row_numbers_and_ids_widen_when_the_index_outgrows_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Three-byte row numbers give way to int32 ones, int32 ids to int64 ones, mid-life."""
-    monkeypatch.setattr(mih, "_PACKED_ROWS", 3_000)
+    monkeypatch.setattr(mih, "PACKED_ROWS", 3_000)
     rng = np.random.default_rng(11)
     data = rng.integers(0, 256, size=(6_000, 32), dtype=np.uint8)
     ids = np.arange(6_000, dtype=np.int64) + 1
