@@ -5,7 +5,7 @@
     python -m bench.robustness --quick              # a small dev run for iterating
 
 Known images (classic kinds and symbols, see ``bench/robustness_cases.py``) are added to a
-fresh SQLite database with ``HashDB.add_media``; each is then edited by every family
+fresh SQLite database with ``HashDB.adding.media``; each is then edited by every family
 (strengths rotate over the images) and matched. Every distractor is matched too: unrelated
 pictures, pictures in a known poster's template or screenshot layout, and the symbol hard
 negatives (other glyphs of a known glyph's font and colours, other icons of its group,
@@ -14,7 +14,7 @@ Three matchers see the same uploads:
 
 * ``plain PDQ``: PDQ of the upload within 31 bits of a known's PDQ (the classic setup);
 * ``pHash``: imagehash pHash within 10 bits;
-* ``hashdb``: ``HashDB.match_bytes`` as shipped (the robust path).
+* ``hashdb``: ``HashDB.matching.media`` as shipped (the robust path).
 
 A query counts as found when the edited known is among its matches; a *false flag* is any
 match of a distractor, or a match of a known query to a different known. Cost is wall time
@@ -33,6 +33,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import imagehash
 import numpy as np
@@ -151,7 +152,7 @@ def _policy(overrides: list[str]) -> RobustPolicy:
         target: object = policy.geometric if name.startswith("geometric.") else policy
         field = name.removeprefix("geometric.")
         current = getattr(target, field)
-        parsed = type(current)(float(value)) if not isinstance(current, bool) else value == "1"
+        parsed: Any = type(current)(float(value)) if not isinstance(current, bool) else value == "1"
         if target is policy:
             policy = dataclasses.replace(policy, **{field: parsed})
         else:

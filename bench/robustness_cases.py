@@ -163,8 +163,7 @@ def structure(image: Image.Image) -> np.ndarray:
     normalised to zero mean and unit spread: what is left once scale, aspect (squash),
     position and colour (a recolour, grayscale) are taken out."""
     rgb = np.asarray(image.convert("RGB"))
-    red, green, blue = (float(v) for v in rgb[0, 0])
-    distance = cv2.absdiff(rgb, (red, green, blue, 0.0))
+    distance = np.abs(rgb.astype(np.int16) - rgb[0, 0].astype(np.int16))
     differs = np.maximum(np.maximum(distance[..., 0], distance[..., 1]), distance[..., 2]) > 24
     x, y, width, height = cv2.boundingRect(differs.astype(np.uint8))
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)

@@ -13,6 +13,7 @@ import numpy as np
 
 from bench import robustness_cases as cases
 from hashdb.testing import robustness as data
+from hashdb.testing import symbols
 
 METHODS = ("plain PDQ", "pHash", "hashdb")
 
@@ -134,8 +135,8 @@ def _recall_table(knowns: list[Outcome], found_at_zero: Callable[[Outcome], bool
     lines = ["| family | queries | " + " | ".join(columns) + " |", "|---|---:|" + "---:|" * 6]
 
     def cells(group: list[Outcome]) -> list[tuple[int, int]]:
-        symbol = [o for o in group if o.query.kind in cases.symbols.KINDS]
-        classic = [o for o in group if o.query.kind not in cases.symbols.KINDS]
+        symbol = [o for o in group if o.query.kind in symbols.KINDS]
+        classic = [o for o in group if o.query.kind not in symbols.KINDS]
         counts = [(sum(o.query.known in o.found[m] for o in group), len(group)) for m in METHODS]
         for part in (classic, symbol):
             counts.append((sum(o.query.known in o.found["hashdb"] for o in part), len(part)))

@@ -129,8 +129,11 @@ def recall(count: int, seconds: float) -> tuple[list[tuple[str, int, int, int, i
     ]
     entry_of: dict[int, int] = {}
     for number, video in enumerate(videos):
-        report = services["fps"].add_media(
-            "bench", mp4(video.frames(), video.fps), EntryMetadata(label=str(number))
+        report = services["fps"].adding.media(
+            "bench",
+            mp4(video.frames(), video.fps),
+            EntryMetadata(label=str(number)),
+            principal=LOCAL_OPERATOR,
         )
         entry_of[number] = next(a.entry_id for a in report.added if a.algorithm == "vpdq")
     print(f"  added {count} references")
@@ -210,13 +213,13 @@ def main() -> None:
         for label, name, per_core, wall, frames in rows:
             print(f"| {label} | {name} | {per_core:.0f}x | {wall:.0f}x | {frames} |")
     if not args.skip_recall:
-        rows, false_matches = recall(args.videos, args.clip_seconds)
+        recall_rows, false_matches = recall(args.videos, args.clip_seconds)
         print("\n| edit family | matched (1 fps queries) | matched (keyframe queries) |")
         print("|---|---:|---:|")
-        for family, fps_hits, key_hits, total, _wrong in rows:
+        for family, fps_hits, key_hits, total, _wrong in recall_rows:
             keyframes = f"{key_hits}/{total}" if key_hits >= 0 else "—"
             print(f"| {family} | {fps_hits}/{total} | {keyframes} |")
-        wrong = sum(row[4] for row in rows)
+        wrong = sum(row[4] for row in recall_rows)
         print(
             f"\nwrong-video matches on edited copies: {wrong}; matches of "
             f"{args.videos} unrelated videos + {args.videos} unrelated stills: {false_matches}"
