@@ -404,10 +404,6 @@ def _ranges(usable: Sequence[FrameHash], spans: dict[int, tuple[float, float]]) 
     return ranges
 
 
-def _bits(a: bytes, b: bytes) -> int:
-    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).bit_count()
-
-
 def _merge(spans: Iterable[tuple[float, float]], gap: float = 0.05) -> list[tuple[float, float]]:
     """Union of time spans, touching ones joined."""
     merged: list[list[float]] = []
