@@ -26,8 +26,9 @@ from datetime import UTC, datetime
 
 from PIL import Image
 
+from hashdb.hashing.vpdq import hash_video
 from hashdb.identity import LOCAL_OPERATOR
-from hashdb.media.video import SamplingMode, VideoOptions, hash_video
+from hashdb.media.video import SamplingMode, VideoOptions
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.testing.images import encode as encode_image

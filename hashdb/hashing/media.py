@@ -16,13 +16,11 @@ from typing import Any
 
 from hashdb.errors import FileNotReadable, MediaTooLarge, UploadTooLarge
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
-from hashdb.hashing.vpdq import VIDEO_ALGORITHM, fingerprint
+from hashdb.hashing.vpdq import VIDEO_ALGORITHM, HashedVideo, fingerprint, hash_video
 from hashdb.media import DecodeOptions, PreparedImage, decode_image
 from hashdb.media.video import (
-    HashedVideo,
     SamplingMode,
     VideoOptions,
-    hash_video,
     sniff_video,
     sniff_video_container,
 )
