@@ -156,7 +156,6 @@ class MediaHasher:
             max_pixels=settings.max_pixels,
             min_side=settings.min_side,
             mirrored=not reference,
-            fast_decode=not reference,
             frame_threads=settings.video_frame_threads,
         )
 
