@@ -13,7 +13,7 @@ from hashdb.hashing.vpdq import HashedVideo, hash_video
 from hashdb.media.video import SamplingMode, VideoOptions
 from hashdb.settings import Settings
 from hashdb.testing.images import scene
-from hashdb.testing.videos import Frame, mp4
+from hashdb.testing.videos import Frame, encode, mp4
 
 FPS = 25
 
@@ -67,3 +67,48 @@ def test_keyframes_hash_as_a_full_decode(textured_mp4: bytes) -> None:
     assert keyframes.mode is SamplingMode.KEYFRAMES
     assert [frame.timestamp for frame in keyframes.frames] == [0, 1, 2, 3, 4, 5]
     assert max(_from_full_decode(keyframes, data)) <= 2
+
+
+def _keyframe_mp4(frames: list[Frame], gop: int) -> bytes:
+    """H.264 with a keyframe every ``gop`` frames and at no scene cut."""
+    return mp4(frames, FPS, options={"g": str(gop), "keyint_min": str(gop), "sc_threshold": "0"})
+
+
+def test_keyframe_mode_judges_the_stream_keyframes_not_the_kept_frames() -> None:
+    # A 12 s still with a keyframe every 2 s: de-duplication keeps one frame, 12 s long, but
+    # the keyframes themselves are close enough to stand for the video.
+    still = textured(seconds=0.04)[0]
+    data = _keyframe_mp4([still] * (12 * FPS), 2 * FPS)
+    video = hash_video(data, _query_options(mode=SamplingMode.KEYFRAMES))
+    assert video.mode is SamplingMode.KEYFRAMES and video.error is None
+    assert video.decoded_frames == 6
+    assert len(video.frames) == 1 and video.frames[0].duration == pytest.approx(12.0)
+    # Keyframes 20 s apart are too few: sampled at fps after all.
+    sparse = _keyframe_mp4([still] * (24 * FPS), 20 * FPS)
+    assert hash_video(sparse, _query_options(mode=SamplingMode.KEYFRAMES)).mode is SamplingMode.FPS
+
+
+def test_the_last_keyframe_stands_until_the_stream_ends() -> None:
+    # Keyframes at 0, 5 and 10 s of a 12 s video: intact, and the last one lasts 2 s.
+    frames = textured(seconds=12)
+    data = _keyframe_mp4(frames, 5 * FPS)
+    video = hash_video(data, _query_options(mode=SamplingMode.KEYFRAMES, dedupe_distance=-1))
+    assert video.mode is SamplingMode.KEYFRAMES and video.error is None
+    assert [frame.timestamp for frame in video.frames] == [0.0, 5.0, 10.0]
+    assert video.frames[-1].end == pytest.approx(12.0) == video.duration
+    assert hash_video(data, _query_options()).error is None
+
+
+def test_a_truncated_stream_in_keyframe_mode_says_so() -> None:
+    frames = textured(seconds=12)
+    data = encode(
+        frames,
+        FPS,
+        container="matroska",
+        options={"g": str(2 * FPS), "keyint_min": str(2 * FPS), "sc_threshold": "0"},
+    )
+    cut = hash_video(data[: len(data) // 2], _query_options(mode=SamplingMode.KEYFRAMES))
+    assert cut.mode is SamplingMode.KEYFRAMES
+    assert cut.error is not None and "truncated" in cut.error
+    assert 3.0 <= cut.duration <= 9.0
+    assert cut.frames[-1].end == pytest.approx(cut.duration)
