@@ -39,6 +39,14 @@ class MediaHashes:
     #: Set for videos (and animated GIF/WebP): the sampled frames and what decoding found.
     video: HashedVideo | None = None
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the caller should be told although hashing succeeded: a video only partly
+        decoded (corrupt, truncated, or stopped at a limit)."""
+        if self.video is not None and self.video.error:
+            return [f"only part of the video was hashed: {self.video.error}"]
+        return []
+
     def get(self, algorithm: str) -> Digest | None:
         return next((d for d in self.digests if d.algorithm == algorithm), None)
 
