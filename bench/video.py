@@ -130,8 +130,11 @@ def recall(count: int, seconds: float) -> tuple[list[tuple[str, int, int, int, i
     ]
     entry_of: dict[int, int] = {}
     for number, video in enumerate(videos):
-        report = services["fps"].add_media(
-            "bench", mp4(video.frames(), video.fps), EntryMetadata(label=str(number))
+        report = services["fps"].adding.media(
+            "bench",
+            mp4(video.frames(), video.fps),
+            EntryMetadata(label=str(number)),
+            principal=LOCAL_OPERATOR,
         )
         entry_of[number] = next(a.entry_id for a in report.added if a.algorithm == "vpdq")
     print(f"  added {count} references")
