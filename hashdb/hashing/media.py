@@ -159,6 +159,8 @@ class MediaHasher:
             fps=settings.video_reference_fps if reference else settings.video_fps,
             frame_size=settings.video_frame_size,
             dedupe_distance=settings.video_dedupe_distance,
+            coarse_fps=settings.video_reference_coarse_fps if reference else 0.0,
+            refine_distance=2 * max(settings.video_dedupe_distance, 1),
             max_duration=settings.video_max_duration,
             max_decoded_frames=settings.video_max_frames,
             max_pixels=settings.max_pixels,

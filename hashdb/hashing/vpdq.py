@@ -25,6 +25,7 @@ from hashdb.errors import CorruptMedia
 from hashdb.hashing.base import hamming_distance
 from hashdb.hashing.pdq import pdq_vector_to_bytes
 from hashdb.media.video import (
+    SampledFrame,
     SamplingMode,
     VideoFacts,
     VideoOptions,
@@ -101,8 +102,11 @@ def hash_video(data: bytes, options: VideoOptions | None = None) -> HashedVideo:
     options = options or VideoOptions()
     facts, frames = decode_video(data, options)
     hasher = FrameHasher(options)
-    for frame in frames:
-        hasher.add(frame.rgb, frame.timestamp)
+    if options.coarse_fps > 0 and options.coarse_fps < options.fps:
+        _coarse_then_fine(frames, hasher, options)
+    else:
+        for frame in frames:
+            hasher.add(frame.rgb, frame.timestamp)
     hashed = hasher.finish(facts.duration)
     if not hashed and facts.decoded_frames == 0:
         raise CorruptMedia(
@@ -110,6 +114,38 @@ def hash_video(data: bytes, options: VideoOptions | None = None) -> HashedVideo:
             + (f": {facts.error}" if facts.error else "")
         )
     return HashedVideo.of(facts, hashed)
+
+
+def _coarse_then_fine(
+    frames: Iterable[SampledFrame], hasher: FrameHasher, options: VideoOptions
+) -> None:
+    """Hash every keyframe and frames ``1 / coarse_fps`` apart ("anchors"); the sampled frames
+    between two anchors wait, unconverted, and are hashed only when the two anchors are more
+    than ``refine_distance`` bits apart. A still grabbed anywhere in a slow stretch is then
+    within about half that of an anchor; fast motion and cuts are still sampled at ``fps``."""
+    step = 1.0 / options.coarse_fps
+    waiting: list[SampledFrame] = []
+    previous: bytes | None = None
+    next_anchor = 0.0
+    for frame in frames:
+        if not (frame.key_frame or previous is None or frame.timestamp >= next_anchor - 1e-6):
+            waiting.append(frame)
+            continue
+        next_anchor = max(next_anchor + step, frame.timestamp + step * 0.5)
+        value = hasher.pdq(frame.rgb)
+        if waiting and previous and hamming_distance(previous, value[0]) > options.refine_distance:
+            for between in waiting:
+                hasher.add(between.rgb, between.timestamp)
+        waiting.clear()
+        hasher.add(frame.rgb, frame.timestamp, value)
+        previous = value[0]
+    if waiting:  # the end of the video after the last anchor: its last frame, and more if fast
+        last = waiting.pop()
+        value = hasher.pdq(last.rgb)
+        if waiting and previous and hamming_distance(previous, value[0]) > options.refine_distance:
+            for between in waiting:
+                hasher.add(between.rgb, between.timestamp)
+        hasher.add(last.rgb, last.timestamp, value)
 
 
 def fingerprint(frames: Iterable[bytes]) -> bytes:
@@ -130,8 +166,15 @@ class FrameHasher:
             None
         )
 
-    def add(self, rgb: np.ndarray, timestamp: float) -> None:
-        value, quality, mirrored = self._pdq(rgb)
+    def add(
+        self,
+        rgb: np.ndarray,
+        timestamp: float,
+        hashed: tuple[bytes, int, bytes | None] | None = None,
+    ) -> None:
+        """Hash the next frame (or take its ``hashed`` :meth:`pdq`) and keep it unless it
+        repeats the previous kept frame."""
+        value, quality, mirrored = hashed or self.pdq(rgb)
         if (
             self._pending is not None
             and self.options.dedupe_distance >= 0
@@ -140,7 +183,7 @@ class FrameHasher:
             return
         band = band_mirrored = None
         if self.options.bands:
-            band, _, band_mirrored = self._pdq(central_band(rgb))
+            band, _, band_mirrored = self.pdq(central_band(rgb))
         self._flush(timestamp)
         self._pending = (timestamp, value, quality, mirrored, band, band_mirrored)
 
@@ -148,7 +191,8 @@ class FrameHasher:
         self._flush(end)
         return self.frames
 
-    def _pdq(self, rgb: np.ndarray) -> tuple[bytes, int, bytes | None]:
+    def pdq(self, rgb: np.ndarray) -> tuple[bytes, int, bytes | None]:
+        """PDQ, quality and (when asked) the mirror's PDQ of one frame."""
         if self.options.mirrored:
             vectors, qualities = pdqhash.compute_dihedral(np.ascontiguousarray(rgb))
             return (

@@ -9,11 +9,11 @@ import pytest
 
 from hashdb.hashing.base import hamming_distance
 from hashdb.hashing.media import MediaHasher
-from hashdb.hashing.vpdq import HashedVideo, hash_video
+from hashdb.hashing.vpdq import FrameHasher, HashedVideo, hash_video
 from hashdb.media.video import SamplingMode, VideoOptions
 from hashdb.settings import Settings
 from hashdb.testing.images import scene
-from hashdb.testing.videos import Frame, encode, mp4
+from hashdb.testing.videos import Frame, Slideshow, encode, mp4
 
 FPS = 25
 
@@ -112,3 +112,37 @@ def test_a_truncated_stream_in_keyframe_mode_says_so() -> None:
     assert cut.error is not None and "truncated" in cut.error
     assert 3.0 <= cut.duration <= 9.0
     assert cut.frames[-1].end == pytest.approx(cut.duration)
+
+
+def test_references_hash_fewer_frames_where_the_picture_holds_still(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each 3 s slide holds still for 2 s, then the camera moves for 1 s.
+    video = Slideshow(31, size=(320, 180), fps=FPS, slides=3, slide_seconds=3.0)
+    frames = [
+        video.frame_at(3 * (t // 3) + max(0.0, t % 3 - 2.0) * 2.5)
+        for t in (n / FPS for n in range(video.frame_count))
+    ]
+    data = mp4(frames, FPS)
+    hashed: list[int] = []
+    pdq = FrameHasher.pdq
+
+    def counted(self: FrameHasher, rgb: np.ndarray) -> tuple[bytes, int, bytes | None]:
+        hashed.append(1)
+        return pdq(self, rgb)
+
+    monkeypatch.setattr(FrameHasher, "pdq", counted)
+    dense_options = VideoOptions(fps=10.0, bands=False)
+    dense = hash_video(data, dense_options)
+    dense_count = len(hashed)
+    hashed.clear()
+    coarse = hash_video(data, replace(dense_options, coarse_fps=2.5))
+    assert len(hashed) < 0.7 * dense_count
+    # Nothing a dense reference keeps is far from what the coarse one keeps, and the kept
+    # frames still stand for the whole video.
+    for frame in dense.frames:
+        assert min(hamming_distance(frame.value, kept.value) for kept in coarse.frames) <= 10
+    assert sum(frame.duration for frame in coarse.frames) == pytest.approx(coarse.duration)
+    # References are hashed that way by default; queries hash every sampled frame.
+    assert MediaHasher(Settings()).video_options(reference=True).coarse_fps > 0
+    assert _query_options().coarse_fps == 0

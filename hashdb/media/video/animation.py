@@ -58,8 +58,10 @@ def _frames(image: Image.Image, options: VideoOptions, facts: VideoFacts) -> Ite
                         limit=options.max_duration,
                     )
                 # Every frame of an animation is whole (no keyframes): the first always kept.
-                if sampler.keep(timestamp, key_frame=facts.decoded_frames == 1):
-                    yield SampledFrame(_pixels(frame, image.size, options), timestamp)
+                first = facts.decoded_frames == 1
+                if sampler.keep(timestamp, key_frame=first):
+                    pixels = _pixels(frame, image.size, options)
+                    yield SampledFrame.of(pixels, timestamp, key_frame=first)
                 timestamp += max(float(frame.info.get("duration") or _DEFAULT_MS), _MIN_MS) / 1000
         except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
             facts.error = f"decoding stopped at {timestamp:.2f} s: {exc}"

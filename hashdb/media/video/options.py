@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,18 +45,44 @@ class VideoOptions:
     #: Decode one video on several cores (FFmpeg frame threads): lower latency for one long
     #: video, ~25% more CPU in total.
     frame_threads: bool = False
+    #: Hash frames at this rate first (and every keyframe); the frames sampled at ``fps``
+    #: between two of them are hashed only when those two are more than ``refine_distance``
+    #: bits apart, i.e. where the picture changes. 0 hashes every sampled frame. Twice the
+    #: de-duplication distance: where two anchors are closer, de-duplication would have kept
+    #: at most about one frame between them anyway.
+    coarse_fps: float = 0.0
+    refine_distance: int = 16
     #: Fall back from keyframes to fps sampling when the stream's keyframes are further apart
     #: than this (seconds), including from the last keyframe to the end.
     max_keyframe_gap: float = 10.0
 
 
-@dataclass(frozen=True, slots=True)
 class SampledFrame:
-    """One frame chosen for hashing: RGB pixels (borders cropped when asked, long side at
-    most ``frame_size``) and its time in seconds from the start of the stream."""
+    """One frame the sampler kept, at ``timestamp`` seconds from the start of the stream.
 
-    rgb: np.ndarray
-    timestamp: float
+    Its RGB pixels (borders cropped when asked, long side at most ``frame_size``) are only
+    scaled and converted when :attr:`rgb` is first read: a hasher may pass over a frame."""
+
+    __slots__ = ("_convert", "_rgb", "key_frame", "timestamp")
+
+    def __init__(
+        self, timestamp: float, convert: Callable[[], np.ndarray], *, key_frame: bool = False
+    ) -> None:
+        self.timestamp = timestamp
+        self.key_frame = key_frame
+        self._convert: Callable[[], np.ndarray] | None = convert
+        self._rgb: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, rgb: np.ndarray, timestamp: float, *, key_frame: bool = False) -> SampledFrame:
+        return cls(timestamp, lambda: rgb, key_frame=key_frame)
+
+    @property
+    def rgb(self) -> np.ndarray:
+        if self._rgb is None:
+            assert self._convert is not None
+            self._rgb, self._convert = self._convert(), None  # the decoded frame is let go
+        return self._rgb
 
 
 @dataclass

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import av
 import av.error
+import numpy as np
 
 from hashdb.errors import CorruptMedia, UnsupportedMedia, VideoTooLong
 from hashdb.media.video.frames import crop_borders, scaled_size
@@ -133,8 +134,9 @@ class _StreamDecoder:
                     for frame in self._decode(packet):
                         timestamp = self._count(frame)
                         self.last_time = max(self.last_time, timestamp)
-                        if sampler.keep(timestamp, key_frame=bool(frame.key_frame)):
-                            yield self._sampled(frame, timestamp)
+                        key_frame = bool(frame.key_frame)
+                        if sampler.keep(timestamp, key_frame=key_frame):
+                            yield self._sampled(frame, timestamp, key_frame)
             except _LimitReached as limit:
                 self.error = str(limit)
             except av.error.FFmpegError as exc:
@@ -218,12 +220,15 @@ class _StreamDecoder:
                 raise
             return []
 
-    def _sampled(self, frame: av.VideoFrame, timestamp: float) -> SampledFrame:
-        width, height = scaled_size(frame.width, frame.height, self.options.frame_size)
-        rgb = frame.to_ndarray(width=width, height=height, format="rgb24")
-        if self.options.crop_borders:
-            rgb = crop_borders(rgb)
-        return SampledFrame(rgb, timestamp)
+    def _sampled(self, frame: av.VideoFrame, timestamp: float, key_frame: bool) -> SampledFrame:
+        options = self.options
+
+        def convert() -> np.ndarray:
+            width, height = scaled_size(frame.width, frame.height, options.frame_size)
+            rgb = frame.to_ndarray(width=width, height=height, format="rgb24")
+            return crop_borders(rgb) if options.crop_borders else rgb
+
+        return SampledFrame(timestamp, convert, key_frame=key_frame)
 
     def _packet_time(self, packet: _Packet) -> float | None:
         pts = packet.pts if packet.pts is not None else packet.dts
