@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import av
 import av.error
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from hashdb.errors import CorruptMedia, UnsupportedMedia, VideoTooLong
 from hashdb.media.video.frames import crop_borders, scaled_size
@@ -104,6 +105,8 @@ class _StreamDecoder:
         self.last_time = 0.0
         self.error: str | None = None
         self.damaged = 0
+        # One scaler for the whole stream: FFmpeg's swscale set-up is not redone per frame.
+        self.reformatter = VideoReformatter()
 
     def frames(self) -> Iterator[SampledFrame]:
         with self.container:
@@ -221,11 +224,12 @@ class _StreamDecoder:
             return []
 
     def _sampled(self, frame: av.VideoFrame, timestamp: float, key_frame: bool) -> SampledFrame:
-        options = self.options
+        options, reformatter = self.options, self.reformatter
 
         def convert() -> np.ndarray:
             width, height = scaled_size(frame.width, frame.height, options.frame_size)
-            rgb = frame.to_ndarray(width=width, height=height, format="rgb24")
+            scaled = reformatter.reformat(frame, width=width, height=height, format="rgb24")
+            rgb = scaled.to_ndarray()
             return crop_borders(rgb) if options.crop_borders else rgb
 
         return SampledFrame(timestamp, convert, key_frame=key_frame)
