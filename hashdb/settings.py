@@ -102,6 +102,17 @@ class Settings(BaseSettings):
             "grabbed at any moment lands near a stored frame."
         ),
     )
+    video_reference_coarse_fps: float = Field(
+        default=2.5,
+        ge=0,
+        le=60,
+        description=(
+            "A video added to a list is hashed at this rate first; the frames sampled at "
+            "video_reference_fps between two are hashed only where the picture changes "
+            "(the two more than twice video_dedupe_distance bits apart). 0 hashes every "
+            "sampled frame."
+        ),
+    )
     video_dedupe_distance: int = Field(
         default=8,
         ge=-1,

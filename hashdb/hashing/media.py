@@ -16,13 +16,11 @@ from typing import Any
 
 from hashdb.errors import FileNotReadable, MediaTooLarge, UploadTooLarge
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
-from hashdb.hashing.vpdq import VIDEO_ALGORITHM, fingerprint
+from hashdb.hashing.vpdq import VIDEO_ALGORITHM, HashedVideo, fingerprint, hash_video
 from hashdb.media import DecodeOptions, PreparedImage, decode_image
 from hashdb.media.video import (
-    HashedVideo,
     SamplingMode,
     VideoOptions,
-    hash_video,
     sniff_video,
     sniff_video_container,
 )
@@ -40,6 +38,14 @@ class MediaHashes:
     size_bytes: int
     #: Set for videos (and animated GIF/WebP): the sampled frames and what decoding found.
     video: HashedVideo | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the caller should be told although hashing succeeded: a video only partly
+        decoded (corrupt, truncated, or stopped at a limit)."""
+        if self.video is not None and self.video.error:
+            return [f"only part of the video was hashed: {self.video.error}"]
+        return []
 
     def get(self, algorithm: str) -> Digest | None:
         return next((d for d in self.digests if d.algorithm == algorithm), None)
@@ -153,12 +159,13 @@ class MediaHasher:
             fps=settings.video_reference_fps if reference else settings.video_fps,
             frame_size=settings.video_frame_size,
             dedupe_distance=settings.video_dedupe_distance,
+            coarse_fps=settings.video_reference_coarse_fps if reference else 0.0,
+            refine_distance=2 * max(settings.video_dedupe_distance, 1),
             max_duration=settings.video_max_duration,
             max_decoded_frames=settings.video_max_frames,
             max_pixels=settings.max_pixels,
             min_side=settings.min_side,
             mirrored=not reference,
-            fast_decode=not reference,
             frame_threads=settings.video_frame_threads,
         )
 

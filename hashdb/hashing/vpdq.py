@@ -1,16 +1,151 @@
-"""The value of a video entry (``vpdq``): a fingerprint of its frame hashes.
+"""Video frame hashes (``vpdq``): PDQ of every sampled frame, and the value of a video entry.
 
-A video is matched by its frames (``hashdb.matching.video``); the entry's own value only has
-to identify the same sampled frames again, so that adding a video twice is idempotent.
+:func:`hash_video` reads the frames :func:`hashdb.media.video.decode_video` hands on and hashes
+each with PDQ, optionally also its left-right mirror (``pdqhash.compute_dihedral`` gives it
+from the same DCT) and its central band (robust to captions and watermarks). A frame within
+``dedupe_distance`` bits of the previously kept one is skipped; each kept frame stands for the
+time until the next one (``FrameHash.duration``), so match shares are shares of time, not of
+frame counts.
+
+A video is matched by its frames (``hashdb.matching.video``); the entry's own value
+(:func:`fingerprint`) only has to identify the same sampled frames again, so that adding a
+video twice is idempotent.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pdqhash
+
+from hashdb.errors import CorruptMedia
+from hashdb.hashing.base import hamming_distance
+from hashdb.hashing.pdq import pdq_vector_to_bytes
+from hashdb.media.video import (
+    SampledFrame,
+    SamplingMode,
+    VideoFacts,
+    VideoOptions,
+    central_band,
+    decode_video,
+)
 
 #: The algorithm name of a video entry.
 VIDEO_ALGORITHM = "vpdq"
+
+#: pdqhash.compute_dihedral order: original, rot90, rot180, rot270, flipX, flipY (= left-right
+#: mirror, checked in tests), flip+1, flip-1.
+MIRROR = 5
+
+
+@dataclass(frozen=True, slots=True)
+class FrameHash:
+    """The PDQ hash of one kept frame and the time it stands for."""
+
+    index: int  # position among the kept frames, from 0
+    timestamp: float  # seconds from the start of the stream
+    duration: float  # seconds until the next kept frame (or the end)
+    value: bytes  # 32 bytes of PDQ
+    quality: int
+    mirrored: bytes | None = None
+    #: PDQ of the central band (see :func:`~hashdb.media.video.central_band`) and its mirror.
+    band: bytes | None = None
+    band_mirrored: bytes | None = None
+
+    @property
+    def hex(self) -> str:
+        return self.value.hex()
+
+    @property
+    def end(self) -> float:
+        return self.timestamp + self.duration
+
+
+@dataclass
+class HashedVideo:
+    """What decoding and hashing a video produced: container facts, frame hashes, any error."""
+
+    container: str
+    codec: str
+    width: int
+    height: int
+    duration: float
+    frames: list[FrameHash]
+    decoded_frames: int
+    mode: SamplingMode
+    #: Set when the stream is corrupt or truncated, or a limit stopped decoding early: the
+    #: frames before the problem are still hashed.
+    error: str | None = None
+    fps: float = 0.0
+
+    @classmethod
+    def of(cls, facts: VideoFacts, frames: list[FrameHash]) -> HashedVideo:
+        return cls(
+            container=facts.container,
+            codec=facts.codec,
+            width=facts.width,
+            height=facts.height,
+            duration=facts.duration,
+            frames=frames,
+            decoded_frames=facts.decoded_frames,
+            mode=facts.mode,
+            error=facts.error,
+            fps=facts.fps,
+        )
+
+
+def hash_video(data: bytes, options: VideoOptions | None = None) -> HashedVideo:
+    """Decode, sample and PDQ-hash a video. Raises a typed :class:`MediaError`."""
+    options = options or VideoOptions()
+    facts, frames = decode_video(data, options)
+    hasher = FrameHasher(options)
+    if options.coarse_fps > 0 and options.coarse_fps < options.fps:
+        _coarse_then_fine(frames, hasher, options)
+    else:
+        for frame in frames:
+            hasher.add(frame.rgb, frame.timestamp)
+    hashed = hasher.finish(facts.duration)
+    if not hashed and facts.decoded_frames == 0:
+        raise CorruptMedia(
+            f"the {facts.container} file has no decodable video frames"
+            + (f": {facts.error}" if facts.error else "")
+        )
+    return HashedVideo.of(facts, hashed)
+
+
+def _coarse_then_fine(
+    frames: Iterable[SampledFrame], hasher: FrameHasher, options: VideoOptions
+) -> None:
+    """Hash every keyframe and frames ``1 / coarse_fps`` apart ("anchors"); the sampled frames
+    between two anchors wait, unconverted, and are hashed only when the two anchors are more
+    than ``refine_distance`` bits apart. A still grabbed anywhere in a slow stretch is then
+    within about half that of an anchor; fast motion and cuts are still sampled at ``fps``."""
+    step = 1.0 / options.coarse_fps
+    waiting: list[SampledFrame] = []
+    previous: bytes | None = None
+    next_anchor = 0.0
+    for frame in frames:
+        if not (frame.key_frame or previous is None or frame.timestamp >= next_anchor - 1e-6):
+            waiting.append(frame)
+            continue
+        next_anchor = max(next_anchor + step, frame.timestamp + step * 0.5)
+        value = hasher.pdq(frame.rgb)
+        if waiting and previous and hamming_distance(previous, value[0]) > options.refine_distance:
+            for between in waiting:
+                hasher.add(between.rgb, between.timestamp)
+        waiting.clear()
+        hasher.add(frame.rgb, frame.timestamp, value)
+        previous = value[0]
+    if waiting:  # the end of the video after the last anchor: its last frame, and more if fast
+        last = waiting.pop()
+        value = hasher.pdq(last.rgb)
+        if waiting and previous and hamming_distance(previous, value[0]) > options.refine_distance:
+            for between in waiting:
+                hasher.add(between.rgb, between.timestamp)
+        hasher.add(last.rgb, last.timestamp, value)
 
 
 def fingerprint(frames: Iterable[bytes]) -> bytes:
@@ -19,3 +154,69 @@ def fingerprint(frames: Iterable[bytes]) -> bytes:
     for value in frames:
         digest.update(value)
     return digest.digest()
+
+
+class FrameHasher:
+    """Hashes and de-duplicates frames in order, assigning each its time span."""
+
+    def __init__(self, options: VideoOptions) -> None:
+        self.options = options
+        self.frames: list[FrameHash] = []
+        self._pending: tuple[float, bytes, int, bytes | None, bytes | None, bytes | None] | None = (
+            None
+        )
+
+    def add(
+        self,
+        rgb: np.ndarray,
+        timestamp: float,
+        hashed: tuple[bytes, int, bytes | None] | None = None,
+    ) -> None:
+        """Hash the next frame (or take its ``hashed`` :meth:`pdq`) and keep it unless it
+        repeats the previous kept frame."""
+        value, quality, mirrored = hashed or self.pdq(rgb)
+        if (
+            self._pending is not None
+            and self.options.dedupe_distance >= 0
+            and hamming_distance(self._pending[1], value) <= self.options.dedupe_distance
+        ):
+            return
+        band = band_mirrored = None
+        if self.options.bands:
+            band, _, band_mirrored = self.pdq(central_band(rgb))
+        self._flush(timestamp)
+        self._pending = (timestamp, value, quality, mirrored, band, band_mirrored)
+
+    def finish(self, end: float) -> list[FrameHash]:
+        self._flush(end)
+        return self.frames
+
+    def pdq(self, rgb: np.ndarray) -> tuple[bytes, int, bytes | None]:
+        """PDQ, quality and (when asked) the mirror's PDQ of one frame."""
+        if self.options.mirrored:
+            vectors, qualities = pdqhash.compute_dihedral(np.ascontiguousarray(rgb))
+            return (
+                pdq_vector_to_bytes(vectors[0]),
+                int(qualities),
+                pdq_vector_to_bytes(vectors[MIRROR]),
+            )
+        vector, quality = pdqhash.compute(np.ascontiguousarray(rgb))
+        return pdq_vector_to_bytes(vector), int(quality), None
+
+    def _flush(self, until: float) -> None:
+        if self._pending is None:
+            return
+        timestamp, value, quality, mirrored, band, band_mirrored = self._pending
+        self.frames.append(
+            FrameHash(
+                index=len(self.frames),
+                timestamp=round(timestamp, 3),
+                duration=round(max(until - timestamp, 0.0), 3),
+                value=value,
+                quality=quality,
+                mirrored=mirrored,
+                band=band,
+                band_mirrored=band_mirrored,
+            )
+        )
+        self._pending = None

@@ -7,10 +7,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from hashdb.hashing import Digest
+from hashdb.hashing.vpdq import HashedVideo
 from hashdb.identity import Principal
 from hashdb.matching.policy import LabelFilter
 from hashdb.media import PreparedImage
-from hashdb.media.video import HashedVideo
 from hashdb.store.models import HashList, ListSettings
 
 

@@ -28,19 +28,17 @@ import pdqhash
 
 from hashdb.hashing import ALGORITHMS, Digest
 from hashdb.hashing.pdq import pdq_vector_to_bytes
-from hashdb.hashing.vpdq import VIDEO_ALGORITHM, fingerprint
+from hashdb.hashing.vpdq import MIRROR, VIDEO_ALGORITHM, FrameHash, fingerprint
 from hashdb.index import HammingIndex, make_index
 from hashdb.matching.evidence import Direction, TimeRange, VideoEvidence
 from hashdb.matching.follower import ChangeFollower
 from hashdb.matching.indexes import HashIndexes
 from hashdb.matching.match import Evidence, Match
 from hashdb.matching.query import Query, Scope
-from hashdb.media.video import FrameHash, central_band, crop_borders
+from hashdb.media.video import central_band, crop_borders
 from hashdb.store.base import Store
 from hashdb.store.models import Change, ChangeKind, Entry, HashList, VideoFrame, VideoRule
 from hashdb.store.watch import ChangeWatcher
-
-_MIRROR = 5  # pdqhash.compute_dihedral: the left-right mirror
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +60,9 @@ def probe_image(rgb: np.ndarray) -> ImageProbe:
     return ImageProbe(
         value=pdq_vector_to_bytes(vectors[0]),
         quality=int(quality),
-        mirrored=pdq_vector_to_bytes(vectors[_MIRROR]),
+        mirrored=pdq_vector_to_bytes(vectors[MIRROR]),
         band=pdq_vector_to_bytes(band_vectors[0]),
-        band_mirrored=pdq_vector_to_bytes(band_vectors[_MIRROR]),
+        band_mirrored=pdq_vector_to_bytes(band_vectors[MIRROR]),
     )
 
 

@@ -270,6 +270,5 @@ class AddingService(ServicePart):
                 report.added.append(
                     AddedHash(VIDEO_ALGORITHM, value.hex(), outcome.entry_id, outcome.created)
                 )
-        if video.error:
-            report.warnings.append(f"only part of the video was hashed: {video.error}")
+        report.warnings.extend(hashes.warnings)
         return report

@@ -19,11 +19,11 @@ from hashdb.errors import (
     VideoTooLong,
 )
 from hashdb.hashing.pdq import pdq_vector_to_bytes
+from hashdb.hashing.vpdq import hash_video
 from hashdb.media.video import (
     SamplingMode,
     VideoOptions,
     crop_borders,
-    hash_video,
     sniff_video,
 )
 from hashdb.testing.images import encode as encode_image

@@ -17,6 +17,7 @@ from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.testing.images import encode, jpeg
 from hashdb.testing.videos import Slideshow, apply, captioned, mp4, window
+from hashdb.testing.videos import encode as encode_video
 from tools.cli import app
 
 VIDEO = Slideshow(21, size=(256, 144), fps=10, slides=3, slide_seconds=2.0)
@@ -26,11 +27,14 @@ VIDEO = Slideshow(21, size=(256, 144), fps=10, slides=3, slide_seconds=2.0)
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("faces")
     original = mp4(VIDEO.frames(), VIDEO.fps)
+    matroska = encode_video(VIDEO.frames(), VIDEO.fps, container="matroska")
     contents = {
         "original.mp4": original,
         "clip.mp4": mp4(apply(window(VIDEO, 1.0, 5.0), captioned()), VIDEO.fps),
         "still.jpg": encode(Image.fromarray(VIDEO.frame_at(3.3)), "JPEG"),
         "broken.mp4": original[: len(original) // 3],
+        # Matroska has its index up front: half a file still decodes, up to the cut.
+        "partial.mkv": matroska[: len(matroska) // 2],
         "unrelated.mp4": mp4(Slideshow(22, size=(256, 144), fps=10, slides=2).frames(), 10),
     }
     for name, data in contents.items():
@@ -152,3 +156,26 @@ def test_hash_shows_the_vpdq_value_add_stores(tmp_path: Path, files: dict[str, P
     frames = listed["frames"]
     assert isinstance(frames, list) and len(frames) == listed["media"]["frames"]  # type: ignore[index]
     assert frames[0]["timestamp"] == 0.0 and len(frames[0]["pdq"]) == 64
+
+
+def test_a_partly_decoded_video_says_so_in_plain_text(
+    tmp_path: Path, files: dict[str, Path]
+) -> None:
+    db = tmp_path / "cli.sqlite"
+    runner = CliRunner()
+    for command in ("add", "match", "hash"):
+        extra = ["--list", "t"] if command == "add" else []
+        result = runner.invoke(app, ["--db", str(db), command, str(files["partial.mkv"]), *extra])
+        assert result.exit_code == 0, result.output
+        warning = f"{files['partial.mkv']}: warning: only part of the video was hashed: "
+        assert warning in result.stderr and "truncated" in result.stderr, command
+        assert "warning" not in result.stdout
+    # Whole videos carry no warning.
+    result = runner.invoke(app, ["--db", str(db), "match", str(files["original.mp4"])])
+    assert result.exit_code == 0 and "warning" not in result.stderr
+    # JSON keeps the warning in its body, one object a line on stdout.
+    result = runner.invoke(
+        app, ["--db", str(db), "add", str(files["partial.mkv"]), "--list", "u", "--json"]
+    )
+    (body,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "truncated" in body["warnings"][0] and "warning" not in result.stderr

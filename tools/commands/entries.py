@@ -58,6 +58,8 @@ def _print_report(label: str, report: AddReport, as_json: bool) -> None:
         f"{label}: {len(report.added)} hashes in list {report.list_name} "
         f"({report.created} new) entries [{ids}]"
     )
+    for warning in report.warnings:
+        typer.echo(f"{label}: warning: {warning}", err=True)
     for refusal in report.refused:
         typer.echo(f"{label}: refused {refusal.algorithm}: {refusal.reason}", err=True)
 

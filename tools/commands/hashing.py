@@ -43,6 +43,8 @@ def hash_files(
             extra = {"frames": hashes.frames_dict()} if frames and hashes.video else {}
             emit_json({"path": str(path), **hashes.to_dict(), **extra})
         else:
+            for warning in hashes.warnings:
+                typer.echo(f"{path}: warning: {warning}", err=True)
             for digest in hashes.digests:
                 quality = f" quality={digest.quality}" if digest.quality is not None else ""
                 typer.echo(f"{path}\t{digest.algorithm}\t{digest.hex}{quality}")

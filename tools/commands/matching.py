@@ -79,7 +79,10 @@ def match_files(
             raise
         if as_json:
             emit_json({"path": str(path), **result.to_dict()})
-        elif result.allowed_by:
+            continue
+        for warning in result.hashes.warnings if result.hashes else ():
+            typer.echo(f"{path}: warning: {warning}", err=True)
+        if result.allowed_by:
             allow = result.allowed_by[0]
             suppressed = ", ".join(
                 sorted({f"{s.match.list} entry {s.match.entry_id}" for s in result.suppressed})
