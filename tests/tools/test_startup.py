@@ -35,3 +35,7 @@ def test_parsing_a_hash_needs_no_image_library() -> None:
         "from hashdb.hashing import parse_hash\nparse_hash('md5', '0' * 31 + '1')"
     )
     assert not loaded & {"numpy", "PIL", "scipy", "av", "cv2", "sqlalchemy"}
+
+
+def test_the_api_loads_no_video_library_until_a_video_comes() -> None:
+    assert "av" not in _loaded_after("import api.app")

@@ -36,7 +36,6 @@ from hashdb.media.video.options import (
     VideoOptions,
 )
 from hashdb.media.video.sniff import sniff_video, sniff_video_container
-from hashdb.media.video.stream import decode_stream
 
 __all__ = [
     "BAND_CUT",
@@ -70,4 +69,7 @@ def decode_video(
         )
     if kind in ("gif", "webp"):
         return decode_animation(data, kind, options)
+    # PyAV loads with the first video: an API serving hash lookups and images never needs it.
+    from hashdb.media.video.stream import decode_stream
+
     return decode_stream(data, kind, options)
