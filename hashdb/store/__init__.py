@@ -11,6 +11,7 @@ from hashdb.store.models import (
     HashList,
     ListAction,
     LiveHashes,
+    MatchingMode,
     NewEntry,
     NewList,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "ListAction",
     "ListStore",
     "LiveHashes",
+    "MatchingMode",
     "NewEntry",
     "NewList",
     "Store",

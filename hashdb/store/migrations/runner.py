@@ -52,6 +52,12 @@ def _scripts(revisions: Path) -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config(revisions=revisions))
 
 
+def revision_number(revision: str) -> int:
+    """The number a revision id starts with: 3 for ``0003``, 4 for ``0004m``."""
+    digits = revision[: len(revision) - len(revision.lstrip("0123456789"))]
+    return int(digits or 0)
+
+
 def head_revision(revisions: Path = MIGRATIONS_DIR) -> str:
     head = _scripts(revisions).get_current_head()
     assert head is not None, "hashdb ships at least one revision"
