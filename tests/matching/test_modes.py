@@ -91,6 +91,23 @@ def test_a_hash_only_query_follows_the_modes_too(hub: HashDB, picture: Image.Ima
     assert {match.list for match in looked_up.matches} == {"hash-list", "robust-list"}
 
 
+def test_an_exact_list_queues_no_perceptual_near_misses(hub: HashDB, picture: Image.Image) -> None:
+    for name in ("exact-list", "hash-list"):
+        hub.sharing.update(name, review_radius={"pdq": 80}, principal=LOCAL_OPERATOR)
+    pdq = next(
+        digest
+        for digest in hub.media.for_matching(data.encode(picture, 95)).hashes.digests
+        if digest.algorithm == "pdq"
+    )
+    flipped = bytes(byte ^ 0xFF if i < 5 else byte for i, byte in enumerate(pdq.value))
+    result = hub.matching.digests(
+        [Digest("pdq", flipped, 90)], ["exact-list", "hash-list"], principal=LOCAL_OPERATOR
+    )
+    assert result.matches == []
+    queued = {item.list_name for item in hub.review.queue(LOCAL_OPERATOR)}
+    assert queued == {"hash-list"}
+
+
 def test_changing_the_mode_changes_what_matches(hub: HashDB, picture: Image.Image) -> None:
     mirrored = data.encode(ImageOps.mirror(picture), 90)
     assert set(_matched(hub, mirrored)) == {"robust-list"}
