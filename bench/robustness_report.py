@@ -210,12 +210,8 @@ def _stage_table(outcomes: list[Outcome], bars: dict[str, float]) -> list[str]:
 
 def _row_of(query: Query) -> str:
     """The family a query is counted under: its edit family, or for a distractor its group
-    (hard negatives by the edit they were uploaded with)."""
-    if query.known >= 0:
-        return query.family
-    if query.family.startswith("hard-"):
-        return f"hard negatives, {query.strength.split(':')[0]}"
-    return f"distractors: {query.family}"
+    (hard negatives by kind; the table above has them by edit)."""
+    return query.family if query.known >= 0 else f"distractors: {query.family}"
 
 
 def _family_stage_table(outcomes: list[Outcome]) -> list[str]:
