@@ -91,10 +91,10 @@ def show_lists(
             thresholds = " ".join(f"{k}<={v}" for k, v in sorted(hash_list.thresholds.items()))
             review = "".join(f" review:{k}<={v}" for k, v in sorted(settings.review_radius.items()))
             typer.echo(
-                f"{hash_list.name}\t{hash_list.action.value}\tmode={hash_list.matching_mode.value}"
-                f"\t{body['live_entries']} entries"
+                f"{hash_list.name}\t{hash_list.action.value}\t{body['live_entries']} entries"
                 f"\t{thresholds}{review}\t{hash_list.description}"
                 f"\towner={settings.owner or '-'} {settings.sharing.value}"
+                f"\tmode={hash_list.matching_mode.value}"
             )
 
 
