@@ -3,6 +3,7 @@
     python -m bench.robustness                      # the dev split, full size
     python -m bench.robustness --split held-out     # the held-out split (never tuned on)
     python -m bench.robustness --quick              # a small dev run for iterating
+    python -m bench.robustness --split both         # both splits, and a summary of each
 
 Known images (classic kinds and symbols, see ``bench/robustness_cases.py``) are added to a
 fresh SQLite database with ``HashDB.adding.media``; each is then edited by every family
@@ -20,6 +21,11 @@ A query counts as found when the edited known is among its matches; a *false fla
 match of a distractor, or a match of a known query to a different known. Cost is wall time
 per upload (decode + hash + lookup, and for hashdb everything it does), median and p95, in
 one run so the ratios are comparable. Generated data is cached in ``bench/out/``.
+
+Per split the report gives recall per family (and at zero false flags: each stage's matches
+counted only above its strongest false confirmation), false flags per distractor group and
+per edit of the hard negatives, confirmations and false confirmations per stage and per
+family and stage, and the cost; then one summary line per split.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ import numpy as np
 import pdqhash
 
 from bench import robustness_cases as cases
-from bench.robustness_report import Hit, Outcome, Query, report
+from bench.robustness_report import SUMMARY_HEADER, Hit, Outcome, Query, report, summary
 from hashdb.hashing import ALGORITHMS
 from hashdb.identity import LOCAL_OPERATOR
 from hashdb.matching.robust import geometric
@@ -244,9 +250,52 @@ def measure(
         return list(pool.map(_run, queries, chunksize=16))
 
 
+def run_split(split: symbols.Split, args: argparse.Namespace) -> list[Outcome]:
+    """Build, measure and report one split."""
+    known = args.known or (60 if args.quick else 240)
+    distractors = (
+        args.distractors if args.distractors is not None else (400 if args.quick else 1500)
+    )
+    per_set = args.hard_per_set or (25 if args.quick else None)
+    started = time.perf_counter()
+    items, queries = build(split, known, distractors, per_set, args.jobs)
+    if args.family:
+        queries = [q for q in queries if q.known < 0 or q.family in args.family]
+    built = time.perf_counter()
+    outcomes = measure(items, queries, args.jobs, args.policy)
+    negatives = sum(q.family.startswith("hard-") for q in queries)
+    print(
+        f"## split {split.name}\n\n{known} known images, {len(queries)} uploads ({distractors} "
+        f"unrelated/template distractors, {negatives} symbol hard negatives); data "
+        f"{built - started:.0f}s, matching {time.perf_counter() - built:.0f}s, {args.jobs} "
+        f"workers, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
+        + (f", policy {' '.join(args.policy)}" if args.policy else "")
+        + "\n"
+    )
+    print(report(outcomes, args.verbose), flush=True)
+    if args.dump:
+        known_paths = {item.index: str(_known_path(item)) for item in items}
+        rows = [
+            {
+                **dataclasses.asdict(o.query),
+                "hits": [dataclasses.asdict(hit) for hit in o.hits],
+                "ms": o.ms,
+            }
+            for o in outcomes
+        ]
+        target = args.dump if args.split != "both" else args.dump.with_suffix(f".{split.name}.json")
+        target.write_text(json.dumps({"known": known_paths, "outcomes": rows}))
+    return outcomes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--split", choices=sorted(symbols.SPLITS), default="dev")
+    parser.add_argument(
+        "--split",
+        choices=[*sorted(symbols.SPLITS), "both"],
+        default="dev",
+        help="dev (tuned on), held-out (never tuned on) or both, with a summary of each",
+    )
     parser.add_argument("--quick", action="store_true", help="a small run for iterating")
     parser.add_argument("--known", type=int, help="known images (default 240; quick 60)")
     parser.add_argument("--distractors", type=int, help="unrelated (default 1500; quick 400)")
@@ -262,39 +311,11 @@ def main() -> None:
     parser.add_argument("--verbose", "-v", action="store_true", help="list misses and flags")
     parser.add_argument("--dump", type=Path, help="write every outcome to this JSON file")
     args = parser.parse_args()
-    known = args.known or (60 if args.quick else 240)
-    distractors = (
-        args.distractors if args.distractors is not None else (400 if args.quick else 1500)
-    )
-    per_set = args.hard_per_set or (25 if args.quick else None)
-    split = symbols.SPLITS[args.split]
-    started = time.perf_counter()
-    items, queries = build(split, known, distractors, per_set, args.jobs)
-    if args.family:
-        queries = [q for q in queries if q.known < 0 or q.family in args.family]
-    built = time.perf_counter()
-    outcomes = measure(items, queries, args.jobs, args.policy)
-    negatives = sum(q.family.startswith("hard-") for q in queries)
-    print(
-        f"split {split.name}: {known} known images, {len(queries)} uploads ({distractors} "
-        f"unrelated/template distractors, {negatives} symbol hard negatives); data "
-        f"{built - started:.0f}s, matching {time.perf_counter() - built:.0f}s, {args.jobs} "
-        f"workers, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
-        + (f", policy {' '.join(args.policy)}" if args.policy else "")
-        + "\n"
-    )
-    print(report(outcomes, args.verbose))
-    if args.dump:
-        known_paths = {item.index: str(_known_path(item)) for item in items}
-        rows = [
-            {
-                **dataclasses.asdict(o.query),
-                "hits": [dataclasses.asdict(hit) for hit in o.hits],
-                "ms": o.ms,
-            }
-            for o in outcomes
-        ]
-        args.dump.write_text(json.dumps({"known": known_paths, "outcomes": rows}))
+    names = ["dev", "held-out"] if args.split == "both" else [args.split]
+    summaries = {name: summary(run_split(symbols.SPLITS[name], args)) for name in names}
+    print(f"\n## summary\n\n{SUMMARY_HEADER}")
+    for name, found in summaries.items():
+        print(found.row(name))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The robustness benchmark's tables: recall per family, false flags per distractor group
-and per edit, confirmations and false confirmations per stage, recall at zero false flags,
-and cost."""
+and per edit, confirmations and false confirmations per stage and per stage and family,
+recall at zero false flags, cost, and a one-line summary per split."""
 
 from __future__ import annotations
 
@@ -109,6 +109,7 @@ def report(outcomes: list[Outcome], verbose: bool) -> str:
     lines = _recall_table(knowns, found_at_zero)
     lines += ["", *_flag_tables(knowns, distractors)]
     lines += ["", *_stage_table(outcomes, bars)]
+    lines += ["", *_family_stage_table(outcomes)]
     lines += ["", *_cost(outcomes)]
     if verbose:
         lines.append("\nmisses by family/strength:")
@@ -206,6 +207,100 @@ def _stage_table(outcomes: list[Outcome], bars: dict[str, float]) -> list[str]:
         shown = "-" if bar == float("-inf") else f"{bar:.3f}"
         lines.append(f"| {stage} | {right[stage] + wrong[stage]} | {wrong[stage]} | {shown} |")
     return lines
+
+
+def _row_of(query: Query) -> str:
+    """The family a query is counted under: its edit family, or for a distractor its group
+    (hard negatives by kind; the table above has them by edit)."""
+    return query.family if query.known >= 0 else f"distractors: {query.family}"
+
+
+def _family_stage_table(outcomes: list[Outcome]) -> list[str]:
+    """Per family and stage: confirmations, and how many of them were false ("12 (1)")."""
+    right: dict[tuple[str, str], int] = defaultdict(int)
+    wrong: dict[tuple[str, str], int] = defaultdict(int)
+    uploads: dict[str, int] = defaultdict(int)
+    for outcome in outcomes:
+        row = _row_of(outcome.query)
+        uploads[row] += 1
+        for hit in outcome.right_hits():
+            right[row, hit.stage] += 1
+        for hit in outcome.false_hits():
+            wrong[row, hit.stage] += 1
+    stages = sorted(
+        {stage for _, stage in (*right, *wrong)},
+        key=lambda stage: (
+            -sum(right[key] + wrong[key] for key in (*right, *wrong) if key[1] == stage)
+        ),
+    )
+    if not stages:
+        return ["no confirmations"]
+    order = [name for name in data.FAMILY_NAMES if name in uploads]
+    order += sorted(name for name in uploads if name not in order)
+    lines = [
+        "confirmations (false ones) per family and stage:",
+        "",
+        "| family | uploads | " + " | ".join(stages) + " | false |",
+        "|---|---:|" + "---:|" * (len(stages) + 1),
+    ]
+    for row in order:
+        cells = [
+            f"{right[row, stage] + wrong[row, stage]} ({wrong[row, stage]})"
+            if right[row, stage] + wrong[row, stage]
+            else "-"
+            for stage in stages
+        ]
+        false = sum(wrong[row, stage] for stage in stages)
+        lines.append(f"| {row} | {uploads[row]} | " + " | ".join(cells) + f" | {false} |")
+    return lines
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One split in one line: what the README and the docs quote."""
+
+    uploads: int
+    recall: float
+    recall_at_zero: float
+    plain_recall: float
+    false_flags: int
+    distractors: int
+    false_confirmations: int
+    median_ratio: float
+
+    def row(self, split: str) -> str:
+        return (
+            f"| {split} | {self.uploads} | {100 * self.recall:.1f}% | "
+            f"{100 * self.recall_at_zero:.1f}% | {100 * self.plain_recall:.1f}% | "
+            f"{self.false_flags} of {self.distractors} | {self.false_confirmations} | "
+            f"{self.median_ratio:.2f}x |"
+        )
+
+
+SUMMARY_HEADER = (
+    "| split | uploads | recall | recall at 0 false flags | plain PDQ recall | "
+    "false flags (distractors) | false confirmations | median cost vs plain PDQ |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def summary(outcomes: list[Outcome]) -> Summary:
+    knowns = [o for o in outcomes if o.query.known >= 0]
+    distractors = [o for o in outcomes if o.query.known < 0]
+    bars = _zero_flag_bars(outcomes)
+    at_zero = sum(any(hit.score > bars[hit.stage] for hit in o.right_hits()) for o in knowns)
+    medians = {m: statistics.median(o.ms[m] for o in outcomes) for m in METHODS}
+    return Summary(
+        uploads=len(outcomes),
+        recall=sum(o.query.known in o.found["hashdb"] for o in knowns) / max(len(knowns), 1),
+        recall_at_zero=at_zero / max(len(knowns), 1),
+        plain_recall=sum(o.query.known in o.found["plain PDQ"] for o in knowns)
+        / max(len(knowns), 1),
+        false_flags=sum(bool(o.found["hashdb"]) for o in distractors),
+        distractors=len(distractors),
+        false_confirmations=sum(len(o.false_hits()) for o in outcomes),
+        median_ratio=medians["hashdb"] / medians["plain PDQ"],
+    )
 
 
 def _cost(outcomes: list[Outcome]) -> list[str]:

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hashdb.store import ListAction
+from hashdb.store import ListAction, MatchingMode
+
+_MODE = (
+    "Which stages may match: exact (MD5/SHA-256 only), hash (also perceptual hashes within "
+    "the thresholds) or robust (also edited copies confirmed geometrically)."
+)
 
 
 class ListCreate(BaseModel):
@@ -16,6 +21,7 @@ class ListCreate(BaseModel):
         description="Algorithm -> inclusive Hamming threshold (default: PDQ 31, MD5, SHA-256).",
         examples=[{"pdq": 31, "md5": 0, "sha256": 0}],
     )
+    matching_mode: MatchingMode = Field(default=MatchingMode.ROBUST, description=_MODE)
 
 
 class ListUpdate(BaseModel):
@@ -26,6 +32,7 @@ class ListUpdate(BaseModel):
     thresholds: dict[str, int] | None = Field(
         default=None, description="Replaces the whole set of thresholds."
     )
+    matching_mode: MatchingMode | None = Field(default=None, description=_MODE)
 
 
 class ListPublic(BaseModel):
@@ -33,6 +40,7 @@ class ListPublic(BaseModel):
     description: str
     action: ListAction
     thresholds: dict[str, int]
+    matching_mode: MatchingMode = Field(description=_MODE)
     live_entries: int
     created_at: str
     updated_at: str

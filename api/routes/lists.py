@@ -1,4 +1,5 @@
-"""Lists (analyst): create, read, update thresholds and action, delete when empty."""
+"""Lists (analyst): create, read, update thresholds, action and matching mode, delete when
+empty."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ def create_list(body: ListCreate, service: ServiceDep, caller: AnalystDep) -> di
             description=body.description,
             action=body.action,
             thresholds=body.thresholds,
+            matching_mode=body.matching_mode,
         ),
         caller,
     )
@@ -59,7 +61,7 @@ def get_list(name: ListName, service: ServiceDep, caller: AnalystDep) -> dict[st
 @router.patch(
     "/{name}",
     response_model=ListPublic,
-    summary="Change a list's action, description or thresholds",
+    summary="Change a list's action, description, thresholds or matching mode",
     responses=_NOT_FOUND,
 )
 def update_list(
@@ -70,6 +72,7 @@ def update_list(
         description=body.description,
         action=body.action,
         thresholds=body.thresholds,
+        matching_mode=body.matching_mode,
         principal=caller,
     )
     return _public(service, updated)

@@ -26,6 +26,7 @@ from hashdb.store.models import (
     HashList,
     ListAction,
     ListSettings,
+    MatchingMode,
     NewList,
     Sharing,
     VideoRule,
@@ -33,7 +34,7 @@ from hashdb.store.models import (
     validate_thresholds,
 )
 
-_Choice = TypeVar("_Choice", ListAction, Sharing)
+_Choice = TypeVar("_Choice", ListAction, Sharing, MatchingMode)
 
 #: The key that marks a definition line; entry lines do not have it.
 RECORD_KEY = "record"
@@ -51,6 +52,9 @@ class ListDefinition:
     sharing: Sharing
     review_radius: dict[str, int]
     video_rule: VideoRule | None
+    #: None when the file does not say (written before lists had modes): a new list gets the
+    #: default, an existing one keeps its own.
+    matching_mode: MatchingMode | None = None
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -59,6 +63,7 @@ class ListDefinition:
             "description": self.description,
             "action": self.action.value,
             "thresholds": dict(self.thresholds),
+            "matching_mode": None if self.matching_mode is None else self.matching_mode.value,
             "owner": self.owner,
             "sharing": self.sharing.value,
             "review_radius": dict(self.review_radius),
@@ -116,6 +121,7 @@ def _definition(
         sharing=settings.sharing,
         review_radius=dict(settings.review_radius),
         video_rule=rule,
+        matching_mode=hash_list.matching_mode,
     )
 
 
@@ -141,6 +147,7 @@ def parse_definition(record: Mapping[str, Any]) -> ListDefinition | VocabularyDe
                 "description",
                 "action",
                 "thresholds",
+                "matching_mode",
                 "owner",
                 "sharing",
                 "review_radius",
@@ -154,6 +161,8 @@ def parse_definition(record: Mapping[str, Any]) -> ListDefinition | VocabularyDe
         sharing = _choice(
             Sharing, record.get("sharing", Sharing.SHARED_READ.value), "sharing", name
         )
+        mode = record.get("matching_mode")
+        matching_mode = None if mode is None else _choice(MatchingMode, mode, "matching_mode", name)
         owner = record.get("owner")
         if owner is not None and (not isinstance(owner, str) or not owner.strip()):
             raise BadRow(f"list {name!r}: owner must be an organisation name or null")
@@ -166,6 +175,7 @@ def parse_definition(record: Mapping[str, Any]) -> ListDefinition | VocabularyDe
             sharing=sharing,
             review_radius=_radii(record, "review_radius", name),
             video_rule=_video_rule(record.get("video_rule"), name),
+            matching_mode=matching_mode,
         )
     raise BadRow(f"unknown record kind {kind!r}; known: {LIST}, {VOCABULARY} (or an entry)")
 
@@ -269,7 +279,13 @@ def _apply_list(
         store.ensure_organisation(wanted.owner)
     if hash_list is None:
         hash_list = store.create_list(
-            NewList(wanted.name, wanted.description, wanted.action, wanted.thresholds)
+            NewList(
+                wanted.name,
+                wanted.description,
+                wanted.action,
+                wanted.thresholds,
+                wanted.matching_mode or MatchingMode.ROBUST,
+            )
         )
         before = None
         counts.lists_created.append(wanted.name)
@@ -281,19 +297,24 @@ def _apply_list(
         )
         if wanted.video_rule is None:  # the file has no video rule: keep the one here
             current = replace(current, video_rule=None)
+        if wanted.matching_mode is None:  # nor a matching mode: keep this list's
+            current = replace(current, matching_mode=None)
         if current == wanted:
             return
         before = current.to_record()
-        if (hash_list.description, hash_list.action, hash_list.thresholds) != (
-            wanted.description,
-            wanted.action,
-            wanted.thresholds,
-        ):
+        mode = wanted.matching_mode or hash_list.matching_mode
+        if (
+            hash_list.description,
+            hash_list.action,
+            hash_list.thresholds,
+            hash_list.matching_mode,
+        ) != (wanted.description, wanted.action, wanted.thresholds, mode):
             hash_list = store.update_list(
                 wanted.name,
                 description=wanted.description,
                 action=wanted.action,
                 thresholds=wanted.thresholds,
+                matching_mode=mode,
             )
         counts.lists_updated.append(wanted.name)
     settings[hash_list.id] = store.save_list_settings(
@@ -303,6 +324,7 @@ def _apply_list(
         store.set_video_rule(hash_list.id, wanted.video_rule)
         rules[hash_list.id] = wanted.video_rule
     after = {**hash_list.to_dict(), **wanted.to_record()}
+    after["matching_mode"] = hash_list.matching_mode.value
     del after[RECORD_KEY]
     store.record_audit(
         actor,

@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from hashdb.hashing import ALGORITHMS
 from hashdb.matching.evidence import VideoEvidence
-from hashdb.store.models import Entry, HashList, ListAction
+from hashdb.store.models import Entry, HashList, ListAction, MatchingMode
 
 
 class Stage(enum.StrEnum):
@@ -145,6 +146,26 @@ class Match:
     @property
     def video(self) -> VideoEvidence | None:
         return self.evidence.video
+
+    @property
+    def needs(self) -> MatchingMode:
+        """The least matching mode a list must have for this match to count on it: a digest
+        needs ``exact``; the upload's own perceptual hash (or a video's frame hashes)
+        ``hash``; an edited variant of the upload or the geometric check ``robust``."""
+        evidence = self.evidence
+        if evidence.stage is Stage.GEOMETRIC:
+            return MatchingMode.ROBUST
+        if evidence.video is None and evidence.variant != "original":
+            return MatchingMode.ROBUST
+        algorithm = ALGORITHMS.get(evidence.algorithm)
+        if algorithm is not None and algorithm.exact:
+            return MatchingMode.EXACT
+        return MatchingMode.HASH
+
+    @property
+    def allowed_by_mode(self) -> bool:
+        """Whether the list's matching mode accepts the way this match was found."""
+        return self.hash_list.matching_mode.allows(self.needs)
 
     def sort_key(self) -> tuple[int, str, int]:
         """Closest first, then by list and entry: the order of every answer."""

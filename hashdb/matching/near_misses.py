@@ -3,7 +3,8 @@
 The matcher answers "which entries are within the threshold"; this asks the same index a
 wider question for the lists that have a review radius, and turns the answers that fall in
 ``(threshold, review_radius]`` into review-queue items carrying every hash of the query.
-Lists the media already matched are skipped: a match needs no second look.
+Lists the media already matched are skipped: a match needs no second look. So are lists in
+matching mode ``exact``: a perceptual hash never matches there, close or not.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from hashdb.hashing import Digest
 from hashdb.matching.indexes import HashIndexes
 from hashdb.matching.query import Scope
 from hashdb.store.base import EntryStore
-from hashdb.store.models import ListAction, NewReviewItem, QueryHash
+from hashdb.store.models import ListAction, MatchingMode, NewReviewItem, QueryHash
 
 
 def find_near_misses(
@@ -32,6 +33,7 @@ def find_near_misses(
         if list_id in settings
         and settings[list_id].review_radius
         and hash_list.action is not ListAction.ALLOW
+        and hash_list.matching_mode is not MatchingMode.EXACT
         and list_id not in matched_lists
     }
     if not reviewed:

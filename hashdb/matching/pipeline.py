@@ -8,7 +8,9 @@
   the plain index lookup (:class:`~hashdb.matching.indexes.HashIndexes`), the robust stages
   for edited images (:class:`~hashdb.matching.robust.matcher.RobustMatcher`), and video
   (:class:`~hashdb.matching.video.VideoMatcher`);
-- **policy**: the label filter, then the allow lists (:mod:`hashdb.matching.policy`);
+- **policy**: the lists' matching modes (``exact``, ``hash``, ``robust``: which stages may
+  match on a list; the robust stages search only the ``robust`` lists), the label filter,
+  then the allow lists (:mod:`hashdb.matching.policy`);
 - **near-misses**: unless the media was allowed, hits just outside a list's threshold but
   inside its review radius go to the review queue (:mod:`hashdb.matching.near_misses`).
 
@@ -29,7 +31,7 @@ from hashdb.identity import Principal
 from hashdb.matching.indexes import HashIndexes
 from hashdb.matching.match import Match
 from hashdb.matching.near_misses import find_near_misses
-from hashdb.matching.policy import LabelFilter, apply_policy
+from hashdb.matching.policy import LabelFilter, allowed_by_mode, apply_policy
 from hashdb.matching.query import Query, Scope
 from hashdb.matching.result import MatchResult
 from hashdb.matching.robust.matcher import RobustMatcher, RobustPolicy
@@ -144,7 +146,9 @@ class MatchPipeline:
         """Every stage, then the policy, then the near-misses; hash-only queries included."""
         found: list[Match] = []
         for stage in self.stages:
-            found = stage.run(query, scope, found)
+            # A match its list's mode refuses goes at once: a later stage must not take it for
+            # an answer (the robust stages stop at a plain match).
+            found = allowed_by_mode(stage.run(query, scope, found))
         found.sort(key=Match.sort_key)
         outcome = apply_policy(found, scope.labels)
         review_items = [] if outcome.allowed else self._record_near_misses(query, scope, found)

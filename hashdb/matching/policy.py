@@ -8,6 +8,9 @@ propaganda, at distance 12, but entry 40 on the news allow list says it is news 
 
 The decision is per piece of media (per query): one allow hit allows the whole media, on
 every algorithm, because the allow entry says what the media *is*.
+
+Matching modes come first: a list in mode ``exact`` or ``hash`` never counts a match found a
+way it does not accept (:attr:`Match.needs`), not even to allow.
 """
 
 from __future__ import annotations
@@ -43,11 +46,18 @@ class Outcome:
 
 
 def apply_policy(matches: Sequence[Match], labels: LabelFilter | None) -> Outcome:
-    """The label filter, then the allow lists: what every answer shows of the raw matches."""
+    """The lists' matching modes, the label filter, then the allow lists: what every answer
+    shows of the raw matches."""
+    matches = allowed_by_mode(matches)
     if labels is not None:
         # Allow-list hits always stay, so they still suppress.
         matches = [m for m in matches if m.action is ListAction.ALLOW or labels.accepts(m.labels)]
     return apply_allow_lists(matches)
+
+
+def allowed_by_mode(matches: Sequence[Match]) -> list[Match]:
+    """The matches found in a way their list's matching mode accepts."""
+    return [match for match in matches if match.allowed_by_mode]
 
 
 def apply_allow_lists(matches: Sequence[Match]) -> Outcome:

@@ -8,7 +8,15 @@ from hashdb.auth import access
 from hashdb.errors import Forbidden, ListNotFound
 from hashdb.identity import Principal, Role
 from hashdb.service.shared import ServicePart, actor
-from hashdb.store.models import HashList, ListAction, ListSettings, NewList, Sharing, VideoRule
+from hashdb.store.models import (
+    HashList,
+    ListAction,
+    ListSettings,
+    MatchingMode,
+    NewList,
+    Sharing,
+    VideoRule,
+)
 
 
 class ListService(ServicePart):
@@ -84,13 +92,18 @@ class ListService(ServicePart):
         description: str | None = None,
         action: ListAction | None = None,
         thresholds: dict[str, int] | None = None,
+        matching_mode: MatchingMode | None = None,
         principal: Principal,
     ) -> HashList:
         with self.store.transaction():
             before = self.get(name, principal)
             access.check_manage(principal, before, self.store.list_settings(before.id))
             updated = self.store.update_list(
-                name, description=description, action=action, thresholds=thresholds
+                name,
+                description=description,
+                action=action,
+                thresholds=thresholds,
+                matching_mode=matching_mode,
             )
             self.store.record_audit(
                 actor(principal),

@@ -12,6 +12,7 @@ from hashdb.store.models import (
     HashList,
     ListAction,
     LiveHashes,
+    MatchingMode,
     NewEntry,
     NewList,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "ListAction",
     "ListStore",
     "LiveHashes",
+    "MatchingMode",
     "NewEntry",
     "NewList",
     "Store",

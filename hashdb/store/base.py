@@ -32,6 +32,7 @@ from hashdb.store.models import (
     ListAction,
     ListSettings,
     LiveHashes,
+    MatchingMode,
     NewApiKey,
     NewEntry,
     NewList,
@@ -65,6 +66,7 @@ class ListStore(Protocol):
         description: str | None = None,
         action: ListAction | None = None,
         thresholds: dict[str, int] | None = None,
+        matching_mode: MatchingMode | None = None,
     ) -> HashList: ...
 
 

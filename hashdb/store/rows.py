@@ -9,7 +9,7 @@ from typing import Any, overload
 
 import sqlalchemy as sa
 
-from hashdb.store.models import Entry, HashList, ListAction
+from hashdb.store.models import Entry, HashList, ListAction, MatchingMode
 
 #: Ids per ``IN (...)`` clause: well under every backend's bound-parameter limit.
 IN_CHUNK = 500
@@ -41,6 +41,7 @@ def list_from_row(row: sa.Row[Any]) -> HashList:
         thresholds={str(k): int(v) for k, v in dict(row.thresholds).items()},
         created_at=aware(row.created_at),
         updated_at=aware(row.updated_at),
+        matching_mode=MatchingMode(row.matching_mode),
     )
 
 

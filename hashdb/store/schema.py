@@ -31,6 +31,8 @@ lists = sa.Table(
     sa.Column("thresholds", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # exact, hash or robust (hashdb.store.models.MatchingMode)
+    sa.Column("matching_mode", sa.String(20), nullable=False, server_default="robust"),
 )
 
 entries = sa.Table(

@@ -45,6 +45,7 @@ from hashdb.store.models import (
     HashList,
     ListAction,
     LiveHashes,
+    MatchingMode,
     NewEntry,
     NewList,
     default_thresholds,
@@ -200,6 +201,7 @@ class SQLStore(
                         description=new.description,
                         action=ListAction(new.action).value,
                         thresholds=thresholds,
+                        matching_mode=MatchingMode(new.matching_mode).value,
                         created_at=now,
                         updated_at=now,
                     )
@@ -238,6 +240,7 @@ class SQLStore(
         description: str | None = None,
         action: ListAction | None = None,
         thresholds: dict[str, int] | None = None,
+        matching_mode: MatchingMode | None = None,
     ) -> HashList:
         values: dict[str, Any] = {"updated_at": utcnow()}
         if description is not None:
@@ -246,6 +249,8 @@ class SQLStore(
             values["action"] = ListAction(action).value
         if thresholds is not None:
             values["thresholds"] = validate_thresholds(thresholds)
+        if matching_mode is not None:
+            values["matching_mode"] = MatchingMode(matching_mode).value
         with self._writing() as connection:
             current = self.get_list(name)
             connection.execute(

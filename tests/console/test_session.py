@@ -208,3 +208,27 @@ def test_docs_load_their_assets_from_the_app(console: TestClient) -> None:
         if asset.startswith("/docs-static/"):
             assert console.get(asset).status_code == 200, asset
     assert "http://" not in html and "https://" not in html
+
+
+def test_a_lists_matching_mode_is_shown_set_and_changed(app_for: object) -> None:
+    client, service = app_for(auth=False)  # type: ignore[operator]
+    token = TOKEN.search(client.get("/console/lists").text)
+    assert token is not None
+    created = client.post(
+        "/console/lists",
+        data={"csrf_token": token.group(1), "name": "digests", "matching_mode": "exact"},
+    )
+    assert created.status_code == 200 and "Matching mode" in created.text
+    assert service.lists.get("digests", LOCAL_OPERATOR).matching_mode.value == "exact"
+    assert "<td>exact</td>" in client.get("/console/lists").text
+    changed = client.post(
+        "/console/lists/digests",
+        data={"csrf_token": token.group(1), "action": "block", "matching_mode": "hash"},
+    )
+    assert changed.status_code == 200
+    assert service.lists.get("digests", LOCAL_OPERATOR).matching_mode.value == "hash"
+    refused = client.post(
+        "/console/lists/digests",
+        data={"csrf_token": token.group(1), "action": "block", "matching_mode": "fuzzy"},
+    )
+    assert refused.status_code == 422 and "matching_mode" in refused.text

@@ -21,7 +21,7 @@ from hashdb.hashing import Digest
 from hashdb.identity import LOCAL_OPERATOR
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
-from hashdb.store.models import ListAction, NewList, Sharing
+from hashdb.store.models import ListAction, MatchingMode, NewList, Sharing
 from hashdb.testing.videos import Slideshow, mp4, window
 from tools.cli import app
 
@@ -115,6 +115,7 @@ def _define_lists(service: HashDB) -> None:
         "review",
         action=ListAction.REVIEW,
         description="near misses go here",
+        matching_mode=MatchingMode.HASH,
         principal=LOCAL_OPERATOR,
     )
     service.sharing.update(
@@ -200,6 +201,8 @@ def test_jsonl_export_then_import_reproduces_every_list_definition(
         {"pdq": 60},
     )
     assert copy.lists.get("news", principal=LOCAL_OPERATOR).action is ListAction.ALLOW
+    assert copy.lists.get("review", principal=LOCAL_OPERATOR).matching_mode is MatchingMode.HASH
+    assert copy.lists.get("news", principal=LOCAL_OPERATOR).matching_mode is MatchingMode.ROBUST
     assert copy.lists.get("block", principal=LOCAL_OPERATOR).thresholds == {"pdq": 28, "md5": 0}
     assert copy.lists.video_rule("block", principal=LOCAL_OPERATOR) == source.lists.video_rule(
         "block", LOCAL_OPERATOR
@@ -273,7 +276,7 @@ def test_a_video_entry_whose_frames_do_not_fit_its_hash_is_refused(db_url: str) 
         service.exchange.import_stream(
             io.StringIO(text), ExchangeFormat.JSONL, list_name="v", principal=LOCAL_OPERATOR
         )
-    assert [error["line"] for error in caught.value.details["errors"]] == [1, 2, 3, 4]
+    assert [error["line"] for error in caught.value.details["errors"]] == [1, 2, 3, 4, 5]
     assert service.store.lists() == []
     service.close()
 
@@ -570,10 +573,34 @@ def test_import_into_a_named_list_takes_the_one_definition_in_the_file(db_url: s
     service.close()
 
 
+def test_a_definition_carries_the_matching_mode_and_one_without_keeps_it(db_url: str) -> None:
+    service = _service(db_url)
+
+    def define(**fields: Any) -> Any:
+        line = json.dumps({"record": "list", "name": "partner", **fields})
+        return service.exchange.import_stream(
+            io.StringIO(line), ExchangeFormat.JSONL, list_name=None, principal=LOCAL_OPERATOR
+        ).definitions
+
+    assert define(matching_mode="exact").lists_created == ["partner"]
+    assert service.lists.get("partner", LOCAL_OPERATOR).matching_mode is MatchingMode.EXACT
+    # A file written before lists had modes says nothing: the list keeps its own.
+    assert define().lists_updated == []
+    assert service.lists.get("partner", LOCAL_OPERATOR).matching_mode is MatchingMode.EXACT
+    assert define(matching_mode="hash").lists_updated == ["partner"]
+    assert service.lists.get("partner", LOCAL_OPERATOR).matching_mode is MatchingMode.HASH
+    buffer = io.StringIO()
+    service.exchange.export(buffer, ExchangeFormat.JSONL, principal=LOCAL_OPERATOR)
+    (record,) = [json.loads(line) for line in buffer.getvalue().splitlines() if '"list"' in line]
+    assert record["matching_mode"] == "hash"
+    service.close()
+
+
 def test_bad_definition_lines_are_reported_like_bad_rows(db_url: str) -> None:
     service = _service(db_url)
     lines = [
         {"record": "list", "name": "x", "action": "delete-everything"},
+        {"record": "list", "name": "x", "matching_mode": "geometric-only"},
         {"record": "list", "name": "x", "thresholds": {"sha1": 3}},
         {"record": "vocabulary", "label": "no colon"},
         {"record": "team", "name": "x"},
@@ -584,6 +611,6 @@ def test_bad_definition_lines_are_reported_like_bad_rows(db_url: str) -> None:
         service.exchange.import_stream(
             io.StringIO(text), ExchangeFormat.JSONL, list_name=None, principal=LOCAL_OPERATOR
         )
-    assert [error["line"] for error in caught.value.details["errors"]] == [1, 2, 3, 4]
+    assert [error["line"] for error in caught.value.details["errors"]] == [1, 2, 3, 4, 5]
     assert service.store.lists() == []
     service.close()

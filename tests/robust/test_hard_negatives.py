@@ -1,9 +1,11 @@
 """Pictures that share a shape but not the content stay apart: glyph pairs of one font (a
-bar, two dots, a tail), faces that differ in the mouth, flags that differ by one stripe,
-posters in one template with other words. Each pair is tried unedited and under the edits
-that gave the geometric stage its chances (mirror, a turn, a crop, a caption, a screenshot),
-and the known picture itself under the same edits still matches, so a check that rejected
-everything would fail here too."""
+bar, two dots, a tail, a letter that is another turned), faces that differ in the mouth or
+the eyes, flags that differ by one stripe or emblem, posters in one template with other
+words; in the style and fonts the thresholds were tuned on and in the held-out ones. Each
+pair is tried unedited and under the edits that gave the geometric stage its chances
+(mirror, quarter and half turns, centre and corner crops, a caption, crop + caption, a
+screenshot), and the known picture itself still matches unedited, re-encoded, mirrored and
+turned, so a check that rejected everything would fail here too."""
 
 from __future__ import annotations
 
@@ -32,6 +34,15 @@ _TEST = symbols.Split(
     known_seed=0,
     distractor_seed=0,
 )
+#: The held-out style (square faces, diagonal flags, text-on-top posters) and font.
+_HELD_OUT = symbols.Split(
+    "test-held-out",
+    text_fonts=(("font_caladea", "Caladea-Bold.ttf"),),
+    icon_fonts=(),
+    style=1,
+    known_seed=0,
+    distractor_seed=0,
+)
 #: (name, known picture, other picture): one pair of each kind.
 PAIRS: dict[str, tuple[symbols.SymbolSet, str, str]] = {
     "outlined E/F": (symbols.SymbolSet("glyph", 3, _TEST, outline=True), "E", "F"),
@@ -43,15 +54,58 @@ PAIRS: dict[str, tuple[symbols.SymbolSet, str, str]] = {
     "flag: one stripe": (symbols.SymbolSet("flag", 9, _TEST), "01210", "01410"),
     "flag: emblem": (symbols.SymbolSet("flag", 10, _TEST), "01220", "01200"),
     "poster: other words": (symbols.SymbolSet("text-poster", 11, _TEST), "1", "2"),
+    "q/h (q turned is not h)": (symbols.SymbolSet("glyph", 12, _TEST, outline=False), "q", "h"),
+    "U/Ü": (symbols.SymbolSet("glyph", 13, _TEST, outline=True), "U", "Ü"),
+    "ñ/h": (symbols.SymbolSet("glyph", 14, _TEST, outline=False), "ñ", "h"),
+    "face: other eyes": (symbols.SymbolSet("face", 15, _TEST), "0000", "1000"),
+    "held-out E/F": (symbols.SymbolSet("glyph", 19, _HELD_OUT, outline=True), "E", "F"),
+    "held-out face: mouth": (symbols.SymbolSet("face", 16, _HELD_OUT), "0000", "0300"),
+    "held-out flag: one stripe": (symbols.SymbolSet("flag", 17, _HELD_OUT), "01210", "01410"),
+    "held-out poster: other words": (symbols.SymbolSet("text-poster", 18, _HELD_OUT), "1", "2"),
 }
 EDITS = (
     ("none", ""),
     ("mirror", "horizontal"),
+    ("rotate-90", "90"),
     ("rotate-90", "180"),
+    ("crop-centre", "10%"),
     ("crop-corner", "10%"),
     ("caption", "top15%"),
+    ("combo", "crop10+caption+q40"),
     ("screenshot", "80%"),
 )
+#: Edits every known picture of a pair must still be found under.
+KEPT_UNDER = (
+    ("none", ""),
+    ("jpeg", "q50"),
+    ("mirror", "horizontal"),
+    ("rotate-90", "90"),
+    ("rotate-90", "180"),
+)
+#: Known pictures not found yet under an edit (a recall gap, not a false flag): strict, so
+#: the day they are found this list must shrink.
+NOT_FOUND_YET = {
+    ("outlined E/F", "rotate-90", "180"),
+    ("u/ü", "mirror", "horizontal"),
+    ("u/ü", "rotate-90", "90"),
+    ("u/ü", "rotate-90", "180"),
+}
+
+
+def _kept_cases() -> list[object]:
+    return [
+        pytest.param(
+            pair,
+            edit,
+            strength,
+            marks=pytest.mark.xfail(strict=True, reason="recall gap: not found yet")
+            if (pair, edit, strength) in NOT_FOUND_YET
+            else (),
+            id=f"{pair}-{edit}-{strength}",
+        )
+        for pair in sorted(PAIRS)
+        for edit, strength in KEPT_UNDER
+    ]
 
 
 def _upload(picture: Image.Image, edit: str, strength: str) -> bytes:
@@ -92,8 +146,7 @@ def test_the_other_picture_of_a_pair_stays_unmatched(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("edit", "strength"), [("none", ""), ("jpeg", "q50")])
-@pytest.mark.parametrize("pair", sorted(PAIRS))
+@pytest.mark.parametrize(("pair", "edit", "strength"), _kept_cases())
 def test_the_known_picture_of_a_pair_still_matches(
     service: tuple[HashDB, dict[str, int]], pair: str, edit: str, strength: str
 ) -> None:

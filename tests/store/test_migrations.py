@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from hashdb.errors import SchemaTooNew, StoreUnavailable
 from hashdb.store import ChangeKind, NewEntry, open_store
-from hashdb.store.migrations import head_revision, migrate, stored_revision
+from hashdb.store.migrations import head_revision, migrate, revision_number, stored_revision
 from hashdb.store.schema import schema_info
 from tests.store.databases import (
     LEGACY_SCHEMAS,
@@ -43,7 +43,7 @@ def test_a_new_database_gets_every_revision(db_url: str) -> None:
         with engine.connect() as connection:
             assert stored_revision(connection) == head_revision()
             # Releases from before Alembic read this table: it says the same revision.
-            assert _legacy_versions(connection) == [int(head_revision())]
+            assert _legacy_versions(connection) == [revision_number(head_revision())]
         assert migrate(engine) == head_revision()  # already there: nothing to do
     finally:
         engine.dispose()
@@ -207,7 +207,7 @@ def test_every_earlier_schema_is_upgraded_keeping_its_data(db_url: str, legacy: 
     try:
         with engine.connect() as connection:
             assert stored_revision(connection) == head_revision()
-            assert _legacy_versions(connection) == [int(head_revision())]
+            assert _legacy_versions(connection) == [revision_number(head_revision())]
             assert differences_from_models(connection) == []
     finally:
         engine.dispose()
@@ -283,7 +283,7 @@ def test_processes_opening_a_new_database_at_once_create_it_once(db_url: str) ->
     engine = raw_engine(db_url)
     with engine.connect() as connection:
         assert stored_revision(connection) == head_revision()
-        assert _legacy_versions(connection) == [int(head_revision())]
+        assert _legacy_versions(connection) == [revision_number(head_revision())]
         versions = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
         assert versions.scalars().all() == [head_revision()]
     engine.dispose()

@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 
 from hashdb.errors import SchemaTooNew, StoreUnavailable
 from hashdb.store import NewEntry, open_store
-from hashdb.store.migrations import head_revision, migrate, stored_revision
+from hashdb.store.migrations import head_revision, migrate, revision_number, stored_revision
 from hashdb.store.migrations.runner import HEAD_REVISION, MIGRATIONS_DIR, alembic_config
 from hashdb.store.schema import BigId, metadata, schema_info
 from tests.store.databases import (
@@ -34,7 +34,7 @@ from tests.store.databases import (
 ROOT = Path(__file__).resolve().parents[2]
 #: The revision these tests add on top of the shipped ones, and the one below it.
 HEAD = head_revision()
-NEXT = f"{int(HEAD) + 1:04d}"
+NEXT = f"{revision_number(HEAD) + 1:04d}"
 
 # A next revision as the media-items change might write it: a new table, and a column with a
 # foreign key on ``entries``, which SQLite can only add by rebuilding the table (batch mode)

@@ -169,6 +169,28 @@ def test_list_management(run: CliRunnerCall) -> None:
     assert code == 1 and "already exists" in err
     code, out, _ = run("update-list", "review-me", "--action", "log")
     assert _lines(out)[0]["action"] == "log"
+    assert _lines(out)[0]["matching_mode"] == "robust"
+
+
+def test_a_lists_matching_mode_from_the_command_line(
+    run: CliRunnerCall, files: dict[str, Path]
+) -> None:
+    code, out, _ = run("create-list", "digests-only", "--mode", "exact")
+    assert code == 0 and _lines(out)[0]["matching_mode"] == "exact"
+    code, _, err = run("create-list", "odd", "--mode", "fuzzy")
+    assert code == 2 and "fuzzy" in err
+    assert run("add", "--list", "digests-only", files["original"])[0] == 0
+    code, out, _ = run("match", "--json", files["reencoded"])
+    assert _lines(out)[0]["matched"] is False  # a perceptual match: not on an exact list
+    code, out, _ = run("update-list", "digests-only", "--mode", "hash")
+    assert code == 0 and _lines(out)[0]["matching_mode"] == "hash"
+    code, out, _ = run("match", "--json", files["reencoded"])
+    (match,) = _lines(out)[0]["matches"]  # type: ignore[misc]
+    assert (match["stage"], match["algorithm"]) == ("hash", "pdq")
+    code, out, _ = run("lists")
+    assert "mode=hash" in out
+    code, out, _ = run("lists", "--json")
+    assert _lines(out)[0]["matching_mode"] == "hash"
 
 
 def test_thousands_of_files_in_one_call(run: CliRunnerCall, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hashdb.errors import UsageError
-from hashdb.store import HashList, ListAction, NewList
+from hashdb.store import HashList, ListAction, MatchingMode, NewList
 from hashdb.store.models import ListSettings, Sharing
 from tools.context import emit_json, state
 
@@ -44,6 +44,10 @@ SharingOption = Annotated[
 OwnerOption = Annotated[
     str | None, typer.Option("--owner", help="Owner organisation (see `hashdb orgs`).")
 ]
+_MODE_HELP = (
+    "Which stages may match: exact (MD5/SHA-256 only), hash (also perceptual hashes within "
+    "the thresholds) or robust (also edited copies confirmed geometrically)."
+)
 ReviewRadiusOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -62,6 +66,7 @@ def _list_dict(
         "description": hash_list.description,
         "action": hash_list.action.value,
         "thresholds": hash_list.thresholds,
+        "matching_mode": hash_list.matching_mode.value,
         "live_entries": live_entries,
         "created_at": hash_list.created_at.isoformat(),
         **(settings or ListSettings(hash_list.id)).to_dict(),
@@ -72,7 +77,8 @@ def show_lists(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per list.")] = False,
 ) -> None:
-    """Show every list with its action, thresholds and number of live entries."""
+    """Show every list with its action, matching mode, thresholds and number of live
+    entries."""
     cli = state(ctx)
     service = cli.service
     all_settings = service.store.all_list_settings()
@@ -88,6 +94,7 @@ def show_lists(
                 f"{hash_list.name}\t{hash_list.action.value}\t{body['live_entries']} entries"
                 f"\t{thresholds}{review}\t{hash_list.description}"
                 f"\towner={settings.owner or '-'} {settings.sharing.value}"
+                f"\tmode={hash_list.matching_mode.value}"
             )
 
 
@@ -102,8 +109,10 @@ def create_list(
     owner: OwnerOption = None,
     sharing: SharingOption = None,
     review_radius: ReviewRadiusOption = None,
+    mode: Annotated[MatchingMode, typer.Option("--mode", help=_MODE_HELP)] = MatchingMode.ROBUST,
 ) -> None:
-    """Create a list. Without --threshold it matches PDQ<=31, MD5 and SHA-256."""
+    """Create a list. Without --threshold it matches PDQ<=31, MD5 and SHA-256; without
+    --mode, edited copies too (robust)."""
     cli = state(ctx)
     service = cli.service
     with service.store.transaction():
@@ -113,6 +122,7 @@ def create_list(
                 description=description,
                 action=action,
                 thresholds=parse_thresholds(thresholds),
+                matching_mode=mode,
             ),
             cli.principal,
             sharing=sharing,
@@ -138,9 +148,10 @@ def update_list(
     owner: OwnerOption = None,
     sharing: SharingOption = None,
     review_radius: ReviewRadiusOption = None,
+    mode: Annotated[MatchingMode | None, typer.Option("--mode", help=_MODE_HELP)] = None,
 ) -> None:
-    """Change a list's action, description, thresholds (replacing the old set), owner,
-    sharing or review radius (replacing the old set)."""
+    """Change a list's action, description, thresholds (replacing the old set), matching
+    mode, owner, sharing or review radius (replacing the old set)."""
     cli = state(ctx)
     service = cli.service
     with service.store.transaction():
@@ -149,6 +160,7 @@ def update_list(
             description=description,
             action=action,
             thresholds=parse_thresholds(thresholds),
+            matching_mode=mode,
             principal=cli.principal,
         )
         settings = service.store.list_settings(updated.id)

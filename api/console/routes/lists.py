@@ -16,7 +16,14 @@ from hashdb.auth import access
 from hashdb.errors import InvalidValue
 from hashdb.hashing import ALGORITHMS
 from hashdb.service import HashDB
-from hashdb.store.models import HashList, ListAction, ListSettings, NewList, Sharing
+from hashdb.store.models import (
+    HashList,
+    ListAction,
+    ListSettings,
+    MatchingMode,
+    NewList,
+    Sharing,
+)
 
 router = APIRouter()
 
@@ -63,6 +70,7 @@ def all_lists(request: Request, viewer: AnalystViewer, done: str = "") -> Respon
         viewer,
         views=views,
         actions=list(ListAction),
+        modes=list(MatchingMode),
         sharings=list(Sharing),
         done=done,
     )
@@ -76,10 +84,16 @@ def create_list(
     action: Annotated[ListAction, Form()] = ListAction.BLOCK,
     description: Annotated[str, Form(max_length=2000)] = "",
     sharing: Annotated[Sharing | None, Form()] = None,
+    matching_mode: Annotated[MatchingMode, Form()] = MatchingMode.ROBUST,
 ) -> Response:
     service = service_of(request)
     created = service.lists.create(
-        NewList(name=name.strip(), description=description.strip(), action=action),
+        NewList(
+            name=name.strip(),
+            description=description.strip(),
+            action=action,
+            matching_mode=matching_mode,
+        ),
         viewer.principal,
         sharing=sharing,
     )
@@ -97,6 +111,7 @@ def one_list(request: Request, viewer: AnalystViewer, name: ListName, done: str 
         view=view,
         algorithms=ALGORITHMS,
         actions=list(ListAction),
+        modes=list(MatchingMode),
         sharings=list(Sharing),
         done=done,
     )
@@ -110,12 +125,15 @@ def update_list(
     form: FormDep,
     action: Annotated[ListAction, Form()],
     description: Annotated[str, Form(max_length=2000)] = "",
+    matching_mode: Annotated[MatchingMode | None, Form()] = None,
 ) -> Response:
-    """Action, description and thresholds (an empty threshold: not matched on that hash)."""
+    """Action, description, matching mode and thresholds (an empty threshold: not matched on
+    that hash)."""
     service_of(request).lists.update(
         name,
         description=description.strip(),
         action=action,
+        matching_mode=matching_mode,
         thresholds=_per_algorithm(form, "threshold"),
         principal=viewer.principal,
     )

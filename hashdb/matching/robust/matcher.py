@@ -41,6 +41,7 @@ from hashdb.store.models import (
     ChangeKind,
     Entry,
     HashList,
+    MatchingMode,
     ReferenceFeatures,
     ReferenceHash,
 )
@@ -158,10 +159,17 @@ class RobustMatcher(ChangeFollower):
     # --- matching --------------------------------------------------------------------------
 
     def run(self, query: Query, scope: Scope, found: list[Match]) -> list[Match]:
-        """The robust stages, for an image query: edited copies (variants, then keypoints)."""
+        """The robust stages, for an image query: edited copies (variants, then keypoints),
+        looked for only on the lists in mode ``robust``."""
         if query.image is None:
             return found
-        return self.match(query.image, query.digests, found, scope.names)
+        robust = {
+            hash_list.name
+            for hash_list in scope.lists.values()
+            if hash_list.matching_mode is MatchingMode.ROBUST
+        }
+        every_list = scope.names is None and len(robust) == len(scope.lists)
+        return self.match(query.image, query.digests, found, None if every_list else robust)
 
     def match(
         self,
@@ -170,16 +178,25 @@ class RobustMatcher(ChangeFollower):
         plain: Sequence[Match],
         lists: Collection[str] | None = None,
     ) -> list[Match]:
-        """All matches of one decoded upload, given its digests and their plain matches."""
-        self.refresh()
+        """All matches of one decoded upload, given its digests and their plain matches.
+
+        The plain perceptual matches are checked on every list (a low-detail upload, or one
+        whose content differs from the entry's picture, never matches on a hash alone); edited
+        copies are looked for only on ``lists`` (None: every list; empty: none, and the
+        search is skipped, which most uploads of a deployment without robust lists do)."""
         policy = self.policy
         pdq = next((d for d in digests if d.algorithm == "pdq"), None)
         detailed = pdq is not None and (pdq.quality or 0) >= policy.min_query_quality
         found = [match for match in plain if detailed or ALGORITHMS[match.algorithm].exact]
         if pdq is None:
             return found  # not an image hashdb could hash perceptually
+        if lists is not None and not lists and all(ALGORITHMS[m.algorithm].exact for m in found):
+            return found  # nothing to check, and no list takes edited copies
+        self.refresh()
         probes: dict[str, _Probe] = {}
         found = self._content_checked(image, found, probes)
+        if lists is not None and not lists:
+            return found
         if policy.stop_at_plain_match and any(not ALGORITHMS[m.algorithm].exact for m in found):
             return found  # the upload's own hash already matched: no need to look further
         matched = {match.entry_id for match in found}

@@ -4,6 +4,11 @@ when a store opens it. docs/development/migrations.md says how to add a revision
 
 from __future__ import annotations
 
-from hashdb.store.migrations.runner import head_revision, migrate, stored_revision
+from hashdb.store.migrations.runner import (
+    head_revision,
+    migrate,
+    revision_number,
+    stored_revision,
+)
 
-__all__ = ["head_revision", "migrate", "stored_revision"]
+__all__ = ["head_revision", "migrate", "revision_number", "stored_revision"]

@@ -19,6 +19,7 @@ from alembic.runtime.migration import MigrationContext, MigrationInfo
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
+from hashdb.store.migrations.runner import revision_number
 from hashdb.store.schema import metadata, schema_info
 
 
@@ -36,7 +37,7 @@ def mirror_legacy_version(
         return  # below revision 0001, or a revision that retired the table
     connection.execute(schema_info.delete())
     for head in heads:
-        connection.execute(schema_info.insert().values(version=int(head)))
+        connection.execute(schema_info.insert().values(version=revision_number(head)))
 
 
 def number_new_revision(
@@ -47,7 +48,7 @@ def number_new_revision(
     """``alembic revision`` names the new revision after the head's number plus one: 0003
     follows 0002, and its file is ``0003_<message>.py``."""
     head = ScriptDirectory.from_config(context.config).get_current_head()
-    directives[0].rev_id = f"{int(head or 0) + 1:04d}"
+    directives[0].rev_id = f"{revision_number(head or '0') + 1:04d}"
 
 
 def run_revisions(connection: sa.Connection) -> None:

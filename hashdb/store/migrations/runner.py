@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 #: The newest revision in ``versions/`` (a test holds it to Alembic's own head). Opening a
 #: database already there reads one row and never imports Alembic, which costs half a second
 #: of every command line call.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 #: Alembic's script directory: ``env.py`` and the revisions in ``versions/``.
 MIGRATIONS_DIR = Path(__file__).parent
@@ -60,6 +60,12 @@ def _scripts(revisions: Path) -> ScriptDirectory:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config(revisions=revisions))
+
+
+def revision_number(revision: str) -> int:
+    """The number of a revision id: 3 for ``0003`` (ids are zero-padded numbers)."""
+    digits = revision[: len(revision) - len(revision.lstrip("0123456789"))]
+    return int(digits or 0)
 
 
 def head_revision(revisions: Path = MIGRATIONS_DIR) -> str:

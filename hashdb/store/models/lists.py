@@ -23,6 +23,28 @@ class ListAction(enum.StrEnum):
     ALLOW = "allow"
 
 
+class MatchingMode(enum.StrEnum):
+    """Which stages may match on a list: what its owners accept as proof (docs/robustness.md).
+
+    Each mode allows what the one before it does, and more.
+    """
+
+    #: Only cryptographic digests (MD5, SHA-256): the very same bytes.
+    EXACT = "exact"
+    #: Digests and perceptual hashes within the list's thresholds (PDQ, pHash, dHash, video
+    #: frame hashes); never an edited variant of the upload nor the geometric check.
+    HASH = "hash"
+    #: Everything, including edited copies confirmed by keypoints and aligned content.
+    ROBUST = "robust"
+
+    def allows(self, needed: MatchingMode) -> bool:
+        """Whether a match that needs ``needed`` counts on a list in this mode."""
+        return _MODE_ORDER.index(needed) <= _MODE_ORDER.index(self)
+
+
+_MODE_ORDER = (MatchingMode.EXACT, MatchingMode.HASH, MatchingMode.ROBUST)
+
+
 @dataclass(frozen=True, slots=True)
 class HashList:
     id: int
@@ -33,6 +55,7 @@ class HashList:
     thresholds: dict[str, int]
     created_at: datetime
     updated_at: datetime
+    matching_mode: MatchingMode = MatchingMode.ROBUST
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +63,7 @@ class HashList:
             "description": self.description,
             "action": self.action.value,
             "thresholds": dict(self.thresholds),
+            "matching_mode": self.matching_mode.value,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
         }
@@ -52,6 +76,7 @@ class NewList:
     action: ListAction = ListAction.BLOCK
     #: None means the defaults of every algorithm enabled by default.
     thresholds: dict[str, int] | None = None
+    matching_mode: MatchingMode = MatchingMode.ROBUST
 
 
 def default_thresholds() -> dict[str, int]:
