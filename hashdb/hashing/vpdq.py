@@ -30,6 +30,7 @@ from hashdb.media.video import (
     VideoFacts,
     VideoOptions,
     central_band,
+    crop_borders,
     decode_video,
 )
 
@@ -146,6 +147,27 @@ def _coarse_then_fine(
             for between in waiting:
                 hasher.add(between.rgb, between.timestamp)
         hasher.add(last.rgb, last.timestamp, value)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageProbe:
+    """The hashes of a query image used against video frames: the frame as it is (borders
+    cropped as a video frame's are), its mirror, and the central band of each."""
+
+    value: bytes
+    quality: int
+    mirrored: bytes
+    band: bytes
+    band_mirrored: bytes
+
+
+def probe_image(rgb: np.ndarray) -> ImageProbe:
+    hasher = FrameHasher(VideoOptions(mirrored=True))
+    cropped = crop_borders(rgb)
+    value, quality, mirrored = hasher.pdq(cropped)
+    band, _, band_mirrored = hasher.pdq(central_band(cropped))
+    assert mirrored is not None and band_mirrored is not None
+    return ImageProbe(value, quality, mirrored, band, band_mirrored)
 
 
 def fingerprint(frames: Iterable[bytes]) -> bytes:
