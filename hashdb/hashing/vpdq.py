@@ -128,25 +128,25 @@ def _coarse_then_fine(
     waiting: list[SampledFrame] = []
     previous: bytes | None = None
     next_anchor = 0.0
-    for frame in frames:
-        if not (frame.key_frame or previous is None or frame.timestamp >= next_anchor - 1e-6):
-            waiting.append(frame)
-            continue
-        next_anchor = max(next_anchor + step, frame.timestamp + step * 0.5)
-        value = hasher.pdq(frame.rgb)
-        if waiting and previous and hamming_distance(previous, value[0]) > options.refine_distance:
+
+    def anchor(frame: SampledFrame) -> None:
+        nonlocal previous
+        hashed = hasher.pdq(frame.rgb)
+        if previous is not None and hamming_distance(previous, hashed[0]) > options.refine_distance:
             for between in waiting:
                 hasher.add(between.rgb, between.timestamp)
         waiting.clear()
-        hasher.add(frame.rgb, frame.timestamp, value)
-        previous = value[0]
-    if waiting:  # the end of the video after the last anchor: its last frame, and more if fast
-        last = waiting.pop()
-        value = hasher.pdq(last.rgb)
-        if waiting and previous and hamming_distance(previous, value[0]) > options.refine_distance:
-            for between in waiting:
-                hasher.add(between.rgb, between.timestamp)
-        hasher.add(last.rgb, last.timestamp, value)
+        hasher.add(frame.rgb, frame.timestamp, hashed)
+        previous = hashed[0]
+
+    for frame in frames:
+        if frame.key_frame or previous is None or frame.timestamp >= next_anchor - 1e-6:
+            next_anchor = max(next_anchor + step, frame.timestamp + step * 0.5)
+            anchor(frame)
+        else:
+            waiting.append(frame)
+    if waiting:  # the end of the video after the last anchor: its last frame is one
+        anchor(waiting.pop())
 
 
 @dataclass(frozen=True, slots=True)
