@@ -121,20 +121,32 @@ def _coarse_then_fine(
     frames: Iterable[SampledFrame], hasher: FrameHasher, options: VideoOptions
 ) -> None:
     """Hash every keyframe and frames ``1 / coarse_fps`` apart ("anchors"); the sampled frames
-    between two anchors wait, unconverted, and are hashed only when the two anchors are more
-    than ``refine_distance`` bits apart. A still grabbed anywhere in a slow stretch is then
-    within about half that of an anchor; fast motion and cuts are still sampled at ``fps``."""
+    between two anchors wait, unconverted. When the two anchors are more than
+    ``refine_distance`` bits apart the middle waiting frame is hashed, and each half is split
+    the same way, so hashed neighbours end up at most that far apart (or ``1 / fps`` s apart
+    where the picture moves faster). A still grabbed anywhere is then within about half that
+    distance of a hashed frame, with far fewer frames hashed where the picture changes slowly."""
     step = 1.0 / options.coarse_fps
     waiting: list[SampledFrame] = []
     previous: bytes | None = None
     next_anchor = 0.0
 
+    def refine(left: bytes, between: list[SampledFrame], right: bytes) -> None:
+        """Hash the middle waiting frame while its neighbours are too far apart, in order."""
+        if not between or hamming_distance(left, right) <= options.refine_distance:
+            return
+        middle = len(between) // 2
+        frame = between[middle]
+        hashed = hasher.pdq(frame.rgb)
+        refine(left, between[:middle], hashed[0])
+        hasher.add(frame.rgb, frame.timestamp, hashed)
+        refine(hashed[0], between[middle + 1 :], right)
+
     def anchor(frame: SampledFrame) -> None:
         nonlocal previous
         hashed = hasher.pdq(frame.rgb)
-        if previous is not None and hamming_distance(previous, hashed[0]) > options.refine_distance:
-            for between in waiting:
-                hasher.add(between.rgb, between.timestamp)
+        if previous is not None:
+            refine(previous, waiting, hashed[0])
         waiting.clear()
         hasher.add(frame.rgb, frame.timestamp, hashed)
         previous = hashed[0]
