@@ -108,9 +108,9 @@ class Settings(BaseSettings):
         le=60,
         description=(
             "A video added to a list is hashed at this rate first; the frames sampled at "
-            "video_reference_fps between two are hashed only where the picture changes "
-            "(the two more than twice video_dedupe_distance bits apart). 0 hashes every "
-            "sampled frame."
+            "video_reference_fps between two are hashed, by halving, only where the picture "
+            "changes (hashed neighbours more than twice video_dedupe_distance bits apart). "
+            "0 hashes every sampled frame."
         ),
     )
     video_dedupe_distance: int = Field(

@@ -30,6 +30,7 @@ from hashdb.media.video import (
     VideoFacts,
     VideoOptions,
     central_band,
+    crop_borders,
     decode_video,
 )
 
@@ -120,32 +121,65 @@ def _coarse_then_fine(
     frames: Iterable[SampledFrame], hasher: FrameHasher, options: VideoOptions
 ) -> None:
     """Hash every keyframe and frames ``1 / coarse_fps`` apart ("anchors"); the sampled frames
-    between two anchors wait, unconverted, and are hashed only when the two anchors are more
-    than ``refine_distance`` bits apart. A still grabbed anywhere in a slow stretch is then
-    within about half that of an anchor; fast motion and cuts are still sampled at ``fps``."""
+    between two anchors wait, unconverted. When the two anchors are more than
+    ``refine_distance`` bits apart the middle waiting frame is hashed, and each half is split
+    the same way, so hashed neighbours end up at most that far apart (or ``1 / fps`` s apart
+    where the picture moves faster). A still grabbed anywhere is then within about half that
+    distance of a hashed frame, with far fewer frames hashed where the picture changes slowly."""
     step = 1.0 / options.coarse_fps
     waiting: list[SampledFrame] = []
     previous: bytes | None = None
     next_anchor = 0.0
-    for frame in frames:
-        if not (frame.key_frame or previous is None or frame.timestamp >= next_anchor - 1e-6):
-            waiting.append(frame)
-            continue
-        next_anchor = max(next_anchor + step, frame.timestamp + step * 0.5)
-        value = hasher.pdq(frame.rgb)
-        if waiting and previous and hamming_distance(previous, value[0]) > options.refine_distance:
-            for between in waiting:
-                hasher.add(between.rgb, between.timestamp)
+
+    def refine(left: bytes, between: list[SampledFrame], right: bytes) -> None:
+        """Hash the middle waiting frame while its neighbours are too far apart, in order."""
+        if not between or hamming_distance(left, right) <= options.refine_distance:
+            return
+        middle = len(between) // 2
+        frame = between[middle]
+        hashed = hasher.pdq(frame.rgb)
+        refine(left, between[:middle], hashed[0])
+        hasher.add(frame.rgb, frame.timestamp, hashed)
+        refine(hashed[0], between[middle + 1 :], right)
+
+    def anchor(frame: SampledFrame) -> None:
+        nonlocal previous
+        hashed = hasher.pdq(frame.rgb)
+        if previous is not None:
+            refine(previous, waiting, hashed[0])
         waiting.clear()
-        hasher.add(frame.rgb, frame.timestamp, value)
-        previous = value[0]
-    if waiting:  # the end of the video after the last anchor: its last frame, and more if fast
-        last = waiting.pop()
-        value = hasher.pdq(last.rgb)
-        if waiting and previous and hamming_distance(previous, value[0]) > options.refine_distance:
-            for between in waiting:
-                hasher.add(between.rgb, between.timestamp)
-        hasher.add(last.rgb, last.timestamp, value)
+        hasher.add(frame.rgb, frame.timestamp, hashed)
+        previous = hashed[0]
+
+    for frame in frames:
+        if frame.key_frame or previous is None or frame.timestamp >= next_anchor - 1e-6:
+            next_anchor = max(next_anchor + step, frame.timestamp + step * 0.5)
+            anchor(frame)
+        else:
+            waiting.append(frame)
+    if waiting:  # the end of the video after the last anchor: its last frame is one
+        anchor(waiting.pop())
+
+
+@dataclass(frozen=True, slots=True)
+class ImageProbe:
+    """The hashes of a query image used against video frames: the frame as it is (borders
+    cropped as a video frame's are), its mirror, and the central band of each."""
+
+    value: bytes
+    quality: int
+    mirrored: bytes
+    band: bytes
+    band_mirrored: bytes
+
+
+def probe_image(rgb: np.ndarray) -> ImageProbe:
+    hasher = FrameHasher(VideoOptions(mirrored=True))
+    cropped = crop_borders(rgb)
+    value, quality, mirrored = hasher.pdq(cropped)
+    band, _, band_mirrored = hasher.pdq(central_band(cropped))
+    assert mirrored is not None and band_mirrored is not None
+    return ImageProbe(value, quality, mirrored, band, band_mirrored)
 
 
 def fingerprint(frames: Iterable[bytes]) -> bytes:

@@ -23,47 +23,23 @@ import statistics
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-import pdqhash
-
 from hashdb.hashing import ALGORITHMS, Digest
-from hashdb.hashing.pdq import pdq_vector_to_bytes
-from hashdb.hashing.vpdq import MIRROR, VIDEO_ALGORITHM, FrameHash, fingerprint
+from hashdb.hashing.vpdq import (
+    VIDEO_ALGORITHM,
+    FrameHash,
+    ImageProbe,
+    fingerprint,
+    probe_image,
+)
 from hashdb.index import HammingIndex, make_index
 from hashdb.matching.evidence import Direction, TimeRange, VideoEvidence
 from hashdb.matching.follower import ChangeFollower
 from hashdb.matching.indexes import HashIndexes
 from hashdb.matching.match import Evidence, Match
 from hashdb.matching.query import Query, Scope
-from hashdb.media.video import central_band, crop_borders
 from hashdb.store.base import Store
 from hashdb.store.models import Change, ChangeKind, Entry, HashList, VideoFrame, VideoRule
 from hashdb.store.watch import ChangeWatcher
-
-
-@dataclass(frozen=True, slots=True)
-class ImageProbe:
-    """The hashes of a query image used against video frames: the frame as it is (borders
-    cropped), its mirror, and the central band of each."""
-
-    value: bytes
-    quality: int
-    mirrored: bytes
-    band: bytes
-    band_mirrored: bytes
-
-
-def probe_image(rgb: np.ndarray) -> ImageProbe:
-    cropped = crop_borders(rgb)
-    vectors, quality = pdqhash.compute_dihedral(np.ascontiguousarray(cropped))
-    band_vectors, _ = pdqhash.compute_dihedral(np.ascontiguousarray(central_band(cropped)))
-    return ImageProbe(
-        value=pdq_vector_to_bytes(vectors[0]),
-        quality=int(quality),
-        mirrored=pdq_vector_to_bytes(vectors[MIRROR]),
-        band=pdq_vector_to_bytes(band_vectors[0]),
-        band_mirrored=pdq_vector_to_bytes(band_vectors[MIRROR]),
-    )
 
 
 @dataclass

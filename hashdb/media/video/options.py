@@ -46,10 +46,10 @@ class VideoOptions:
     #: video, ~25% more CPU in total.
     frame_threads: bool = False
     #: Hash frames at this rate first (and every keyframe); the frames sampled at ``fps``
-    #: between two of them are hashed only when those two are more than ``refine_distance``
-    #: bits apart, i.e. where the picture changes. 0 hashes every sampled frame. Twice the
-    #: de-duplication distance: where two anchors are closer, de-duplication would have kept
-    #: at most about one frame between them anyway.
+    #: between two of them are hashed by halving while two hashed neighbours are more than
+    #: ``refine_distance`` bits apart, i.e. where the picture changes. 0 hashes every sampled
+    #: frame. Twice the de-duplication distance: between hashed neighbours that close,
+    #: de-duplication would have kept at most about one frame anyway.
     coarse_fps: float = 0.0
     refine_distance: int = 16
     #: Fall back from keyframes to fps sampling when the stream's keyframes are further apart
