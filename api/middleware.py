@@ -12,6 +12,7 @@ import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,12 +20,27 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.logs import request_id
 from api.metrics import Metrics
 from api.problems import PROBLEM_JSON
+from hashdb.errors import InvalidValue
+from hashdb.store.models.text import check_text
 
 log = logging.getLogger("hashdb.access")
 
 #: Multipart framing and form fields on top of the file itself.
 BODY_SLACK = 64 * 1024
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+def _control_in_query(scope: Scope) -> str | None:
+    """Why a query parameter is refused (a control character in it), or None."""
+    query = bytes(scope.get("query_string", b"")).decode("latin-1")
+    if "%" not in query:
+        return None  # a raw control character cannot reach here: HTTP parsers refuse it
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        try:
+            check_text(name, value)
+        except InvalidValue as error:
+            return error.message
+    return None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -62,7 +78,10 @@ class RequestMiddleware:
 
         try:
             length = _header(scope, b"content-length")
-            if length is not None and length.isdigit() and int(length) > self.max_body:
+            bad_parameter = _control_in_query(scope)
+            if bad_parameter is not None:
+                await _send_problem(send_with_id, 422, "invalid_value", bad_parameter)
+            elif length is not None and length.isdigit() and int(length) > self.max_body:
                 await self._too_large(int(length), send_with_id)
             else:
                 await self.app(scope, self._limited(receive), send_with_id)
@@ -107,24 +126,31 @@ class RequestMiddleware:
 
     async def _too_large(self, length: int, send: Send) -> None:
         limit = self.max_body - BODY_SLACK
-        body: dict[str, Any] = {
-            "type": "/problems/upload_too_large",
-            "title": "upload too large",
-            "status": 413,
-            "detail": f"request body of {length} bytes is over the limit of {limit}",
-            "code": "upload_too_large",
-            "details": {"limit": limit},
+        detail = f"request body of {length} bytes is over the limit of {limit}"
+        await _send_problem(send, 413, "upload_too_large", detail, details={"limit": limit})
+
+
+async def _send_problem(send: Send, status: int, code: str, detail: str, **extra: Any) -> None:
+    """A problem answer sent before the app ran (and before the body was read: the
+    connection is closed after it)."""
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": code.replace("_", " "),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(payload)).encode()),
+                (b"connection", b"close"),
+            ],
         }
-        payload = json.dumps(body).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"content-length", str(len(payload)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+    )
+    await send({"type": "http.response.body", "body": payload})

@@ -13,8 +13,9 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from hashdb.errors import HashDBError
+from hashdb.errors import HashDBError, UsageError
 from hashdb.settings import Settings
+from hashdb.store.models.text import check_text
 from tools.commands import (
     audit,
     entries,
@@ -94,7 +95,27 @@ for module in (
     module.register(app)
 
 
+def _control_in_arguments(arguments: list[str]) -> str | None:
+    """Why an argument is refused (a control character: no name, label or note may hold one,
+    :mod:`hashdb.store.models.text`), naming its option; None when all are clean."""
+    for position, argument in enumerate(arguments):
+        option, equals, value = argument.partition("=")
+        if not (argument.startswith("--") and equals):
+            before = arguments[position - 1] if position else ""
+            option = before if before.startswith("-") else f"argument {position + 1}"
+            value = argument
+        try:
+            check_text(option, value, lines=option in ("--note", "--reason", "--description"))
+        except HashDBError as error:
+            return error.message
+    return None
+
+
 def main() -> None:
+    refused = _control_in_arguments(sys.argv[1:])
+    if refused is not None:
+        typer.echo(f"error: usage_error: {refused}", err=True)
+        sys.exit(UsageError.exit_code)
     try:
         app()
     except KeyboardInterrupt:

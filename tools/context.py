@@ -11,6 +11,7 @@ import typer
 from hashdb.identity import Principal, Role
 from hashdb.service import HashDB
 from hashdb.settings import Settings
+from hashdb.store.models.text import printable
 
 
 class CLIState:
@@ -50,3 +51,15 @@ def current_user() -> str | None:
 
 def emit_json(body: dict[str, Any]) -> None:
     typer.echo(json.dumps(body, separators=(",", ":"), ensure_ascii=False))
+
+
+def field_line(key: str, value: Any) -> str:
+    """``key: value`` for a terminal: a list joined with commas, control characters in names
+    or notes shown as escapes (a stored name must not drive the terminal)."""
+    shown = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+    return f"{key}: {printable(shown)}"
+
+
+def cells(*values: Any) -> str:
+    """Values as one tab-separated line, each safe for a terminal."""
+    return "\t".join(printable(str(value)) for value in values)

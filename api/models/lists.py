@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.models.common import RequestBody
 from hashdb.store import ListAction
 
 
-class ListCreate(BaseModel):
+class ListCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, pattern=r"^[^/\s][^/]*$")
@@ -18,7 +19,7 @@ class ListCreate(BaseModel):
     )
 
 
-class ListUpdate(BaseModel):
+class ListUpdate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     description: str | None = Field(default=None, max_length=10_000)
