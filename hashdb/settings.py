@@ -25,7 +25,20 @@ class Settings(BaseSettings):
         default=16, ge=1, description="Images narrower or shorter than this are too small to hash."
     )
     max_upload_bytes: int = Field(
-        default=50 * 1024 * 1024, ge=1, description="Largest accepted upload/file in bytes."
+        default=50 * 1024 * 1024, ge=1, description="Largest accepted image upload/file in bytes."
+    )
+    max_json_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest request body of an API route that takes JSON or no body (every route "
+            "but media uploads and imports), refused from its Content-Length before reading."
+        ),
+    )
+    max_import_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=1024,
+        description="Largest file accepted by POST /v1/import (streamed to a temporary file).",
     )
     decode_size: int = Field(
         default=512,
