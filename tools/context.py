@@ -7,11 +7,27 @@ import json
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 
+from hashdb.errors import ConfigError, HashDBError
 from hashdb.identity import Principal, Role
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 from hashdb.store.models.text import printable
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings from ``HASHDB_`` variables (and ``overrides``), or :class:`ConfigError`
+    naming each bad one: a bad value is the user's to fix, not an internal error."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"HASHDB_{'_'.join(map(str, e['loc'])).upper()}={str(e.get('input'))[:60]!r}: "
+            f"{e['msg']}"
+            for e in error.errors()
+        )
+        raise ConfigError(f"invalid setting: {problems}") from None
 
 
 class CLIState:
@@ -63,3 +79,8 @@ def field_line(key: str, value: Any) -> str:
 def cells(*values: Any) -> str:
     """Values as one tab-separated line, each safe for a terminal."""
     return "\t".join(printable(str(value)) for value in values)
+
+
+def error_line(error: HashDBError) -> str:
+    """The one way the CLI words an error: ``error: CODE: message``, safe for a terminal."""
+    return f"error: {error.code}: {printable(error.message)}"

@@ -10,7 +10,7 @@ import typer
 from hashdb.errors import HashDBError
 from hashdb.service import AddReport, EntryMetadata
 from hashdb.store import Entry
-from tools.context import current_user, emit_json, field_line, state
+from tools.context import current_user, emit_json, error_line, field_line, state
 
 ListOption = Annotated[
     str, typer.Option("--list", "-l", help="List to add to (created if missing).")
@@ -101,7 +101,7 @@ def add(
             if as_json:
                 emit_json({"path": str(path), "error": error.to_dict()})
             else:
-                typer.echo(f"{path}: error: {error.message}", err=True)
+                typer.echo(f"{path}: {error_line(error)}", err=True)
             continue
         problems += bool(report.refused)
         _print_report(str(path), report, as_json)

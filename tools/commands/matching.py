@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from hashdb.errors import HashDBError, ListNotFound, MediaError, UsageError
+from hashdb.errors import HashDBError, MediaError
 from hashdb.matching.evidence import VideoEvidence
-from tools.context import emit_json, state
+from tools.context import emit_json, error_line, state
 
 
 def describe_video(evidence: VideoEvidence) -> str:
@@ -57,11 +57,8 @@ def match_files(
     """Match each file against the lists; exit 1 if some file could not be read."""
     cli = state(ctx)
     service = cli.service
-    for name in lists or ():
-        try:
-            service.lists.get(name, cli.principal)
-        except ListNotFound as error:  # a typo in --list is a usage mistake: exit 2, once
-            raise UsageError(error.message) from None
+    for name in lists or ():  # a typo in --list is a usage mistake: exit 2, once
+        service.lists.get(name, cli.principal)
     unreadable = 0
     for path in files:
         try:
@@ -73,7 +70,7 @@ def match_files(
             if as_json:
                 emit_json({"path": str(path), "matched": False, "error": error.to_dict()})
             else:
-                typer.echo(f"{path}: error: {error.message}", err=True)
+                typer.echo(f"{path}: {error_line(error)}", err=True)
             continue
         except HashDBError:
             raise

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import inspect
 import os
 import secrets
+import socket
 from typing import Annotated
 
 import typer
 import uvicorn
 
+from hashdb.errors import AddressInUse, UsageError
 from hashdb.identity import Role
 from tools.context import state
 
@@ -32,6 +35,26 @@ def log_config(level: str = "INFO") -> dict[str, object]:
     }
 
 
+def check_free(host: str, port: int) -> None:
+    """:class:`AddressInUse` when another process listens on ``host:port`` (checked before
+    anything starts, so the answer is one line, not a worker's traceback)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise UsageError(f"--host {host!r} is not an address this machine has: {error}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise AddressInUse(
+                    f"{host}:{port} is in use by another process; stop it or choose --port"
+                ) from None
+            raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+
+
 def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option("--host", help="Address to bind.")] = None,
@@ -48,6 +71,7 @@ def serve(
     """
     cli = state(ctx)
     settings = cli.settings
+    check_free(host or settings.host, port or settings.port)
     if settings.auth and not cli.service.keys.has_active_keys():
         created = cli.service.keys.create(BOOTSTRAP_KEY_NAME, Role.ADMIN, principal=cli.principal)
         typer.echo(
