@@ -10,6 +10,7 @@ database is unavailable, 4 ``serve`` cannot listen on its address, 70 an interna
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Annotated, Any
 
@@ -124,6 +125,7 @@ def _control_in_arguments(arguments: list[str]) -> str | None:
 
 
 def main() -> None:
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # see tools/__init__.py
     refused = _control_in_arguments(sys.argv[1:])
     if refused is not None:
         typer.echo(f"error: usage_error: {refused}", err=True)
