@@ -21,6 +21,15 @@ class Settings(BaseSettings):
         ge=1,
         description="Images with more pixels are refused as decompression bombs.",
     )
+    decode_pixel_budget: int = Field(
+        default=100_000_000,
+        ge=1,
+        description=(
+            "Pixels one process decodes at once, across its requests (about 4 bytes each "
+            "while an image is decoded at full size): a decode that does not fit waits for "
+            "the ones running, so concurrent large images cannot exhaust memory."
+        ),
+    )
     min_side: int = Field(
         default=16, ge=1, description="Images narrower or shorter than this are too small to hash."
     )
