@@ -244,6 +244,31 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    # --- serving (hashdb serve) ---
+    http_header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Seconds a client has to send a request's headers, from the connection's opening "
+            "(or the previous answer); a slower one is disconnected."
+        ),
+    )
+    http_keep_alive: float = Field(
+        default=5.0, gt=0, description="Seconds an idle kept-alive connection stays open."
+    )
+    http_max_header_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request line and headers a client may send (h11), in bytes.",
+    )
+    http_limit_concurrency: int = Field(
+        default=1000,
+        ge=1,
+        description=(
+            "Connections and requests one worker process serves at once; beyond it new "
+            "requests are answered 503 at once instead of queueing without bound."
+        ),
+    )
 
 
 @lru_cache(maxsize=1)

@@ -15,6 +15,7 @@ import uvicorn
 from hashdb.errors import AddressInUse, UsageError
 from hashdb.identity import Role
 from tools.context import state
+from tools.http import HeaderDeadlineH11Protocol
 
 BOOTSTRAP_KEY_NAME = "bootstrap-admin"
 
@@ -103,6 +104,11 @@ def serve(
         log_config=log_config(),
         access_log=False,  # the app logs one JSON line per request itself
         timeout_graceful_shutdown=10,
+        # Slow or too many clients (docs/operations.md: a reverse proxy in production).
+        http=HeaderDeadlineH11Protocol,
+        timeout_keep_alive=int(max(1, settings.http_keep_alive)),
+        h11_max_incomplete_event_size=settings.http_max_header_bytes,
+        limit_concurrency=settings.http_limit_concurrency,
         **extra,  # type: ignore[arg-type]
     )
 
