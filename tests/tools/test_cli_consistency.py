@@ -29,8 +29,8 @@ def _hashdb(
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return str(tmp_path / "cli.sqlite")
+def db(db_url: str) -> str:
+    return db_url
 
 
 def _run(db: str, *args: str) -> tuple[int, str, str]:
