@@ -247,7 +247,7 @@ def import_records(
 def _control_in(record: Mapping[str, Any]) -> str | None:
     """Why a record is refused for a control character in one of its cells, or None."""
     try:
-        check_texts(dict(record), lines=_LINES)
+        check_texts(record, lines=_LINES)
     except HashDBError as error:
         return error.message
     return None

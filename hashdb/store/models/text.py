@@ -8,6 +8,7 @@ instead of reaching the database (PostgreSQL cannot store a NUL) or a terminal.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from hashdb.errors import InvalidValue
@@ -52,9 +53,15 @@ def check_optional(field: str, value: str | None, *, lines: bool = False) -> str
     return None if value is None else check_text(field, value, lines=lines)
 
 
-def check_texts(values: dict[str, Any], *, lines: frozenset[str] = frozenset()) -> None:
+def check_texts(values: Mapping[str, Any], *, lines: frozenset[str] = frozenset()) -> None:
     """Every string of ``values`` (field -> value; lists of strings too) checked under its
-    field's name."""
+    field's name. A clean record (nearly all of an import) costs one ``isprintable`` per
+    string; only text that is not all printable (line breaks, some spaces) is searched."""
+    for value in values.values():
+        if isinstance(value, list | tuple) or (isinstance(value, str) and not value.isprintable()):
+            break
+    else:
+        return
     for field, value in values.items():
         if isinstance(value, str):
             check_text(field, value, lines=field in lines)
