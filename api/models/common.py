@@ -21,8 +21,19 @@ class RequestBody(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_control_characters(cls, data: Any) -> Any:
-        _check(data, "")
+        if not _printable(data):  # nearly every body is: then no field path is built
+            _check(data, "")
         return data
+
+
+def _printable(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.isprintable()
+    if isinstance(value, dict):
+        return all(_printable(inner) for inner in value.values())
+    if isinstance(value, list):
+        return all(_printable(inner) for inner in value)
+    return True
 
 
 def _check(value: Any, field: str) -> None:
