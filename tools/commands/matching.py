@@ -9,6 +9,7 @@ import typer
 
 from hashdb.errors import HashDBError, MediaError
 from hashdb.matching.evidence import VideoEvidence
+from hashdb.store.models.text import printable
 from tools.context import emit_json, error_line, state
 
 
@@ -79,10 +80,16 @@ def match_files(
         elif result.allowed_by:
             allow = result.allowed_by[0]
             suppressed = ", ".join(
-                sorted({f"{s.match.list} entry {s.match.entry_id}" for s in result.suppressed})
+                sorted(
+                    {
+                        f"{printable(s.match.list)} entry {s.match.entry_id}"
+                        for s in result.suppressed
+                    }
+                )
             )
             typer.echo(
-                f"{path}: ALLOWED list={allow.list} entry={allow.entry_id} {allow.algorithm} "
+                f"{path}: ALLOWED list={printable(allow.list)} entry={allow.entry_id} "
+                f"{allow.algorithm} "
                 f"distance={allow.distance}/{allow.threshold} note={allow.entry.note!r}"
                 + (f" (suppressed: {suppressed})" if suppressed else "")
             )
@@ -92,7 +99,7 @@ def match_files(
             for match in result.matches:
                 label = f" label={match.label!r}" if match.label else ""
                 typer.echo(
-                    f"{path}: MATCH list={match.list} action={match.action.value} "
+                    f"{path}: MATCH list={printable(match.list)} action={match.action.value} "
                     f"entry={match.entry_id} {match.algorithm} distance={match.distance}"
                     f"/{match.threshold}{label} added_by={match.entry.added_by}"
                     f" stage={match.stage} variant={match.variant}"
