@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
+
+from api.models.common import RequestBody
 
 #: Free text without NUL characters (PostgreSQL refuses them), bounded.
 Text = Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")]
@@ -14,12 +16,12 @@ Label = Annotated[str, StringConstraints(min_length=3, max_length=265, pattern=r
 MAX_ID = 2**63 - 1
 
 
-class OrganisationIn(BaseModel):
+class OrganisationIn(RequestBody):
     name: Name
     description: Text = ""
 
 
-class SharingIn(BaseModel):
+class SharingIn(RequestBody):
     sharing: Literal["private", "shared-read", "shared-write"] | None = Field(
         default=None, description="Who besides the owner sees (and writes) the list."
     )
@@ -30,7 +32,7 @@ class SharingIn(BaseModel):
     )
 
 
-class VocabularyIn(BaseModel):
+class VocabularyIn(RequestBody):
     facet: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     values: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(
         min_length=1, max_length=1000
@@ -38,17 +40,17 @@ class VocabularyIn(BaseModel):
     description: Text = ""
 
 
-class EntryLabelsIn(BaseModel):
+class EntryLabelsIn(RequestBody):
     add: list[Label] = Field(default=[], max_length=100)
     remove: list[Label] = Field(default=[], max_length=100)
 
 
-class FeedbackIn(BaseModel):
+class FeedbackIn(RequestBody):
     verdict: Literal["agree", "disagree"]
     reason: Text | None = None
 
 
-class ReviewConfirmIn(BaseModel):
+class ReviewConfirmIn(RequestBody):
     list_name: Name | None = Field(
         default=None, alias="list", description="Target list (default: the item's)."
     )
@@ -56,12 +58,12 @@ class ReviewConfirmIn(BaseModel):
     labels: list[Label] = Field(default=[], max_length=100)
 
 
-class ReviewAllowIn(BaseModel):
+class ReviewAllowIn(RequestBody):
     list_name: Name = Field(
         alias="list", description="The allow list (created with action allow if missing)."
     )
     note: Text | None = None
 
 
-class ReviewDismissIn(BaseModel):
+class ReviewDismissIn(RequestBody):
     note: Text | None = None

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 import hashdb
 from api import docs, problems
 from api.console import console_app
+from api.limits import BodyLimits
 from api.metrics import Metrics
 from api.middleware import RequestMiddleware
 from api.routes import (
@@ -52,9 +53,10 @@ def create_app(settings: Settings | None = None, service: HashDB | None = None) 
     app.state.metrics = Metrics(service)
     app.add_middleware(
         RequestMiddleware,
-        # The larger of the two limits; read_upload applies the one for the media's kind.
-        max_body=max(service.settings.max_upload_bytes, service.settings.video_max_bytes),
+        # Per route; read_upload then applies the one for the media's kind.
+        limits=BodyLimits.of(service.settings),
         metrics=app.state.metrics,
+        authenticate=service.keys.authenticate if service.settings.auth else None,
     )
     problems.install(app)
     docs.install(app)

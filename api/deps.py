@@ -28,6 +28,9 @@ async def get_service(request: Request) -> HashDB:
 ServiceDep = Annotated[HashDB, Depends(get_service)]
 
 
+NO_KEY = "this needs an API key: send Authorization: Bearer KEY"
+
+
 async def get_principal(
     request: Request,
     service: ServiceDep,
@@ -37,12 +40,16 @@ async def get_principal(
 
     Async on purpose, like every dependency here: a sync dependency costs a thread-pool hop
     per request. Keys are checked from a short-lived cache (``HASHDB_AUTH_CACHE_SECONDS``), so
-    this rarely touches the database.
+    this rarely touches the database; a ``/v1`` request's key was checked before its body was
+    read (``api.middleware``), and that caller is taken as it is.
     """
+    checked = getattr(request.state, "principal", None)
+    if isinstance(checked, Principal):
+        return checked
     if not service.settings.auth:
         principal = LOCAL_OPERATOR
     elif credentials is None:
-        raise Unauthorized("this needs an API key: send Authorization: Bearer KEY")
+        raise Unauthorized(NO_KEY)
     else:
         principal = service.keys.authenticate(credentials.credentials)
     request.state.principal = principal

@@ -132,7 +132,11 @@ class NotFound(HashDBError):
 
 
 class ListNotFound(NotFound):
+    """A list that does not exist or that the caller cannot see. On the command line a
+    mistyped list name is a usage error (exit 2), whichever command it was given to."""
+
     code = "list_not_found"
+    exit_code = 2
 
     @classmethod
     def named(cls, name: str) -> ListNotFound:
@@ -179,6 +183,13 @@ class StoreUnavailable(HashDBError):
 
 class SchemaTooNew(StoreUnavailable):
     code = "schema_too_new"
+
+
+class AddressInUse(HashDBError):
+    """``hashdb serve`` cannot listen: another process holds the address and port."""
+
+    code = "address_in_use"
+    exit_code = 4
 
 
 # --- bulk import ------------------------------------------------------------------

@@ -21,11 +21,33 @@ class Settings(BaseSettings):
         ge=1,
         description="Images with more pixels are refused as decompression bombs.",
     )
+    decode_pixel_budget: int = Field(
+        default=100_000_000,
+        ge=1,
+        description=(
+            "Pixels one process decodes at once, across its requests (about 4 bytes each "
+            "while an image is decoded at full size): a decode that does not fit waits for "
+            "the ones running, so concurrent large images cannot exhaust memory."
+        ),
+    )
     min_side: int = Field(
         default=16, ge=1, description="Images narrower or shorter than this are too small to hash."
     )
     max_upload_bytes: int = Field(
-        default=50 * 1024 * 1024, ge=1, description="Largest accepted upload/file in bytes."
+        default=50 * 1024 * 1024, ge=1, description="Largest accepted image upload/file in bytes."
+    )
+    max_json_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest request body of an API route that takes JSON or no body (every route "
+            "but media uploads and imports), refused from its Content-Length before reading."
+        ),
+    )
+    max_import_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=1024,
+        description="Largest file accepted by POST /v1/import (streamed to a temporary file).",
     )
     decode_size: int = Field(
         default=512,
@@ -233,6 +255,31 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    # --- serving (hashdb serve) ---
+    http_header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Seconds a client has to send a request's headers, from the connection's opening "
+            "(or the previous answer); a slower one is disconnected."
+        ),
+    )
+    http_keep_alive: float = Field(
+        default=5.0, gt=0, description="Seconds an idle kept-alive connection stays open."
+    )
+    http_max_header_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request line and headers a client may send (h11), in bytes.",
+    )
+    http_limit_concurrency: int = Field(
+        default=1000,
+        ge=1,
+        description=(
+            "Connections and requests one worker process serves at once; beyond it new "
+            "requests are answered 503 at once instead of queueing without bound."
+        ),
+    )
 
 
 @lru_cache(maxsize=1)

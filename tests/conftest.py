@@ -77,8 +77,10 @@ def store(db_url: str) -> Iterator[Store]:
 
 
 @pytest.fixture
-def settings(sqlite_url: str) -> Settings:
-    return Settings(db=sqlite_url, refresh_interval=0)
+def settings(db_url: str) -> Settings:
+    """Settings on a fresh database: every test of the service, the API and the CLI that
+    takes them runs on SQLite and on PostgreSQL."""
+    return Settings(db=db_url, refresh_interval=0)
 
 
 @pytest.fixture

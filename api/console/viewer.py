@@ -16,9 +16,11 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 
 from api.console.session import Session, session_of
+from api.models.common import LINES
 from hashdb.errors import Forbidden, Unauthorized
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service import HashDB
+from hashdb.store.models.text import check_text
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -75,6 +77,12 @@ async def csrf_protect(request: Request) -> None:
         token = field if isinstance(field, str) else None
     if not session_of(request.scope).check_csrf(token):
         raise CSRFRefused("the form is missing this session's CSRF token (reload the page)")
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        form = await request.form()
+        for key, value in form.multi_items():  # the API's rule for text (api.models.common)
+            if isinstance(value, str):
+                check_text(key, value, lines=key in LINES)
 
 
 def _origin(request: Request) -> str:

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.models.common import RequestBody
 from api.models.hashes import HashIn
 
 _LABEL = Field(default=None, max_length=500, description="Label, e.g. the group or campaign.")
 _NOTE = Field(default=None, max_length=10_000, description="Why it is listed.")
 
 
-class HashesCreate(BaseModel):
+class HashesCreate(RequestBody):
     """Raw hashes from a partner, added to one list with shared provenance."""
 
     model_config = ConfigDict(extra="forbid")
@@ -45,7 +46,7 @@ class EntryPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at end.")
 
 
-class EntryUpdate(BaseModel):
+class EntryUpdate(RequestBody):
     """Only the fields sent change."""
 
     model_config = ConfigDict(extra="forbid")
@@ -54,7 +55,7 @@ class EntryUpdate(BaseModel):
     note: str | None = _NOTE
 
 
-class RetireRequest(BaseModel):
+class RetireRequest(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=10_000, description="Why (required).")

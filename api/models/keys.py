@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.models.common import RequestBody
 from hashdb.identity import Role
 
 
-class KeyCreate(BaseModel):
+class KeyCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, description="Who or what uses the key.")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.models.common import RequestBody
 from hashdb.store import ListAction, MatchingMode
 
 _MODE = (
@@ -10,7 +11,7 @@ _MODE = (
 )
 
 
-class ListCreate(BaseModel):
+class ListCreate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, pattern=r"^[^/\s][^/]*$")
@@ -24,7 +25,7 @@ class ListCreate(BaseModel):
     matching_mode: MatchingMode = Field(default=MatchingMode.ROBUST, description=_MODE)
 
 
-class ListUpdate(BaseModel):
+class ListUpdate(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     description: str | None = Field(default=None, max_length=10_000)

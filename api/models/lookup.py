@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.models.common import RequestBody
 from api.models.hashes import HashIn
 from api.schemas import MatchModel
 
 MAX_LOOKUP_HASHES = 1000
 
 
-class LookupRequest(BaseModel):
+class LookupRequest(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     hashes: list[HashIn] = Field(

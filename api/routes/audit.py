@@ -12,6 +12,7 @@ from api.models.audit import AuditPublic
 from api.models.common import MAX_PAGE
 from api.problems import PROBLEM_SCHEMA
 from hashdb.errors import InvalidValue
+from hashdb.store.models import AUDIT_TARGETS
 
 router = APIRouter(
     prefix="/v1",
@@ -25,7 +26,7 @@ def read_audit(
     service: ServiceDep,
     caller: AnalystDep,
     target_type: Annotated[
-        str | None, Query(max_length=32, description="list, entry or key.")
+        str | None, Query(max_length=32, description=", ".join(sorted(AUDIT_TARGETS)) + ".")
     ] = None,
     target_id: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[datetime | None, Query(description="ISO 8601 timestamp.")] = None,

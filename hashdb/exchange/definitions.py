@@ -33,6 +33,7 @@ from hashdb.store.models import (
     normalise_labels,
     validate_thresholds,
 )
+from hashdb.store.models.text import check_list_name
 
 _Choice = TypeVar("_Choice", ListAction, Sharing, MatchingMode)
 
@@ -157,6 +158,10 @@ def parse_definition(record: Mapping[str, Any]) -> ListDefinition | VocabularyDe
         name = record.get("name")
         if not isinstance(name, str) or not name.strip():
             raise BadRow("a list record needs a name")
+        try:
+            check_list_name(name.strip())
+        except HashDBError as error:
+            raise BadRow(error.message) from None
         action = _choice(ListAction, record.get("action", ListAction.BLOCK.value), "action", name)
         sharing = _choice(
             Sharing, record.get("sharing", Sharing.SHARED_READ.value), "sharing", name

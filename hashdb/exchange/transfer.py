@@ -26,6 +26,7 @@ from hashdb.hashing.vpdq import VIDEO_ALGORITHM
 from hashdb.store import Store
 from hashdb.store.exchange import ImportCounts, ImportRow
 from hashdb.store.models import Entry, normalise_labels
+from hashdb.store.models.text import check_texts, control_character
 from hashdb.store.plain_import import PlainRows
 
 #: How many bad rows an error message or report lists (the count is always complete).
@@ -152,7 +153,9 @@ def import_records(
             raise ImportRejected(f"{source}: not UTF-8 text ({exc.reason})") from None
         from hashdb.exchange.columnar import read_plain  # pyarrow: only imports need it
 
-        plain = read_plain(text, fmt, force=force, by_list=list_name is None)
+        plain = None
+        if control_character(text, lines=True) is None:  # else the rows below name the cell
+            plain = read_plain(text, fmt, force=force, by_list=list_name is None)
         if plain is not None and (list_name is not None or None not in plain.lists):
             report = ImportReport(source=source, format=fmt, rows=plain.rows)
             importers = {
@@ -199,6 +202,10 @@ def import_records(
     chunk: list[tuple[int, dict[str, Any]]] = []
     try:
         for line, record in reader(fmt, stream):
+            refused = _control_in(record)
+            if refused is not None:
+                report.errors.append(RowError(line, refused))
+                continue
             if not is_definition(record):
                 chunk.append((line, record))
                 if len(chunk) >= _CHUNK:
@@ -236,6 +243,19 @@ def import_records(
     importers = {name: _rows_importer(store, rows) for name, rows in by_list.items()}
     _write(store, report, importers, audit, access, definitions, vocabulary)
     return report
+
+
+def _control_in(record: Mapping[str, Any]) -> str | None:
+    """Why a record is refused for a control character in one of its cells, or None."""
+    try:
+        check_texts(record, lines=_LINES)
+    except HashDBError as error:
+        return error.message
+    return None
+
+
+#: Cells of several lines: tabs and line breaks allowed.
+_LINES = frozenset({"note", "description", "reason", "retired_reason"})
 
 
 @dataclass

@@ -115,6 +115,7 @@ class MediaHasher:
             max_pixels=self.settings.max_pixels,
             min_side=self.settings.min_side,
             decode_size=self.settings.decode_size,
+            pixel_budget=self.settings.decode_pixel_budget,
         )
 
     def upload_limit(self, head: bytes) -> int:

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from hashdb.errors import CorruptMedia, EmptyMedia, MediaTooLarge, MediaTooSmall, UnsupportedMedia
+from hashdb.media.budget import DEFAULT_PIXEL_BUDGET, budget
 
 #: Pillow format names we accept (MPO is the multi-picture JPEG many phones write).
 SUPPORTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "TIFF"})
@@ -68,6 +69,8 @@ class DecodeOptions:
     decode_size: int = DEFAULT_DECODE_SIZE
     #: The same for ``PreparedImage.rgb_array``, decoded again only when asked for.
     detail_size: int = DEFAULT_DETAIL_SIZE
+    #: Pixels this process decodes at once, across threads (:mod:`hashdb.media.budget`).
+    pixel_budget: int = DEFAULT_PIXEL_BUDGET
 
 
 @dataclass
@@ -184,13 +187,15 @@ def _pixels(image: Image.Image, options: DecodeOptions) -> Image.Image:
     """Decoded, upright, reduced to ``decode_size`` and flattened to RGB."""
     if options.decode_size and image.format in ("JPEG", "MPO"):
         image.draft("RGB", (options.decode_size, options.decode_size))
-    image.load()
-    image = _upright(image)
-    if options.decode_size:
-        factor = min(image.size) // options.decode_size
-        if factor >= 2:
-            image = image.reduce(factor)
-    return _flatten_to_rgb(image)
+    width, height = image.size  # after draft: the pixels the decode will really hold
+    with budget(options.pixel_budget).hold(width * height):
+        image.load()
+        image = _upright(image)
+        if options.decode_size:
+            factor = min(image.size) // options.decode_size
+            if factor >= 2:
+                image = image.reduce(factor)
+        return _flatten_to_rgb(image)
 
 
 def _upright(image: Image.Image) -> Image.Image:

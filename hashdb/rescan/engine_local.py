@@ -13,6 +13,7 @@ from hashdb.rescan.worker import (
     FileOutcome,
     WorkerConfig,
     context_for,
+    exit_with_coordinator,
     ignore_interrupts,
     process_chunk,
 )
@@ -25,8 +26,9 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _init_worker(config: WorkerConfig) -> None:
+def _init_worker(config: WorkerConfig, coordinator: int) -> None:
     ignore_interrupts()
+    exit_with_coordinator(coordinator)
     context_for(config).pipeline.refresh()  # load the index before the first file, not during
 
 
@@ -60,7 +62,10 @@ class LocalEngine:
     ) -> Generator[ChunkResult, None, None]:
         context = _context()
         pool = ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=_init_worker, initargs=(config,)
+            self.workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(config, os.getpid()),
         )
         try:
             yield from in_order(

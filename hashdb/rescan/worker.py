@@ -12,10 +12,13 @@ object when the record came from an earlier job).
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import signal
+import sys
 import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -71,6 +74,45 @@ def context_for(config: WorkerConfig) -> ScanContext:
 def ignore_interrupts() -> None:
     """Workers leave Ctrl-C to the coordinator, which checkpoints and stops them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+#: ``prctl`` option: the signal the kernel sends this process when its parent exits.
+_PR_SET_PDEATHSIG = 1
+#: How often the watchdog looks whether the coordinator is still alive (seconds).
+WATCH_INTERVAL = 0.5
+
+
+def exit_with_coordinator(coordinator: int) -> None:
+    """End this worker when the coordinator process ``coordinator`` dies, even by ``kill -9``
+    (it cannot stop its workers then): on Linux the kernel kills the worker when its parent
+    exits (``PR_SET_PDEATHSIG``; a forkserver parent exits with the coordinator), and a
+    watchdog thread, anywhere, exits once the coordinator's pid is gone."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog still ends it
+        if os.getppid() != parent:  # the parent died before the call above took effect
+            os._exit(1)
+
+    def watch() -> None:
+        while _alive(coordinator):
+            time.sleep(WATCH_INTERVAL)
+        os._exit(1)  # nothing to report to: the coordinator is gone
+
+    threading.Thread(target=watch, name="coordinator-watchdog", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's (the pid was reused)
+        return False
+    return True
 
 
 def process_chunk(config: WorkerConfig, items: list[ScanItem]) -> list[FileOutcome]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hashdb.errors import Forbidden
+from hashdb.errors import Forbidden, InvalidValue
 from hashdb.identity import Principal, Role
 from hashdb.service.shared import ServicePart
-from hashdb.store.models import AuditRecord, AuditScope
+from hashdb.store.models import AUDIT_TARGETS, AuditRecord, AuditScope
 
 
 class AuditService(ServicePart):
@@ -26,6 +26,11 @@ class AuditService(ServicePart):
         since: datetime | None = None,
         limit: int = 1000,
     ) -> list[AuditRecord]:
+        if target_type is not None and target_type not in AUDIT_TARGETS:
+            raise InvalidValue(
+                f"target_type: {target_type!r} is not one of {', '.join(sorted(AUDIT_TARGETS))}",
+                field="target_type",
+            )
         return self.store.audit_records(
             target_type=target_type,
             target_id=target_id,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hashdb.store.models import Feedback, FeedbackCounts, ReviewItem
+from hashdb.store.models.text import check_texts
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,19 @@ class EntryMetadata:
     labels: tuple[str, ...] = ()
     #: The adding organisation; defaults to the principal's. Only the operator may name one.
     organisation: str | None = None
+
+    def __post_init__(self) -> None:
+        check_texts(
+            {
+                "label": self.label,
+                "note": self.note,
+                "added_by": self.added_by,
+                "source": self.source,
+                "labels": self.labels,
+                "organisation": self.organisation,
+            },
+            lines=frozenset({"note"}),
+        )
 
 
 @dataclass(frozen=True)

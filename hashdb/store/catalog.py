@@ -52,6 +52,9 @@ class CatalogSQL:
                     list=name,
                     entries=int(count),
                 )
+            # What was set about the list goes with it (an empty list has no review items).
+            for table in (schema.list_settings, schema.video_rules):
+                connection.execute(table.delete().where(table.c.list_id == current.id))
             connection.execute(schema.lists.delete().where(schema.lists.c.id == current.id))
             self._log_change(connection, ChangeKind.LIST, list_id=current.id)
         return current

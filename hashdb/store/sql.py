@@ -51,6 +51,7 @@ from hashdb.store.models import (
     default_thresholds,
     validate_thresholds,
 )
+from hashdb.store.models.text import check_list_name, check_text
 from hashdb.store.review_queue import ReviewSQL
 from hashdb.store.rows import IN_CHUNK, entry_from_row, list_from_row, utcnow
 from hashdb.store.scans import ScanSQL
@@ -213,6 +214,7 @@ class SQLStore(
         return self.get_list(name)
 
     def get_list(self, name: str) -> HashList:
+        check_text("list", name)  # no stored name holds one (and PostgreSQL cannot take a NUL)
         with self._reading() as connection:
             row = connection.execute(
                 sa.select(schema.lists).where(schema.lists.c.name == name)
@@ -226,7 +228,7 @@ class SQLStore(
             try:
                 return self.get_list(name)
             except ListNotFound:
-                return self.create_list(NewList(name=name))
+                return self.create_list(NewList(name=check_list_name(name, "list")))
 
     def lists(self) -> list[HashList]:
         with self._reading() as connection:

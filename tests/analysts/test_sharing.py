@@ -149,3 +149,16 @@ def test_default_sharing_is_a_setting(db_url: str) -> None:
         assert not service.matching.media(jpeg(13), principal=BETA_PLATFORM).matched
     finally:
         service.close()
+
+
+def test_a_list_with_sharing_settings_and_a_video_rule_can_be_deleted(hub: HashDB) -> None:
+    hub.lists.create(NewList("to-delete"), ACME_ANALYST, sharing=Sharing.PRIVATE)
+    hub.sharing.update("to-delete", ACME_ANALYST, review_radius={"pdq": 40})
+    hub.lists.set_video_rule("to-delete", 0.3, 0.1, principal=ACME_ANALYST)
+    hub.lists.delete("to-delete", ACME_ANALYST)
+    with pytest.raises(ListNotFound):
+        hub.lists.get("to-delete", ACME_ANALYST)
+    # The name is free again, with none of the old settings.
+    hub.lists.create(NewList("to-delete"), BETA_ANALYST)
+    settings = hub.sharing.settings("to-delete", BETA_ANALYST)
+    assert settings.owner == "beta" and settings.review_radius == {}

@@ -100,7 +100,9 @@ def test_revoked_key_stops_working_at_once(
     assert actions.count("key.create") == 4 and actions.count("key.revoke") == 1
 
 
-def test_keys_are_stored_hashed_never_in_clear(service: HashDB) -> None:
+def test_keys_are_stored_hashed_never_in_clear(sqlite_url: str) -> None:
+    """The whole SQLite file, dumped, does not hold the key."""
+    service = HashDB(Settings(db=sqlite_url))
     created = service.keys.create(
         "someone", Role.ANALYST, organisation="org-a", principal=LOCAL_OPERATOR
     )
@@ -117,6 +119,7 @@ def test_keys_are_stored_hashed_never_in_clear(service: HashDB) -> None:
         Role.ANALYST,
         "org-a",
     )
+    service.close()
 
 
 @pytest.fixture

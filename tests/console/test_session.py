@@ -232,3 +232,27 @@ def test_a_lists_matching_mode_is_shown_set_and_changed(app_for: object) -> None
         data={"csrf_token": token.group(1), "action": "block", "matching_mode": "fuzzy"},
     )
     assert refused.status_code == 422 and "matching_mode" in refused.text
+
+
+def test_a_control_character_in_any_form_field_is_refused_naming_it(
+    console: TestClient, service: HashDB
+) -> None:
+    """On every console form post, on SQLite and on PostgreSQL (which cannot store a NUL)."""
+    signed_in(console, service.keys.create("root", Role.ADMIN, principal=LOCAL_OPERATOR).key)
+    posts = [
+        route.path
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and "POST" in route.methods
+    ]
+    token = csrf(console, "/console/lists")
+    for path in posts:
+        url = "/console" + path.replace("{name}", "x").replace("{item_id}", "1").replace(
+            "{key_id}", "1"
+        )
+        for field in ("name", "note", "description"):
+            form = {"csrf_token": token, field: "zq\x00bad"}
+            answer = console.post(url, data=form, follow_redirects=False)
+            assert answer.status_code == 422, (url, field, answer.status_code)
+            assert f"{field}: control character" in answer.text, (url, field)
+    assert service.store.lists() == []

@@ -39,8 +39,9 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 
 @pytest.fixture
-def run(tmp_path: Path) -> CliRunnerCall:
-    return CliRunnerCall(str(tmp_path / "cli.sqlite"))
+def run(db_url: str) -> CliRunnerCall:
+    """The CLI on SQLite and on PostgreSQL."""
+    return CliRunnerCall(db_url)
 
 
 class CliRunnerCall:

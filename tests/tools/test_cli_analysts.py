@@ -30,8 +30,9 @@ class Run:
 
 
 @pytest.fixture
-def run(tmp_path: Path) -> Run:
-    return Run(str(tmp_path / "cli.sqlite"))
+def run(db_url: str) -> Run:
+    """The CLI on SQLite and on PostgreSQL."""
+    return Run(db_url)
 
 
 @pytest.fixture

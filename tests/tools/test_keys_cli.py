@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -17,8 +16,8 @@ def _run(db: str, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_keys_create_prints_the_key_alone_on_the_last_line(tmp_path: Path) -> None:
-    db = str(tmp_path / "k.sqlite")
+def test_keys_create_prints_the_key_alone_on_the_last_line(db_url: str) -> None:
+    db = db_url
     code, out, _ = _run(db, "keys", "create", "--role", "analyst", "--name", "ana", "--org", "o")
     assert code == 0
     key = out.strip().splitlines()[-1]
@@ -49,8 +48,8 @@ def test_keys_create_prints_the_key_alone_on_the_last_line(tmp_path: Path) -> No
     assert code == 2
 
 
-def test_cli_changes_are_audited(tmp_path: Path) -> None:
-    db = str(tmp_path / "a.sqlite")
+def test_cli_changes_are_audited(db_url: str) -> None:
+    db = db_url
     assert _run(db, "create-list", "terror", "-t", "pdq=20")[0] == 0
     assert _run(db, "update-list", "terror", "--action", "review")[0] == 0
     assert _run(db, "add-hash", "--list", "terror", "-a", "md5", "1" * 32)[0] == 0

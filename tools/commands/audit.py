@@ -9,13 +9,19 @@ from typing import Annotated
 import typer
 
 from hashdb.errors import UsageError
+from hashdb.store.models import AUDIT_TARGETS
 from tools.context import emit_json, state
+
+_TARGETS = ", ".join(sorted(AUDIT_TARGETS))
 
 
 def audit(
     ctx: typer.Context,
     target_type: Annotated[
-        str | None, typer.Option("--type", help="Only this kind of target: list, entry, key.")
+        str | None,
+        typer.Option(
+            "--type", help="Only this kind of target: " + ", ".join(sorted(AUDIT_TARGETS)) + "."
+        ),
     ] = None,
     target_id: Annotated[
         str | None, typer.Option("--target", help="Only this target (list name, entry id).")
@@ -27,6 +33,10 @@ def audit(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per record.")] = False,
 ) -> None:
     """Who changed what and when, with the state before and after; oldest first."""
+    if target_type is not None and target_type not in AUDIT_TARGETS:
+        raise UsageError(
+            f"--type takes one of {', '.join(sorted(AUDIT_TARGETS))}; got {target_type!r}"
+        )
     start = None
     if since is not None:
         try:

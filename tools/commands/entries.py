@@ -10,7 +10,7 @@ import typer
 from hashdb.errors import HashDBError
 from hashdb.service import AddReport, EntryMetadata
 from hashdb.store import Entry
-from tools.context import current_user, emit_json, state
+from tools.context import current_user, emit_json, error_line, field_line, state
 
 ListOption = Annotated[
     str, typer.Option("--list", "-l", help="List to add to (created if missing).")
@@ -103,7 +103,7 @@ def add(
             if as_json:
                 emit_json({"path": str(path), "error": error.to_dict()})
             else:
-                typer.echo(f"{path}: error: {error.message}", err=True)
+                typer.echo(f"{path}: {error_line(error)}", err=True)
             continue
         problems += bool(report.refused)
         _print_report(str(path), report, as_json)
@@ -151,8 +151,8 @@ def _print_entry(entry: Entry, as_json: bool) -> None:
         emit_json(body)
         return
     for key, value in body.items():
-        if value is not None:
-            typer.echo(f"{key}: {value}")
+        if value not in (None, []):
+            typer.echo(field_line(key, value))
 
 
 def show_entry(
@@ -172,7 +172,7 @@ def show_entry(
         if key == "feedback":
             typer.echo(f"feedback: {counts.agree} agree, {counts.disagree} disagree")
         elif value not in (None, []):
-            typer.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+            typer.echo(field_line(key, value))
 
 
 def retire(

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from hashdb.errors import HashDBError
-from tools.context import emit_json, state
+from tools.context import emit_json, error_line, state
 
 
 def hash_files(
@@ -37,7 +37,7 @@ def hash_files(
             if as_json:
                 emit_json({"path": str(path), "error": error.to_dict()})
             else:
-                typer.echo(f"{path}: error: {error.message}", err=True)
+                typer.echo(f"{path}: {error_line(error)}", err=True)
             continue
         if as_json:
             extra = {"frames": hashes.frames_dict()} if frames and hashes.video else {}

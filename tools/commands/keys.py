@@ -8,7 +8,7 @@ import typer
 
 from hashdb.identity import Role
 from hashdb.store.models import ApiKey
-from tools.context import emit_json, state
+from tools.context import cells, emit_json, state
 
 keys_app = typer.Typer(
     name="keys",
@@ -20,7 +20,7 @@ keys_app = typer.Typer(
 def _line(key: ApiKey) -> str:
     status = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
     org = key.organisation or "-"
-    return f"{key.id}\t{key.prefix}…\t{key.role.value}\t{key.name}\t{org}\t{status}"
+    return cells(key.id, f"{key.prefix}…", key.role.value, key.name, org, status)
 
 
 @keys_app.command("create")

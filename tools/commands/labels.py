@@ -8,7 +8,7 @@ import typer
 
 from hashdb.errors import UsageError
 from tools.commands.entries import split_labels
-from tools.context import emit_json, state
+from tools.context import cells, emit_json, state
 
 labels = typer.Typer(
     help="The label vocabulary: show it, add terms, remove terms.",
@@ -29,7 +29,7 @@ def show_vocabulary(
         if as_json:
             emit_json(term.to_dict())
         else:
-            typer.echo(f"{term.label}\t{term.description}".rstrip())
+            typer.echo(cells(term.label, term.description).rstrip())
 
 
 @labels.command("add")

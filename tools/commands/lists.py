@@ -9,7 +9,7 @@ import typer
 from hashdb.errors import UsageError
 from hashdb.store import HashList, ListAction, MatchingMode, NewList
 from hashdb.store.models import ListSettings, Sharing
-from tools.context import emit_json, state
+from tools.context import cells, emit_json, state
 
 ThresholdOption = Annotated[
     list[str] | None,
@@ -91,10 +91,15 @@ def show_lists(
             thresholds = " ".join(f"{k}<={v}" for k, v in sorted(hash_list.thresholds.items()))
             review = "".join(f" review:{k}<={v}" for k, v in sorted(settings.review_radius.items()))
             typer.echo(
-                f"{hash_list.name}\t{hash_list.action.value}\t{body['live_entries']} entries"
-                f"\t{thresholds}{review}\t{hash_list.description}"
-                f"\towner={settings.owner or '-'} {settings.sharing.value}"
-                f"\tmode={hash_list.matching_mode.value}"
+                cells(
+                    hash_list.name,
+                    hash_list.action.value,
+                    f"{body['live_entries']} entries",
+                    f"{thresholds}{review}",
+                    hash_list.description,
+                    f"owner={settings.owner or '-'} {settings.sharing.value}",
+                    f"mode={hash_list.matching_mode.value}",
+                )
             )
 
 

@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from hashdb.errors import HashDBError, ListNotFound, MediaError, UsageError
+from hashdb.errors import HashDBError, MediaError
 from hashdb.matching.evidence import VideoEvidence
-from tools.context import emit_json, state
+from hashdb.store.models.text import printable
+from tools.context import emit_json, error_line, state
 
 
 def describe_video(evidence: VideoEvidence) -> str:
@@ -57,11 +58,8 @@ def match_files(
     """Match each file against the lists; exit 1 if some file could not be read."""
     cli = state(ctx)
     service = cli.service
-    for name in lists or ():
-        try:
-            service.lists.get(name, cli.principal)
-        except ListNotFound as error:  # a typo in --list is a usage mistake: exit 2, once
-            raise UsageError(error.message) from None
+    for name in lists or ():  # a typo in --list is a usage mistake: exit 2, once
+        service.lists.get(name, cli.principal)
     unreadable = 0
     for path in files:
         try:
@@ -73,7 +71,7 @@ def match_files(
             if as_json:
                 emit_json({"path": str(path), "matched": False, "error": error.to_dict()})
             else:
-                typer.echo(f"{path}: error: {error.message}", err=True)
+                typer.echo(f"{path}: {error_line(error)}", err=True)
             continue
         except HashDBError:
             raise
@@ -85,10 +83,16 @@ def match_files(
         if result.allowed_by:
             allow = result.allowed_by[0]
             suppressed = ", ".join(
-                sorted({f"{s.match.list} entry {s.match.entry_id}" for s in result.suppressed})
+                sorted(
+                    {
+                        f"{printable(s.match.list)} entry {s.match.entry_id}"
+                        for s in result.suppressed
+                    }
+                )
             )
             typer.echo(
-                f"{path}: ALLOWED list={allow.list} entry={allow.entry_id} {allow.algorithm} "
+                f"{path}: ALLOWED list={printable(allow.list)} entry={allow.entry_id} "
+                f"{allow.algorithm} "
                 f"distance={allow.distance}/{allow.threshold} note={allow.entry.note!r}"
                 + (f" (suppressed: {suppressed})" if suppressed else "")
             )
@@ -98,7 +102,7 @@ def match_files(
             for match in result.matches:
                 label = f" label={match.label!r}" if match.label else ""
                 typer.echo(
-                    f"{path}: MATCH list={match.list} action={match.action.value} "
+                    f"{path}: MATCH list={printable(match.list)} action={match.action.value} "
                     f"entry={match.entry_id} {match.algorithm} distance={match.distance}"
                     f"/{match.threshold}{label} added_by={match.entry.added_by}"
                     f" stage={match.stage} variant={match.variant}"

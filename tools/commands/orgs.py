@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tools.context import emit_json, state
+from tools.context import cells, emit_json, state
 
 orgs = typer.Typer(
     help="Organisations: list them or add one.", no_args_is_help=False, invoke_without_command=True
@@ -26,7 +26,7 @@ def show_orgs(
         if as_json:
             emit_json(organisation.to_dict())
         else:
-            typer.echo(f"{organisation.name}\t{organisation.description}")
+            typer.echo(cells(organisation.name, organisation.description))
 
 
 @orgs.command("add")

@@ -9,6 +9,7 @@ import typer
 from hashdb.errors import UsageError
 from hashdb.service import EntryMetadata, ReviewOutcome
 from hashdb.store.models import ReviewStatus
+from hashdb.store.models.text import printable
 from tools.commands.entries import LabelsOption, split_labels
 from tools.context import emit_json, state
 
@@ -39,10 +40,11 @@ def list_items(
             emit_json(item.to_dict())
         else:
             typer.echo(
-                f"{item.id}\t{item.status.value}\tlist={item.list_name} entry={item.entry_id} "
+                f"{item.id}\t{item.status.value}\tlist={printable(item.list_name)} "
+                f"entry={item.entry_id} "
                 f"{item.algorithm} distance={item.distance} (threshold {item.threshold}, "
                 f"review {item.review_radius})\tseen {item.seen_count}x, last "
-                f"{item.last_seen_at:%Y-%m-%d %H:%M} by {item.platform}"
+                f"{item.last_seen_at:%Y-%m-%d %H:%M} by {printable(str(item.platform))}"
             )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import inspect
 import os
 import secrets
+import socket
 from typing import Annotated
 
 import typer
 
+from hashdb.errors import AddressInUse, UsageError
 from hashdb.identity import Role
 from tools.context import state
 
@@ -31,6 +34,26 @@ def log_config(level: str = "INFO") -> dict[str, object]:
     }
 
 
+def check_free(host: str, port: int) -> None:
+    """:class:`AddressInUse` when another process listens on ``host:port`` (checked before
+    anything starts, so the answer is one line, not a worker's traceback)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise UsageError(f"--host {host!r} is not an address this machine has: {error}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise AddressInUse(
+                    f"{host}:{port} is in use by another process; stop it or choose --port"
+                ) from None
+            raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+
+
 def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option("--host", help="Address to bind.")] = None,
@@ -47,6 +70,7 @@ def serve(
     """
     cli = state(ctx)
     settings = cli.settings
+    check_free(host or settings.host, port or settings.port)
     if settings.auth and not cli.service.keys.has_active_keys():
         created = cli.service.keys.create(BOOTSTRAP_KEY_NAME, Role.ADMIN, principal=cli.principal)
         typer.echo(
@@ -66,6 +90,8 @@ def serve(
         os.environ["HASHDB_CONSOLE_SECRET"] = secrets.token_urlsafe(32)
     import uvicorn  # only the serve command needs the server
 
+    from tools.http import HeaderDeadlineH11Protocol
+
     extra: dict[str, object] = {}
     if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
         # Importing numpy, OpenCV and PDQ on a busy machine can take longer than the 5 s
@@ -80,6 +106,11 @@ def serve(
         log_config=log_config(),
         access_log=False,  # the app logs one JSON line per request itself
         timeout_graceful_shutdown=10,
+        # Slow or too many clients (docs/operations.md: a reverse proxy in production).
+        http=HeaderDeadlineH11Protocol,
+        timeout_keep_alive=int(max(1, settings.http_keep_alive)),
+        h11_max_incomplete_event_size=settings.http_max_header_bytes,
+        limit_concurrency=settings.http_limit_concurrency,
         **extra,  # type: ignore[arg-type]
     )
 

@@ -31,6 +31,7 @@ from hashdb.store.models.lists import (
     validate_thresholds,
 )
 from hashdb.store.models.log import (
+    AUDIT_TARGETS,
     PUBLIC_AUDIT_TARGETS,
     AuditRecord,
     AuditScope,
@@ -42,6 +43,7 @@ from hashdb.store.models.scans import ScanJob, ScannedMedia, ScanStatus, StoredH
 from hashdb.store.models.video import NewVideoFrame, VideoFrame
 
 __all__ = [
+    "AUDIT_TARGETS",
     "PUBLIC_AUDIT_TARGETS",
     "AddOutcome",
     "ApiKey",

@@ -10,6 +10,7 @@ from typing import Any
 
 from hashdb.errors import InvalidValue
 from hashdb.hashing import ALGORITHMS, get_algorithm
+from hashdb.store.models.text import check_list_name, check_text
 
 
 class ListAction(enum.StrEnum):
@@ -77,6 +78,10 @@ class NewList:
     #: None means the defaults of every algorithm enabled by default.
     thresholds: dict[str, int] | None = None
     matching_mode: MatchingMode = MatchingMode.ROBUST
+
+    def __post_init__(self) -> None:
+        check_list_name(self.name)
+        check_text("description", self.description, lines=True)
 
 
 def default_thresholds() -> dict[str, int]:
@@ -146,7 +151,7 @@ class ListSettings:
 
 
 def clean_name(name: str, what: str = "an organisation") -> str:
-    cleaned = name.strip()
+    cleaned = check_text("name", name).strip()
     if not cleaned or len(cleaned) > 200:
         raise InvalidValue(f"{what} needs a name of 1 to 200 characters")
     return cleaned

@@ -33,6 +33,8 @@ class Change:
 #: Targets whose records concern the whole deployment and hold nothing private (the label
 #: vocabulary and the organisations, which every caller can read): every reader sees them.
 PUBLIC_AUDIT_TARGETS = frozenset({"vocabulary", "organisation"})
+#: Every kind of target an audit record is about.
+AUDIT_TARGETS = frozenset({"list", "entry", "key", "review", "import", *PUBLIC_AUDIT_TARGETS})
 
 
 @dataclass(frozen=True, slots=True)
