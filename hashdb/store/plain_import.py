@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from hashdb.store import schema
 from hashdb.store.exchange import ImportCounts, importable_columns
 from hashdb.store.insert_many import bind_processor
+from hashdb.store.items import attach_new_entries
 from hashdb.store.models import ChangeKind
 
 #: Rows per statement on SQLite: keeps the JSON text and the blob far below SQLite's 1 GB cap.
@@ -102,6 +103,7 @@ def import_plain(
     else:
         created = _sqlite(connection, list_id, rows, names, hashes, variant_of, now)
     if created:
+        attach_new_entries(connection, start_id)
         entries = schema.entries
         connection.execute(
             schema.changes.insert().from_select(
