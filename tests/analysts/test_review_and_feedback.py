@@ -68,6 +68,7 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
         45,
     )
     assert (item.platform, item.organisation, item.seen_count) == ("beta-uploads", "beta", 2)
+    assert item.item_id == hub.entries.get(watched, ACME_ANALYST).item_id is not None
     assert {q.algorithm for q in item.query_hashes} == {"pdq", "md5"}
     with pytest.raises(Forbidden):  # beta may match the list but not review it
         hub.review.confirm(item.id, BETA_ANALYST)
@@ -76,6 +77,7 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
     outcome = hub.review.confirm(item.id, ACME_ANALYST, metadata=EntryMetadata(note="variant"))
     assert outcome.item.status is ReviewStatus.CONFIRMED and outcome.report is not None
     assert outcome.report.created == 2
+    assert len(outcome.report.item_ids) == 1  # the near-miss's hashes: one item
     promoted = hub.entries.get(outcome.item.result_entry_ids[0], principal=LOCAL_OPERATOR)
     assert (promoted.list_name, promoted.organisation, promoted.source) == (
         "watch",
