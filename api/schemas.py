@@ -43,6 +43,9 @@ class VerificationModel(BaseModel):
 class MatchModel(BaseModel):
     list: str = Field(description="Name of the list the entry is on.")
     entry_id: int
+    item_id: int | None = Field(
+        default=None, description="The item (media or raw hash) the entry belongs to."
+    )
     algorithm: str
     distance: int = Field(description="Hamming distance in bits (0 for exact hashes).")
     threshold: int = Field(description="The list's threshold for this algorithm.")

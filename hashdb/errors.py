@@ -149,6 +149,10 @@ class EntryNotFound(NotFound):
     code = "entry_not_found"
 
 
+class ItemNotFound(NotFound):
+    code = "item_not_found"
+
+
 class KeyNotFound(NotFound):
     code = "key_not_found"
 

@@ -25,6 +25,7 @@ from tools.commands import (
     exchange,
     feedback,
     hashing,
+    items,
     keys,
     labels,
     lists,
@@ -92,6 +93,7 @@ def configure(
 for module in (
     hashing,
     entries,
+    items,
     matching,
     lists,
     exchange,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import builtins
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.models.common import RequestBody
@@ -27,6 +29,7 @@ class HashesCreate(RequestBody):
 
 class EntryPublic(BaseModel):
     entry_id: int
+    item_id: int | None = Field(description="The item (media or raw hash) it belongs to.")
     list: str
     algorithm: str
     hash: str
@@ -65,6 +68,7 @@ class AddedHashModel(BaseModel):
     algorithm: str
     hash: str
     entry_id: int
+    item_id: int | None
     created: bool
 
 
@@ -81,3 +85,4 @@ class AddReportModel(BaseModel):
     list: str
     created: int
     existing: int
+    item_ids: builtins.list[int] = Field(description="The items the hashes belong to.")

@@ -21,10 +21,10 @@ from hashdb.hashing.vpdq import VIDEO_ALGORITHM, fingerprint
 from hashdb.store.exchange import ImportRow, importable_columns
 from hashdb.store.models import Entry, NewVideoFrame, VideoFrame
 
-#: Record keys that are not entry columns: ``list`` names the list, ``entry_id`` is the
-#: exporting database's id (informative, ignored on import), ``frames`` the frame hashes of a
-#: video (``vpdq``) entry.
-EXTRA = ("list", "entry_id", "labels", "frames")
+#: Record keys that are not entry columns: ``list`` names the list, ``entry_id`` and
+#: ``item_id`` are the exporting database's ids (informative, ignored on import), ``frames`` the
+#: frame hashes of a video (``vpdq``) entry.
+EXTRA = ("list", "entry_id", "item_id", "labels", "frames")
 #: Column order of exports (CSV headers follow it): what a reader needs first, then provenance.
 _ORDER = (
     "algorithm",
@@ -43,6 +43,7 @@ _ORDER = (
     "labels",
     "list",
     "entry_id",
+    "item_id",
 )
 
 

@@ -80,6 +80,11 @@ class Match:
         return self.entry.id
 
     @property
+    def item_id(self) -> int | None:
+        """The item (media or raw hash) the matched entry belongs to."""
+        return self.entry.item_id
+
+    @property
     def entry_hash(self) -> str:
         return self.entry.hex
 
@@ -176,6 +181,7 @@ class Match:
         body: dict[str, Any] = {
             "list": self.hash_list.name,
             "entry_id": entry.id,
+            "item_id": entry.item_id,
             "algorithm": evidence.algorithm,
             "distance": evidence.distance,
             "threshold": evidence.threshold,

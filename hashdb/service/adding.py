@@ -32,9 +32,12 @@ class AddingService(ServicePart):
         force: bool = False,
         source_sha256: str | None = None,
         create_list: bool = True,
+        media: bool = False,
         principal: Principal,
     ) -> AddReport:
-        """Add hashes to a list, refusing degenerate or low-quality ones unless forced."""
+        """Add hashes to a list, refusing degenerate or low-quality ones unless forced.
+
+        The hashes of ``media`` form one item; else each raw hash is an item of its own."""
         organisation = adding_organisation(metadata, principal)
         labels = self.store.check_labels(metadata.labels)
         added_by = entry_added_by(metadata, principal)
@@ -71,6 +74,7 @@ class AddingService(ServicePart):
                     )
                     for digest in accepted
                 ],
+                media=media,
             )
             created = [outcome.entry_id for outcome in outcomes if outcome.created]
             for entry in self.store.get_entries(created).values():
@@ -83,7 +87,9 @@ class AddingService(ServicePart):
                     list_id=hash_list.id,
                 )
         report.added.extend(
-            AddedHash(digest.algorithm, digest.hex, outcome.entry_id, outcome.created)
+            AddedHash(
+                digest.algorithm, digest.hex, outcome.entry_id, outcome.created, outcome.item_id
+            )
             for digest, outcome in zip(accepted, outcomes, strict=True)
         )
         return report
@@ -146,6 +152,7 @@ class AddingService(ServicePart):
                     metadata,
                     source_sha256=hashes.sha256,
                     create_list=create_list,
+                    media=True,
                     principal=principal,
                 )
                 report.refused.extend(
@@ -171,6 +178,7 @@ class AddingService(ServicePart):
                     force=force,
                     source_sha256=hashes.sha256,
                     create_list=create_list,
+                    media=True,
                     principal=principal,
                 )
                 anchor = "pdq"
@@ -213,6 +221,7 @@ class AddingService(ServicePart):
                 force=force,
                 source_sha256=hashes.sha256,
                 create_list=create_list,
+                media=True,
                 principal=principal,
             )
             if not usable:
@@ -243,6 +252,8 @@ class AddingService(ServicePart):
                             labels=self.store.check_labels(metadata.labels),
                         )
                     ],
+                    media=True,
+                    item_id=report.item_id,
                 )
                 if outcome.created:
                     self.store.record_audit(
@@ -268,7 +279,13 @@ class AddingService(ServicePart):
                         ],
                     )
                 report.added.append(
-                    AddedHash(VIDEO_ALGORITHM, value.hex(), outcome.entry_id, outcome.created)
+                    AddedHash(
+                        VIDEO_ALGORITHM,
+                        value.hex(),
+                        outcome.entry_id,
+                        outcome.created,
+                        outcome.item_id,
+                    )
                 )
         report.warnings.extend(hashes.warnings)
         return report

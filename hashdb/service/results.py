@@ -31,12 +31,15 @@ class AddedHash:
     hash: str
     entry_id: int
     created: bool
+    #: The item the hash belongs to: the media's one item, or the raw hash's own.
+    item_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "algorithm": self.algorithm,
             "hash": self.hash,
             "entry_id": self.entry_id,
+            "item_id": self.item_id,
             "created": self.created,
         }
 
@@ -53,11 +56,22 @@ class AddReport:
     def created(self) -> int:
         return sum(1 for added in self.added if added.created)
 
+    @property
+    def item_ids(self) -> list[int]:
+        """The items the hashes belong to, in id order."""
+        return sorted({added.item_id for added in self.added if added.item_id})
+
+    @property
+    def item_id(self) -> int | None:
+        """The item of media added (its hashes' one item); None when nothing was added."""
+        return next((added.item_id for added in self.added if added.item_id), None)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "list": self.list_name,
             "created": self.created,
             "existing": len(self.added) - self.created,
+            "item_ids": self.item_ids,
             "added": [added.to_dict() for added in self.added],
             "refused": [refusal.to_dict() for refusal in self.refused],
             **({"warnings": self.warnings} if self.warnings else {}),

@@ -17,16 +17,26 @@ import sqlalchemy as sa
 
 from hashdb.store import schema
 from hashdb.store.insert_many import insert_many
+from hashdb.store.items import attach_new_entries, form_item
 from hashdb.store.models import AddOutcome, ChangeKind, NewEntry
 
 _IN_CHUNK = 500
 
 
 def add_entries(
-    connection: sa.Connection, list_id: int, entries: Sequence[NewEntry], now: datetime
+    connection: sa.Connection,
+    list_id: int,
+    entries: Sequence[NewEntry],
+    now: datetime,
+    *,
+    media: bool = False,
+    item_id: int | None = None,
 ) -> list[AddOutcome]:
     """One outcome per entry, in order: a hash already live in the list (or earlier in
-    ``entries``) is reported with that entry's id, not added again."""
+    ``entries``) is reported with that entry's id, not added again.
+
+    The new entries join the item ``item_id``; else with ``media`` they form one new media
+    item, else each is an item of its own (a raw hash)."""
     table = schema.entries
     existing = live_ids(connection, list_id, entries)
     outcomes: list[AddOutcome | None] = [None] * len(entries)
@@ -34,7 +44,8 @@ def add_entries(
     for position, new in enumerate(entries):
         key = (new.algorithm, new.value)
         if key in existing:
-            outcomes[position] = AddOutcome(existing[key], created=False)
+            found_id, found_item = existing[key]
+            outcomes[position] = AddOutcome(found_id, created=False, item_id=found_item)
         else:
             pending.setdefault(key, []).append(position)
     if pending:
@@ -63,10 +74,22 @@ def add_entries(
         end_id = _last_id(connection)
         inserted = _added_between(connection, start_id, end_id)
         new_ids = [inserted[key] for key in pending]
+        if item_id is not None or media:
+            item_id = form_item(
+                connection,
+                item_id,
+                list_id=list_id,
+                first=firsts[0],
+                entry_ids=new_ids,
+                now=now,
+            )
+        else:
+            attach_new_entries(connection, start_id, end_id)
         for positions, entry_id in zip(pending.values(), new_ids, strict=True):
-            outcomes[positions[0]] = AddOutcome(entry_id, created=True)
+            entry_item = entry_id if item_id is None else item_id
+            outcomes[positions[0]] = AddOutcome(entry_id, created=True, item_id=entry_item)
             for duplicate in positions[1:]:
-                outcomes[duplicate] = AddOutcome(entry_id, created=False)
+                outcomes[duplicate] = AddOutcome(entry_id, created=False, item_id=entry_item)
         labels = [
             {"entry_id": entry_id, "label": label}
             for new, entry_id in zip(firsts, new_ids, strict=True)
@@ -91,14 +114,14 @@ def add_entries(
 
 def live_ids(
     connection: sa.Connection, list_id: int, entries: Sequence[NewEntry]
-) -> dict[tuple[str, bytes], int]:
-    """The ids of the entries' hashes already live in the list."""
+) -> dict[tuple[str, bytes], tuple[int, int | None]]:
+    """The ids (entry, item) of the entries' hashes already live in the list."""
     by_algorithm: dict[str, list[bytes]] = {}
     for new in entries:
         by_algorithm.setdefault(new.algorithm, []).append(new.value)
-    found: dict[tuple[str, bytes], int] = {}
+    found: dict[tuple[str, bytes], tuple[int, int | None]] = {}
     table = schema.entries
-    query = sa.select(table.c.id, table.c.hash).where(
+    query = sa.select(table.c.id, table.c.item_id, table.c.hash).where(
         table.c.list_id == sa.bindparam("list_id"),
         table.c.algorithm == sa.bindparam("algorithm"),
         table.c.retired_at.is_(None),
@@ -116,7 +139,7 @@ def live_ids(
                 },
             )
             for row in rows:
-                found[(algorithm, bytes(row.hash))] = row.id
+                found[(algorithm, bytes(row.hash))] = (row.id, row.item_id)
     return found
 
 

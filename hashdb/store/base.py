@@ -29,6 +29,8 @@ from hashdb.store.models import (
     EntryQuery,
     Feedback,
     HashList,
+    Item,
+    ItemQuery,
     ListAction,
     ListSettings,
     LiveHashes,
@@ -71,11 +73,32 @@ class ListStore(Protocol):
 
 
 class EntryStore(Protocol):
-    def add_entries(self, list_id: int, entries: Sequence[NewEntry]) -> list[AddOutcome]: ...
+    def add_entries(
+        self,
+        list_id: int,
+        entries: Sequence[NewEntry],
+        *,
+        media: bool = False,
+        item_id: int | None = None,
+    ) -> list[AddOutcome]:
+        """New entries join the item ``item_id``; else with ``media`` they form one media
+        item; else each is an item of its own."""
+        ...
+
     def get_entry(self, entry_id: int) -> Entry: ...
     def get_entries(self, entry_ids: Sequence[int]) -> dict[int, Entry]: ...
     def retire_entry(self, entry_id: int, reason: str, retired_by: str | None) -> Entry: ...
     def count_entries(self, list_id: int | None = None, *, live_only: bool = True) -> int: ...
+
+
+class ItemStore(Protocol):
+    """Items: a piece of media or a raw hash, with its hashes; retired and restored whole."""
+
+    def get_item(self, item_id: int) -> Item: ...
+    def get_items(self, item_ids: Sequence[int]) -> dict[int, Item]: ...
+    def search_items(self, query: ItemQuery) -> list[Item]: ...
+    def retire_item(self, item_id: int, reason: str, retired_by: str | None) -> Item: ...
+    def restore_item(self, item_id: int) -> Item: ...
 
 
 class ChangeFeed(Protocol):
@@ -277,6 +300,7 @@ class ReferenceFeatureStore(Protocol):
 class Store(
     ListStore,
     EntryStore,
+    ItemStore,
     ChangeFeed,
     AuditLog,
     BulkHashes,

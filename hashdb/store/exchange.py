@@ -25,12 +25,13 @@ import sqlalchemy as sa
 
 from hashdb.store import schema
 from hashdb.store.insert_many import bind_processor
+from hashdb.store.items import attach_new_entries, retire_if_spent
 from hashdb.store.models import ChangeKind, Entry, NewVideoFrame
-from hashdb.store.rows import aware, entry_from_row
+from hashdb.store.rows import IN_CHUNK, aware, entry_from_row
 from hashdb.store.video import frame_row
 
 #: Columns an import may set besides list, algorithm and hash (the entries table decides).
-_FIXED = {"id", "list_id", "algorithm", "hash"}
+_FIXED = {"id", "list_id", "algorithm", "hash", "item_id"}
 _RETIREMENT = ("retired_at", "retired_reason", "retired_by")
 
 
@@ -112,6 +113,7 @@ def import_rows(
             retired.add((row.algorithm, row.value, retired_at))
 
     _insert(connection, list_id, now, [*history, *new.values()])
+    attach_new_entries(connection, start_id)
     _insert_side_rows(connection, list_id, start_id, rows)
     if new:
         connection.execute(
@@ -149,9 +151,29 @@ def import_rows(
                 for entry_id in retire
             ],
         )
+        _retire_spent_items(connection, list(retire), now)
     return ImportCounts(
         created=len(new), existing=existing, retired=len(retire), history=len(history)
     )
+
+
+def _retire_spent_items(connection: sa.Connection, entry_ids: list[int], now: datetime) -> None:
+    """Mark retired the items an import left without a live hash."""
+    entries = schema.entries
+    for start in range(0, len(entry_ids), IN_CHUNK):
+        found = connection.execute(
+            sa.select(
+                entries.c.item_id,
+                entries.c.retired_at,
+                entries.c.retired_reason,
+                entries.c.retired_by,
+            ).where(
+                entries.c.id.in_(entry_ids[start : start + IN_CHUNK]),
+                entries.c.item_id.is_not(None),
+            )
+        ).all()
+        for item_id, at, reason, by in found:
+            retire_if_spent(connection, [item_id], at or now, reason or "retired by an import", by)
 
 
 def _insert_side_rows(

@@ -71,8 +71,14 @@ class ReviewSQL(SQLMixin):
 
     def _review_query(self) -> sa.Select[Any]:
         table = schema.review_queue
-        return sa.select(table, schema.lists.c.name.label("list_name")).join(
-            schema.lists, schema.lists.c.id == table.c.list_id
+        return (
+            sa.select(
+                table,
+                schema.lists.c.name.label("list_name"),
+                schema.entries.c.item_id.label("entry_item_id"),
+            )
+            .join(schema.lists, schema.lists.c.id == table.c.list_id)
+            .join(schema.entries, schema.entries.c.id == table.c.entry_id)
         )
 
     def review_items(
@@ -156,4 +162,5 @@ def _item(row: sa.Row[Any]) -> ReviewItem:
         resolved_by=row.resolved_by,
         resolution_note=row.resolution_note,
         result_entry_ids=tuple(int(i) for i in row.result_entry_ids or []),
+        item_id=row.entry_item_id,
     )

@@ -65,4 +65,5 @@ def entry_from_row(row: sa.Row[Any], labels: tuple[str, ...] = ()) -> Entry:
         organisation=row.organisation,
         source=row.source,
         labels=labels,
+        item_id=row.item_id,
     )

@@ -35,6 +35,23 @@ lists = sa.Table(
     sa.Column("matching_mode", sa.String(20), nullable=False, server_default="robust"),
 )
 
+# A media item: one piece of media (an image or a video) or one raw hash added alone, with
+# its hashes as entries. Analysts act on items; an item's id is the id of its first entry.
+items = sa.Table(
+    "items",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=False),
+    sa.Column("list_id", BigId, sa.ForeignKey("lists.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("source_sha256", sa.String(64)),
+    sa.Column("organisation", sa.String(200)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("retired_at", sa.DateTime(timezone=True)),
+    sa.Column("retired_reason", sa.Text),
+    sa.Column("retired_by", sa.Text),
+)
+sa.Index("items_list", items.c.list_id, items.c.id)
+
 entries = sa.Table(
     "entries",
     metadata,
@@ -54,6 +71,10 @@ entries = sa.Table(
     # Provenance (added after the first release, hence nullable).
     sa.Column("organisation", sa.String(200)),
     sa.Column("source", sa.Text),
+    # The item the entry belongs to, set in the transaction that inserts the entry. Checked
+    # at commit, so that a bulk insert writes its entries (item id = entry id) before their
+    # items; nullable for the inserts that learn their ids only once written.
+    sa.Column("item_id", BigId, sa.ForeignKey("items.id", deferrable=True, initially="DEFERRED")),
 )
 
 # One live entry per (list, algorithm, hash): adds are idempotent, while retired entries stay
@@ -69,6 +90,7 @@ live_entry_unique = sa.Index(
 )
 sa.Index("entries_algorithm_live", entries.c.algorithm, entries.c.retired_at)
 sa.Index("entries_list", entries.c.list_id)
+sa.Index("entries_item", entries.c.item_id)
 
 changes = sa.Table(
     "changes",

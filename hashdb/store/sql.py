@@ -34,6 +34,7 @@ from hashdb.store.audit import AuditSQL
 from hashdb.store.catalog import CatalogSQL
 from hashdb.store.features import FeatureSQL
 from hashdb.store.feedback import FeedbackSQL
+from hashdb.store.items import ItemSQL, retire_if_spent
 from hashdb.store.keys import KeySQL
 from hashdb.store.labels import LabelSQL
 from hashdb.store.migrations import migrate
@@ -60,7 +61,7 @@ from hashdb.store.video import VideoSQL
 
 _WRITE_LOCK_KEY = 7244532
 #: The tables a bulk import grows, whose planner statistics it refreshes.
-_BULK_TABLES = ("entries", "changes", "entry_labels", "video_frames")
+_BULK_TABLES = ("entries", "items", "changes", "entry_labels", "video_frames")
 
 
 class SQLStore(
@@ -74,6 +75,7 @@ class SQLStore(
     VideoSQL,
     ScanSQL,
     FeatureSQL,
+    ItemSQL,
 ):
     def __init__(self, engine: sa.Engine, url: str) -> None:
         self.engine = engine
@@ -263,10 +265,19 @@ class SQLStore(
 
     # --- entries ------------------------------------------------------------------------
 
-    def add_entries(self, list_id: int, entries: Sequence[NewEntry]) -> list[AddOutcome]:
+    def add_entries(
+        self,
+        list_id: int,
+        entries: Sequence[NewEntry],
+        *,
+        media: bool = False,
+        item_id: int | None = None,
+    ) -> list[AddOutcome]:
         """Add entries to a list; a hash already live in the list is reported, not repeated."""
         with self._writing() as connection:
-            return adding.add_entries(connection, list_id, entries, utcnow())
+            return adding.add_entries(
+                connection, list_id, entries, utcnow(), media=media, item_id=item_id
+            )
 
     def _entry_query(self) -> sa.Select[Any]:
         return sa.select(schema.entries, schema.lists.c.name.label("list_name")).join(
@@ -313,6 +324,8 @@ class SQLStore(
             self._log_change(
                 connection, ChangeKind.RETIRE, entry_id=entry_id, list_id=entry.list_id
             )
+            if entry.item_id is not None:
+                retire_if_spent(connection, [entry.item_id], now, reason.strip(), retired_by)
         return self.get_entry(entry_id)
 
     def count_entries(self, list_id: int | None = None, *, live_only: bool = True) -> int:

@@ -68,6 +68,7 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
         45,
     )
     assert (item.platform, item.organisation, item.seen_count) == ("beta-uploads", "beta", 2)
+    assert item.item_id == hub.entries.get(watched, ACME_ANALYST).item_id is not None
     assert {q.algorithm for q in item.query_hashes} == {"pdq", "md5"}
     with pytest.raises(Forbidden):  # beta may match the list but not review it
         hub.review.confirm(item.id, BETA_ANALYST)
@@ -76,6 +77,7 @@ def test_near_miss_is_queued_once_and_promoted(hub: HashDB, watched: int) -> Non
     outcome = hub.review.confirm(item.id, ACME_ANALYST, metadata=EntryMetadata(note="variant"))
     assert outcome.item.status is ReviewStatus.CONFIRMED and outcome.report is not None
     assert outcome.report.created == 2
+    assert len(outcome.report.item_ids) == 1  # the near-miss's hashes: one item
     promoted = hub.entries.get(outcome.item.result_entry_ids[0], principal=LOCAL_OPERATOR)
     assert (promoted.list_name, promoted.organisation, promoted.source) == (
         "watch",
@@ -160,10 +162,9 @@ def test_two_organisations_share_disagree_and_retire(hub: HashDB) -> None:
     hub.feedback.give(match.entry_id, Verdict.DISAGREE, "counter-speech", principal=BETA_PLATFORM)
     assert hub.feedback.for_entry(match.entry_id, ACME_ANALYST).counts.disagree == 1
 
-    for added in report.added:
-        hub.entries.retire(
-            added.entry_id, "beta showed it is counter-speech", principal=ACME_ANALYST
-        )
+    hub.entries.retire(
+        report.added[0].entry_id, "beta showed it is counter-speech", principal=ACME_ANALYST
+    )
     assert not hub.matching.media(jpeg(2), principal=BETA_PLATFORM).matched
     retired = hub.entries.get(match.entry_id, BETA_ANALYST)
     assert (retired.retired_by, retired.retired_reason) == (

@@ -83,7 +83,8 @@ def _populate(service: HashDB) -> None:
 
 
 def _snapshot(service: HashDB) -> dict[str, Any]:
-    """Everything an export says about the lists, without the database's own entry ids."""
+    """Everything an export says about the lists, without the database's own entry and item
+    ids."""
     out = io.StringIO()
     service.exchange.export(out, ExchangeFormat.JSONL, principal=LOCAL_OPERATOR)
     by_list: dict[str, list[dict[str, Any]]] = {}
@@ -93,7 +94,7 @@ def _snapshot(service: HashDB) -> dict[str, Any]:
         if "record" in record:
             definitions.append(record)
             continue
-        del record["entry_id"]
+        del record["entry_id"], record["item_id"]
         by_list.setdefault(record["list"], []).append(record)
     return {
         "entries": {name: sorted(rows, key=json.dumps) for name, rows in by_list.items()},

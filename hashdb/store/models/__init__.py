@@ -9,6 +9,7 @@ from __future__ import annotations
 from hashdb.store.models.entries import AddOutcome, Entry, EntryQuery, LiveHashes, NewEntry
 from hashdb.store.models.features import ReferenceFeatures, ReferenceHash
 from hashdb.store.models.feedback import Feedback, FeedbackCounts, Verdict, count_latest
+from hashdb.store.models.items import Item, ItemKind, ItemQuery, ItemScope
 from hashdb.store.models.keys import ApiKey, NewApiKey
 from hashdb.store.models.labels import (
     VocabularyTerm,
@@ -56,6 +57,10 @@ __all__ = [
     "Feedback",
     "FeedbackCounts",
     "HashList",
+    "Item",
+    "ItemKind",
+    "ItemQuery",
+    "ItemScope",
     "ListAction",
     "ListSettings",
     "LiveHashes",

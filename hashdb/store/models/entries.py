@@ -42,6 +42,8 @@ class Entry:
     organisation: str | None = None
     source: str | None = None
     labels: tuple[str, ...] = ()
+    #: The item (media or raw hash) the entry belongs to.
+    item_id: int | None = None
 
     @property
     def hex(self) -> str:
@@ -55,6 +57,7 @@ class Entry:
         """The JSON view every face shows (and the audit log keeps as before/after)."""
         return {
             "entry_id": self.id,
+            "item_id": self.item_id,
             "list": self.list_name,
             "algorithm": self.algorithm,
             "hash": self.hex,
@@ -79,6 +82,7 @@ class AddOutcome:
 
     entry_id: int
     created: bool
+    item_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,8 @@ class ReviewItem:
     resolved_by: str | None
     resolution_note: str | None
     result_entry_ids: tuple[int, ...]
+    #: The item of the entry it nearly matched.
+    item_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +70,7 @@ class ReviewItem:
             "status": self.status.value,
             "list": self.list_name,
             "entry_id": self.entry_id,
+            "item_id": self.item_id,
             "algorithm": self.algorithm,
             "query_hash": self.query_hash.hex(),
             "distance": self.distance,
