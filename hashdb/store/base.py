@@ -40,6 +40,7 @@ from hashdb.store.models import (
     NewReviewItem,
     NewVideoFrame,
     Organisation,
+    Picture,
     ReferenceFeatures,
     ReferenceHash,
     ReviewItem,
@@ -47,6 +48,7 @@ from hashdb.store.models import (
     ScanJob,
     ScannedMedia,
     ScanStatus,
+    Thumbnail,
     Verdict,
     VideoFrame,
     VideoRule,
@@ -295,6 +297,20 @@ class ReferenceFeatureStore(Protocol):
     def reference_hashes(self, entry_ids: Sequence[int] | None = None) -> list[ReferenceHash]: ...
 
 
+class ThumbnailStore(Protocol):
+    """The small pictures the console shows: of uploads with their review items (resolving
+    an item deletes its thumbnail), of references with their items on opted-in lists."""
+
+    def keep_upload_thumbnails(self, review_item_ids: Sequence[int], picture: Picture) -> int: ...
+    def keep_item_thumbnail(self, item_id: int, picture: Picture) -> bool: ...
+    def get_thumbnail(self, thumbnail_id: int) -> Thumbnail: ...
+    def thumbnail_data(self, thumbnail_id: int) -> bytes: ...
+    def review_thumbnails(self, review_item_ids: Sequence[int]) -> dict[int, Thumbnail]: ...
+    def item_thumbnails(self, item_ids: Sequence[int]) -> dict[int, Thumbnail]: ...
+    def delete_list_thumbnails(self, list_id: int) -> int: ...
+    def purge_thumbnails(self, kept_before: datetime) -> dict[int, int]: ...
+
+
 class Store(
     ListStore,
     EntryStore,
@@ -312,6 +328,7 @@ class Store(
     VideoStore,
     ScanStore,
     ReferenceFeatureStore,
+    ThumbnailStore,
     Protocol,
 ):
     url: str

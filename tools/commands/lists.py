@@ -52,6 +52,14 @@ ReviewRadiusOption = Annotated[
         "the threshold and it go to the review queue.",
     ),
 ]
+KeepThumbnailsOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--keep-thumbnails/--no-keep-thumbnails",
+        help="Keep a small thumbnail of media added to the list, for the console (off by "
+        "default; turning it off deletes the list's thumbnails).",
+    ),
+]
 
 
 def _list_dict(
@@ -88,6 +96,7 @@ def show_lists(
                 f"{hash_list.name}\t{hash_list.action.value}\t{body['live_entries']} entries"
                 f"\t{thresholds}{review}\t{hash_list.description}"
                 f"\towner={settings.owner or '-'} {settings.sharing.value}"
+                + (" thumbnails" if settings.keep_thumbnails else "")
             )
 
 
@@ -102,6 +111,7 @@ def create_list(
     owner: OwnerOption = None,
     sharing: SharingOption = None,
     review_radius: ReviewRadiusOption = None,
+    keep_thumbnails: KeepThumbnailsOption = None,
 ) -> None:
     """Create a list. Without --threshold it matches PDQ<=31, MD5 and SHA-256."""
     cli = state(ctx)
@@ -118,9 +128,12 @@ def create_list(
             sharing=sharing,
             owner=owner,
         )
-        if review_radius:
+        if review_radius or keep_thumbnails:
             service.sharing.update(
-                name, cli.principal, review_radius=parse_thresholds(review_radius)
+                name,
+                cli.principal,
+                review_radius=parse_thresholds(review_radius),
+                keep_thumbnails=keep_thumbnails,
             )
     emit_json(_list_dict(created, 0, service.store.list_settings(created.id)))
 
@@ -138,9 +151,10 @@ def update_list(
     owner: OwnerOption = None,
     sharing: SharingOption = None,
     review_radius: ReviewRadiusOption = None,
+    keep_thumbnails: KeepThumbnailsOption = None,
 ) -> None:
     """Change a list's action, description, thresholds (replacing the old set), owner,
-    sharing or review radius (replacing the old set)."""
+    sharing, review radius (replacing the old set) or whether it keeps thumbnails."""
     cli = state(ctx)
     service = cli.service
     with service.store.transaction():
@@ -152,13 +166,14 @@ def update_list(
             principal=cli.principal,
         )
         settings = service.store.list_settings(updated.id)
-        if owner is not None or sharing is not None or review_radius is not None:
+        if any(option is not None for option in (owner, sharing, review_radius, keep_thumbnails)):
             settings = service.sharing.update(
                 name,
                 cli.principal,
                 owner=owner,
                 sharing=sharing,
                 review_radius=parse_thresholds(review_radius),
+                keep_thumbnails=keep_thumbnails,
             )
     emit_json(_list_dict(updated, service.store.count_entries(updated.id), settings))
 

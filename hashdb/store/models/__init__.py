@@ -39,6 +39,7 @@ from hashdb.store.models.log import (
 )
 from hashdb.store.models.review import NewReviewItem, QueryHash, ReviewItem, ReviewStatus
 from hashdb.store.models.scans import ScanJob, ScannedMedia, ScanStatus, StoredHash
+from hashdb.store.models.thumbnails import Picture, Thumbnail, ThumbnailKind
 from hashdb.store.models.video import NewVideoFrame, VideoFrame
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "NewReviewItem",
     "NewVideoFrame",
     "Organisation",
+    "Picture",
     "QueryHash",
     "ReferenceFeatures",
     "ReferenceHash",
@@ -77,6 +79,8 @@ __all__ = [
     "ScannedMedia",
     "Sharing",
     "StoredHash",
+    "Thumbnail",
+    "ThumbnailKind",
     "Verdict",
     "VideoFrame",
     "VideoRule",
