@@ -82,6 +82,17 @@ class ThumbnailService(ServicePart):
         with self.store.transaction():
             return self.store.keep_item_thumbnail(item_id, picture)
 
+    def keep_promoted(self, review_item_id: int, list_name: str, report: AddReport) -> bool:
+        """A near-miss confirmed or allowed onto a list that keeps thumbnails: its upload's
+        thumbnail stays, as the thumbnail of the item its hashes became (else resolving the
+        near-miss deletes it). Call before resolving it."""
+        item_id = report.item_id
+        if item_id is None:
+            return False
+        if not self.store.list_settings(self.store.get_list(list_name).id).keep_thumbnails:
+            return False
+        return self.store.adopt_upload_thumbnail(review_item_id, item_id)
+
     def purge(self, principal: Principal, now: datetime | None = None) -> int:
         """Delete the upload thumbnails past the retention period (or whose review item was
         resolved), audited; how many were deleted. Admins only."""

@@ -79,6 +79,32 @@ class ThumbnailSQL(SQLMixin):
             )
         return True
 
+    def adopt_upload_thumbnail(self, review_item_id: int, item_id: int) -> bool:
+        """Make a review item's upload thumbnail the thumbnail of the media item its hashes
+        became (on a list that keeps thumbnails), unless that item has one; whether it did."""
+        table, items = schema.thumbnails, schema.items
+        with self._writing() as connection:
+            list_id = connection.execute(
+                sa.select(items.c.list_id).where(items.c.id == item_id)
+            ).scalar()
+            taken = connection.execute(
+                sa.select(table.c.id).where(table.c.item_id == item_id)
+            ).first()
+            if list_id is None or taken is not None:
+                return False
+            return bool(
+                connection.execute(
+                    table.update()
+                    .where(table.c.review_item_id == review_item_id)
+                    .values(
+                        kind=ThumbnailKind.REFERENCE.value,
+                        list_id=list_id,
+                        review_item_id=None,
+                        item_id=item_id,
+                    )
+                ).rowcount
+            )
+
     def get_thumbnail(self, thumbnail_id: int) -> Thumbnail:
         table = schema.thumbnails
         with self._reading() as connection:

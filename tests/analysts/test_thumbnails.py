@@ -89,6 +89,25 @@ def test_confirming_or_allowing_deletes_the_upload_thumbnail(hub: HashDB, action
     assert hub.store.review_thumbnails([item.id]) == {}
 
 
+def test_a_near_miss_confirmed_onto_a_list_that_keeps_thumbnails_keeps_its_picture(
+    hub: HashDB,
+) -> None:
+    upload = jpeg(18)
+    _watch(hub, upload)
+    hub.sharing.update("watch", ACME_ANALYST, keep_thumbnails=True)
+    hub.matching.media(upload, principal=BETA_PLATFORM)
+    [item] = hub.review.queue(ACME_ANALYST)
+    [kept] = hub.thumbnails.for_review([item], ACME_ANALYST).values()
+    outcome = hub.review.confirm(item.id, ACME_ANALYST)
+    assert outcome.report is not None and outcome.report.item_id is not None
+    assert hub.store.review_thumbnails([item.id]) == {}
+    [adopted] = hub.thumbnails.for_items([outcome.report.item_id], ACME_ANALYST).values()
+    assert adopted.id == kept.id and adopted.kind is ThumbnailKind.REFERENCE
+    # Now the list's: purging upload thumbnails leaves it.
+    assert hub.thumbnails.purge(ACME_ADMIN, now=utcnow() + timedelta(days=365)) == 0
+    assert hub.thumbnails.get(adopted.id, ACME_ANALYST)[0].item_id == outcome.report.item_id
+
+
 def test_upload_thumbnails_are_purged_after_the_retention_period(hub: HashDB) -> None:
     upload = jpeg(13)
     _watch(hub, upload)
