@@ -163,12 +163,17 @@ class ThumbnailSQL(SQLMixin):
         """Delete the upload thumbnails kept before ``kept_before``, and any whose review item
         is no longer pending: list id -> how many were deleted."""
         table, queue = schema.thumbnails, schema.review_queue
-        resolved = sa.select(queue.c.id).where(queue.c.status != ReviewStatus.PENDING.value)
+        # Resolving deletes an item's thumbnail; this catches any a resolution left behind
+        # (one primary-key probe per upload thumbnail, and there are few: they expire).
+        resolved = sa.exists().where(
+            queue.c.id == table.c.review_item_id,
+            queue.c.status != ReviewStatus.PENDING.value,
+        )
         with self._writing() as connection:
             rows = connection.execute(
                 sa.select(table.c.id, table.c.list_id).where(
                     table.c.kind == ThumbnailKind.UPLOAD.value,
-                    sa.or_(table.c.created_at < kept_before, table.c.review_item_id.in_(resolved)),
+                    sa.or_(table.c.created_at < kept_before, resolved),
                 )
             ).all()
             ids = [row.id for row in rows]

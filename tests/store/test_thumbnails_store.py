@@ -174,6 +174,16 @@ def test_purging_deletes_upload_thumbnails_kept_before_the_cut_only(store: Store
     engine.dispose()
     assert store.purge_thumbnails(datetime.now(UTC) - timedelta(days=30)) == {list_a: 1}
     assert set(store.review_thumbnails([old, recent])) == {recent}
+    # One whose item was closed behind the store's back goes whatever its age.
+    list_c, closed = _near_miss(store, 5)
+    store.keep_upload_thumbnails([closed], PICTURE)
+    engine = raw_engine(store.url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE review_queue SET status = 'dismissed' WHERE id = :id"), {"id": closed}
+        )
+    engine.dispose()
+    assert store.purge_thumbnails(datetime.now(UTC) - timedelta(days=30)) == {list_c: 1}
     # A cut in the future takes every upload thumbnail, never a reference's.
     assert sum(store.purge_thumbnails(datetime.now(UTC) + timedelta(seconds=1)).values()) == 1
     assert set(store.item_thumbnails([reference.item_id])) == {reference.item_id}
