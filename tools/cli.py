@@ -21,6 +21,7 @@ from tools.commands import (
     exchange,
     feedback,
     hashing,
+    items,
     keys,
     labels,
     lists,
@@ -78,6 +79,7 @@ def configure(
 for module in (
     hashing,
     entries,
+    items,
     matching,
     lists,
     exchange,

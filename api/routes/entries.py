@@ -21,7 +21,7 @@ from api.problems import PROBLEM_SCHEMA
 from api.uploads import read_upload
 from hashdb.errors import InvalidValue
 from hashdb.service import EntryMetadata
-from hashdb.store.models import EntryQuery
+from hashdb.store.models import EntryQuery, ItemScope
 
 router = APIRouter(
     prefix="/v1",
@@ -31,6 +31,10 @@ router = APIRouter(
 
 ListName = Annotated[str, Path(min_length=1, max_length=200, description="List name.")]
 EntryId = Annotated[int, Path(ge=1, le=MAX_ID, description="Entry id.")]
+Scope = Annotated[
+    ItemScope,
+    Query(description="item: every hash of the entry's item (the default); entry: this one."),
+]
 
 
 @router.post(
@@ -92,10 +96,17 @@ def get_entry(entry_id: EntryId, service: ServiceDep, caller: AnalystDep) -> dic
 
 @router.patch("/entries/{entry_id}", response_model=EntryPublic, summary="Relabel an entry")
 def update_entry(
-    entry_id: EntryId, body: EntryUpdate, service: ServiceDep, caller: AnalystDep
+    entry_id: EntryId,
+    body: EntryUpdate,
+    service: ServiceDep,
+    caller: AnalystDep,
+    scope: Scope = ItemScope.ITEM,
 ) -> dict[str, Any]:
-    """Change the label or note; matches explain the entry with the new text at once."""
-    updated = service.entries.update(entry_id, label=body.label, note=body.note, principal=caller)
+    """Change the label or note of the entry's item (every hash of the same file), or with
+    ``?scope=entry`` of this hash only; matches explain it with the new text at once."""
+    updated = service.entries.update(
+        entry_id, label=body.label, note=body.note, scope=scope, principal=caller
+    )
     return updated.to_dict()
 
 
@@ -138,10 +149,19 @@ def search_entries(
 @router.post(
     "/entries/{entry_id}/retire",
     response_model=EntryPublic,
-    summary="Retire an entry: it stops matching at once, and is kept for audit",
+    summary="Retire an entry's item: it stops matching at once, and is kept for audit",
     responses={409: PROBLEM_SCHEMA},
 )
 def retire_entry(
-    entry_id: EntryId, body: RetireRequest, service: ServiceDep, caller: AnalystDep
+    entry_id: EntryId,
+    body: RetireRequest,
+    service: ServiceDep,
+    caller: AnalystDep,
+    scope: Scope = ItemScope.ITEM,
 ) -> dict[str, Any]:
-    return service.entries.retire(entry_id, body.reason, caller.name, principal=caller).to_dict()
+    """Every hash of the entry's item (the same file) stops matching, or with
+    ``?scope=entry`` this hash only."""
+    retired = service.entries.retire(
+        entry_id, body.reason, caller.name, scope=scope, principal=caller
+    )
+    return retired.to_dict()

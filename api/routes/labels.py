@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 
 from api.analyst_schemas import MAX_ID, EntryLabelsIn, VocabularyIn
 from api.deps import PrincipalDep, ServiceDep, require
 from api.problems import PROBLEM_SCHEMA
 from hashdb.identity import Principal, Role
+from hashdb.store.models import ItemScope
 
 router = APIRouter(prefix="/v1", tags=["labels"])
 _ERRORS: dict[int | str, dict[str, Any]] = {s: PROBLEM_SCHEMA for s in (403, 404, 422)}
@@ -42,13 +43,22 @@ def remove_term(
 
 
 @router.post(
-    "/entries/{entry_id}/labels", summary="Add and remove labels on an entry", responses=_ERRORS
+    "/entries/{entry_id}/labels",
+    summary="Add and remove labels on an entry's item",
+    responses=_ERRORS,
 )
 def label_entry(
     service: ServiceDep,
     entry_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     body: EntryLabelsIn,
     principal: Annotated[Principal, Depends(require(Role.ANALYST))],
+    scope: Annotated[
+        ItemScope, Query(description="item: every hash of the entry's item; entry: this one.")
+    ] = ItemScope.ITEM,
 ) -> dict[str, Any]:
-    entry = service.labels.label_entry(entry_id, body.add, body.remove, principal=principal)
+    """The labels go on every hash of the entry's item (the same file), or with
+    ``?scope=entry`` on this hash only."""
+    entry = service.labels.label_entry(
+        entry_id, body.add, body.remove, scope=scope, principal=principal
+    )
     return {"entry_id": entry.id, "labels": list(entry.labels)}

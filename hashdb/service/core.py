@@ -17,6 +17,7 @@ from hashdb.service.audit import AuditService
 from hashdb.service.entries import EntryService
 from hashdb.service.exchange import ExchangeService
 from hashdb.service.feedback import FeedbackService
+from hashdb.service.items import ItemService
 from hashdb.service.labels import LabelService
 from hashdb.service.lists import ListService
 from hashdb.service.matching import MatchingService
@@ -73,6 +74,10 @@ class HashDB:
     @cached_property
     def entries(self) -> EntryService:
         return EntryService(self)
+
+    @cached_property
+    def items(self) -> ItemService:
+        return ItemService(self)
 
     @cached_property
     def audit(self) -> AuditService:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from hashdb.auth import access
-from hashdb.errors import EntryNotFound
+from hashdb.errors import Conflict, EntryNotFound
 from hashdb.identity import Principal
 from hashdb.service.shared import ServicePart, actor, audit_actor
-from hashdb.store.models import Entry, EntryQuery
+from hashdb.store.models import Entry, EntryQuery, ItemScope
 
 
 class EntryService(ServicePart):
@@ -33,13 +33,24 @@ class EntryService(ServicePart):
         reason: str,
         retired_by: str | None = None,
         *,
+        scope: ItemScope = ItemScope.ITEM,
         principal: Principal,
     ) -> Entry:
-        """Retire an entry: it stops matching at once and stays for audit. ``retired_by`` is
+        """Retire an entry's item (every hash of the same file), or with ``scope`` entry
+        this one hash only: it stops matching at once and stays for audit. ``retired_by`` is
         the caller's name unless an operator names someone."""
         with self.store.transaction():
             entry = self.get(entry_id, principal)
             self.check_write(principal, entry)
+            if scope is ItemScope.ITEM and entry.item_id is not None:
+                if not entry.live:
+                    retired_at = entry.retired_at.isoformat() if entry.retired_at else "?"
+                    raise Conflict(
+                        f"entry {entry_id} was already retired at {retired_at}",
+                        entry_id=entry_id,
+                    )
+                self.service.items.retire(entry.item_id, reason, retired_by, principal=principal)
+                return self.store.get_entry(entry_id)
             if not principal.is_operator:
                 retired_by = principal.name
             retired = self.store.retire_entry(entry_id, reason, retired_by)
@@ -60,12 +71,19 @@ class EntryService(ServicePart):
         *,
         label: str | None = None,
         note: str | None = None,
+        scope: ItemScope = ItemScope.ITEM,
         principal: Principal,
     ) -> Entry:
-        """Relabel an entry or change its note; matches explain it with the new text at once."""
+        """Relabel an entry's item (or with ``scope`` entry this hash only) or change its
+        note; matches explain it with the new text at once."""
         with self.store.transaction():
             before = self.get(entry_id, principal)
             self.check_write(principal, before)
+            if scope is ItemScope.ITEM and before.item_id is not None:
+                self.service.items.update(
+                    before.item_id, label=label, note=note, principal=principal
+                )
+                return self.store.get_entry(entry_id)
             updated = self.store.update_entry(entry_id, label=label, note=note)
             self.store.record_audit(
                 actor(principal),

@@ -8,7 +8,7 @@ from hashdb.errors import Forbidden
 from hashdb.identity import Principal
 from hashdb.service.shared import ServicePart, actor
 from hashdb.store import Entry
-from hashdb.store.models import VocabularyTerm
+from hashdb.store.models import ItemScope, VocabularyTerm
 
 
 class LabelService(ServicePart):
@@ -53,12 +53,17 @@ class LabelService(ServicePart):
         add: Sequence[str] = (),
         remove: Sequence[str] = (),
         *,
+        scope: ItemScope = ItemScope.ITEM,
         principal: Principal,
     ) -> Entry:
-        """Add and remove controlled labels on an entry (which keeps its history)."""
+        """Add and remove controlled labels on an entry's item (every hash of the same file),
+        or with ``scope`` entry on this hash only."""
         with self.store.transaction():
             entry = self.service.entries.get(entry_id, principal)
             self.service.entries.check_write(principal, entry)
+            if scope is ItemScope.ITEM and entry.item_id is not None:
+                self.service.items.label(entry.item_id, add, remove, principal=principal)
+                return self.store.get_entry(entry_id)
             labels = self.store.set_entry_labels(entry_id, add, remove)
             if labels != entry.labels:
                 self.store.record_audit(

@@ -112,6 +112,7 @@ class ReviewService(ServicePart):
                 metadata,
                 source_sha256=sha256,
                 create_list=False,
+                media=True,
                 principal=principal,
             )
             if not report.added:

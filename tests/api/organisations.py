@@ -21,7 +21,7 @@ from hashdb.hashing import Digest
 from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service import HashDB
 from hashdb.settings import Settings
-from hashdb.store.models import EntryQuery
+from hashdb.store.models import EntryQuery, ItemQuery
 from hashdb.testing.images import jpeg
 
 ORG_A = "zqorga"
@@ -79,6 +79,8 @@ class Private:
     list_name: str = "zq-a-hidden"
     list_id: int = 0
     entry_ids: list[int] = field(default_factory=list)
+    #: The media item of the uploaded image.
+    media_item: int = 0
     pending_item: int = 0
     made_key: int = 0
     pdq: str = ""
@@ -148,6 +150,7 @@ def make_private(orgs: Deployment) -> Private:
     upload = {"file": ("a.jpg", made.image)}
     report = _ok(analyst.post(f"/v1/lists/{name}/media", files=upload, data=form), 201)
     made.entry_ids = [item["entry_id"] for item in report["added"]]
+    (made.media_item,) = report["item_ids"]
     made.pdq = next(item["hash"] for item in report["added"] if item["algorithm"] == "pdq")
     partner = random.Random(7).randbytes(32).hex()
     hashes = {"hashes": [{"algorithm": "pdq", "value": partner}], "note": "zq-a-partner-note"}
@@ -219,6 +222,12 @@ def snapshot(orgs: Deployment, made: Private) -> str:
             entry.to_dict()
             for entry in store.search_entries(
                 EntryQuery(list_ids=frozenset({made.list_id}), limit=1000)
+            )
+        ],
+        "items": [
+            item.to_dict()
+            for item in store.search_items(
+                ItemQuery(list_ids=frozenset({made.list_id}), limit=1000)
             )
         ],
         "review": [

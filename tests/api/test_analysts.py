@@ -165,10 +165,14 @@ def test_shared_list_match_disagree_retire(hub: HashDB, as_: Callers) -> None:
     assert response.status_code == 403 and response.json()["code"] == "forbidden"
     assert as_.beta_ana.post(retire_url, json=reason).status_code == 403  # same name, other org
     assert as_.beta_platform.upload(jpeg(1))["matched"] is True  # nothing was retired
+    # Retiring one hash of the media retires its item: every hash of the file.
+    response = as_.acme_analyst.post(retire_url, json=reason)
+    assert response.status_code == 200, response.text
+    assert response.json()["retired_reason"] == "counter-speech"
     for added in report.added:
-        response = as_.acme_analyst.post(f"/v1/entries/{added.entry_id}/retire", json=reason)
-        assert response.status_code == 200, response.text
-        assert response.json()["retired_reason"] == "counter-speech"
+        retired = as_.acme_analyst.get(f"/v1/entries/{added.entry_id}").json()
+        assert retired["retired_reason"] == "counter-speech"
+    assert as_.acme_analyst.post(retire_url, json=reason).status_code == 409
     assert as_.beta_platform.upload(jpeg(1))["matched"] is False
 
     audit_params = {"target_type": "entry", "target_id": str(entry_id)}

@@ -95,10 +95,11 @@ class Call:
 
 
 def _unnamed(path: str, made: Private) -> tuple[str, int | None]:
-    """``path`` with the id of A's entry, review item or key replaced by one that does not
-    exist, and the id it replaced (None: the path names no id of A's)."""
+    """``path`` with the id of A's entry, item, review item or key replaced by one that does
+    not exist, and the id it replaced (None: the path names no id of A's)."""
     ids = {
         "entries": made.entry_ids[0],
+        "items": made.media_item,
         "review": made.pending_item,
         "keys": made.made_key,
     }
@@ -112,11 +113,14 @@ def _unnamed(path: str, made: Private) -> tuple[str, int | None]:
 # --- filling in what the schema asks for ------------------------------------------------------
 
 
-def _path_values(made: Private) -> dict[str, str]:
+def _path_values(made: Private, template: str) -> dict[str, str]:
+    """Path parameters aimed at A's objects (``item_id`` names a media item under
+    ``/v1/items``, a review item under ``/v1/review``)."""
+    item = made.media_item if template.startswith("/v1/items/") else made.pending_item
     return {
         "name": made.list_name,
         "entry_id": str(made.entry_ids[0]),
-        "item_id": str(made.pending_item),
+        "item_id": str(item),
         "key_id": str(made.made_key),
         "label": TERM,
     }
@@ -130,6 +134,8 @@ def _query_values(made: Private) -> dict[str, Any]:
         "target_id": made.list_name,
         "label": "zq-a-label",
         "labels": [TERM],
+        "hash": made.pdq,
+        "scope": "entry",
     }
 
 
@@ -161,6 +167,7 @@ def _json_bodies(schema: str, made: Private) -> list[dict[str, Any]]:
         "ListUpdate": [{"description": "zq-b", "action": "allow"}],
         "HashesCreate": [{"hashes": [{"algorithm": "pdq", "value": fresh}], "note": "zq-b"}],
         "EntryUpdate": [{"label": "zq-b", "note": "zq-b"}],
+        "ItemUpdate": [{"label": "zq-b", "note": "zq-b"}],
         "RetireRequest": [{"reason": "zq-b"}],
         "KeyCreate": [
             {"name": "zq-b-made", "role": "admin", "organisation": ORG_A},
@@ -223,9 +230,9 @@ def _jsonl(*records: dict[str, Any]) -> bytes:
 
 def calls(spec: dict[str, Any], made: Private) -> Iterator[tuple[str, Call]]:
     """Every operation of the schema, as the request shapes B tries."""
-    paths = _path_values(made)
     queries = _query_values(made)
     for template, operations in spec["paths"].items():
+        paths = _path_values(made, template)
         for method, operation in operations.items():
             label = f"{method.upper()} {template}"
             path, aimed = template, {}

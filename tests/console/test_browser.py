@@ -360,6 +360,79 @@ def test_another_organisation_never_sees_private_media(
         other.close()
 
 
+def test_items_searched_opened_relabelled_retired_and_restored(
+    page: Page, keys: Keys, hub: HashDB, served: Served, database: str
+) -> None:
+    sign_in(page, keys.acme_analyst)
+    name = unique("acme-items")
+    create_list(page, name, sharing="private")
+    upload = jpeg(61)
+    acme = _principal(hub, keys)
+    report = hub.adding.media(name, upload, EntryMetadata(label="group-x"), principal=acme)
+    (item_id,) = {added.item_id for added in report.added}
+    platform = hub.keys.authenticate(keys.acme_platform)
+
+    page.goto("/console/items")
+    page.get_by_label("List").select_option(name)
+    page.get_by_label("Label").fill("group-x")
+    page.get_by_role("button", name="Search").click()
+    rows = page.locator("#items tbody tr")
+    expect(rows).to_have_count(1)
+    rows.first.get_by_role("link", name=str(item_id)).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Item {item_id}")
+    expect(page.locator("#item-hashes tbody tr")).to_have_count(len(report.added))
+    expect(page.locator("#item-feedback")).to_have_text("0 agree, 0 disagree")
+    expect(page.locator("#item-audit")).to_contain_text("entry.add")
+
+    page.get_by_label("Label", exact=True).fill("group-y")
+    page.get_by_role("button", name="Save label and note").click()
+    expect(page.get_by_role("status")).to_contain_text("saved on every hash")
+    assert {entry.label for entry in hub.items.get(item_id, acme).entries} == {"group-y"}
+
+    page.get_by_label("Reason").fill("a stock photo")
+    page.get_by_role("button", name="Retire every hash of this item").click()
+    expect(page.get_by_role("status")).to_contain_text("Retired")
+    expect(page.locator("#item-retired")).to_contain_text("a stock photo")
+    expect(page.locator("#item-audit")).to_contain_text("item.retire")
+    shoot(page, "item", database, full_page=True)
+    assert not hub.matching.media(upload, principal=platform).matched
+    page.get_by_role("button", name="Restore: its hashes match again").click()
+    expect(page.get_by_role("status")).to_contain_text("Restored")
+    assert hub.matching.media(upload, principal=platform).matched
+
+    # The same file, uploaded to the search, finds the item.
+    page.goto("/console/items")
+    page.get_by_label("Or find a file").set_input_files(
+        [{"name": "same.jpg", "mimeType": "image/jpeg", "buffer": upload}]
+    )
+    page.get_by_role("button", name="Find file").click()
+    expect(page.locator("#items tbody tr")).to_have_count(1)
+    expect(page.locator("#items")).to_contain_text(name)
+
+    # A retire posted without the session's token is refused.
+    forged = page.request.post(f"/console/items/{item_id}/retire", form={"reason": "forged"})
+    assert forged.status == 403 and hub.items.get(item_id, acme).live
+
+    other = page.context.browser.new_context(base_url=served.base)  # type: ignore[union-attr]
+    try:
+        beta = other.new_page()
+        sign_in(beta, keys.beta_analyst)
+        beta.goto("/console/items")
+        expect(beta.get_by_role("heading", level=1)).to_have_text("Items")
+        assert name not in beta.content()
+        response = beta.goto(f"/console/items/{item_id}")
+        assert response is not None and response.status == 404
+        assert "group-y" not in beta.content()
+        beta.goto("/console/items")
+        token = beta.locator("input[name=csrf_token]").first.input_value()
+        refused = beta.request.post(
+            f"/console/items/{item_id}/retire", form={"reason": "beta", "csrf_token": token}
+        )
+        assert refused.status == 404 and hub.items.get(item_id, acme).live
+    finally:
+        other.close()
+
+
 def test_form_posts_without_the_session_token_are_refused(page: Page, keys: Keys) -> None:
     sign_in(page, keys.acme_analyst)
     name = unique("forged")
@@ -391,7 +464,13 @@ def test_docs_and_console_load_nothing_from_other_hosts(page: Page, served: Serv
     page.goto("/docs")
     expect(page.get_by_role("heading", level=1)).to_contain_text("hashdb")
     sign_in(page, served.key)
-    for path in ("/console/lists", "/console/review", "/console/match", "/console/add"):
+    for path in (
+        "/console/lists",
+        "/console/items",
+        "/console/review",
+        "/console/match",
+        "/console/add",
+    ):
         page.goto(path)
     outside = [url for url in requested if urlsplit(url).netloc not in (host, "")]
     assert not [url for url in outside if not url.startswith(("data:", "blob:"))], outside
@@ -401,6 +480,7 @@ def test_pages_are_usable_by_keyboard_and_labelled(page: Page, served: Served) -
     sign_in(page, served.key)
     for path in (
         "/console/lists",
+        "/console/items",
         "/console/add",
         "/console/review",
         "/console/match",

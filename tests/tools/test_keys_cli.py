@@ -61,19 +61,23 @@ def test_cli_changes_are_audited(tmp_path: Path) -> None:
     code, out, _ = _run(db, "audit", "--json")
     records = [json.loads(line) for line in out.splitlines()]
     assert code == 0
+    # A raw hash is an item of its own: its changes are recorded on the item and the entry.
     assert [r["action"] for r in records] == [
         "list.create",
         "list.update",
         "entry.add",
+        "item.update",
         "entry.update",
+        "item.retire",
         "entry.retire",
     ]
     update = records[1]
     assert update["before"]["action"] == "block" and update["after"]["action"] == "review"
-    assert records[3]["after"]["label"] == "group-z"
-    retire = records[4]
+    assert records[3]["after"]["label"] == "group-z" == records[4]["after"]["label"]
+    retire = records[6]
     assert retire["before"]["retired_at"] is None
     assert retire["after"]["retired_reason"] == "mistake"
+    assert records[5]["after"]["retired_reason"] == "mistake"
     code, out, _ = _run(db, "audit", "--type", "entry", "--target", "1")
     assert code == 0 and len(out.splitlines()) == 3 and "entry.retire" in out
     assert _run(db, "audit", "--since", "yesterday")[0] == 2

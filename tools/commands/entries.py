@@ -10,6 +10,7 @@ import typer
 from hashdb.errors import HashDBError
 from hashdb.service import AddReport, EntryMetadata
 from hashdb.store import Entry
+from hashdb.store.models import ItemScope
 from tools.context import current_user, emit_json, state
 
 ListOption = Annotated[
@@ -26,6 +27,13 @@ ForceOption = Annotated[
     bool, typer.Option("--force", help="Also add degenerate or low-quality hashes.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON lines.")]
+OnlyThisHashOption = Annotated[
+    bool,
+    typer.Option(
+        "--only-this-hash",
+        help="Act on this entry alone, not on every hash of its item (the same file).",
+    ),
+]
 LabelsOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -180,12 +188,18 @@ def retire(
     retired_by: Annotated[
         str | None, typer.Option("--by", help="Who retires it (default: the login name).")
     ] = None,
+    only_this_hash: OnlyThisHashOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Retire an entry: it stops matching at once everywhere but is kept for audit."""
+    """Retire an entry's item: every hash of the same file (or raw hash) stops matching at
+    once everywhere, and is kept for audit. `hashdb restore ITEM` brings it back."""
     cli = state(ctx)
     entry = cli.service.entries.retire(
-        entry_id, reason, retired_by or current_user(), principal=cli.principal
+        entry_id,
+        reason,
+        retired_by or current_user(),
+        scope=ItemScope.ENTRY if only_this_hash else ItemScope.ITEM,
+        principal=cli.principal,
     )
     _print_entry(entry, as_json)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from hashdb.errors import UsageError
+from hashdb.store.models import ItemScope
 from tools.commands.entries import split_labels
 from tools.context import emit_json, state
 
@@ -68,20 +69,33 @@ def label_entry(
         str | None, typer.Option("--label", help="Replace the free-text label.")
     ] = None,
     note: Annotated[str | None, typer.Option("--note", help="Replace the note.")] = None,
+    only_this_hash: Annotated[
+        bool,
+        typer.Option(
+            "--only-this-hash",
+            help="Change this entry alone, not every hash of its item (the same file).",
+        ),
+    ] = False,
 ) -> None:
-    """Change an entry's controlled labels (--add/--remove), free-text label or note; every
-    change is audited and matches explain the entry with it at once."""
+    """Change the controlled labels (--add/--remove), free-text label or note of an entry's
+    item (every hash of the same file); every change is audited and matches explain the
+    entry with it at once."""
+    scope = ItemScope.ENTRY if only_this_hash else ItemScope.ITEM
     if not (add or remove) and free_label is None and note is None:
         raise UsageError("give --add/--remove, --label and/or --note")
     cli = state(ctx)
     with cli.service.store.transaction():
         if free_label is not None or note is not None:
             cli.service.entries.update(
-                entry_id, label=free_label, note=note, principal=cli.principal
+                entry_id, label=free_label, note=note, scope=scope, principal=cli.principal
             )
         if add or remove:
             cli.service.labels.label_entry(
-                entry_id, split_labels(add), split_labels(remove), principal=cli.principal
+                entry_id,
+                split_labels(add),
+                split_labels(remove),
+                scope=scope,
+                principal=cli.principal,
             )
     emit_json(cli.service.entries.get(entry_id, cli.principal).to_dict())
 
