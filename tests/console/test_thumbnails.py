@@ -53,10 +53,11 @@ class Setup:
         reference = jpeg(31)
         added = service.adding.media("watch", reference, EntryMetadata(), principal=acme)
         assert added.item_id is not None
+        self.item_id = added.item_id
         self.reference = service.thumbnails.for_items([added.item_id], acme)[added.item_id].id
         self.upload_bytes = near_copy(reference)
         result = service.matching.media(self.upload_bytes, principal=platform)
-        (self.item_id,) = result.review_items
+        (self.review_item_id,) = result.review_items
         [item] = service.review.queue(acme)
         self.upload = service.thumbnails.for_review([item], acme)[item.id].id
 
@@ -125,7 +126,7 @@ def test_the_review_page_shows_both_thumbnails_blurred_and_resolving_deletes_one
         assert f'src="/console/thumbnails/{thumbnail_id}"' in page
     assert page.count('class="shield"') >= 2 and "Blurred: click to reveal" in page
     acme = service.keys.authenticate(setup.acme)
-    service.review.dismiss(setup.item_id, acme)
+    service.review.dismiss(setup.review_item_id, acme)
     assert client.get(f"/console/thumbnails/{setup.upload}").status_code == 404
     assert client.get(f"/console/thumbnails/{setup.reference}").status_code == 200
 
@@ -146,3 +147,11 @@ def test_the_list_page_turns_thumbnails_off_and_deletes_them(
     settings = service.sharing.settings("watch", service.keys.authenticate(setup.acme))
     assert not settings.keep_thumbnails and settings.review_radius == {"pdq": 45}
     assert client.get(f"/console/thumbnails/{setup.reference}").status_code == 404
+
+
+def test_an_item_page_shows_its_kept_thumbnail_blurred(
+    client: TestClient, service: HashDB, setup: Setup
+) -> None:
+    signed_in(client, setup.acme)
+    page = client.get(f"/console/items/{setup.item_id}").text
+    assert f'src="/console/thumbnails/{setup.reference}"' in page and 'class="shield"' in page
