@@ -56,6 +56,11 @@ class AddReport:
         return sum(1 for added in self.added if added.created)
 
     @property
+    def item_ids(self) -> list[int]:
+        """The items the hashes belong to, in id order."""
+        return sorted({added.item_id for added in self.added if added.item_id})
+
+    @property
     def item_id(self) -> int | None:
         """The item of media added (its hashes' one item); None when nothing was added."""
         return next((added.item_id for added in self.added if added.item_id), None)
@@ -65,7 +70,7 @@ class AddReport:
             "list": self.list_name,
             "created": self.created,
             "existing": len(self.added) - self.created,
-            "item_ids": sorted({added.item_id for added in self.added if added.item_id}),
+            "item_ids": self.item_ids,
             "added": [added.to_dict() for added in self.added],
             "refused": [refusal.to_dict() for refusal in self.refused],
             **({"warnings": self.warnings} if self.warnings else {}),

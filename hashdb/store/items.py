@@ -23,7 +23,20 @@ def attach_new_entries(connection: sa.Connection, start_id: int, end_id: int | N
     """Each entry in ``(start_id, end_id]`` without an item becomes an item of its own (a
     raw hash), retired if the entry is (an imported history row)."""
     entries = schema.entries
-    in_range = [entries.c.id > start_id, entries.c.item_id.is_(None)]
+    in_range = [entries.c.id > start_id]
+    if end_id is not None:
+        in_range.append(entries.c.id <= end_id)
+    connection.execute(
+        entries.update().where(*in_range, entries.c.item_id.is_(None)).values(item_id=entries.c.id)
+    )
+    insert_own_items(connection, start_id, end_id)
+
+
+def insert_own_items(connection: sa.Connection, start_id: int, end_id: int | None = None) -> None:
+    """The items of the entries in ``(start_id, end_id]`` that are their own item (item id =
+    entry id), written by a bulk insert that set ``item_id`` itself."""
+    entries = schema.entries
+    in_range = [entries.c.id > start_id, entries.c.item_id == entries.c.id]
     if end_id is not None:
         in_range.append(entries.c.id <= end_id)
     connection.execute(
@@ -52,7 +65,6 @@ def attach_new_entries(connection: sa.Connection, start_id: int, end_id: int | N
             ).where(*in_range),
         )
     )
-    connection.execute(entries.update().where(*in_range).values(item_id=entries.c.id))
 
 
 def form_item(

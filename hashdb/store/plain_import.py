@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from hashdb.store import schema
 from hashdb.store.exchange import ImportCounts, importable_columns
 from hashdb.store.insert_many import bind_processor
-from hashdb.store.items import attach_new_entries
+from hashdb.store.items import insert_own_items
 from hashdb.store.models import ChangeKind
 
 #: Rows per statement on SQLite: keeps the JSON text and the blob far below SQLite's 1 GB cap.
@@ -101,9 +101,9 @@ def import_plain(
     if connection.dialect.name == "postgresql":
         created = _postgres(connection, list_id, rows, names, hashes, variant_of, now)
     else:
-        created = _sqlite(connection, list_id, rows, names, hashes, variant_of, now)
+        created = _sqlite(connection, list_id, rows, names, hashes, variant_of, now, start_id)
     if created:
-        attach_new_entries(connection, start_id)
+        insert_own_items(connection, start_id)
         entries = schema.entries
         connection.execute(
             schema.changes.insert().from_select(
@@ -176,7 +176,10 @@ def _sqlite(
     hashes: npt.NDArray[np.uint8],
     variant_of: npt.NDArray[np.intp],
     now: datetime,
+    start_id: int,
 ) -> int:
+    """Each row gets the id ``start_id + 1 + its position`` and is its own item (ids of rows
+    already live are skipped: ids need not be consecutive)."""
     width = hashes.shape[1]
     targets, picks = _targets(connection, names)
     picks = picks.replace("%(now)s", ":now")
@@ -191,11 +194,13 @@ def _sqlite(
         for start in range(0, len(hashes), _SQLITE_CHUNK):
             chunk = slice(start, start + _SQLITE_CHUNK)
             cursor.execute(
-                f"INSERT OR IGNORE INTO entries (list_id, algorithm, hash, {targets}) "
-                f"SELECT :list_id, :algorithm, substr(:hashes, r.key * {width} + 1, {width}), "
+                f"INSERT OR IGNORE INTO entries (id, item_id, list_id, algorithm, hash, {targets}) "
+                f"SELECT :first + r.key, :first + r.key, :list_id, :algorithm, "
+                f"substr(:hashes, r.key * {width} + 1, {width}), "
                 f"{picks} FROM json_each(:variant_of) AS r "
                 "JOIN temp.import_variants AS v ON v.code = r.value",
                 {
+                    "first": start_id + 1 + start,
                     "list_id": list_id,
                     "algorithm": rows.algorithm,
                     "now": now_processor(now) if now_processor is not None else now,
@@ -230,9 +235,12 @@ def _postgres(
         with cursor.copy("COPY import_hashes (code, hash) FROM STDIN (FORMAT binary)") as copy:
             copy.write(_binary_copy(hashes, variant_of))
         # No ORDER BY: the temporary table is scanned in the (hash) order it was written in.
+        # Each row takes its id from the entries sequence and is its own item.
         cursor.execute(
-            f"INSERT INTO entries (list_id, algorithm, hash, {targets}) "
-            f"SELECT %(list_id)s, %(algorithm)s, h.hash, {picks} FROM import_hashes AS h "
+            f"INSERT INTO entries (id, item_id, list_id, algorithm, hash, {targets}) "
+            f"SELECT h.id, h.id, %(list_id)s, %(algorithm)s, h.hash, {picks} "
+            "FROM (SELECT nextval(pg_get_serial_sequence('entries', 'id')) AS id, code, hash "
+            "FROM import_hashes) AS h "
             "JOIN import_variants AS v ON v.code = h.code "
             "ON CONFLICT (list_id, algorithm, hash) WHERE retired_at IS NULL DO NOTHING",
             {"list_id": list_id, "algorithm": rows.algorithm, "now": now},

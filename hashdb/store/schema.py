@@ -69,9 +69,10 @@ entries = sa.Table(
     # Provenance (added after the first release, hence nullable).
     sa.Column("organisation", sa.String(200)),
     sa.Column("source", sa.Text),
-    # The item the entry belongs to: set in the transaction that inserts the entry (bulk
-    # inserts learn their ids only once written, hence nullable).
-    sa.Column("item_id", BigId, sa.ForeignKey("items.id")),
+    # The item the entry belongs to, set in the transaction that inserts the entry. Checked
+    # at commit, so that a bulk insert writes its entries (item id = entry id) before their
+    # items; nullable for the inserts that learn their ids only once written.
+    sa.Column("item_id", BigId, sa.ForeignKey("items.id", deferrable=True, initially="DEFERRED")),
 )
 
 # One live entry per (list, algorithm, hash): adds are idempotent, while retired entries stay

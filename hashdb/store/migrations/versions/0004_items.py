@@ -49,7 +49,18 @@ def upgrade() -> None:
     op.create_index("items_list", "items", ["list_id", "id"])
     with op.batch_alter_table("entries") as entries:
         entries.add_column(sa.Column("item_id", BigId))
-        entries.create_foreign_key("entries_item_id_fkey", "items", ["item_id"], ["id"])
+        entries.create_foreign_key(
+            "entries_item_id_fkey",
+            "items",
+            ["item_id"],
+            ["id"],
+            deferrable=True,
+            initially="DEFERRED",
+        )
+    if op.get_bind().dialect.name == "postgresql":
+        # Checked at each statement here: PostgreSQL refuses the index changes below while a
+        # deferred check is pending (the items are written before the entries point at them).
+        op.execute("SET CONSTRAINTS entries_item_id_fkey IMMEDIATE")
     # Grouping by file reads each entry's first sibling: an index makes that a lookup.
     op.create_index("entries_file_grouping", "entries", ["list_id", "source_sha256", "id"])
     op.execute(
