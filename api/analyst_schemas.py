@@ -30,6 +30,11 @@ class SharingIn(RequestBody):
         default=None,
         description="Algorithm -> radius wider than the threshold; replaces the old set.",
     )
+    keep_thumbnails: bool | None = Field(
+        default=None,
+        description="Keep a small thumbnail of media added to the list, for the console; "
+        "false deletes the list's thumbnails.",
+    )
 
 
 class VocabularyIn(RequestBody):

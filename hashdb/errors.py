@@ -223,6 +223,10 @@ class ReviewItemNotFound(NotFound):
     code = "review_item_not_found"
 
 
+class ThumbnailNotFound(NotFound):
+    code = "thumbnail_not_found"
+
+
 # --- bulk rescans ----------------------------------------------------------------
 
 

@@ -103,6 +103,15 @@ class Settings(BaseSettings):
             "needs none: the metrics name no list and hold nothing private."
         ),
     )
+    thumbnail_retention_days: float = Field(
+        default=30.0,
+        ge=0,
+        description=(
+            "Days a near-miss keeps the small thumbnail of its upload for the console, unless "
+            "its review item is resolved first (which deletes it). 0 keeps no upload "
+            "thumbnail. Reference thumbnails are kept only on lists that opt in."
+        ),
+    )
     # --- video ---
     video_mode: Literal["fps", "keyframes"] = Field(
         default="fps",

@@ -14,14 +14,25 @@ from fastapi.staticfiles import StaticFiles
 
 from api.console import errors
 from api.console.render import STATIC
-from api.console.routes import account, adding, audit, items, keys, lists, review, tester
+from api.console.routes import (
+    account,
+    adding,
+    audit,
+    items,
+    keys,
+    lists,
+    review,
+    tester,
+    thumbnails,
+)
 from api.console.session import SessionMiddleware
 from api.console.viewer import csrf_protect
 from hashdb.service import HashDB
 
 #: Every page's routes, by area.
 ROUTERS = tuple(
-    module.router for module in (account, lists, items, adding, review, tester, audit, keys)
+    module.router
+    for module in (account, lists, items, adding, review, tester, audit, keys, thumbnails)
 )
 
 

@@ -42,7 +42,7 @@ def get_sharing(service: ServiceDep, principal: PrincipalDep, name: ListName) ->
 
 @router.put(
     "/lists/{name}/sharing",
-    summary="Change a list's sharing, owner or review radius (owner organisation)",
+    summary="Change a list's sharing, owner, review radius or thumbnails (owner organisation)",
     responses=_ERRORS,
 )
 def put_sharing(
@@ -57,5 +57,6 @@ def put_sharing(
         sharing=Sharing(body.sharing) if body.sharing is not None else None,
         owner=body.owner,
         review_radius=body.review_radius,
+        keep_thumbnails=body.keep_thumbnails,
     )
     return {"list": name, **settings.to_dict()}

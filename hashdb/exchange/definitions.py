@@ -323,7 +323,14 @@ def _apply_list(
             )
         counts.lists_updated.append(wanted.name)
     settings[hash_list.id] = store.save_list_settings(
-        ListSettings(hash_list.id, wanted.owner, wanted.sharing, dict(wanted.review_radius))
+        ListSettings(
+            hash_list.id,
+            wanted.owner,
+            wanted.sharing,
+            dict(wanted.review_radius),
+            # Whether a list keeps thumbnails is this deployment's choice: never exchanged.
+            settings.get(hash_list.id, ListSettings(hash_list.id)).keep_thumbnails,
+        )
     )
     if wanted.video_rule is not None:
         store.set_video_rule(hash_list.id, wanted.video_rule)

@@ -18,6 +18,7 @@ from hashdb.errors import FileNotReadable, MediaTooLarge, UploadTooLarge
 from hashdb.hashing import ALGORITHMS, Digest, get_algorithm
 from hashdb.hashing.vpdq import VIDEO_ALGORITHM, HashedVideo, fingerprint, hash_video
 from hashdb.media import DecodeOptions, PreparedImage, decode_image
+from hashdb.media.thumbnail import Picture, image_thumbnail, video_strip
 from hashdb.media.video import (
     SamplingMode,
     VideoOptions,
@@ -101,6 +102,17 @@ class HashedMedia:
 
     hashes: MediaHashes
     image: PreparedImage | None = None
+    #: The bytes of a video (an image's are in ``image``), for :meth:`thumbnail`.
+    data: bytes = b""
+
+    def thumbnail(self) -> Picture:
+        """A small picture of it for the console: the image scaled down, or a strip of a
+        few of a video's frames (:mod:`hashdb.media.thumbnail`)."""
+        if self.image is not None:
+            return image_thumbnail(self.image.rgb)
+        video = self.hashes.video
+        times = [frame.timestamp for frame in video.frames] if video is not None else []
+        return video_strip(self.data, times, animated=self.hashes.format in ("gif", "webp"))
 
 
 class MediaHasher:
@@ -219,7 +231,7 @@ class MediaHasher:
     def for_matching(self, data: bytes) -> HashedMedia:
         """An upload to match: a video sampled as a query, or an image with its pixels."""
         if sniff_video(data) is not None:
-            return HashedMedia(self.hash_video(data, reference=False))
+            return HashedMedia(self.hash_video(data, reference=False), data=data)
         image = self.decode(data)
         return HashedMedia(self.hash_image(image, data), image)
 
@@ -227,6 +239,6 @@ class MediaHasher:
         """Media to add to a list: a video sampled densely, or an image with its pixels (the
         robust stages keep reference data derived from them)."""
         if sniff_video(data) is not None:
-            return HashedMedia(self.hash_video(data, reference=True))
+            return HashedMedia(self.hash_video(data, reference=True), data=data)
         image = self.decode(data)
         return HashedMedia(self.hash_image(image, data), image)

@@ -12,7 +12,8 @@
   match on a list; the robust stages search only the ``robust`` lists), the label filter,
   then the allow lists (:mod:`hashdb.matching.policy`);
 - **near-misses**: unless the media was allowed, hits just outside a list's threshold but
-  inside its review radius go to the review queue (:mod:`hashdb.matching.near_misses`).
+  inside its review radius go to the review queue (:mod:`hashdb.matching.near_misses`), with
+  a small thumbnail of the upload that expires (:mod:`hashdb.matching.thumbnails`).
 
 Every stage builds its matches with :meth:`Match.of`, so every answer explains itself the
 same way whichever stage found it.
@@ -35,6 +36,7 @@ from hashdb.matching.policy import LabelFilter, allowed_by_mode, apply_policy
 from hashdb.matching.query import Query, Scope
 from hashdb.matching.result import MatchResult
 from hashdb.matching.robust.matcher import RobustMatcher, RobustPolicy
+from hashdb.matching.thumbnails import RETENTION_ACTOR, purge_expired, upload_thumbnail
 from hashdb.matching.video import VideoMatcher
 from hashdb.settings import Settings
 from hashdb.store import Store
@@ -151,7 +153,9 @@ class MatchPipeline:
             found = allowed_by_mode(stage.run(query, scope, found))
         found.sort(key=Match.sort_key)
         outcome = apply_policy(found, scope.labels)
-        review_items = [] if outcome.allowed else self._record_near_misses(query, scope, found)
+        review_items = (
+            [] if outcome.allowed else self._record_near_misses(query, scope, found, media)
+        )
         return MatchResult(
             outcome.matches,
             media.hashes if media is not None else None,
@@ -174,7 +178,7 @@ class MatchPipeline:
         return results
 
     def _record_near_misses(
-        self, query: Query, scope: Scope, matches: Sequence[Match]
+        self, query: Query, scope: Scope, matches: Sequence[Match], media: HashedMedia | None
     ) -> list[int]:
         items = find_near_misses(
             self.indexes,
@@ -185,8 +189,13 @@ class MatchPipeline:
         )
         if not items:
             return []
+        picture = upload_thumbnail(media, self.settings)  # decoded before the write lock
         with self.store.transaction():
-            return self.store.record_near_misses(items)
+            ids = self.store.record_near_misses(items)
+            if picture is not None:
+                self.store.keep_upload_thumbnails(ids, picture)
+            purge_expired(self.store, self.settings, RETENTION_ACTOR)
+        return ids
 
 
 def _robust_policy(settings: Settings) -> RobustPolicy:

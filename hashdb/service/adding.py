@@ -122,11 +122,14 @@ class AddingService(ServicePart):
         create_list: bool = True,
         principal: Principal,
     ) -> AddReport:
-        """Add an image or a video from its bytes."""
+        """Add an image or a video from its bytes (with a thumbnail if the list keeps them)."""
         media = self.service.media.for_adding(data)
         if media.image is None:
-            return self._video(list_name, media, metadata, force, create_list, principal)
-        return self._image(list_name, media, metadata, force, create_list, principal)
+            report = self._video(list_name, media, metadata, force, create_list, principal)
+        else:
+            report = self._image(list_name, media, metadata, force, create_list, principal)
+        self.service.thumbnails.keep_reference(list_name, report, media)
+        return report
 
     def _image(
         self,

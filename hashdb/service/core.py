@@ -25,6 +25,7 @@ from hashdb.service.organisations import OrganisationService
 from hashdb.service.rescans import RescanService
 from hashdb.service.review import ReviewService
 from hashdb.service.sharing import SharingService
+from hashdb.service.thumbnails import ThumbnailService
 from hashdb.settings import Settings
 from hashdb.store import Store, open_store
 
@@ -109,6 +110,10 @@ class HashDB:
     @cached_property
     def sharing(self) -> SharingService:
         return SharingService(self)
+
+    @cached_property
+    def thumbnails(self) -> ThumbnailService:
+        return ThumbnailService(self)
 
     def lists_changed(self) -> None:
         """A list or its settings changed in this process: forget the cached ones at once

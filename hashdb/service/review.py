@@ -118,6 +118,7 @@ class ReviewService(ServicePart):
             if not report.added:
                 reasons = "; ".join(refusal.reason for refusal in report.refused)
                 raise InvalidValue(f"none of the item's hashes could be added: {reasons}")
+            self.service.thumbnails.keep_promoted(item.id, target, report)
             resolved = self.store.resolve_review_item(
                 item.id,
                 status,

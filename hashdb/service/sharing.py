@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class SharingService(ServicePart):
-    """Reading and changing a list's owner, sharing and review radius."""
+    """Reading and changing a list's owner, sharing, review radius and thumbnails."""
 
     def settings(self, name: str, principal: Principal) -> ListSettings:
         return self.store.list_settings(self.service.lists.get(name, principal).id)
@@ -30,8 +30,11 @@ class SharingService(ServicePart):
         sharing: Sharing | None = None,
         owner: str | None = None,
         review_radius: dict[str, int] | None = None,
+        keep_thumbnails: bool | None = None,
     ) -> ListSettings:
-        """Change who owns and shares a list, and its review radius (replacing the old set)."""
+        """Change who owns and shares a list, its review radius (replacing the old set), and
+        whether media added to it keeps a thumbnail; turning that off deletes the list's
+        reference thumbnails."""
         with self.store.transaction():
             hash_list = self.service.lists.get(name, principal)
             before = self.store.list_settings(hash_list.id)
@@ -51,8 +54,11 @@ class SharingService(ServicePart):
                     owner if owner is not None else before.owner,
                     Sharing(sharing) if sharing is not None else before.sharing,
                     radius,
+                    before.keep_thumbnails if keep_thumbnails is None else keep_thumbnails,
                 )
             )
+            if not after.keep_thumbnails:
+                self.store.delete_list_thumbnails(hash_list.id)
             self.store.record_audit(
                 actor(principal),
                 "list.settings",

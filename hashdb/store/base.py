@@ -41,6 +41,7 @@ from hashdb.store.models import (
     NewReviewItem,
     NewVideoFrame,
     Organisation,
+    Picture,
     ReferenceFeatures,
     ReferenceHash,
     ReviewItem,
@@ -48,6 +49,7 @@ from hashdb.store.models import (
     ScanJob,
     ScannedMedia,
     ScanStatus,
+    Thumbnail,
     Verdict,
     VideoFrame,
     VideoRule,
@@ -297,6 +299,21 @@ class ReferenceFeatureStore(Protocol):
     def reference_hashes(self, entry_ids: Sequence[int] | None = None) -> list[ReferenceHash]: ...
 
 
+class ThumbnailStore(Protocol):
+    """The small pictures the console shows: of uploads with their review items (resolving
+    an item deletes its thumbnail), of references with their items on opted-in lists."""
+
+    def keep_upload_thumbnails(self, review_item_ids: Sequence[int], picture: Picture) -> int: ...
+    def keep_item_thumbnail(self, item_id: int, picture: Picture) -> bool: ...
+    def adopt_upload_thumbnail(self, review_item_id: int, item_id: int) -> bool: ...
+    def get_thumbnail(self, thumbnail_id: int) -> Thumbnail: ...
+    def thumbnail_data(self, thumbnail_id: int) -> bytes: ...
+    def review_thumbnails(self, review_item_ids: Sequence[int]) -> dict[int, Thumbnail]: ...
+    def item_thumbnails(self, item_ids: Sequence[int]) -> dict[int, Thumbnail]: ...
+    def delete_list_thumbnails(self, list_id: int) -> int: ...
+    def purge_thumbnails(self, kept_before: datetime) -> dict[int, int]: ...
+
+
 class Store(
     ListStore,
     EntryStore,
@@ -314,6 +331,7 @@ class Store(
     VideoStore,
     ScanStore,
     ReferenceFeatureStore,
+    ThumbnailStore,
     Protocol,
 ):
     url: str

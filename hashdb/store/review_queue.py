@@ -10,7 +10,7 @@ count instead of adding a row (one pending item per entry and query hash).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -22,6 +22,12 @@ from hashdb.store.rows import aware, utcnow
 
 
 class ReviewSQL(SQLMixin):
+    if TYPE_CHECKING:
+
+        def _delete_review_thumbnail(
+            self, connection: sa.Connection, review_item_id: int
+        ) -> None: ...
+
     def record_near_misses(self, items: Sequence[NewReviewItem]) -> list[int]:
         """Queue near-misses; one already pending is counted again, not repeated."""
         table = schema.review_queue
@@ -113,7 +119,8 @@ class ReviewSQL(SQLMixin):
         note: str | None,
         result_entry_ids: Sequence[int] = (),
     ) -> ReviewItem:
-        """Close a pending item; a closed item cannot be resolved again."""
+        """Close a pending item (and delete its upload thumbnail); a closed item cannot be
+        resolved again."""
         table = schema.review_queue
         with self._writing() as connection:
             item = self.get_review_item(item_id)
@@ -134,6 +141,8 @@ class ReviewSQL(SQLMixin):
                     result_entry_ids=list(result_entry_ids),
                 )
             )
+            # A resolved item needs no picture: its upload thumbnail goes with the decision.
+            self._delete_review_thumbnail(connection, item_id)
             return self.get_review_item(item_id)
 
 

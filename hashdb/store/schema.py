@@ -157,6 +157,8 @@ list_settings = sa.Table(
     sa.Column("sharing", sa.String(20), nullable=False),
     sa.Column("review_radius", sa.JSON, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # Whether media added to the list keeps a thumbnail with its item (off until told).
+    sa.Column("keep_thumbnails", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 label_vocabulary = sa.Table(
@@ -333,3 +335,27 @@ reference_features = sa.Table(
     sa.Column("thumbnail", sa.LargeBinary, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+# --- thumbnails (the only pixels hashdb keeps) ---
+
+# A small picture for the console: of an upload, kept with the review item its near-miss made
+# (``kind`` upload: deleted when the item is resolved or after the retention period), or of a
+# reference, kept with its media item on a list that keeps thumbnails (``kind`` reference).
+thumbnails = sa.Table(
+    "thumbnails",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("list_id", BigId, sa.ForeignKey("lists.id"), nullable=False),
+    sa.Column("review_item_id", BigId, sa.ForeignKey("review_queue.id")),
+    sa.Column("item_id", BigId, sa.ForeignKey("items.id")),
+    sa.Column("content_type", sa.String(32), nullable=False),
+    sa.Column("width", sa.Integer, nullable=False),
+    sa.Column("height", sa.Integer, nullable=False),
+    # 1 for a still image; a video's strip holds this many frames side by side.
+    sa.Column("frames", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("thumbnails_review_item", thumbnails.c.review_item_id, unique=True)
+sa.Index("thumbnails_item", thumbnails.c.item_id, unique=True)
+sa.Index("thumbnails_kind_created", thumbnails.c.kind, thumbnails.c.created_at)

@@ -75,12 +75,14 @@ class SharingSQL(SQLMixin):
             return {row.list_id: _settings_from_row(row) for row in rows}
 
     def save_list_settings(self, settings: ListSettings) -> ListSettings:
-        """Write a list's owner, sharing and review radius (validated by the service)."""
+        """Write a list's owner, sharing, review radius and whether it keeps thumbnails
+        (validated by the service)."""
         table = schema.list_settings
         values = {
             "owner_organisation": settings.owner,
             "sharing": Sharing(settings.sharing).value,
             "review_radius": dict(settings.review_radius),
+            "keep_thumbnails": settings.keep_thumbnails,
             "updated_at": utcnow(),
         }
         with self._writing() as connection:
@@ -103,4 +105,5 @@ def _settings_from_row(row: sa.Row[Any]) -> ListSettings:
         owner=row.owner_organisation,
         sharing=Sharing(row.sharing),
         review_radius={str(k): int(v) for k, v in dict(row.review_radius or {}).items()},
+        keep_thumbnails=bool(row.keep_thumbnails),
     )

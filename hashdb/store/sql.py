@@ -57,6 +57,7 @@ from hashdb.store.review_queue import ReviewSQL
 from hashdb.store.rows import IN_CHUNK, entry_from_row, list_from_row, utcnow
 from hashdb.store.scans import ScanSQL
 from hashdb.store.sharing import SharingSQL
+from hashdb.store.thumbnails import ThumbnailSQL
 from hashdb.store.video import VideoSQL
 
 _WRITE_LOCK_KEY = 7244532
@@ -76,6 +77,7 @@ class SQLStore(
     ScanSQL,
     FeatureSQL,
     ItemSQL,
+    ThumbnailSQL,
 ):
     def __init__(self, engine: sa.Engine, url: str) -> None:
         self.engine = engine

@@ -4,20 +4,22 @@ through the pages as a person would (clicks, keys, a dropped file), on SQLite an
 from __future__ import annotations
 
 import base64
+import io
 import random
 import re
 from urllib.parse import urlsplit
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from hashdb.hashing import Digest
 from hashdb.identity import Principal
 from hashdb.service import EntryMetadata, HashDB
+from hashdb.settings import Settings
 from hashdb.store.models import ReviewStatus
 from hashdb.testing import robustness as data
-from hashdb.testing.images import jpeg
+from hashdb.testing.images import encode, jpeg
 from tests.api.serving import Served
 from tests.console.conftest import Keys, shoot, sign_in, unique
 
@@ -222,6 +224,74 @@ def test_match_tester_draws_a_geometric_match(page: Page, keys: Keys, database: 
     assert (right - x) / width == pytest.approx(920 / 1280, abs=0.02)
     match.locator("label.veil").click()  # reveal: the picture is blurred until clicked
     shoot(page, "match", database, full_page=True)
+
+
+#: The picture shield's filter until a thumbnail is revealed (console.css).
+VEILED = "blur(14px) grayscale(1)"
+
+
+def test_review_shows_kept_thumbnails_blurred_until_clicked(
+    page: Page, keys: Keys, served: Served, database: str
+) -> None:
+    sign_in(page, keys.acme_analyst)
+    name = unique("kept")
+    create_list(page, name, action="review", sharing="private")
+    page.locator("#threshold-pdq").fill("20")
+    page.get_by_role("button", name="Save matching").click()
+    page.locator("#radius-pdq").fill("45")
+    page.get_by_label("Keep a thumbnail of media added to this list").check()
+    page.get_by_role("button", name="Save sharing and review").click()
+    expect(page.locator("dl.facts")).to_contain_text("kept of media added to it")
+    reference = jpeg(31)
+    page.goto(f"/console/add?list={name}")
+    page.get_by_label("Images or videos").set_input_files(
+        [{"name": "known.jpg", "mimeType": "image/jpeg", "buffer": reference}]
+    )
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("article.file-result")).to_contain_text("new hashes")
+    # A platform uploads a copy with its top-left quarter painted over: 26 PDQ bits away, a
+    # near-miss (matched here without the robust stage, which would call it a match).
+    upload = Image.open(io.BytesIO(reference)).convert("RGB")
+    ImageDraw.Draw(upload).rectangle((0, 0, upload.width // 2, upload.height // 2), fill="red")
+    matcher = HashDB(Settings(db=served.db, refresh_interval=0, robust_matching=False))
+    try:
+        platform = matcher.keys.authenticate(keys.acme_platform)
+        result = matcher.matching.media(encode(upload), [name], principal=platform)
+        assert not result.matched and len(result.review_items) == 1
+    finally:
+        matcher.close()
+
+    page.goto(f"/console/review?list={name}")
+    card = page.locator("article.review-item")
+    expect(card).to_have_count(1)
+    pictures = card.locator("figure.thumbnail img")
+    expect(pictures).to_have_count(2)  # the upload, and the reference its list keeps
+    for picture in pictures.all():
+        # Loaded from the console under its content security policy, and veiled.
+        assert picture.evaluate("(img) => img.complete && img.naturalWidth") > 0
+        assert picture.evaluate("(img) => getComputedStyle(img).filter") == VEILED
+    seen, known = pictures.all()
+    card.locator("label.veil").first.click()  # reveal the upload only
+    expect(seen).to_have_css("filter", "none")
+    assert known.evaluate("(img) => getComputedStyle(img).filter") == VEILED
+    shoot(page, "review-thumbnails", database, full_page=True)
+
+    # Another organisation's analyst gets nothing of them, whatever address it tries.
+    sources = [picture.get_attribute("src") or "" for picture in pictures.all()]
+    other = page.context.browser.new_context(base_url=served.base)  # type: ignore[union-attr]
+    try:
+        beta = other.new_page()
+        sign_in(beta, keys.beta_analyst)
+        for source in sources:
+            assert source.startswith("/console/thumbnails/")
+            assert beta.request.get(source).status == 404
+    finally:
+        other.close()
+    # Dismissing the near-miss deletes its upload's thumbnail; the reference's stays.
+    card.get_by_role("button", name=re.compile("Dismiss")).click()
+    expect(page.get_by_role("status")).to_contain_text("Dismissed")
+    assert page.request.get(sources[0]).status == 404
+    assert page.request.get(sources[1]).status == 200
 
 
 def test_keys_created_once_revoked_and_audited(page: Page, served: Served) -> None:

@@ -162,7 +162,38 @@ def test_analyst_commands_have_help(run: Run) -> None:
         ["review", "confirm"],
         ["review", "dismiss"],
         ["review", "allow"],
+        ["review", "purge"],
         ["feedback"],
     ):
         code, out, _ = run(*command, "--help")
         assert code == 0 and len(out) > 80, command
+
+
+def test_thumbnails_opt_in_and_purge(
+    run: Run, media: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HASHDB_ROBUST_MATCHING", "false")
+    [created] = run.json(
+        "create-list",
+        "kept",
+        "--action",
+        "review",
+        "-t",
+        "pdq=20",
+        "--review-radius",
+        "pdq=45",
+        "--keep-thumbnails",
+    )
+    assert created["keep_thumbnails"] is True
+    assert "thumbnails" in run("lists")[1]
+    assert run("add", "--list", "kept", media["known"])[0] == 0
+    assert run.json("match", "--json", media["news"])[0]["matched"] is False
+    [item] = run.json("review", "list", "--json")
+    assert run.json("review", "purge") == [{"deleted": 0, "retention_days": 30.0}]
+    monkeypatch.setenv("HASHDB_THUMBNAIL_RETENTION_DAYS", "0")
+    assert run.json("review", "purge") == [{"deleted": 1, "retention_days": 0.0}]
+    [record] = run.json("audit", "--json", "--type", "thumbnails")
+    assert record["action"] == "thumbnails.purge"
+    assert run.json("review", "list", "--json") == [item]  # the near-miss stays, its hashes too
+    [updated] = run.json("update-list", "kept", "--no-keep-thumbnails")
+    assert updated["keep_thumbnails"] is False

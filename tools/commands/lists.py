@@ -56,6 +56,14 @@ ReviewRadiusOption = Annotated[
         "the threshold and it go to the review queue.",
     ),
 ]
+KeepThumbnailsOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--keep-thumbnails/--no-keep-thumbnails",
+        help="Keep a small thumbnail of media added to the list, for the console (off by "
+        "default; turning it off deletes the list's thumbnails).",
+    ),
+]
 
 
 def _list_dict(
@@ -98,7 +106,8 @@ def show_lists(
                     f"{thresholds}{review}",
                     hash_list.description,
                     f"owner={settings.owner or '-'} {settings.sharing.value}",
-                    f"mode={hash_list.matching_mode.value}",
+                    f"mode={hash_list.matching_mode.value}"
+                    + (" thumbnails" if settings.keep_thumbnails else ""),
                 )
             )
 
@@ -115,6 +124,7 @@ def create_list(
     sharing: SharingOption = None,
     review_radius: ReviewRadiusOption = None,
     mode: Annotated[MatchingMode, typer.Option("--mode", help=_MODE_HELP)] = MatchingMode.ROBUST,
+    keep_thumbnails: KeepThumbnailsOption = None,
 ) -> None:
     """Create a list. Without --threshold it matches PDQ<=31, MD5 and SHA-256; without
     --mode, edited copies too (robust)."""
@@ -133,9 +143,12 @@ def create_list(
             sharing=sharing,
             owner=owner,
         )
-        if review_radius:
+        if review_radius or keep_thumbnails:
             service.sharing.update(
-                name, cli.principal, review_radius=parse_thresholds(review_radius)
+                name,
+                cli.principal,
+                review_radius=parse_thresholds(review_radius),
+                keep_thumbnails=keep_thumbnails,
             )
     emit_json(_list_dict(created, 0, service.store.list_settings(created.id)))
 
@@ -154,9 +167,11 @@ def update_list(
     sharing: SharingOption = None,
     review_radius: ReviewRadiusOption = None,
     mode: Annotated[MatchingMode | None, typer.Option("--mode", help=_MODE_HELP)] = None,
+    keep_thumbnails: KeepThumbnailsOption = None,
 ) -> None:
     """Change a list's action, description, thresholds (replacing the old set), matching
-    mode, owner, sharing or review radius (replacing the old set)."""
+    mode, owner, sharing, review radius (replacing the old set) or whether it keeps
+    thumbnails."""
     cli = state(ctx)
     service = cli.service
     with service.store.transaction():
@@ -169,13 +184,14 @@ def update_list(
             principal=cli.principal,
         )
         settings = service.store.list_settings(updated.id)
-        if owner is not None or sharing is not None or review_radius is not None:
+        if any(option is not None for option in (owner, sharing, review_radius, keep_thumbnails)):
             settings = service.sharing.update(
                 name,
                 cli.principal,
                 owner=owner,
                 sharing=sharing,
                 review_radius=parse_thresholds(review_radius),
+                keep_thumbnails=keep_thumbnails,
             )
     emit_json(_list_dict(updated, service.store.count_entries(updated.id), settings))
 

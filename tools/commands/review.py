@@ -1,4 +1,4 @@
-"""``hashdb review list|confirm|dismiss|allow``: the near-miss review queue."""
+"""``hashdb review list|confirm|dismiss|allow|purge``: the near-miss review queue."""
 
 from __future__ import annotations
 
@@ -90,6 +90,21 @@ def allow(
     cli = state(ctx)
     metadata = EntryMetadata(note=note, added_by=cli.principal.name)
     _print(cli.service.review.allow(item_id, list_name, cli.principal, metadata=metadata))
+
+
+@review.command("purge")
+def purge(ctx: typer.Context) -> None:
+    """Delete the upload thumbnails of near-misses kept longer than
+    HASHDB_THUMBNAIL_RETENTION_DAYS (or whose item was resolved); audited. Recording a
+    near-miss does this too."""
+    cli = state(ctx)
+    deleted = cli.service.thumbnails.purge(cli.principal)
+    emit_json(
+        {
+            "deleted": deleted,
+            "retention_days": cli.service.settings.thumbnail_retention_days,
+        }
+    )
 
 
 def register(app: typer.Typer) -> None:

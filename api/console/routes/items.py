@@ -110,6 +110,7 @@ def one_item(request: Request, viewer: AnalystViewer, item_id: ItemId, done: str
         detail=detail,
         item=item,
         writable=writable,
+        thumbnail=service.thumbnails.for_items([item.id], viewer.principal).get(item.id),
         vocabulary=[term.label for term in service.labels.vocabulary(viewer.principal)],
         done=done,
     )

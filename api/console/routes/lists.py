@@ -147,10 +147,16 @@ def update_sharing(
     name: ListName,
     form: FormDep,
     sharing: Annotated[Sharing, Form()],
+    keep_thumbnails: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Who else sees the list, and the review radius that sends near-misses to review."""
+    """Who else sees the list, the review radius that sends near-misses to review, and
+    whether media added to it keeps a thumbnail (an unticked box: no)."""
     service_of(request).sharing.update(
-        name, viewer.principal, sharing=sharing, review_radius=_per_algorithm(form, "radius")
+        name,
+        viewer.principal,
+        sharing=sharing,
+        review_radius=_per_algorithm(form, "radius"),
+        keep_thumbnails=keep_thumbnails,
     )
     return back(request, f"/lists/{name}", done="shared")
 

@@ -1,5 +1,6 @@
 """The review queue: each near-miss beside the entry it nearly matched, with its distance and
-stage; confirm, dismiss or allow-list it in one click (or one key)."""
+stage, and the thumbnails kept of both (blurred until clicked); confirm, dismiss or allow-list
+it in one click (or one key)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from api.console.render import back, page
 from api.console.viewer import AnalystViewer, Viewer, service_of
 from hashdb.errors import EntryNotFound
 from hashdb.service import EntryMetadata
-from hashdb.store.models import Entry, ListAction, ReviewItem, ReviewStatus
+from hashdb.store.models import Entry, ListAction, ReviewItem, ReviewStatus, Thumbnail
 
 router = APIRouter()
 
@@ -28,6 +29,10 @@ class Card:
     item: ReviewItem
     #: The entry it nearly matched (None if it has been deleted since).
     entry: Entry | None
+    #: The thumbnail of the upload kept with the item (None: its hashes are shown).
+    upload: Thumbnail | None = None
+    #: The thumbnail of the entry's media item, on a list that keeps them.
+    reference: Thumbnail | None = None
 
 
 @router.get("/review")
@@ -47,7 +52,20 @@ def queue(
         list_name=list_name or None,
         limit=200,
     )
-    cards = [Card(item, _entry(request, item, viewer)) for item in items]
+    entries = {item.id: _entry(request, item, viewer) for item in items}
+    uploads = service.thumbnails.for_review(items, principal)
+    references = service.thumbnails.for_items(
+        [entry.item_id for entry in entries.values() if entry and entry.item_id], principal
+    )
+    cards = [
+        Card(
+            item,
+            entries[item.id],
+            uploads.get(item.id),
+            _reference(references, entries[item.id]),
+        )
+        for item in items
+    ]
     allow_lists = [
         hash_list.name
         for hash_list in service.lists.editable(principal)
@@ -64,6 +82,7 @@ def queue(
         allow_lists=allow_lists,
         allow_list=allow_list if allow_list in allow_lists else allow_lists[0],
         done=done,
+        retention_days=service.settings.thumbnail_retention_days,
     )
 
 
@@ -72,6 +91,12 @@ def _entry(request: Request, item: ReviewItem, viewer: Viewer) -> Entry | None:
         return service_of(request).entries.get(item.entry_id, viewer.principal)
     except EntryNotFound:
         return None
+
+
+def _reference(references: dict[int, Thumbnail], entry: Entry | None) -> Thumbnail | None:
+    if entry is None or entry.item_id is None:
+        return None
+    return references.get(entry.item_id)
 
 
 def _back(request: Request, done: str, list_name: str, allow_list: str) -> Response:

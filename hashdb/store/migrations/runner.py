@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 #: The newest revision in ``versions/`` (a test holds it to Alembic's own head). Opening a
 #: database already there reads one row and never imports Alembic, which costs half a second
 #: of every command line call.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 #: Alembic's script directory: ``env.py`` and the revisions in ``versions/``.
 MIGRATIONS_DIR = Path(__file__).parent

@@ -41,6 +41,7 @@ from hashdb.store.models.log import (
 )
 from hashdb.store.models.review import NewReviewItem, QueryHash, ReviewItem, ReviewStatus
 from hashdb.store.models.scans import ScanJob, ScannedMedia, ScanStatus, StoredHash
+from hashdb.store.models.thumbnails import Picture, Thumbnail, ThumbnailKind
 from hashdb.store.models.video import NewVideoFrame, VideoFrame
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "NewReviewItem",
     "NewVideoFrame",
     "Organisation",
+    "Picture",
     "QueryHash",
     "ReferenceFeatures",
     "ReferenceHash",
@@ -81,6 +83,8 @@ __all__ = [
     "ScannedMedia",
     "Sharing",
     "StoredHash",
+    "Thumbnail",
+    "ThumbnailKind",
     "Verdict",
     "VideoFrame",
     "VideoRule",

@@ -141,12 +141,15 @@ class ListSettings:
     #: Algorithm -> radius wider than the list's threshold; hits in between are near-misses
     #: recorded in the review queue.
     review_radius: dict[str, int] = field(default_factory=dict)
+    #: Media added to the list keeps a small thumbnail with its item, for the console.
+    keep_thumbnails: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "owner": self.owner,
             "sharing": self.sharing.value,
             "review_radius": dict(self.review_radius),
+            "keep_thumbnails": self.keep_thumbnails,
         }
 
 
