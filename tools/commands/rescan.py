@@ -12,7 +12,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -22,20 +21,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from hashdb.errors import ScanInterrupted, UsageError
 from hashdb.rescan.report import ReportFormat, StreamSink
 from hashdb.rescan.sources import classify
 from tools.context import emit_json, state
+from tools.progress import BarProgress, LogProgress, errors_text
 
 if TYPE_CHECKING:
     from hashdb.rescan.engine import Engine
@@ -51,94 +42,6 @@ class EngineChoice(enum.StrEnum):
 class OutputFormat(enum.StrEnum):
     JSONL = "jsonl"
     CSV = "csv"
-
-
-def _errors_text(errors: dict[str, int]) -> str:
-    if not errors:
-        return "0 errors"
-    detail = ", ".join(f"{code} {count}" for code, count in sorted(errors.items()))
-    return f"{sum(errors.values())} errors ({detail})"
-
-
-class LogProgress:
-    """Progress as a log line every ``interval`` seconds, for logs and pipes."""
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self._last = time.monotonic()
-
-    def __call__(self, progress: ScanProgress) -> None:
-        now = time.monotonic()
-        if now - self._last < self.interval:
-            return
-        self._last = now
-        counters = progress.counters
-        rate = (
-            progress.done_this_run / progress.elapsed_this_run if progress.elapsed_this_run else 0
-        )
-        if progress.total:
-            share = (
-                f"{counters.files}/{progress.total} files ({counters.files / progress.total:.0%})"
-            )
-            left = progress.total - counters.files
-            eta = f", ETA {_duration(left / rate)}" if rate else ""
-        else:
-            share, eta = f"{counters.files} files", ""
-        typer.echo(
-            f"rescan job {progress.job_id}: {share}, {rate:.1f} files/s, "
-            f"{counters.matched} matched, {_errors_text(dict(counters.errors))}{eta}",
-            err=True,
-        )
-
-    def close(self) -> None:
-        pass
-
-
-class BarProgress:
-    """A live progress bar on a terminal (rich)."""
-
-    def __init__(self, console: Console, job_id: int) -> None:
-        self._progress = Progress(
-            TextColumn(f"[bold]rescan job {job_id}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]:.1f} files/s"),
-            TextColumn("[green]{task.fields[matched]} matched"),
-            TextColumn("[red]{task.fields[errors]} errors"),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=console,
-            # Report lines on a terminal print above the bar; piped or redirected, they must
-            # go to stdout untouched, never to the console on stderr.
-            redirect_stdout=sys.stdout.isatty(),
-        )
-        self._task: TaskID = self._progress.add_task(
-            "rescan", total=None, rate=0.0, matched=0, errors=0
-        )
-        self._progress.start()
-
-    def __call__(self, progress: ScanProgress) -> None:
-        counters = progress.counters
-        rate = (
-            progress.done_this_run / progress.elapsed_this_run if progress.elapsed_this_run else 0
-        )
-        self._progress.update(
-            self._task,
-            completed=counters.files,
-            total=progress.total,
-            rate=rate,
-            matched=counters.matched,
-            errors=counters.error_count,
-        )
-
-    def close(self) -> None:
-        self._progress.stop()
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 @contextmanager
@@ -185,7 +88,7 @@ def _print_summary(summary: RescanSummary, resumed: bool) -> None:
     typer.echo(
         f"rescan job {summary.job_id} {summary.status.value}"
         f"{' (resumed)' if resumed else ''}: {counters.files} files, {counters.matched} matched, "
-        f"{_errors_text(dict(counters.errors))}, {counters.unchanged} unchanged, "
+        f"{errors_text(dict(counters.errors))}, {counters.unchanged} unchanged, "
         f"{counters.elapsed:.1f} s ({rate:.1f} files/s, {summary.workers} workers)",
         err=True,
     )
@@ -369,7 +272,7 @@ def scan_jobs(
         typer.echo(
             f"{job.id}\t{job.status.value}\t{job.created_at:%Y-%m-%d %H:%M:%S}\t"
             f"{counters.get('files', 0)} files\t{counters.get('matched', 0)} matched\t"
-            f"{_errors_text(counters.get('errors') or {})}\t{inputs}"
+            f"{errors_text(counters.get('errors') or {})}\t{inputs}"
         )
 
 
