@@ -216,10 +216,6 @@ def test_keypoint_stage_keeps_other_pictures_in_one_template_apart(tmp_path: Pat
         service.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the aligned-content check rejects it (docs/robustness.md: recall it costs)",
-)
 def test_a_shared_word_alone_does_not_confirm_two_logos() -> None:
     reference = data.logo(31)
     other = data.logo(32)
@@ -254,11 +250,7 @@ def test_tiles_a_slight_crop_leaves_partly_uncovered_still_agree() -> None:
 @pytest.mark.parametrize(
     ("index", "strength"),
     [
-        pytest.param(
-            24,
-            "50%",
-            marks=pytest.mark.xfail(strict=True, reason="rejected by the aligned-content check"),
-        ),
+        (24, "50%"),
         (29, "65%"),
     ],
 )

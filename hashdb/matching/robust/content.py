@@ -19,10 +19,15 @@ over the pixels the upload covers. A cell *differs* when
 
 Blurring both pictures first absorbs resampling, JPEG and sub-pixel misalignment. Two kinds
 of differing cell are excused: on the outer ring of the covered area where the upload is
-flat (the fill a small rotation leaves in the corners, the rest of a bar), and, for a
+flat (the fill a small rotation leaves in the corners, the rest of a bar) or, when most
+cells lie inside that ring, busier than the reference (the edge of that fill, a strip of a
+screenshot's frame), and, for a
 *detailed* reference only, a few cells anywhere (a logo or words laid over a photo). A
 picture with little detail (a glyph, an icon, a face, a flag) gets no such allowance: there
-a few cells are the whole difference between two symbols.
+a few cells are the whole difference between two symbols. Any picture may differ in one
+corner, in a box up to a quarter of the side, where the upload is busier than the reference
+(a channel's logo or a watermark pasted there): two symbols differ where their elements
+are, not only in a corner.
 """
 
 from __future__ import annotations
@@ -53,6 +58,9 @@ class ContentPolicy:
     detailed_share: float = 0.6
     #: ... and then this share of cells may differ (an overlay); 0 for others.
     overlay_share: float = 0.06
+    #: Differing cells all in one corner, in a box at most this share of the side, where
+    #: the upload is busier than the reference, are an overlay (a logo) on any picture.
+    corner_share: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -126,12 +134,48 @@ def compare(
     differs = compared & (structure_differs | tone_differs)
     # The rim of the covered area, where an upload that is flat may be fill.
     rim = compared & ~_interior(compared)
-    excused = differs & rim & (b_structure < policy.structure)
+    fill = b_structure < policy.structure
+    if int((compared & ~rim).sum()) * 2 >= int(compared.sum()):
+        # With most cells inside the rim to decide, a rim cell where the upload is busier
+        # than the reference is an edge the edit put there (a rotation's fill, a strip of
+        # a screenshot's frame), not content the reference lacks.
+        fill = fill | (b_structure > a_structure)
+    excused = differs & rim & fill
     detailed = float((a_structure[compared] >= policy.structure).mean()) >= policy.detailed_share
+    if _corner_overlay(differs & ~excused, compared, a_structure, b_structure, policy):
+        excused = excused | differs
     left = int((differs & ~excused).sum())
     allowance = int(policy.overlay_share * int(compared.sum())) if detailed else 0
     allowed = min(left, allowance)
     return Comparison(int(compared.sum()), left - allowed, int(excused.sum()) + allowed, detailed)
+
+
+def _corner_overlay(
+    left: np.ndarray,
+    compared: np.ndarray,
+    ref_structure: np.ndarray,
+    got_structure: np.ndarray,
+    policy: ContentPolicy,
+) -> bool:
+    """Whether every differing cell sits in one corner of the covered area, in a box at most
+    ``policy.corner_share`` of its side, and the upload has more structure than the reference
+    in most of them: something laid over a corner (a channel's logo, a watermark). An
+    element that differs between two symbols is not confined to a corner, and a mark that
+    is missing leaves the upload flatter there, not busier."""
+    rows, cols = np.nonzero(left)
+    if len(rows) == 0:
+        return False
+    covered_rows, covered_cols = np.nonzero(compared)
+    side = max(1, round(policy.corner_share * CELLS))
+    if rows.max() - rows.min() >= side or cols.max() - cols.min() >= side:
+        return False
+    at_top = rows.min() <= covered_rows.min() + 1
+    at_bottom = rows.max() >= covered_rows.max() - 1
+    at_left = cols.min() <= covered_cols.min() + 1
+    at_right = cols.max() >= covered_cols.max() - 1
+    if not ((at_top or at_bottom) and (at_left or at_right)):
+        return False
+    return float((got_structure[left] > ref_structure[left]).mean()) >= 0.5
 
 
 def _interior(compared: np.ndarray) -> np.ndarray:

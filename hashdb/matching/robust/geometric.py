@@ -219,7 +219,9 @@ def verify(
     inlier_pairs = np.hstack([kept, dst[inlying]])
     extent = kept.max(axis=0) - kept.min(axis=0)
     spread = float(extent[0] * extent[1]) / float(ref.size[0] * ref.size[1])
-    if spread < policy.min_inlier_spread:
+    if spread < policy.min_inlier_spread and not _spread_over_detail(
+        ref, thumb, extent, model, query
+    ):
         return Verdict(
             False, inliers, 0.0, 0, "inliers bunched in one part", model=model, pairs=inlier_pairs
         )
@@ -240,6 +242,40 @@ def verify(
         needed = max(needed, policy.weak_min_agreement)
     verdict = _decide(inliers, agreement, tiles, compared, needed, policy)
     return replace(verdict, model=model, pairs=inlier_pairs)
+
+
+def _spread_over_detail(
+    ref: Keypoints, thumb: np.ndarray, extent: np.ndarray, model: np.ndarray, query: Keypoints
+) -> bool:
+    """Whether inliers bunched in a small part of the reference's frame still cover most of
+    its detail, because that detail is itself small (a glyph or an icon on a wide plain
+    background: the box of what is not background is under half the frame), and the
+    upload shows all of it, so nothing of the reference escapes the content check. A
+    picture with content everywhere (a flag's stripes) keeps the rule on the whole frame."""
+    border = np.concatenate([thumb[0], thumb[-1], thumb[:, 0], thumb[:, -1]]).astype(np.int16)
+    background = int(np.median(border))
+    ys, xs = np.nonzero(np.abs(thumb.astype(np.int16) - background) > 24)
+    if len(ys) == 0:
+        return False
+    scale = np.array([ref.size[0] / thumb.shape[1], ref.size[1] / thumb.shape[0]])
+    low = np.array([xs.min(), ys.min()]) * scale
+    high = np.array([xs.max() + 1, ys.max() + 1]) * scale
+    detail = float((high - low).prod())
+    if detail >= 0.5 * float(ref.size[0] * ref.size[1]):
+        return False
+    if float(extent[0] * extent[1]) < 0.5 * detail:
+        return False
+    corners = np.array(
+        [[low[0], low[1], 1], [high[0], low[1], 1], [high[0], high[1], 1], [low[0], high[1], 1]]
+    )
+    placed = corners @ model.T
+    width, height = query.size
+    return bool(
+        (placed[:, 0] >= 0).all()
+        and (placed[:, 1] >= 0).all()
+        and (placed[:, 0] <= width).all()
+        and (placed[:, 1] <= height).all()
+    )
 
 
 def verify_in_place(

@@ -74,6 +74,11 @@ class RobustPolicy:
     keypoint_min_agreement: float = 0.85
     keypoint_min_inliers: int = 18
     keypoint_min_spread: float = 0.25
+    #: A trimmed picture, a region or the mirror image within this many PDQ bits of a
+    #: reference's whole picture is checked in place when keypoints cannot align it (a
+    #: glyph or a flag has too few): the evidence a plain match needs, the hash and the
+    #: aligned content (0: off).
+    in_place_distance: int = 31
     geometric: geometric.GeometricPolicy = field(default_factory=geometric.GeometricPolicy)
 
 
@@ -407,6 +412,10 @@ class RobustMatcher(ChangeFollower):
                 verdict = geometric.verify(reference, probe.points, probe.gray, gate)
                 if verdict.confirmed:
                     break
+            if not verdict.confirmed and self._in_place(candidate):
+                key = candidate.query.image
+                probe = probes[key]
+                verdict = geometric.verify_in_place(reference, probe.gray, gate)
             if verdict.confirmed:
                 entry = entries[candidate.entry_id]
                 if candidate.distance < 0:  # a keypoint candidate: report the hash distance
@@ -424,6 +433,19 @@ class RobustMatcher(ChangeFollower):
                     )
                 )
         return confirmed
+
+    def _in_place(self, candidate: _Candidate) -> bool:
+        """Whether the candidate's query picture may be the reference's whole picture as it
+        is, only resized: found by an unturned variant (trimmed, a region, mirrored left to
+        right) with detail, within the in-place radius of the reference's full row."""
+        query = candidate.query
+        variant = query.variant.removeprefix("trim+")
+        return (
+            candidate.reference_variant == "full"
+            and 0 <= candidate.distance <= self.policy.in_place_distance
+            and query.quality >= self.policy.min_query_quality
+            and (variant in ("trim", "mirror-h") or variant.startswith("region-"))
+        )
 
     def _load_features(self, entry_ids: Sequence[int]) -> dict[int, ReferenceFeatures]:
         missing = [entry_id for entry_id in entry_ids if entry_id not in self._features]
