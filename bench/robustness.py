@@ -50,7 +50,7 @@ from bench.robustness_report import SUMMARY_HEADER, Hit, Outcome, Query, report,
 from hashdb.hashing import ALGORITHMS
 from hashdb.identity import LOCAL_OPERATOR
 from hashdb.matching.robust import geometric
-from hashdb.matching.robust.matcher import RobustPolicy
+from hashdb.matching.robust.policy import RobustPolicy
 from hashdb.media import decode_image
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings

@@ -35,7 +35,8 @@ from hashdb.matching.near_misses import find_near_misses
 from hashdb.matching.policy import LabelFilter, allowed_by_mode, apply_policy
 from hashdb.matching.query import Query, Scope
 from hashdb.matching.result import MatchResult
-from hashdb.matching.robust.matcher import RobustMatcher, RobustPolicy
+from hashdb.matching.robust.matcher import RobustMatcher
+from hashdb.matching.robust.policy import RobustPolicy
 from hashdb.matching.thumbnails import RETENTION_ACTOR, purge_expired, upload_thumbnail
 from hashdb.matching.video import VideoMatcher
 from hashdb.settings import Settings

@@ -21,10 +21,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
-from typing import NamedTuple
-
-import numpy as np
+from dataclasses import replace
 
 from hashdb.hashing import ALGORITHMS, Digest, hamming_distance
 from hashdb.index import BruteForceIndex
@@ -33,7 +30,8 @@ from hashdb.matching.indexes import HashIndexes
 from hashdb.matching.match import Evidence, Match, Stage
 from hashdb.matching.query import Query, Scope
 from hashdb.matching.robust import geometric, keyindex, variants
-from hashdb.matching.robust.placement import ProbeFrame, placement
+from hashdb.matching.robust.placement import Probe, Regions, placement, probe_for
+from hashdb.matching.robust.policy import Candidate, RobustPolicy
 from hashdb.media.image import PreparedImage
 from hashdb.store.base import Store
 from hashdb.store.models import (
@@ -50,44 +48,6 @@ from hashdb.store.watch import ChangeWatcher
 _FEATURE_CACHE = 512
 #: Variant hashes below this PDQ quality (near-blank crops) are not even candidates.
 _CANDIDATE_QUALITY = 10
-
-
-@dataclass(frozen=True)
-class RobustPolicy:
-    #: Uploads whose PDQ quality is below this never match on a perceptual hash alone.
-    min_query_quality: int = 50
-    #: First-stage radius (PDQ bits) for candidates that the geometric check then confirms.
-    candidate_distance: int = 76
-    #: Candidates verified per upload, nearest first.
-    max_candidates: int = 3
-    #: Query variants match raw (feature-less) entries on hash alone only this close.
-    hash_only_distance: int = 24
-    #: Skip the robust stages when the upload's own perceptual hash already matched.
-    stop_at_plain_match: bool = True
-    #: Keypoint votes a reference needs to be checked when PDQ found nothing (0: off).
-    min_keypoint_votes: int = 12
-    #: ... and only if some query variant came this close (PDQ bits) to a reference row:
-    #: the keypoint stage costs an ORB pass, which most unrelated uploads need not pay.
-    keypoint_gate: int = 84
-    #: Keypoint-voted candidates come from a wider net (any reference, not the few within a
-    #: PDQ radius), so their tile check is stricter.
-    keypoint_min_agreement: float = 0.85
-    keypoint_min_inliers: int = 18
-    keypoint_min_spread: float = 0.25
-    #: A trimmed picture, a region or the mirror image within this many PDQ bits of a
-    #: reference's whole picture is checked in place when keypoints cannot align it (a
-    #: glyph or a flag has too few): the evidence a plain match needs, the hash and the
-    #: aligned content (0: off).
-    in_place_distance: int = 31
-    geometric: geometric.GeometricPolicy = field(default_factory=geometric.GeometricPolicy)
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    entry_id: int
-    distance: int
-    query: variants.VariantHash
-    reference_variant: str
 
 
 class RobustMatcher(ChangeFollower):
@@ -198,7 +158,7 @@ class RobustMatcher(ChangeFollower):
         if lists is not None and not lists and all(ALGORITHMS[m.algorithm].exact for m in found):
             return found  # nothing to check, and no list takes edited copies
         self.refresh()
-        probes: dict[str, _Probe] = {}
+        probes: dict[str, Probe] = {}
         found = self._content_checked(image, found, probes)
         if lists is not None and not lists:
             return found
@@ -251,7 +211,7 @@ class RobustMatcher(ChangeFollower):
         self,
         image: PreparedImage,
         found: list[Match],
-        probes: dict[str, _Probe],
+        probes: dict[str, Probe],
     ) -> list[Match]:
         """The plain matches, less those of media entries whose content the upload does not
         show: a PDQ distance within the threshold says the shapes are alike, and two glyphs
@@ -271,7 +231,7 @@ class RobustMatcher(ChangeFollower):
             if reference is None:
                 continue
             if "original" not in probes:
-                probes["original"] = _probe(image.rgb_array, ({}, {}), "original")
+                probes["original"] = probe_for(image.rgb_array, ({}, {}), "original")
             points, gray = probes["original"].points, probes["original"].gray
             if not (
                 geometric.verify_in_place(reference, gray, gate).confirmed
@@ -303,11 +263,11 @@ class RobustMatcher(ChangeFollower):
 
     def _candidates(
         self, hashes: Sequence[variants.VariantHash], matched: set[int]
-    ) -> tuple[list[_Candidate], int]:
+    ) -> tuple[list[Candidate], int]:
         """Entries with a reference row within the candidate radius of a query variant,
         nearest first, and the distance of the nearest row within the keypoint gate (or
         one more than the gate)."""
-        best: dict[int, _Candidate] = {}
+        best: dict[int, Candidate] = {}
         radius = self.policy.candidate_distance
         gate = self.policy.keypoint_gate
         nearest = gate + 1
@@ -322,23 +282,23 @@ class RobustMatcher(ChangeFollower):
                     continue
                 current = best.get(entry_id)
                 if current is None or distance < current.distance:
-                    best[entry_id] = _Candidate(entry_id, distance, variant, reference_variant)
+                    best[entry_id] = Candidate(entry_id, distance, variant, reference_variant)
         return sorted(best.values(), key=lambda c: (c.distance, c.entry_id)), nearest
 
     def _voted(
         self,
         image: PreparedImage,
         original: variants.VariantHash,
-        regions: _Regions,
-        probes: dict[str, _Probe],
+        regions: Regions,
+        probes: dict[str, Probe],
         matched: set[int],
-    ) -> list[_Candidate]:
+    ) -> list[Candidate]:
         """Candidates by keypoint votes of the whole upload (distance: the upload's PDQ
         distance to the entry's own hash, for the record; no PDQ radius applies)."""
         if not len(self._keypoints):
             return []
         if "original" not in probes:
-            probes["original"] = _probe(image.rgb_array, regions, "original")
+            probes["original"] = probe_for(image.rgb_array, regions, "original")
         points = probes["original"].points
         voted = [
             entry_id
@@ -348,16 +308,16 @@ class RobustMatcher(ChangeFollower):
             if entry_id not in matched
         ]
         return [
-            _Candidate(entry_id, -1, original, "keypoints")
+            Candidate(entry_id, -1, original, "keypoints")
             for entry_id in voted[: 4 * self.policy.max_candidates]
         ]
 
     def _verified(
         self,
         image: PreparedImage,
-        candidates: list[_Candidate],
-        regions: _Regions,
-        probes: dict[str, _Probe],
+        candidates: list[Candidate],
+        regions: Regions,
+        probes: dict[str, Probe],
         sources: set[str],
         lists: Collection[str] | None,
     ) -> list[Match]:
@@ -407,7 +367,7 @@ class RobustMatcher(ChangeFollower):
             ]
             for key in keys:
                 if key not in probes:
-                    probes[key] = _probe(image.rgb_array, regions, key)
+                    probes[key] = probe_for(image.rgb_array, regions, key)
                 probe = probes[key]
                 verdict = geometric.verify(reference, probe.points, probe.gray, gate)
                 if verdict.confirmed:
@@ -434,7 +394,7 @@ class RobustMatcher(ChangeFollower):
                 )
         return confirmed
 
-    def _in_place(self, candidate: _Candidate) -> bool:
+    def _in_place(self, candidate: Candidate) -> bool:
         """Whether the candidate's query picture may be the reference's whole picture as it
         is, only resized: found by an unturned variant (trimmed, a region, mirrored left to
         right) with detail, within the in-place radius of the reference's full row."""
@@ -463,36 +423,6 @@ class RobustMatcher(ChangeFollower):
 
 
 #: The query variants' pictures and their boxes in the upload (``variants.query_variants``).
-_Regions = tuple[dict[str, np.ndarray], dict[str, variants.Box]]
-
-
-class _Probe(NamedTuple):
-    """A query picture as the geometric check takes it, and where it sits in the upload."""
-
-    points: geometric.Keypoints
-    gray: np.ndarray
-    frame: ProbeFrame
-
-
-def _probe(rgb: np.ndarray, regions: _Regions, key: str) -> _Probe:
-    """Keypoints and gray of a query picture: the upload ("original"), a trimmed picture
-    or region, or the mirror image of either ("mirror", "trim+mirror")."""
-    name, mirrored = key.removesuffix("mirror").removesuffix("+"), key.endswith("mirror")
-    pictures, boxes = regions
-    height, width = rgb.shape[:2]
-    whole = name in ("", "original")
-    source = rgb if whole else pictures.get(name, rgb)
-    box = (0, 0, width, height) if whole else boxes.get(name, (0, 0, width, height))
-    if mirrored:
-        source = source[:, ::-1]
-    enlarge = None if whole else geometric.ENLARGE_BELOW
-    gray = geometric.to_gray(
-        np.ascontiguousarray(source), geometric.FEATURE_SIDE, enlarge_from=enlarge
-    )
-    frame = ProbeFrame(box, mirrored, (gray.shape[1], gray.shape[0]), (width, height))
-    return _Probe(geometric.keypoints(gray), gray, frame)
-
-
 def _distance(query: variants.VariantHash, entry: Entry) -> int:
     """PDQ distance of a query hash to the entry's own hash (all bits if not PDQ)."""
     if entry.algorithm != "pdq":
@@ -503,7 +433,7 @@ def _distance(query: variants.VariantHash, entry: Entry) -> int:
 def _explain(
     entry: Entry,
     hash_list: HashList,
-    candidate: _Candidate,
+    candidate: Candidate,
     verdict: geometric.Verdict,
     drawn: dict[str, object],
     radius: int,

@@ -10,10 +10,18 @@ reference on the upload, and a sample of the inlier pairs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from hashdb.matching.robust.geometric import Verdict
+from hashdb.matching.robust.geometric import (
+    ENLARGE_BELOW,
+    FEATURE_SIDE,
+    Keypoints,
+    Verdict,
+    keypoints,
+    to_gray,
+)
 from hashdb.matching.robust.variants import Box
 
 #: Inlier pairs kept in an answer: enough to see the agreement, few enough to stay small.
@@ -81,3 +89,32 @@ def placement(
 
 def _rounded(values: np.ndarray) -> list[float]:
     return [round(float(value), _DIGITS) for value in values]
+
+
+#: A query's trimmed pictures and screenshot regions, by name, and their boxes in the upload.
+Regions = tuple[dict[str, np.ndarray], dict[str, Box]]
+
+
+class Probe(NamedTuple):
+    """A query picture as the geometric check takes it, and where it sits in the upload."""
+
+    points: Keypoints
+    gray: np.ndarray
+    frame: ProbeFrame
+
+
+def probe_for(rgb: np.ndarray, regions: Regions, key: str) -> Probe:
+    """Keypoints and gray of a query picture: the upload ("original"), a trimmed picture
+    or region, or the mirror image of either ("mirror", "trim+mirror")."""
+    name, mirrored = key.removesuffix("mirror").removesuffix("+"), key.endswith("mirror")
+    pictures, boxes = regions
+    height, width = rgb.shape[:2]
+    whole = name in ("", "original")
+    source = rgb if whole else pictures.get(name, rgb)
+    box = (0, 0, width, height) if whole else boxes.get(name, (0, 0, width, height))
+    if mirrored:
+        source = source[:, ::-1]
+    enlarge = None if whole else ENLARGE_BELOW
+    gray = to_gray(np.ascontiguousarray(source), FEATURE_SIDE, enlarge_from=enlarge)
+    frame = ProbeFrame(box, mirrored, (gray.shape[1], gray.shape[0]), (width, height))
+    return Probe(keypoints(gray), gray, frame)
