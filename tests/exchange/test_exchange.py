@@ -612,6 +612,6 @@ def test_bad_definition_lines_are_reported_like_bad_rows(db_url: str) -> None:
         service.exchange.import_stream(
             io.StringIO(text), ExchangeFormat.JSONL, list_name=None, principal=LOCAL_OPERATOR
         )
-    assert [error["line"] for error in caught.value.details["errors"]] == [1, 2, 3, 4]
+    assert [error["line"] for error in caught.value.details["errors"]] == [1, 2, 3, 4, 5]
     assert service.store.lists() == []
     service.close()
