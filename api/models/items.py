@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.models.common import RequestBody
+
 _LABEL = Field(default=None, max_length=500, description="Label, e.g. the group or campaign.")
 _NOTE = Field(default=None, max_length=10_000, description="Why it is listed.")
 
@@ -53,7 +55,7 @@ class ItemPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at end.")
 
 
-class ItemUpdate(BaseModel):
+class ItemUpdate(RequestBody):
     """Only the fields sent change, on every hash of the item."""
 
     model_config = ConfigDict(extra="forbid")

@@ -13,8 +13,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import av
-import av.error
 from PIL import Image, ImageSequence, features
 
 from hashdb.errors import CorruptMedia
@@ -99,6 +97,9 @@ def _encode(image: Image.Image, *, frames: int) -> Picture:
 
 
 def _stream_frames(data: bytes, times: Sequence[float]) -> list[Image.Image]:
+    import av  # PyAV loads with the first video (docs/performance.md: start-up and memory)
+    import av.error
+
     found: list[Image.Image] = []
     try:
         with av.open(io.BytesIO(data), mode="r", metadata_errors="ignore") as container:

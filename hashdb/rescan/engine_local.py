@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
+import signal
+import threading
 from collections.abc import Generator, Iterable
 from concurrent.futures import ProcessPoolExecutor
 
@@ -37,7 +40,7 @@ def _run_chunk(config: WorkerConfig, items: list[ScanItem]) -> list[FileOutcome]
 
 
 #: Imported once in the fork server, so each worker starts warm (missing ones are skipped).
-_PRELOAD = ("hashdb.rescan.worker", "hashdb.store.sqlite", "hashdb.store.postgres", "scipy.fftpack")
+_PRELOAD = ("hashdb.rescan.worker", "hashdb.store.sqlite", "hashdb.store.postgres")
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -46,8 +49,23 @@ def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(_PRELOAD))
+        _start_forkserver_deaf_to_ctrl_c()
         return context
     return multiprocessing.get_context("spawn")
+
+
+def _start_forkserver_deaf_to_ctrl_c() -> None:
+    """Start the fork server with Ctrl-C ignored: it imports hashdb before it ignores the
+    signal itself, and a Ctrl-C in that moment (it shares the terminal's process group) would
+    print a traceback. The workers it forks ignore Ctrl-C too; the coordinator decides."""
+    if threading.current_thread() is not threading.main_thread():
+        multiprocessing.forkserver.ensure_running()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class LocalEngine:

@@ -17,6 +17,7 @@ import numpy as np
 from hashdb.store.exchange import ImportCounts, ImportRow
 
 if TYPE_CHECKING:
+    from hashdb.media.thumbnail import Picture
     from hashdb.store.watch import ChangeWatcher
 
 from hashdb.store.models import (
@@ -41,7 +42,6 @@ from hashdb.store.models import (
     NewReviewItem,
     NewVideoFrame,
     Organisation,
-    Picture,
     ReferenceFeatures,
     ReferenceHash,
     ReviewItem,

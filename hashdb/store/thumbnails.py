@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from hashdb.errors import ThumbnailNotFound
 from hashdb.store import schema
 from hashdb.store.mixin import SQLMixin
-from hashdb.store.models import Picture, ReviewStatus, Thumbnail, ThumbnailKind
+from hashdb.store.models import ReviewStatus, Thumbnail, ThumbnailKind
 from hashdb.store.rows import IN_CHUNK, aware, utcnow
+
+if TYPE_CHECKING:
+    from hashdb.media.thumbnail import Picture
 
 _META = [column for column in schema.thumbnails.c if column.name != "data"]
 

@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from alembic import command
 
 from hashdb.errors import ThumbnailNotFound
+from hashdb.media.thumbnail import Picture
 from hashdb.store import NewEntry, Store, open_store
 from hashdb.store.migrations.runner import alembic_config
 from hashdb.store.models import (
     ListSettings,
     NewReviewItem,
-    Picture,
     QueryHash,
     ReviewStatus,
     ThumbnailKind,

@@ -41,7 +41,7 @@ from hashdb.store.models.log import (
 )
 from hashdb.store.models.review import NewReviewItem, QueryHash, ReviewItem, ReviewStatus
 from hashdb.store.models.scans import ScanJob, ScannedMedia, ScanStatus, StoredHash
-from hashdb.store.models.thumbnails import Picture, Thumbnail, ThumbnailKind
+from hashdb.store.models.thumbnails import Thumbnail, ThumbnailKind
 from hashdb.store.models.video import NewVideoFrame, VideoFrame
 
 __all__ = [
@@ -72,7 +72,6 @@ __all__ = [
     "NewReviewItem",
     "NewVideoFrame",
     "Organisation",
-    "Picture",
     "QueryHash",
     "ReferenceFeatures",
     "ReferenceHash",

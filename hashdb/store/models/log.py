@@ -34,7 +34,9 @@ class Change:
 #: vocabulary and the organisations, which every caller can read): every reader sees them.
 PUBLIC_AUDIT_TARGETS = frozenset({"vocabulary", "organisation"})
 #: Every kind of target an audit record is about.
-AUDIT_TARGETS = frozenset({"list", "entry", "key", "review", "import", *PUBLIC_AUDIT_TARGETS})
+AUDIT_TARGETS = frozenset(
+    {"list", "entry", "item", "key", "review", "import", "thumbnails", *PUBLIC_AUDIT_TARGETS}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from hashdb.media.thumbnail import Picture
-
-__all__ = ["Picture", "Thumbnail", "ThumbnailKind"]
+__all__ = ["Thumbnail", "ThumbnailKind"]
 
 
 class ThumbnailKind(enum.StrEnum):
