@@ -317,16 +317,17 @@ class MultiIndexHashIndex(HammingIndex):
             return [EMPTY] * len(values)
         static, rows, words, ids, alive = self._snapshot()
         queries = as_words(values, self.width)
-        plan = static.layout.plan(radius)
-        assert plan is not None  # a radius >= 0 always probes the first substring
         # Where the buckets would hold most rows anyway, one scan of everything is cheaper.
-        expected = static.layout.expected_fraction(radius)
-        use_buckets = static.rows > 0 and expected <= _SCAN_FRACTION
+        # (A small index has no bucket tables: it never builds a probe plan, whose masks take
+        # a sizeable part of a one-file command's time at a wide radius.)
+        use_buckets = static.rows > 0 and static.layout.expected_fraction(radius) <= _SCAN_FRACTION
         scan_from = static.rows if use_buckets else 0
         hit_q: list[np.ndarray] = []
         hit_rows: list[np.ndarray] = []
         hit_dist: list[np.ndarray] = []
         if use_buckets:
+            plan = static.layout.plan(radius)
+            assert plan is not None  # a radius >= 0 always probes the first substring
             starts, lengths = self._buckets(static, queries, plan)
             # Chunks of queries holding at most _BATCH_CANDIDATES candidates (at least one
             # query each): clustered data can put thousands of candidates behind one query.
