@@ -13,8 +13,9 @@ Two splits draw from disjoint sources: different text fonts, different icon font
 face/flag/poster styles and other seeds. Thresholds are tuned on ``DEV`` only;
 ``HELD_OUT`` is the check that they generalise.
 
-Fonts come from PyPI packages (the ``bench`` extra: ``qtawesome`` for its icon fonts, the
-``font-*`` packages) and DejaVu, which the Debian base image ships (``fonts-dejavu-core``).
+Fonts come from PyPI packages (the ``fonts`` extra, part of ``test`` and ``bench``:
+``qtawesome`` for its icon fonts, the ``font-*`` packages) and DejaVu, which the Debian base
+image ships (``fonts-dejavu-core``).
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ SPLITS = {split.name: split for split in (DEV, HELD_OUT)}
 def _package_dir(package: str) -> Path:
     spec = importlib.util.find_spec(package)  # finds the package without importing it
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"font package {package!r} missing: pip install -e '.[bench]'")
+        raise RuntimeError(f"font package {package!r} missing: pip install -e '.[fonts]'")
     return Path(next(iter(spec.submodule_search_locations)))
 
 
