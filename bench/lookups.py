@@ -254,22 +254,24 @@ def _postgres_database() -> str:
     """A database of its own, so that its transaction counter counts this server alone (the
     shared server's ``test`` database is busy with other jobs)."""
     name = f"hashdb_bench_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(
-        POSTGRES.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
+    _outside_a_transaction(f'CREATE DATABASE "{name}"')
     return POSTGRES.rsplit("/", 1)[0] + f"/{name}"
 
 
 def _drop_database(url: str) -> None:
+    _outside_a_transaction(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" (FORCE)')
+
+
+def _outside_a_transaction(statement: str) -> None:
+    """CREATE and DROP DATABASE, which PostgreSQL refuses inside a transaction."""
     engine = sa.create_engine(
         POSTGRES.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
     )
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" (FORCE)'))
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text(statement))
+    finally:
+        engine.dispose()
 
 
 def main() -> None:
