@@ -7,7 +7,7 @@ from dataclasses import replace
 from hashdb.auth import access
 from hashdb.errors import Conflict, EntryNotFound
 from hashdb.identity import Principal
-from hashdb.service.shared import ServicePart, actor, audit_actor
+from hashdb.service.shared import ServicePart, acting_person, actor, audit_actor
 from hashdb.store.models import Entry, EntryQuery, ItemScope
 
 
@@ -51,8 +51,7 @@ class EntryService(ServicePart):
                     )
                 self.service.items.retire(entry.item_id, reason, retired_by, principal=principal)
                 return self.store.get_entry(entry_id)
-            if not principal.is_operator:
-                retired_by = principal.name
+            retired_by = acting_person(principal, retired_by)
             retired = self.store.retire_entry(entry_id, reason, retired_by)
             self.store.record_audit(
                 audit_actor(principal, retired_by),

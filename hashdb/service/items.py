@@ -10,7 +10,7 @@ from typing import Any
 from hashdb.auth import access
 from hashdb.errors import Forbidden, ItemNotFound
 from hashdb.identity import Principal, Role
-from hashdb.service.shared import ServicePart, actor, audit_actor
+from hashdb.service.shared import ServicePart, acting_person, actor, audit_actor
 from hashdb.store.models import AuditRecord, FeedbackCounts, Item, ItemQuery, count_latest
 
 
@@ -89,8 +89,7 @@ class ItemService(ServicePart):
         with self.store.transaction():
             before = self.get(item_id, principal)
             self.check_write(principal, before)
-            if not principal.is_operator:
-                retired_by = principal.name
+            retired_by = acting_person(principal, retired_by)
             after = self.store.retire_item(item_id, reason, retired_by)
             self._audit(principal, "retire", before, after, person=retired_by)
         return after

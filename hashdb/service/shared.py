@@ -42,6 +42,12 @@ def audit_actor(principal: Principal, person: str | None) -> str:
     return actor(principal)
 
 
+def acting_person(principal: Principal, named: str | None) -> str | None:
+    """Who a retirement is recorded as done by: the caller, unless an operator names someone
+    (the CLI's ``--by``)."""
+    return named if principal.is_operator else principal.name
+
+
 def entry_added_by(metadata: EntryMetadata, principal: Principal) -> str | None:
     """Who an entry is recorded as added by: the caller's name; an operator may name the
     person it adds for (or no one)."""
