@@ -114,4 +114,11 @@ def test_an_early_ctrl_c_prints_no_traceback(tmp_path: Path) -> None:
         os.killpg(coordinator.pid, signal.SIGINT)
         _, err = coordinator.communicate(timeout=120)
         assert "Traceback" not in err, (delay, err)
-        assert coordinator.returncode in (0, 1, 130), (delay, coordinator.returncode, err)
+        # On a loaded machine the signal can arrive before the interpreter has installed any
+        # handler; the process then ends by the signal itself (the shell reports 130 too).
+        ended_by_the_signal = coordinator.returncode == -signal.SIGINT and not err
+        assert coordinator.returncode in (0, 1, 130) or ended_by_the_signal, (
+            delay,
+            coordinator.returncode,
+            err,
+        )
