@@ -176,3 +176,33 @@ def test_bad_media_raises_typed_errors(service: HashDB) -> None:
         with pytest.raises(MediaError):
             service.matching.media(data, principal=LOCAL_OPERATOR)
     assert service.store.count_entries() == 0
+
+
+def test_the_audit_record_of_an_add_is_the_entry_as_stored(service: HashDB) -> None:
+    """An add audits each new entry without reading it back: what the record keeps must be
+    exactly what a later read of the entry shows, on either backend."""
+    service.labels.add_terms("type", ["logo", "manual"], principal=LOCAL_OPERATOR)
+    metadata = EntryMetadata(
+        label="group-x/logo",
+        note="two\nlines",
+        added_by="ana",
+        source="https://example.org/a",
+        labels=("Type:Manual", "type:logo"),
+        organisation="acme",
+    )
+    media = service.adding.media("terror", jpeg(4), metadata, principal=LOCAL_OPERATOR)
+    raw = service.adding.hex(
+        "terror", "pdq", ["ab" * 32, "AB" * 32, "cd" * 32], metadata, principal=LOCAL_OPERATOR
+    )
+    created = [added for added in [*media.added, *raw.added] if added.created]
+    assert len(created) == 5 + 2  # the second spelling of "ab…" is the first entry again
+    records = {
+        record.target_id: record
+        for record in service.audit.records(LOCAL_OPERATOR, target_type="entry")
+        if record.action == "entry.add"
+    }
+    for added in created:
+        stored = service.entries.get(added.entry_id, principal=LOCAL_OPERATOR)
+        assert records[str(added.entry_id)].after == stored.to_dict()
+        assert stored.labels == ("type:logo", "type:manual")
+        assert stored.item_id == added.item_id

@@ -7,7 +7,6 @@ lowercase hex at the edges (PDQ: 64 hex characters, the ThreatExchange conventio
 
 from __future__ import annotations
 
-import string
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -16,8 +15,6 @@ from hashdb.errors import DegenerateHash, InvalidHash, LowQualityHash
 
 if TYPE_CHECKING:
     from hashdb.media.image import PreparedImage
-
-_HEX_DIGITS = frozenset(string.hexdigits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +73,17 @@ class HashAlgorithm(ABC):
                 algorithm=self.name,
                 value=text[:200],
             )
-        if not _HEX_DIGITS.issuperset(cleaned):
+        try:
+            # fromhex alone would take spaces between the digits; alphanumeric ASCII of the
+            # right length is hexadecimal exactly when fromhex takes it.
+            if not (cleaned.isascii() and cleaned.isalnum()):
+                raise ValueError(cleaned)
+            value = bytes.fromhex(cleaned)
+        except ValueError:
             raise InvalidHash(
                 f"a {self.name} hash must be hexadecimal", algorithm=self.name, value=text[:200]
-            )
-        return Digest(self.name, bytes.fromhex(cleaned))
+            ) from None
+        return Digest(self.name, value)
 
     def check_storable(self, digest: Digest, *, min_quality: int) -> None:
         """Refuse hashes that would match far too much: degenerate or low-quality ones."""

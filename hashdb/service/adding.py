@@ -57,35 +57,34 @@ class AddingService(ServicePart):
             return report
         with self.store.transaction():
             hash_list = self.service.lists.writable(list_name, principal, create=create_list)
-            outcomes = self.store.add_entries(
-                hash_list.id,
-                [
-                    NewEntry(
-                        algorithm=digest.algorithm,
-                        value=digest.value,
-                        quality=digest.quality,
-                        source_sha256=source_sha256,
-                        label=metadata.label,
-                        note=metadata.note,
-                        added_by=added_by,
-                        organisation=organisation,
-                        source=metadata.source,
-                        labels=labels,
-                    )
-                    for digest in accepted
-                ],
-                media=media,
-            )
-            created = [outcome.entry_id for outcome in outcomes if outcome.created]
-            for entry in self.store.get_entries(created).values():
-                self.store.record_audit(
-                    audit_actor(principal, added_by),
-                    "entry.add",
-                    "entry",
-                    str(entry.id),
-                    after=entry.to_dict(),
-                    list_id=hash_list.id,
+            new_entries = [
+                NewEntry(
+                    algorithm=digest.algorithm,
+                    value=digest.value,
+                    quality=digest.quality,
+                    source_sha256=source_sha256,
+                    label=metadata.label,
+                    note=metadata.note,
+                    added_by=added_by,
+                    organisation=organisation,
+                    source=metadata.source,
+                    labels=labels,
                 )
+                for digest in accepted
+            ]
+            outcomes = self.store.add_entries(hash_list.id, new_entries, media=media)
+            actor = audit_actor(principal, added_by)
+            for new, outcome in zip(new_entries, outcomes, strict=True):
+                if outcome.created:
+                    entry = new.stored(outcome, hash_list.id, hash_list.name)
+                    self.store.record_audit(
+                        actor,
+                        "entry.add",
+                        "entry",
+                        str(entry.id),
+                        after=entry.to_dict(),
+                        list_id=hash_list.id,
+                    )
         report.added.extend(
             AddedHash(
                 digest.algorithm, digest.hex, outcome.entry_id, outcome.created, outcome.item_id

@@ -87,7 +87,9 @@ def add_entries(
             attach_new_entries(connection, start_id, end_id)
         for positions, entry_id in zip(pending.values(), new_ids, strict=True):
             entry_item = entry_id if item_id is None else item_id
-            outcomes[positions[0]] = AddOutcome(entry_id, created=True, item_id=entry_item)
+            outcomes[positions[0]] = AddOutcome(
+                entry_id, created=True, item_id=entry_item, added_at=now
+            )
             for duplicate in positions[1:]:
                 outcomes[duplicate] = AddOutcome(entry_id, created=False, item_id=entry_item)
         labels = [

@@ -50,6 +50,10 @@ class AuditSQL(SQLMixin):
             "list_id": list_id,
             "organisation": organisation,
         }
+        pending = self._audit_rows.get()
+        if pending is not None:  # inside a write transaction: written when it commits
+            pending.append(row)
+            return
         with self.transaction():
             pending = self._audit_rows.get()
             assert pending is not None

@@ -22,6 +22,28 @@ class NewEntry:
     #: Controlled-vocabulary labels, ``facet:value`` (``hashdb.store.labels``).
     labels: tuple[str, ...] = ()
 
+    def stored(self, outcome: AddOutcome, list_id: int, list_name: str) -> Entry:
+        """The entry as the store wrote it (``outcome`` of a created entry), without reading
+        it back: an add of a thousand hashes audits each new entry from this."""
+        assert outcome.added_at is not None, "only a created entry has been written"
+        return Entry(
+            id=outcome.entry_id,
+            list_id=list_id,
+            list_name=list_name,
+            algorithm=self.algorithm,
+            value=self.value,
+            quality=self.quality,
+            source_sha256=self.source_sha256,
+            label=self.label,
+            note=self.note,
+            added_by=self.added_by,
+            added_at=outcome.added_at,
+            organisation=self.organisation,
+            source=self.source,
+            labels=self.labels,
+            item_id=outcome.item_id,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -83,6 +105,8 @@ class AddOutcome:
     entry_id: int
     created: bool
     item_id: int | None = None
+    #: When a created entry was written (None when the hash was already there).
+    added_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
