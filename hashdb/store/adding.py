@@ -123,12 +123,21 @@ def live_ids(
         by_algorithm.setdefault(new.algorithm, []).append(new.value)
     found: dict[tuple[str, bytes], tuple[int, int | None]] = {}
     table = schema.entries
-    query = sa.select(table.c.id, table.c.item_id, table.c.hash).where(
+    query: sa.Executable = sa.select(table.c.id, table.c.item_id, table.c.hash).where(
         table.c.list_id == sa.bindparam("list_id"),
         table.c.algorithm == sa.bindparam("algorithm"),
         table.c.retired_at.is_(None),
         table.c.hash.in_(sa.bindparam("values", expanding=True)),  # one statement, any length
     )
+    if connection.dialect.name == "sqlite":
+        # With a thousand values, SQLite's sampled statistics can make scanning the whole
+        # list look cheaper than a thousand probes of the unique index (118 ms against about
+        # 2 ms at 100,000 entries). PostgreSQL probes the index by itself.
+        query = sa.text(
+            "SELECT id, item_id, hash FROM entries INDEXED BY entries_live_unique "
+            "WHERE list_id = :list_id AND algorithm = :algorithm AND retired_at IS NULL "
+            "AND hash IN :values"
+        ).bindparams(sa.bindparam("values", expanding=True))
     for algorithm, values in by_algorithm.items():
         unique_values = list(dict.fromkeys(values))
         for start in range(0, len(unique_values), _IN_CHUNK):
