@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HASHDB_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HASHDB_", extra="forbid")
 
     db: str = Field(
         default="hashdb.sqlite",
