@@ -11,8 +11,8 @@ clock of the whole command, start-up included) beside the floor of 60/s on 2 cor
 time of the command and queries per CPU-second (with ``--workers 1`` only: worker processes
 are not its children; on a busy machine this is the better guide, a quiet 2-core machine
 reaching about twice it with 2 workers), how many edited copies matched and how many
-unrelated pictures did (a false flag). Generated files are cached in ``bench/out/cli-batch``; the machine's load is
-printed with the figure.
+unrelated pictures did (a false flag). Generated files are cached in
+``bench/out/cli-batch``; the machine's load is printed with the figure.
 """
 
 from __future__ import annotations
