@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 CHUNK = 8
 #: Below this many files a pool's start (a fork server, each worker loading the indexes)
 #: costs more than it saves: the files are matched in this process.
-MIN_PARALLEL_FILES = 64
+MIN_PARALLEL_FILES = 200
 #: Imported once in the fork server: the service and the robust stages (OpenCV).
 _PRELOAD = ("hashdb.service.core", "hashdb.matching.robust.matcher", "hashdb.store.sqlite")
 

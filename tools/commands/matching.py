@@ -65,7 +65,7 @@ def match_files(
             "-w",
             min=1,
             help="Worker processes matching files side by side (default: every core for "
-            "64 files or more, else 1); answers keep the order of the files.",
+            "200 files or more, else 1); answers keep the order of the files.",
             show_default=False,
         ),
     ] = None,
