@@ -6,7 +6,8 @@
   video its sampled frames);
 - **stages**, in order, each given what the earlier ones found (:class:`MatchStage`):
   the plain index lookup (:class:`~hashdb.matching.indexes.HashIndexes`), the robust stages
-  for edited images (:class:`~hashdb.matching.robust.matcher.RobustMatcher`), and video
+  for edited images (:class:`~hashdb.matching.robust.matcher.RobustMatcher`, built on first
+  need by :class:`~hashdb.matching.robust.stage.RobustStage`), and video
   (:class:`~hashdb.matching.video.VideoMatcher`);
 - **policy**: the lists' matching modes (``exact``, ``hash``, ``robust``: which stages may
   match on a list; the robust stages search only the ``robust`` lists), the label filter,
@@ -22,7 +23,7 @@ same way whichever stage found it.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from hashdb.auth import access
 from hashdb.errors import ListNotFound
@@ -35,13 +36,16 @@ from hashdb.matching.near_misses import find_near_misses
 from hashdb.matching.policy import LabelFilter, allowed_by_mode, apply_policy
 from hashdb.matching.query import Query, Scope
 from hashdb.matching.result import MatchResult
-from hashdb.matching.robust.matcher import RobustMatcher
-from hashdb.matching.robust.policy import RobustPolicy
+from hashdb.matching.robust.stage import RobustStage
 from hashdb.matching.thumbnails import RETENTION_ACTOR, purge_expired, upload_thumbnail
 from hashdb.matching.video import VideoMatcher
 from hashdb.settings import Settings
 from hashdb.store import Store
 from hashdb.store.models import ListAction, ListSettings, VideoRule
+
+if TYPE_CHECKING:
+    from hashdb.matching.robust.matcher import RobustMatcher
+    from hashdb.matching.robust.policy import RobustPolicy
 
 
 class MatchStage(Protocol):
@@ -70,9 +74,7 @@ class MatchPipeline:
         self.watcher = store.watch(interval) if interval > 0 else None
         watcher = self.watcher
         self.indexes = HashIndexes(store, interval, watcher)
-        self.robust = RobustMatcher(
-            store, self.indexes, _robust_policy(settings), interval, watcher
-        )
+        self.robust_stage = RobustStage(settings, self._robust_matcher)
         self.video = VideoMatcher(
             store,
             self.indexes,
@@ -83,8 +85,24 @@ class MatchPipeline:
             refresh_interval=interval,
             watcher=watcher,
         )
-        robust: list[MatchStage] = [self.robust] if settings.robust_matching else []
+        robust: list[MatchStage] = [self.robust_stage] if settings.robust_matching else []
         self.stages: list[MatchStage] = [self.indexes, *robust, self.video]
+
+    @property
+    def robust(self) -> RobustMatcher:
+        """The robust matcher (built, and OpenCV imported, on first use)."""
+        return self.robust_stage.matcher
+
+    def _robust_matcher(self) -> RobustMatcher:
+        from hashdb.matching.robust.matcher import RobustMatcher  # OpenCV: only when needed
+
+        return RobustMatcher(
+            self.store,
+            self.indexes,
+            _robust_policy(self.settings),
+            self.settings.refresh_interval,
+            self.watcher,
+        )
 
     def refresh(self, *, force: bool = False) -> None:
         for stage in self.stages:
@@ -200,6 +218,8 @@ class MatchPipeline:
 
 
 def _robust_policy(settings: Settings) -> RobustPolicy:
+    from hashdb.matching.robust.policy import RobustPolicy
+
     return RobustPolicy(
         min_query_quality=settings.robust_min_query_quality,
         candidate_distance=settings.robust_candidate_distance,

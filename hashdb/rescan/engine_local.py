@@ -7,7 +7,7 @@ import multiprocessing.forkserver
 import os
 import signal
 import threading
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from hashdb.rescan.engine import ChunkResult, in_order
@@ -43,12 +43,13 @@ def _run_chunk(config: WorkerConfig, items: list[ScanItem]) -> list[FileOutcome]
 _PRELOAD = ("hashdb.rescan.worker", "hashdb.store.sqlite", "hashdb.store.postgres")
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    # Workers start clean (no inherited database connections or threads): forked from a
-    # server process that has imported hashdb once, where available, else spawned.
+def worker_context(preload: Sequence[str] = _PRELOAD) -> multiprocessing.context.BaseContext:
+    """Where worker processes come from. They start clean (no inherited database connections
+    or threads): forked from a server process that has imported ``preload`` once, where
+    available, else spawned."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(list(_PRELOAD))
+        context.set_forkserver_preload(list(preload))
         _start_forkserver_deaf_to_ctrl_c()
         return context
     return multiprocessing.get_context("spawn")
@@ -78,7 +79,7 @@ class LocalEngine:
     def run(
         self, config: WorkerConfig, chunks: Iterable[list[ScanItem]]
     ) -> Generator[ChunkResult, None, None]:
-        context = _context()
+        context = worker_context()
         pool = ProcessPoolExecutor(
             self.workers,
             mp_context=context,

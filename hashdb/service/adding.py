@@ -193,7 +193,7 @@ class AddingService(ServicePart):
                 and not added.created
             ]
         for entry_id in late:  # an entry from before robust matching: no change is logged
-            self.service.pipeline.robust.entry_changed(entry_id)
+            self.service.pipeline.robust_stage.entry_changed(entry_id)
         return report
 
     def _video(

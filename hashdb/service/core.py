@@ -6,28 +6,33 @@ from __future__ import annotations
 
 import io
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from hashdb.auth.keys import KeyService
 from hashdb.hashing.media import MediaHasher
 from hashdb.matching.pipeline import MatchPipeline
-from hashdb.service.adding import AddingService
-from hashdb.service.audit import AuditService
-from hashdb.service.entries import EntryService
-from hashdb.service.exchange import ExchangeService
-from hashdb.service.feedback import FeedbackService
-from hashdb.service.items import ItemService
-from hashdb.service.labels import LabelService
-from hashdb.service.lists import ListService
-from hashdb.service.matching import MatchingService
-from hashdb.service.organisations import OrganisationService
-from hashdb.service.rescans import RescanService
-from hashdb.service.review import ReviewService
-from hashdb.service.sharing import SharingService
-from hashdb.service.thumbnails import ThumbnailService
 from hashdb.settings import Settings
 from hashdb.store import Store, open_store
+
+# Each sub-service is imported on first use: a one-file match needs two of them, not the
+# exchange formats, the rescan engine or the reference features of adding (OpenCV).
+if TYPE_CHECKING:
+    from hashdb.service.adding import AddingService
+    from hashdb.service.audit import AuditService
+    from hashdb.service.entries import EntryService
+    from hashdb.service.exchange import ExchangeService
+    from hashdb.service.feedback import FeedbackService
+    from hashdb.service.items import ItemService
+    from hashdb.service.labels import LabelService
+    from hashdb.service.lists import ListService
+    from hashdb.service.matching import MatchingService
+    from hashdb.service.organisations import OrganisationService
+    from hashdb.service.rescans import RescanService
+    from hashdb.service.review import ReviewService
+    from hashdb.service.sharing import SharingService
+    from hashdb.service.thumbnails import ThumbnailService
 
 
 class HashDB:
@@ -61,58 +66,86 @@ class HashDB:
 
     @cached_property
     def lists(self) -> ListService:
+        from hashdb.service.lists import ListService
+
         return ListService(self)
 
     @cached_property
     def adding(self) -> AddingService:
+        from hashdb.service.adding import AddingService
+
         return AddingService(self)
 
     @cached_property
     def matching(self) -> MatchingService:
+        from hashdb.service.matching import MatchingService
+
         return MatchingService(self)
 
     @cached_property
     def entries(self) -> EntryService:
+        from hashdb.service.entries import EntryService
+
         return EntryService(self)
 
     @cached_property
     def items(self) -> ItemService:
+        from hashdb.service.items import ItemService
+
         return ItemService(self)
 
     @cached_property
     def audit(self) -> AuditService:
+        from hashdb.service.audit import AuditService
+
         return AuditService(self)
 
     @cached_property
     def rescans(self) -> RescanService:
+        from hashdb.service.rescans import RescanService
+
         return RescanService(self)
 
     @cached_property
     def exchange(self) -> ExchangeService:
+        from hashdb.service.exchange import ExchangeService
+
         return ExchangeService(self)
 
     @cached_property
     def feedback(self) -> FeedbackService:
+        from hashdb.service.feedback import FeedbackService
+
         return FeedbackService(self)
 
     @cached_property
     def labels(self) -> LabelService:
+        from hashdb.service.labels import LabelService
+
         return LabelService(self)
 
     @cached_property
     def organisations(self) -> OrganisationService:
+        from hashdb.service.organisations import OrganisationService
+
         return OrganisationService(self)
 
     @cached_property
     def review(self) -> ReviewService:
+        from hashdb.service.review import ReviewService
+
         return ReviewService(self)
 
     @cached_property
     def sharing(self) -> SharingService:
+        from hashdb.service.sharing import SharingService
+
         return SharingService(self)
 
     @cached_property
     def thumbnails(self) -> ThumbnailService:
+        from hashdb.service.thumbnails import ThumbnailService
+
         return ThumbnailService(self)
 
     def lists_changed(self) -> None:

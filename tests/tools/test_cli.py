@@ -85,6 +85,19 @@ def test_add_then_match_json_contract(run: CliRunnerCall, files: dict[str, Path]
         assert result["error"]["message"]  # type: ignore[index]
 
 
+def test_match_in_worker_processes_answers_the_same_in_order(
+    run: CliRunnerCall, files: dict[str, Path]
+) -> None:
+    run("add", "--list", "terror", files["original"], "--label", "logo")
+    order = ["reencoded", "corrupt", "unrelated", "resized", "text", "original", "empty"] * 3
+    paths = [files[name] for name in order]
+    alone = run("match", "--json", "--workers", "1", *paths)
+    side_by_side = run("match", "--json", "--workers", "2", *paths)
+    assert alone[0] == side_by_side[0] == 1  # some inputs could not be read
+    assert _lines(side_by_side[1]) == _lines(alone[1])
+    assert [r["matched"] for r in _lines(alone[1])][:4] == [True, False, False, True]
+
+
 def test_match_exit_zero_when_every_input_is_read(
     run: CliRunnerCall, files: dict[str, Path]
 ) -> None:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+from hashdb.testing.images import jpeg
 
 HEAVY = ("sqlalchemy", "numpy", "PIL", "av", "cv2", "scipy", "pyarrow", "alembic", "uvicorn")
 
@@ -39,3 +42,39 @@ def test_parsing_a_hash_needs_no_image_library() -> None:
 
 def test_the_api_loads_no_video_library_until_a_video_comes() -> None:
     assert "av" not in _loaded_after("import api.app")
+
+
+def _hashdb(db: Path, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "tools.cli", "--db", str(db), *args],
+        capture_output=True,
+        check=True,
+    )
+
+
+def _loaded_by_match(db: Path, picture: Path) -> set[str]:
+    return _loaded_after(
+        "from tools.cli import app\n"
+        "import typer.main\n"
+        f"typer.main.get_command(app).main(['--db', {str(db)!r}, 'match', {str(picture)!r}],"
+        " standalone_mode=False)"
+    )
+
+
+def test_matching_loads_opencv_only_when_an_edited_copy_is_looked_for(tmp_path: Path) -> None:
+    """The robust stages (OpenCV) load only for a query they must run on: not for the very
+    file that was added, nor on lists that match on hashes only; an unrelated picture on a
+    robust list does run them."""
+    known, other = tmp_path / "known.jpg", tmp_path / "other.jpg"
+    known.write_bytes(jpeg(7))
+    other.write_bytes(jpeg(8))
+    robust, hashes = tmp_path / "robust.sqlite", tmp_path / "hashes.sqlite"
+    _hashdb(robust, "create-list", "known")
+    _hashdb(robust, "add", "-l", "known", str(known))
+    _hashdb(hashes, "create-list", "known", "--mode", "hash")
+    _hashdb(hashes, "add", "-l", "known", str(known))
+
+    assert "cv2" not in _loaded_by_match(robust, known)
+    assert "cv2" not in _loaded_by_match(hashes, known)
+    assert "cv2" not in _loaded_by_match(hashes, other)
+    assert "cv2" in _loaded_by_match(robust, other)

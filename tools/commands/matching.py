@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hashdb.errors import HashDBError, MediaError
+from hashdb.errors import MediaError
 from hashdb.matching.evidence import VideoEvidence
 from hashdb.store.models.text import printable
-from tools.context import emit_json, error_line, state
+from tools.context import CLIState, emit_json, error_line, state
+
+if TYPE_CHECKING:
+    from hashdb.matching.result import MatchResult
 
 
 def describe_video(evidence: VideoEvidence) -> str:
@@ -54,6 +58,17 @@ def match_files(
             "any value of one facet, every facet given.",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Worker processes matching files side by side (default: every core for "
+            "200 files or more, else 1); answers keep the order of the files.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Match each file against the lists; exit 1 if some file could not be read."""
     cli = state(ctx)
@@ -61,20 +76,15 @@ def match_files(
     for name in lists or ():  # a typo in --list is a usage mistake: exit 2, once
         service.lists.get(name, cli.principal)
     unreadable = 0
-    for path in files:
-        try:
-            result = service.matching.file(
-                path, lists or None, labels=labels or None, principal=cli.principal
-            )
-        except MediaError as error:
+    for path, result in _answers(cli, files, lists or None, labels or None, workers):
+        if isinstance(result, MediaError):
+            error = result
             unreadable += 1
             if as_json:
                 emit_json({"path": str(path), "matched": False, "error": error.to_dict()})
             else:
                 typer.echo(f"{path}: {error_line(error)}", err=True)
             continue
-        except HashDBError:
-            raise
         if as_json:
             emit_json({"path": str(path), **result.to_dict()})
             continue
@@ -110,6 +120,31 @@ def match_files(
                 )
     if unreadable:
         raise typer.Exit(1)
+
+
+def _answers(
+    cli: CLIState,
+    files: list[Path],
+    lists: list[str] | None,
+    labels: list[str] | None,
+    workers: int | None,
+) -> Iterator[tuple[Path, MatchResult | MediaError]]:
+    """Each file with its answer or its media error, in order: matched here, or for a
+    large batch in worker processes (the service's batch matching)."""
+    from hashdb.service.batch import default_workers, match_files
+
+    count = workers if workers is not None else default_workers(len(files))
+    if count > 1 and len(files) > 1:
+        yield from match_files(cli.settings, files, lists, labels, cli.principal, count)
+        return
+    for path in files:
+        try:
+            yield (
+                path,
+                cli.service.matching.file(path, lists, labels=labels, principal=cli.principal),
+            )
+        except MediaError as error:
+            yield path, error
 
 
 def register(app: typer.Typer) -> None:

@@ -159,7 +159,8 @@ class RobustMatcher(ChangeFollower):
             return found  # nothing to check, and no list takes edited copies
         self.refresh()
         probes: dict[str, Probe] = {}
-        found = self._content_checked(image, found, probes)
+        upload = next((d.hex for d in digests if d.algorithm == "sha256"), None)
+        found = self._content_checked(image, found, probes, upload)
         if lists is not None and not lists:
             return found
         if policy.stop_at_plain_match and any(not ALGORITHMS[m.algorithm].exact for m in found):
@@ -212,15 +213,21 @@ class RobustMatcher(ChangeFollower):
         image: PreparedImage,
         found: list[Match],
         probes: dict[str, Probe],
+        upload: str | None = None,
     ) -> list[Match]:
         """The plain matches, less those of media entries whose content the upload does not
         show: a PDQ distance within the threshold says the shapes are alike, and two glyphs
         or faces drawn alike are (an F within 14 bits of an E). The upload is compared in
         place first (cheap); if that fails, aligned by keypoints (it may be slightly cropped
-        or shifted)."""
+        or shifted). An entry added from the very bytes uploaded (SHA-256 ``upload``) shows
+        them by definition and is not compared."""
         gate = self.policy.geometric
         checked = [
-            m for m in found if not ALGORITHMS[m.algorithm].exact and self.has_features(m.entry_id)
+            m
+            for m in found
+            if not ALGORITHMS[m.algorithm].exact
+            and self.has_features(m.entry_id)
+            and (upload is None or m.source_sha256 != upload)
         ]
         if not checked or not gate.check_content:
             return found
