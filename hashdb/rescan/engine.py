@@ -28,25 +28,27 @@ class Engine(Protocol):
         ...
 
 
-class Pending(Protocol):
+ChunkT = TypeVar("ChunkT")
+ResultT = TypeVar("ResultT")
+ResultT_co = TypeVar("ResultT_co", covariant=True)
+
+
+class Pending(Protocol[ResultT_co]):
     """A submitted chunk's future, as every executor has one."""
 
-    def result(self) -> list[FileOutcome]: ...
+    def result(self) -> ResultT_co: ...
     def cancel(self) -> bool: ...
 
 
-PendingT = TypeVar("PendingT", bound=Pending)
-
-
 def in_order(
-    chunks: Iterable[list[ScanItem]], submit: Callable[[list[ScanItem]], PendingT], window: int
-) -> Generator[ChunkResult, None, None]:
+    chunks: Iterable[ChunkT], submit: Callable[[ChunkT], Pending[ResultT]], window: int
+) -> Generator[tuple[ChunkT, ResultT], None, None]:
     """Submit chunks with at most ``window`` in flight; yield results in submission order.
 
     Chunks still in flight when the consumer stops (Ctrl-C, an error) are cancelled where
     they have not started; nothing after the last checkpoint counts, so a resume redoes them.
     """
-    pending: deque[tuple[list[ScanItem], PendingT]] = deque()
+    pending: deque[tuple[ChunkT, Pending[ResultT]]] = deque()
     try:
         for chunk in chunks:
             pending.append((chunk, submit(chunk)))

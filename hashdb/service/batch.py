@@ -12,8 +12,7 @@ with it.
 from __future__ import annotations
 
 import os
-from collections import deque
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +76,7 @@ def match_files(
     workers: int,
 ) -> Iterator[tuple[Path, MatchResult | MediaError]]:
     """Each path with its answer or its media error, in order, from ``workers`` processes."""
+    from hashdb.rescan.engine import in_order
     from hashdb.rescan.engine_local import worker_context
 
     request = _Request(lists, labels, principal)
@@ -89,29 +89,15 @@ def match_files(
     try:
         chunks = (list(paths[i : i + CHUNK]) for i in range(0, len(paths), CHUNK))
         window = 3 * workers
-        for chunk, outcomes in _in_order(pool, chunks, request, window):
+
+        def submit(chunk: list[Path]) -> Future[list[MatchResult | _Failure]]:
+            return pool.submit(_match_chunk, chunk, request)
+
+        for chunk, outcomes in in_order(chunks, submit, window):
             for path, outcome in zip(chunk, outcomes, strict=True):
                 yield path, outcome.error() if isinstance(outcome, _Failure) else outcome
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _in_order(
-    pool: ProcessPoolExecutor, chunks: Iterable[list[Path]], request: _Request, window: int
-) -> Iterator[tuple[list[Path], list[MatchResult | _Failure]]]:
-    pending: deque[tuple[list[Path], Future[list[MatchResult | _Failure]]]] = deque()
-    try:
-        for chunk in chunks:
-            pending.append((chunk, pool.submit(_match_chunk, chunk, request)))
-            if len(pending) >= window:
-                head, future = pending.popleft()
-                yield head, future.result()
-        while pending:
-            head, future = pending.popleft()
-            yield head, future.result()
-    finally:
-        for _, future in pending:
-            future.cancel()
 
 
 def _start_worker(settings: Settings, caller: int) -> None:

@@ -29,8 +29,8 @@ def loaded(postgres_url: str) -> Iterator[Store]:
     store.close()
 
 
-def _plans(store: Store, call: Any) -> list[dict[str, Any]]:
-    """The PostgreSQL plan of every statement ``call`` runs, as EXPLAIN (FORMAT JSON) says."""
+def _statements(store: Store, call: Any) -> list[tuple[str, Any]]:
+    """Every statement (with its parameters) that ``call`` runs through SQLAlchemy."""
     statements: list[tuple[str, Any]] = []
     engine: sa.Engine = store.engine  # type: ignore[attr-defined]
 
@@ -42,6 +42,13 @@ def _plans(store: Store, call: Any) -> list[dict[str, Any]]:
         call()
     finally:
         sa.event.remove(engine, "before_cursor_execute", capture)
+    return statements
+
+
+def _plans(store: Store, call: Any) -> list[dict[str, Any]]:
+    """The PostgreSQL plan of every statement ``call`` runs, as EXPLAIN (FORMAT JSON) says."""
+    statements = _statements(store, call)
+    engine: sa.Engine = store.engine  # type: ignore[attr-defined]
     plans = []
     with engine.connect() as connection:
         for statement, params in statements:
@@ -86,18 +93,12 @@ def test_following_changes_reads_by_index_without_statistics(loaded: Store, sinc
 
 def _sqlite_plans(store: Store, call: Any) -> list[str]:
     """SQLite's query plan of every SELECT ``call`` runs, one line per step."""
-    statements: list[tuple[str, Any]] = []
+    statements = [
+        (statement, params)
+        for statement, params in _statements(store, call)
+        if statement.lstrip().upper().startswith("SELECT")
+    ]
     engine: sa.Engine = store.engine  # type: ignore[attr-defined]
-
-    def capture(_c: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append((statement, params))
-
-    sa.event.listen(engine, "before_cursor_execute", capture)
-    try:
-        call()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", capture)
     with engine.connect() as connection:
         return [
             " / ".join(
