@@ -32,10 +32,13 @@ are, not only in a corner.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from hashdb.matching.robust import recolour
 
 #: Cells per side of the comparison grid.
 CELLS = 16
@@ -85,10 +88,41 @@ def compare(
     aligned: np.ndarray,
     covered: np.ndarray,
     policy: ContentPolicy | None = None,
+    colours: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None,
 ) -> Comparison:
     """Compare ``aligned`` (the upload warped into the reference thumbnail's frame, float)
-    with ``reference`` (uint8 thumbnail) over the ``covered`` pixels."""
+    with ``reference`` (uint8 thumbnail) over the ``covered`` pixels.
+
+    With ``colours`` (called only when needed: the reference's colour thumbnail and the
+    upload's colours in the same frame, RGB uint8, or None), a comparison that fails is
+    tried once more against the reference with the upload's hue shift and saturation
+    factor applied (:mod:`.recolour`)."""
     policy = policy or ContentPolicy()
+    found = _compare(reference, aligned, covered, policy)
+    pictures = None if found.agrees or colours is None else colours()
+    if pictures is None:
+        return found
+    inside = covered.astype(bool)
+    changed = recolour.recoloured(reference, *pictures, inside)
+    if changed is None:
+        return found
+    again = _compare(changed[0], aligned, covered, policy)
+    if not again.agrees:
+        return found
+    # The grey levels now agree; the colours must too, inside the rim (a stripe of another
+    # colour at the grey of the one it replaced agrees in grey).
+    height, width = reference.shape
+    cell = max(4, max(height, width) // CELLS)
+    rows, cols = height // cell, width // cell
+    counts = inside[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell).sum(axis=(1, 3))
+    compared = counts >= 0.6 * cell * cell
+    differs = recolour.chroma_differs(changed[1], pictures[1], compared, cell)
+    return found if (differs & _interior(compared)).any() else again
+
+
+def _compare(
+    reference: np.ndarray, aligned: np.ndarray, covered: np.ndarray, policy: ContentPolicy
+) -> Comparison:
     ref = cv2.GaussianBlur(reference.astype(np.float32), (5, 5), 1.0)
     got = cv2.GaussianBlur(aligned.astype(np.float32), (5, 5), 1.0)
     inside = covered.astype(bool)
