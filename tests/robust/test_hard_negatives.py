@@ -74,6 +74,8 @@ EDITS = (
     ("combo", "crop10+caption+q40"),
     ("screenshot", "80%"),
     ("saturation-hue", "hue-40"),
+    ("text-overlay", "small"),
+    ("text-overlay", "large"),
 )
 #: Edits every known picture of a pair must still be found under.
 KEPT_UNDER = (

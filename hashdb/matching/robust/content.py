@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from hashdb.matching.robust import recolour
+from hashdb.matching.robust import lettering, recolour
 
 #: Cells per side of the comparison grid.
 CELLS = 16
@@ -96,28 +96,58 @@ def compare(
     With ``colours`` (called only when needed: the reference's colour thumbnail and the
     upload's colours in the same frame, RGB uint8, or None), a comparison that fails is
     tried once more against the reference with the upload's hue shift and saturation
-    factor applied (:mod:`.recolour`)."""
+    factor applied (:mod:`.recolour`), then without white-on-black lettering the upload
+    adds (:mod:`.lettering`)."""
     policy = policy or ContentPolicy()
     found = _compare(reference, aligned, covered, policy)
     pictures = None if found.agrees or colours is None else colours()
     if pictures is None:
         return found
     inside = covered.astype(bool)
+    return _recoloured(reference, aligned, inside, policy, pictures) or (
+        _lettering_left_out(reference, aligned, inside, policy, pictures) or found
+    )
+
+
+def _recoloured(
+    reference: np.ndarray,
+    aligned: np.ndarray,
+    inside: np.ndarray,
+    policy: ContentPolicy,
+    pictures: tuple[np.ndarray, np.ndarray],
+) -> Comparison | None:
+    """The comparison against the reference with the upload's hue shift and saturation
+    factor applied, if it agrees in grey and, inside the rim, in colour (a stripe of another
+    colour at the grey of the one it replaced agrees in grey)."""
     changed = recolour.recoloured(reference, *pictures, inside)
     if changed is None:
-        return found
-    again = _compare(changed[0], aligned, covered, policy)
+        return None
+    again = _compare(changed[0], aligned, inside, policy)
     if not again.agrees:
-        return found
-    # The grey levels now agree; the colours must too, inside the rim (a stripe of another
-    # colour at the grey of the one it replaced agrees in grey).
+        return None
     height, width = reference.shape
     cell = max(4, max(height, width) // CELLS)
     rows, cols = height // cell, width // cell
     counts = inside[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell).sum(axis=(1, 3))
     compared = counts >= 0.6 * cell * cell
     differs = recolour.chroma_differs(changed[1], pictures[1], compared, cell)
-    return found if (differs & _interior(compared)).any() else again
+    return None if (differs & _interior(compared)).any() else again
+
+
+def _lettering_left_out(
+    reference: np.ndarray,
+    aligned: np.ndarray,
+    inside: np.ndarray,
+    policy: ContentPolicy,
+    pictures: tuple[np.ndarray, np.ndarray],
+) -> Comparison | None:
+    """The comparison without the white-on-black lettering the upload adds
+    (:mod:`.lettering`), if it agrees."""
+    left_out = lettering.lettering(*pictures, inside)
+    if left_out is None:
+        return None
+    again = _compare(reference, aligned, inside & ~left_out, policy)
+    return again if again.agrees else None
 
 
 def _compare(
