@@ -89,6 +89,8 @@ def compare(
     covered: np.ndarray,
     policy: ContentPolicy | None = None,
     colours: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None,
+    *,
+    colour_must_agree: bool = False,
 ) -> Comparison:
     """Compare ``aligned`` (the upload warped into the reference thumbnail's frame, float)
     with ``reference`` (uint8 thumbnail) over the ``covered`` pixels.
@@ -99,6 +101,11 @@ def compare(
     factor applied (:mod:`.recolour`), then without white-on-black lettering the upload
     adds (:mod:`.lettering`)."""
     policy = policy or ContentPolicy()
+    if colour_must_agree:
+        # Weaker geometric evidence: every cell must agree, in grey and in colour (no rim,
+        # corner or overlay excuses: the dots of an Ä on the rim of a tight trim are not fill).
+        found = _compare(reference, aligned, covered, policy, excuses=False)
+        return _colours_agree(reference, found, covered.astype(bool), colours)
     found = _compare(reference, aligned, covered, policy)
     pictures = None if found.agrees or colours is None else colours()
     if pictures is None:
@@ -107,6 +114,38 @@ def compare(
     return _recoloured(reference, aligned, inside, policy, pictures) or (
         _lettering_left_out(reference, aligned, inside, policy, pictures) or found
     )
+
+
+def _colours_agree(
+    reference: np.ndarray,
+    found: Comparison,
+    inside: np.ndarray,
+    colours: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None,
+) -> Comparison:
+    """``found`` if it agrees in grey and, inside the rim, in colour too (after the
+    upload's hue shift and saturation factor, if it has any); otherwise (or without
+    colours to compare, or with the upload's washed out to grey) a comparison that does
+    not agree."""
+    pictures = None if not found.agrees or colours is None else colours()
+    if pictures is not None and not recolour.washed_out(*pictures, inside):
+        changed = recolour.recoloured(reference, *pictures, inside)
+        expected = pictures[0] if changed is None else changed[1]
+        if not _colour_differs(reference.shape, expected, pictures[1], inside):
+            return found
+    return Comparison(found.cells, max(found.differing, 1), found.excused, found.detailed)
+
+
+def _colour_differs(
+    shape: tuple[int, ...], expected: np.ndarray, aligned: np.ndarray, inside: np.ndarray
+) -> bool:
+    """Whether a cell inside the rim has another colour in ``aligned`` than in ``expected``."""
+    height, width = shape
+    cell = max(4, max(height, width) // CELLS)
+    rows, cols = height // cell, width // cell
+    counts = inside[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell).sum(axis=(1, 3))
+    compared = counts >= 0.6 * cell * cell
+    differs = recolour.chroma_differs(expected, aligned, compared, cell)
+    return bool((differs & _interior(compared)).any())
 
 
 def _recoloured(
@@ -123,15 +162,9 @@ def _recoloured(
     if changed is None:
         return None
     again = _compare(changed[0], aligned, inside, policy)
-    if not again.agrees:
+    if not again.agrees or _colour_differs(reference.shape, changed[1], pictures[1], inside):
         return None
-    height, width = reference.shape
-    cell = max(4, max(height, width) // CELLS)
-    rows, cols = height // cell, width // cell
-    counts = inside[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell).sum(axis=(1, 3))
-    compared = counts >= 0.6 * cell * cell
-    differs = recolour.chroma_differs(changed[1], pictures[1], compared, cell)
-    return None if (differs & _interior(compared)).any() else again
+    return again
 
 
 def _lettering_left_out(
@@ -151,7 +184,11 @@ def _lettering_left_out(
 
 
 def _compare(
-    reference: np.ndarray, aligned: np.ndarray, covered: np.ndarray, policy: ContentPolicy
+    reference: np.ndarray,
+    aligned: np.ndarray,
+    covered: np.ndarray,
+    policy: ContentPolicy,
+    excuses: bool = True,
 ) -> Comparison:
     ref = cv2.GaussianBlur(reference.astype(np.float32), (5, 5), 1.0)
     got = cv2.GaussianBlur(aligned.astype(np.float32), (5, 5), 1.0)
@@ -204,12 +241,12 @@ def _compare(
         # than the reference is an edge the edit put there (a rotation's fill, a strip of
         # a screenshot's frame), not content the reference lacks.
         fill = fill | (b_structure > a_structure)
-    excused = differs & rim & fill
+    excused = differs & rim & fill & excuses
     detailed = float((a_structure[compared] >= policy.structure).mean()) >= policy.detailed_share
-    if _corner_overlay(differs & ~excused, compared, a_structure, b_structure, policy):
+    if excuses and _corner_overlay(differs & ~excused, compared, a_structure, b_structure, policy):
         excused = excused | differs
     left = int((differs & ~excused).sum())
-    allowance = int(policy.overlay_share * int(compared.sum())) if detailed else 0
+    allowance = int(policy.overlay_share * int(compared.sum())) if detailed and excuses else 0
     allowed = min(left, allowance)
     return Comparison(int(compared.sum()), left - allowed, int(excused.sum()) + allowed, detailed)
 

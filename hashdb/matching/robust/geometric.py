@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from hashdb.matching.robust import content, recolour
+from hashdb.matching.robust import bunched, content, recolour
 from hashdb.matching.robust.variants import spread as variants_spread
 from hashdb.store.models import ReferenceFeatures
 
@@ -234,12 +234,23 @@ def verify(
     inlier_pairs = np.hstack([kept, dst[inlying]])
     extent = kept.max(axis=0) - kept.min(axis=0)
     spread = float(extent[0] * extent[1]) / float(ref.size[0] * ref.size[1])
-    if spread < policy.min_inlier_spread and not _spread_over_detail(
-        ref, thumb, extent, model, query
+    colour_must_agree = False
+    if spread < policy.min_inlier_spread and not bunched.over_detail(
+        ref.size, thumb, extent, model, query.size
     ):
-        return Verdict(
-            False, inliers, 0.0, 0, "inliers bunched in one part", model=model, pairs=inlier_pairs
-        )
+        if not bunched.over_keypoints(
+            ref.points, extent, model, query.size, policy.min_inlier_spread
+        ):
+            return Verdict(
+                False,
+                inliers,
+                0.0,
+                0,
+                "inliers bunched in one part",
+                model=model,
+                pairs=inlier_pairs,
+            )
+        colour_must_agree = True
     linear = model[:, :2]
     singular = np.linalg.svd(linear, compute_uv=False)
     if (
@@ -252,47 +263,19 @@ def verify(
             False, inliers, 0.0, 0, "implausible transform", model=model, pairs=inlier_pairs
         )
     agreement, tiles, compared = _content_agreement(
-        model, ref.size, thumb, query_gray, policy, _colours(reference, query_colour)
+        model,
+        ref.size,
+        thumb,
+        query_gray,
+        policy,
+        _colours(reference, query_colour),
+        colour_must_agree,
     )
     needed = policy.min_agreement
     if inliers < policy.weak_inliers:
         needed = max(needed, policy.weak_min_agreement)
     verdict = _decide(inliers, agreement, tiles, compared, needed, policy)
     return replace(verdict, model=model, pairs=inlier_pairs)
-
-
-def _spread_over_detail(
-    ref: Keypoints, thumb: np.ndarray, extent: np.ndarray, model: np.ndarray, query: Keypoints
-) -> bool:
-    """Whether inliers bunched in a small part of the reference's frame still cover most of
-    its detail, because that detail is itself small (a glyph or an icon on a wide plain
-    background: the box of what is not background is under half the frame), and the
-    upload shows all of it, so nothing of the reference escapes the content check. A
-    picture with content everywhere (a flag's stripes) keeps the rule on the whole frame."""
-    border = np.concatenate([thumb[0], thumb[-1], thumb[:, 0], thumb[:, -1]]).astype(np.int16)
-    background = int(np.median(border))
-    ys, xs = np.nonzero(np.abs(thumb.astype(np.int16) - background) > 24)
-    if len(ys) == 0:
-        return False
-    scale = np.array([ref.size[0] / thumb.shape[1], ref.size[1] / thumb.shape[0]])
-    low = np.array([xs.min(), ys.min()]) * scale
-    high = np.array([xs.max() + 1, ys.max() + 1]) * scale
-    detail = float((high - low).prod())
-    if detail >= 0.5 * float(ref.size[0] * ref.size[1]):
-        return False
-    if float(extent[0] * extent[1]) < 0.5 * detail:
-        return False
-    corners = np.array(
-        [[low[0], low[1], 1], [high[0], low[1], 1], [high[0], high[1], 1], [low[0], high[1], 1]]
-    )
-    placed = corners @ model.T
-    width, height = query.size
-    return bool(
-        (placed[:, 0] >= 0).all()
-        and (placed[:, 1] >= 0).all()
-        and (placed[:, 0] <= width).all()
-        and (placed[:, 1] <= height).all()
-    )
 
 
 def verify_in_place(
@@ -357,6 +340,7 @@ def _content_agreement(
     query_gray: np.ndarray,
     policy: GeometricPolicy,
     colours: _Colours | None = None,
+    colour_must_agree: bool = False,
 ) -> tuple[float, int, content.Comparison]:
     """Warp the query into the reference thumbnail's frame and compare tile by tile."""
     th, tw = thumb.shape
@@ -403,6 +387,11 @@ def _content_agreement(
         return reference_colour, cv2.warpAffine(colours.query, to_query, (tw, th), flags=flags)
 
     compared = content.compare(
-        thumb, warped.astype(np.float32), covered, policy.content, aligned_colours
+        thumb,
+        warped.astype(np.float32),
+        covered,
+        policy.content,
+        aligned_colours,
+        colour_must_agree=colour_must_agree,
     )
     return (agree / total if total else 0.0), total, compared

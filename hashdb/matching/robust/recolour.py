@@ -30,6 +30,11 @@ _MIN_SATURATION = 60
 _MIN_VALUE = 40
 #: Fewer measured pixels than this: no estimate (a picture in shades of grey).
 _MIN_PIXELS = 50
+#: Colourful pixels have channels this far apart; a reference with more than ``_COLOURFUL``
+#: of them and an upload with fewer than ``_GRAY`` is a grayscale copy.
+_SPREAD = 24
+_COLOURFUL = 0.1
+_GRAY = 0.02
 #: Mean a*b* distance (8-bit CIELAB) over a cell above which its colour differs.
 _CHROMA = 12.0
 #: Half-width (hue steps of 256) of the window the hue shift's histogram is smoothed over.
@@ -71,6 +76,17 @@ def recoloured(
     after = cv2.cvtColor(changed_rgb, cv2.COLOR_RGB2GRAY).astype(np.float64)
     changed_gray: np.ndarray = np.clip(gain * after + offset, 0, 255).astype(np.uint8)
     return changed_gray, changed_rgb
+
+
+def washed_out(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) -> bool:
+    """Whether ``aligned`` is a grayscale copy of a colourful ``reference`` (RGB, over
+    ``inside``): its colours then say nothing."""
+
+    def colourful(picture: np.ndarray) -> float:
+        values = picture.astype(np.int16)[inside]
+        return float(((values.max(axis=1) - values.min(axis=1)) > _SPREAD).mean())
+
+    return colourful(reference) > _COLOURFUL and colourful(aligned) < _GRAY
 
 
 def chroma_differs(
