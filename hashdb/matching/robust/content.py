@@ -28,6 +28,13 @@ a few cells are the whole difference between two symbols. Any picture may differ
 corner, in a box up to a quarter of the side, where the upload is busier than the reference
 (a channel's logo or a watermark pasted there): two symbols differ where their elements
 are, not only in a corner.
+
+When the colours are at hand and the grey comparison fails, it is tried again against the
+reference turned by the upload's measured hue shift and saturation factor (the colours
+must then agree too: :mod:`.recolour`), and without the white-on-black words the upload
+lays over the picture (:mod:`.lettering`). Weaker geometric evidence (inliers bunched
+round the reference's detail) asks for every cell to agree, with nothing excused, and the
+colours too.
 """
 
 from __future__ import annotations
