@@ -2,11 +2,11 @@
 
 To a grey comparison such words are an element the reference lacks, as an accent added to
 a letter or other words on a poster are. What sets them apart is their colours: pure white
-strokes edged in pure black, where the reference shows other colours, in one band across
-the picture. Those pixels (with a thin margin for their anti-aliased edges) are left out of
-the comparison; the rest, between and round the letters too, must still agree everywhere,
-so an element the words hide only in part still differs. What they hide entirely cannot be
-compared.
+strokes edged in pure black where the reference shows other colours (one of the two may
+match it: a black outline on a dark picture), in one band across the picture. Those pixels
+(with a thin margin for their anti-aliased edges) are left out of the comparison; the rest,
+between and round the letters too, must still agree everywhere, so an element the words
+hide only in part still differs. What they hide entirely cannot be compared.
 
 Only when the reference itself holds neither pure white next to pure black (a black-on-white
 glyph or poster: its own strokes look like such lettering) nor has its colours washed out
@@ -57,16 +57,20 @@ def lettering(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) ->
     if (ref_high - ref_low > _SPREAD).mean() > _COLOURFUL and (got_spread > _SPREAD).mean() < _GRAY:
         return None
     far = np.abs(got - ref).max(axis=2) > _FAR
-    white = (got.min(axis=2) >= _WHITE) & far & inside
-    black = (got.max(axis=2) <= _BLACK) & far & inside
+    white = (got.min(axis=2) >= _WHITE) & inside
+    black = (got.max(axis=2) <= _BLACK) & inside
     near = np.ones((5, 5), np.uint8)
-    white_edged = white & (cv2.dilate(black.astype(np.uint8), near) > 0)
-    black_edged = black & (cv2.dilate(white.astype(np.uint8), near) > 0)
+    # Pixels unlike the reference, of one colour next to the other (the other may match the
+    # reference: a black outline over a dark picture).
+    white_edged = white & far & (cv2.dilate(black.astype(np.uint8), near) > 0)
+    black_edged = black & far & (cv2.dilate(white.astype(np.uint8), near) > 0)
     strokes = white_edged | black_edged
     count = int(strokes.sum())
     if count < _MIN_PIXELS or count > _MAX_SHARE * int(inside.sum()):
         return None
-    if min(int(white_edged.sum()), int(black_edged.sum())) < _EACH * count:
+    fill = white & (cv2.dilate(black_edged.astype(np.uint8), near) > 0)
+    outline = black & (cv2.dilate(white_edged.astype(np.uint8), near) > 0)
+    if min(int((white_edged | fill).sum()), int((black_edged | outline).sum())) < _EACH * count:
         return None
     rows = np.nonzero(strokes)[0]
     low, high = np.percentile(rows, (2, 98))
