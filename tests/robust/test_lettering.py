@@ -68,7 +68,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, 
     path: Path = tmp_path_factory.mktemp("lettering") / "hashdb.sqlite"
     db = HashDB(Settings(db=str(path), refresh_interval=0))
     known: set[int] = set()
-    for picture in (data.photo(0), GLYPHS.draw("j")):
+    for picture in (data.draw_kind("photo", 0), GLYPHS.draw("j")):
         report = db.adding.media(
             "terror",
             data.encode(picture, 95),
@@ -87,7 +87,7 @@ def test_a_picture_with_words_laid_over_it_matches(
     service: tuple[HashDB, set[int]], name: str, size: str
 ) -> None:
     db, known = service
-    picture = data.photo(0) if name == "photo" else GLYPHS.draw("j")
+    picture = data.draw_kind("photo", 0) if name == "photo" else GLYPHS.draw("j")
     upload = data.transformed(picture.convert("RGB"), "text-overlay", size, 5)
     assert known & {m.entry_id for m in db.matching.media(upload, principal=LOCAL_OPERATOR).matches}
 

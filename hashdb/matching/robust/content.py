@@ -40,7 +40,7 @@ colours too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -68,6 +68,12 @@ class ContentPolicy:
     detailed_share: float = 0.6
     #: ... and then this share of cells may differ (an overlay); 0 for others.
     overlay_share: float = 0.06
+    #: A second try (with the upload's colour edit undone, without its lettering) is a
+    #: second chance a picture that differs by one cell may slip through: it must agree
+    #: with a margin (stricter correlation, structure ratio and tone residual).
+    retry_correlation: float = 0.6
+    retry_structure_ratio: float = 0.4
+    retry_tone: float = 0.2
     #: Differing cells all in one corner, in a box at most this share of the side, where
     #: the upload is busier than the reference, are an overlay (a logo) on any picture.
     corner_share: float = 0.25
@@ -118,8 +124,14 @@ def compare(
     if pictures is None:
         return found
     inside = covered.astype(bool)
-    return _recoloured(reference, aligned, inside, policy, pictures) or (
-        _lettering_left_out(reference, aligned, inside, policy, pictures) or found
+    retry = replace(
+        policy,
+        correlation=max(policy.correlation, policy.retry_correlation),
+        structure_ratio=max(policy.structure_ratio, policy.retry_structure_ratio),
+        tone=min(policy.tone, policy.retry_tone),
+    )
+    return _recoloured(reference, aligned, inside, retry, pictures) or (
+        _lettering_left_out(reference, aligned, inside, retry, pictures) or found
     )
 
 
