@@ -73,6 +73,9 @@ EDITS = (
     ("caption", "top15%"),
     ("combo", "crop10+caption+q40"),
     ("screenshot", "80%"),
+    ("saturation-hue", "hue-40"),
+    ("text-overlay", "small"),
+    ("text-overlay", "large"),
 )
 #: Edits every known picture of a pair must still be found under.
 KEPT_UNDER = (
@@ -87,6 +90,29 @@ KEPT_UNDER = (
 NOT_FOUND_YET = {
     ("outlined E/F", "rotate-90", "180"),
 }
+#: Other pictures still matched under an edit (a false match, not yet fixed): strict, so
+#: the day they stay apart this list must shrink. The held-out flag's other stripe, turned
+#: in hue, lands within the PDQ radius and at the known stripe's grey; only its colour
+#: differs, and the check of a plain hash match compares grey levels.
+MATCHED_YET = {
+    ("held-out flag: one stripe", "saturation-hue", "hue-40"),
+}
+
+
+def _negative_cases() -> list[object]:
+    return [
+        pytest.param(
+            pair,
+            edit,
+            strength,
+            marks=pytest.mark.xfail(strict=True, reason="false match: not fixed yet")
+            if (pair, edit, strength) in MATCHED_YET
+            else (),
+            id=f"{pair}-{edit}-{strength}",
+        )
+        for pair in sorted(PAIRS)
+        for edit, strength in EDITS
+    ]
 
 
 def _kept_cases() -> list[object]:
@@ -129,8 +155,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("edit", "strength"), EDITS)
-@pytest.mark.parametrize("pair", sorted(PAIRS))
+@pytest.mark.parametrize(("pair", "edit", "strength"), _negative_cases())
 def test_the_other_picture_of_a_pair_stays_unmatched(
     service: tuple[HashDB, dict[str, int]], pair: str, edit: str, strength: str
 ) -> None:

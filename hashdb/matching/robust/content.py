@@ -28,14 +28,24 @@ a few cells are the whole difference between two symbols. Any picture may differ
 corner, in a box up to a quarter of the side, where the upload is busier than the reference
 (a channel's logo or a watermark pasted there): two symbols differ where their elements
 are, not only in a corner.
+
+When the colours are at hand and the grey comparison fails, it is tried again against the
+reference turned by the upload's measured hue shift and saturation factor (the colours
+must then agree too: :mod:`.recolour`), and without the white-on-black words the upload
+lays over the picture (:mod:`.lettering`). Weaker geometric evidence (inliers bunched
+round the reference's detail) asks for every cell to agree, with nothing excused, and the
+colours too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
+
+from hashdb.matching.robust import lettering, recolour
 
 #: Cells per side of the comparison grid.
 CELLS = 16
@@ -58,6 +68,12 @@ class ContentPolicy:
     detailed_share: float = 0.6
     #: ... and then this share of cells may differ (an overlay); 0 for others.
     overlay_share: float = 0.06
+    #: A second try (with the upload's colour edit undone, without its lettering) is a
+    #: second chance a picture that differs by one cell may slip through: it must agree
+    #: with a margin (stricter correlation, structure ratio and tone residual).
+    retry_correlation: float = 0.6
+    retry_structure_ratio: float = 0.4
+    retry_tone: float = 0.2
     #: Differing cells all in one corner, in a box at most this share of the side, where
     #: the upload is busier than the reference, are an overlay (a logo) on any picture.
     corner_share: float = 0.25
@@ -85,10 +101,114 @@ def compare(
     aligned: np.ndarray,
     covered: np.ndarray,
     policy: ContentPolicy | None = None,
+    colours: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None,
+    *,
+    colour_must_agree: bool = False,
 ) -> Comparison:
     """Compare ``aligned`` (the upload warped into the reference thumbnail's frame, float)
-    with ``reference`` (uint8 thumbnail) over the ``covered`` pixels."""
+    with ``reference`` (uint8 thumbnail) over the ``covered`` pixels.
+
+    With ``colours`` (called only when needed: the reference's colour thumbnail and the
+    upload's colours in the same frame, RGB uint8, or None), a comparison that fails is
+    tried once more against the reference with the upload's hue shift and saturation
+    factor applied (:mod:`.recolour`), then without white-on-black lettering the upload
+    adds (:mod:`.lettering`)."""
     policy = policy or ContentPolicy()
+    if colour_must_agree:
+        # Weaker geometric evidence: every cell must agree, in grey and in colour (no rim,
+        # corner or overlay excuses: the dots of an Ä on the rim of a tight trim are not fill).
+        found = _compare(reference, aligned, covered, policy, excuses=False)
+        return _colours_agree(reference, found, covered.astype(bool), colours)
+    found = _compare(reference, aligned, covered, policy)
+    pictures = None if found.agrees or colours is None else colours()
+    if pictures is None:
+        return found
+    inside = covered.astype(bool)
+    retry = replace(
+        policy,
+        correlation=max(policy.correlation, policy.retry_correlation),
+        structure_ratio=max(policy.structure_ratio, policy.retry_structure_ratio),
+        tone=min(policy.tone, policy.retry_tone),
+    )
+    return _recoloured(reference, aligned, inside, retry, pictures) or (
+        _lettering_left_out(reference, aligned, inside, retry, pictures) or found
+    )
+
+
+def _colours_agree(
+    reference: np.ndarray,
+    found: Comparison,
+    inside: np.ndarray,
+    colours: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None,
+) -> Comparison:
+    """``found`` if it agrees in grey and, inside the rim, in colour too (after the
+    upload's hue shift and saturation factor, if it has any); otherwise (or without
+    colours to compare, or with the upload's washed out to grey) a comparison that does
+    not agree."""
+    pictures = None if not found.agrees or colours is None else colours()
+    if pictures is not None and not recolour.washed_out(*pictures, inside):
+        changed = recolour.recoloured(reference, *pictures, inside)
+        expected = pictures[0] if changed is None else changed[1]
+        if not _colour_differs(reference.shape, expected, pictures[1], inside):
+            return found
+    return Comparison(found.cells, max(found.differing, 1), found.excused, found.detailed)
+
+
+def _colour_differs(
+    shape: tuple[int, ...], expected: np.ndarray, aligned: np.ndarray, inside: np.ndarray
+) -> bool:
+    """Whether a cell inside the rim has another colour in ``aligned`` than in ``expected``."""
+    height, width = shape
+    cell = max(4, max(height, width) // CELLS)
+    rows, cols = height // cell, width // cell
+    counts = inside[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell).sum(axis=(1, 3))
+    compared = counts >= 0.6 * cell * cell
+    differs = recolour.chroma_differs(expected, aligned, compared, cell)
+    return bool((differs & _interior(compared)).any())
+
+
+def _recoloured(
+    reference: np.ndarray,
+    aligned: np.ndarray,
+    inside: np.ndarray,
+    policy: ContentPolicy,
+    pictures: tuple[np.ndarray, np.ndarray],
+) -> Comparison | None:
+    """The comparison against the reference with the upload's hue shift and saturation
+    factor applied, if it agrees in grey and, inside the rim, in colour (a stripe of another
+    colour at the grey of the one it replaced agrees in grey)."""
+    changed = recolour.recoloured(reference, *pictures, inside)
+    if changed is None:
+        return None
+    again = _compare(changed[0], aligned, inside, policy)
+    if not again.agrees or _colour_differs(reference.shape, changed[1], pictures[1], inside):
+        return None
+    return again
+
+
+def _lettering_left_out(
+    reference: np.ndarray,
+    aligned: np.ndarray,
+    inside: np.ndarray,
+    policy: ContentPolicy,
+    pictures: tuple[np.ndarray, np.ndarray],
+) -> Comparison | None:
+    """The comparison without the white-on-black lettering the upload adds
+    (:mod:`.lettering`), if it agrees."""
+    left_out = lettering.lettering(*pictures, inside)
+    if left_out is None:
+        return None
+    again = _compare(reference, aligned, inside & ~left_out, policy)
+    return again if again.agrees else None
+
+
+def _compare(
+    reference: np.ndarray,
+    aligned: np.ndarray,
+    covered: np.ndarray,
+    policy: ContentPolicy,
+    excuses: bool = True,
+) -> Comparison:
     ref = cv2.GaussianBlur(reference.astype(np.float32), (5, 5), 1.0)
     got = cv2.GaussianBlur(aligned.astype(np.float32), (5, 5), 1.0)
     inside = covered.astype(bool)
@@ -140,12 +260,12 @@ def compare(
         # than the reference is an edge the edit put there (a rotation's fill, a strip of
         # a screenshot's frame), not content the reference lacks.
         fill = fill | (b_structure > a_structure)
-    excused = differs & rim & fill
+    excused = differs & rim & fill & excuses
     detailed = float((a_structure[compared] >= policy.structure).mean()) >= policy.detailed_share
-    if _corner_overlay(differs & ~excused, compared, a_structure, b_structure, policy):
+    if excuses and _corner_overlay(differs & ~excused, compared, a_structure, b_structure, policy):
         excused = excused | differs
     left = int((differs & ~excused).sum())
-    allowance = int(policy.overlay_share * int(compared.sum())) if detailed else 0
+    allowance = int(policy.overlay_share * int(compared.sum())) if detailed and excuses else 0
     allowed = min(left, allowance)
     return Comparison(int(compared.sum()), left - allowed, int(excused.sum()) + allowed, detailed)
 

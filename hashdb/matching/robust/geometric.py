@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from hashdb.matching.robust import content
+from hashdb.matching.robust import bunched, content, recolour
 from hashdb.matching.robust.variants import spread as variants_spread
 from hashdb.store.models import ReferenceFeatures
 
@@ -156,6 +156,15 @@ def reference_features(rgb: np.ndarray) -> ReferenceFeatures:
     gray = to_gray(rgb, FEATURE_SIDE)
     found = keypoints(gray)
     thumb = thumbnail(gray)
+    colour = recolour.colour_at(
+        np.ascontiguousarray(rgb), (thumb.shape[1], thumb.shape[0]), FEATURE_SIDE
+    )
+    # The grey thumbnail, then the colour one (PNG each, one after the other): readers that
+    # know only the first still read it, and older entries simply have no colours.
+    stored = (
+        cv2.imencode(".png", thumb)[1].tobytes()
+        + cv2.imencode(".png", cv2.cvtColor(colour, cv2.COLOR_RGB2BGR))[1].tobytes()
+    )
     return ReferenceFeatures(
         width=found.size[0],
         height=found.size[1],
@@ -163,23 +172,26 @@ def reference_features(rgb: np.ndarray) -> ReferenceFeatures:
         descriptors=found.descriptors.tobytes(),
         thumb_width=int(thumb.shape[1]),
         thumb_height=int(thumb.shape[0]),
-        thumbnail=cv2.imencode(".png", thumb)[1].tobytes(),
+        thumbnail=stored,
     )
 
 
 def unpack(features: ReferenceFeatures) -> tuple[Keypoints, np.ndarray]:
     points = np.frombuffer(features.keypoints, dtype="<f4").reshape(-1, 2).astype(np.float32)
     descriptors = np.frombuffer(features.descriptors, dtype=np.uint8).reshape(-1, 32)
-    raw = np.frombuffer(features.thumbnail, dtype=np.uint8)
-    thumb: np.ndarray = raw.reshape(-1)
-    if features.thumbnail.startswith(_PNG):
+    stored = features.thumbnail
+    thumb: np.ndarray
+    if stored.startswith(_PNG):
+        first = stored[: recolour.png_end(stored)]
+        raw = np.frombuffer(first, dtype=np.uint8)
         thumb = np.asarray(cv2.imdecode(raw, cv2.IMREAD_GRAYSCALE), dtype=np.uint8)
     else:  # stored raw by earlier versions
+        raw = np.frombuffer(stored, dtype=np.uint8)
         thumb = raw.reshape(features.thumb_height, features.thumb_width)
     return Keypoints(points, descriptors, (features.width, features.height)), thumb
 
 
-_PNG = b"\x89PNG"
+_PNG = recolour.PNG
 _MATCHER = cv2.BFMatcher(cv2.NORM_HAMMING)
 
 
@@ -188,7 +200,10 @@ def verify(
     query: Keypoints,
     query_gray: np.ndarray,
     policy: GeometricPolicy | None = None,
+    query_colour: np.ndarray | None = None,
 ) -> Verdict:
+    """The geometric check; ``query_colour`` (the query picture in RGB at ``query_gray``'s
+    size) lets the content check absorb a hue or saturation edit."""
     policy = policy or GeometricPolicy()
     ref, thumb = unpack(reference)
     if len(ref) < policy.min_inliers or len(query) < policy.min_inliers:
@@ -219,12 +234,23 @@ def verify(
     inlier_pairs = np.hstack([kept, dst[inlying]])
     extent = kept.max(axis=0) - kept.min(axis=0)
     spread = float(extent[0] * extent[1]) / float(ref.size[0] * ref.size[1])
-    if spread < policy.min_inlier_spread and not _spread_over_detail(
-        ref, thumb, extent, model, query
+    colour_must_agree = False
+    if spread < policy.min_inlier_spread and not bunched.over_detail(
+        ref.size, thumb, extent, model, query.size
     ):
-        return Verdict(
-            False, inliers, 0.0, 0, "inliers bunched in one part", model=model, pairs=inlier_pairs
-        )
+        if not bunched.over_keypoints(
+            ref.points, extent, model, query.size, policy.min_inlier_spread
+        ):
+            return Verdict(
+                False,
+                inliers,
+                0.0,
+                0,
+                "inliers bunched in one part",
+                model=model,
+                pairs=inlier_pairs,
+            )
+        colour_must_agree = True
     linear = model[:, :2]
     singular = np.linalg.svd(linear, compute_uv=False)
     if (
@@ -236,7 +262,15 @@ def verify(
         return Verdict(
             False, inliers, 0.0, 0, "implausible transform", model=model, pairs=inlier_pairs
         )
-    agreement, tiles, compared = _content_agreement(model, ref.size, thumb, query_gray, policy)
+    agreement, tiles, compared = _content_agreement(
+        model,
+        ref.size,
+        thumb,
+        query_gray,
+        policy,
+        _colours(reference, query_colour),
+        colour_must_agree,
+    )
     needed = policy.min_agreement
     if inliers < policy.weak_inliers:
         needed = max(needed, policy.weak_min_agreement)
@@ -244,42 +278,11 @@ def verify(
     return replace(verdict, model=model, pairs=inlier_pairs)
 
 
-def _spread_over_detail(
-    ref: Keypoints, thumb: np.ndarray, extent: np.ndarray, model: np.ndarray, query: Keypoints
-) -> bool:
-    """Whether inliers bunched in a small part of the reference's frame still cover most of
-    its detail, because that detail is itself small (a glyph or an icon on a wide plain
-    background: the box of what is not background is under half the frame), and the
-    upload shows all of it, so nothing of the reference escapes the content check. A
-    picture with content everywhere (a flag's stripes) keeps the rule on the whole frame."""
-    border = np.concatenate([thumb[0], thumb[-1], thumb[:, 0], thumb[:, -1]]).astype(np.int16)
-    background = int(np.median(border))
-    ys, xs = np.nonzero(np.abs(thumb.astype(np.int16) - background) > 24)
-    if len(ys) == 0:
-        return False
-    scale = np.array([ref.size[0] / thumb.shape[1], ref.size[1] / thumb.shape[0]])
-    low = np.array([xs.min(), ys.min()]) * scale
-    high = np.array([xs.max() + 1, ys.max() + 1]) * scale
-    detail = float((high - low).prod())
-    if detail >= 0.5 * float(ref.size[0] * ref.size[1]):
-        return False
-    if float(extent[0] * extent[1]) < 0.5 * detail:
-        return False
-    corners = np.array(
-        [[low[0], low[1], 1], [high[0], low[1], 1], [high[0], high[1], 1], [low[0], high[1], 1]]
-    )
-    placed = corners @ model.T
-    width, height = query.size
-    return bool(
-        (placed[:, 0] >= 0).all()
-        and (placed[:, 1] >= 0).all()
-        and (placed[:, 0] <= width).all()
-        and (placed[:, 1] <= height).all()
-    )
-
-
 def verify_in_place(
-    reference: ReferenceFeatures, query_gray: np.ndarray, policy: GeometricPolicy | None = None
+    reference: ReferenceFeatures,
+    query_gray: np.ndarray,
+    policy: GeometricPolicy | None = None,
+    query_colour: np.ndarray | None = None,
 ) -> Verdict:
     """The content check alone for an upload that is the reference resized (a plain hash
     match): the upload is scaled onto the reference's frame, no keypoints needed."""
@@ -289,7 +292,9 @@ def verify_in_place(
     model = np.array(
         [[width / ref.size[0], 0.0, 0.0], [0.0, height / ref.size[1], 0.0]], dtype=np.float64
     )
-    agreement, tiles, compared = _content_agreement(model, ref.size, thumb, query_gray, policy)
+    agreement, tiles, compared = _content_agreement(
+        model, ref.size, thumb, query_gray, policy, _colours(reference, query_colour)
+    )
     # The hash already matched: only the content is in question (a flag or a glyph has too
     # few informative tiles for the tile vote, which was made for aligning by keypoints).
     confirmed = compared.agrees or not policy.check_content
@@ -314,12 +319,28 @@ def _decide(
     return Verdict(confirmed, inliers, agreement, tiles, reason, compared)
 
 
+class _Colours:
+    """The reference's colour thumbnail (decoded on first use) and the query's colours."""
+
+    def __init__(self, reference: ReferenceFeatures, query_colour: np.ndarray) -> None:
+        self._reference, self.query = reference, query_colour
+
+    def reference(self) -> np.ndarray | None:
+        return recolour.colour_thumbnail(self._reference)
+
+
+def _colours(reference: ReferenceFeatures, query_colour: np.ndarray | None) -> _Colours | None:
+    return None if query_colour is None else _Colours(reference, query_colour)
+
+
 def _content_agreement(
     model: np.ndarray,
     ref_size: tuple[int, int],
     thumb: np.ndarray,
     query_gray: np.ndarray,
     policy: GeometricPolicy,
+    colours: _Colours | None = None,
+    colour_must_agree: bool = False,
 ) -> tuple[float, int, content.Comparison]:
     """Warp the query into the reference thumbnail's frame and compare tile by tile."""
     th, tw = thumb.shape
@@ -357,5 +378,20 @@ def _content_agreement(
             correlation = float(((a - a.mean()) * (b - b.mean())).mean() / (a_std * b_std))
             if correlation >= policy.tile_correlation:
                 agree += 1
-    compared = content.compare(thumb, warped.astype(np.float32), covered, policy.content)
+
+    def aligned_colours() -> tuple[np.ndarray, np.ndarray] | None:
+        # Warped only when the grey comparison fails: most confirmations need no colours.
+        reference_colour = None if colours is None else colours.reference()
+        if colours is None or reference_colour is None:
+            return None
+        return reference_colour, cv2.warpAffine(colours.query, to_query, (tw, th), flags=flags)
+
+    compared = content.compare(
+        thumb,
+        warped.astype(np.float32),
+        covered,
+        policy.content,
+        aligned_colours,
+        colour_must_agree=colour_must_agree,
+    )
     return (agree / total if total else 0.0), total, compared

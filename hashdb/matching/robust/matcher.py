@@ -239,10 +239,11 @@ class RobustMatcher(ChangeFollower):
                 continue
             if "original" not in probes:
                 probes["original"] = probe_for(image.rgb_array, ({}, {}), "original")
-            points, gray = probes["original"].points, probes["original"].gray
+            probe = probes["original"]
+            points, gray, colour = probe.points, probe.gray, probe.colour
             if not (
-                geometric.verify_in_place(reference, gray, gate).confirmed
-                or geometric.verify(reference, points, gray, gate).confirmed
+                geometric.verify_in_place(reference, gray, gate, colour).confirmed
+                or geometric.verify(reference, points, gray, gate, colour).confirmed
             ):
                 rejected.add(match.entry_id)
         return [m for m in found if m.entry_id not in rejected]
@@ -376,13 +377,13 @@ class RobustMatcher(ChangeFollower):
                 if key not in probes:
                     probes[key] = probe_for(image.rgb_array, regions, key)
                 probe = probes[key]
-                verdict = geometric.verify(reference, probe.points, probe.gray, gate)
+                verdict = geometric.verify(reference, probe.points, probe.gray, gate, probe.colour)
                 if verdict.confirmed:
                     break
             if not verdict.confirmed and self._in_place(candidate):
                 key = candidate.query.image
                 probe = probes[key]
-                verdict = geometric.verify_in_place(reference, probe.gray, gate)
+                verdict = geometric.verify_in_place(reference, probe.gray, gate, probe.colour)
             if verdict.confirmed:
                 entry = entries[candidate.entry_id]
                 if candidate.distance < 0:  # a keypoint candidate: report the hash distance

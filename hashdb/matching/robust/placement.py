@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from hashdb.matching.robust import recolour
 from hashdb.matching.robust.geometric import (
     ENLARGE_BELOW,
     FEATURE_SIDE,
@@ -101,6 +102,8 @@ class Probe(NamedTuple):
     points: Keypoints
     gray: np.ndarray
     frame: ProbeFrame
+    #: The query picture in RGB at ``gray``'s size (for a hue or saturation edit).
+    colour: np.ndarray
 
 
 def probe_for(rgb: np.ndarray, regions: Regions, key: str) -> Probe:
@@ -117,4 +120,5 @@ def probe_for(rgb: np.ndarray, regions: Regions, key: str) -> Probe:
     enlarge = None if whole else ENLARGE_BELOW
     gray = to_gray(np.ascontiguousarray(source), FEATURE_SIDE, enlarge_from=enlarge)
     frame = ProbeFrame(box, mirrored, (gray.shape[1], gray.shape[0]), (width, height))
-    return Probe(keypoints(gray), gray, frame)
+    colour = recolour.colour_at(np.ascontiguousarray(source), frame.size, max(frame.size))
+    return Probe(keypoints(gray), gray, frame, colour)

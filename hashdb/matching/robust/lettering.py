@@ -1,0 +1,81 @@
+"""Words laid over a picture in white with a black outline (the meme style), found by colour.
+
+To a grey comparison such words are an element the reference lacks, as an accent added to
+a letter or other words on a poster are. What sets them apart is their colours: pure white
+strokes edged in pure black where the reference shows other colours (one of the two may
+match it: a black outline on a dark picture), in one band across the picture. Those pixels
+(with a thin margin for their anti-aliased edges) are left out of the comparison; the rest,
+between and round the letters too, must still agree everywhere, so an element the words
+hide only in part still differs. What they hide entirely cannot be compared.
+
+Only when the reference itself holds neither pure white next to pure black (a black-on-white
+glyph or poster: its own strokes look like such lettering) nor has its colours washed out
+by a grayscale upload (every pixel is then neutral).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+#: The lettering's fill and outline: every channel at least / at most this.
+_WHITE = 225
+_BLACK = 40
+#: ... and that far (largest channel difference) from the reference's colour there.
+_FAR = 60
+#: A reference with more than this share of pure white and of pure black pixels has
+#: strokes of its own that look like lettering: nothing is left out.
+_OWN_SHARE = 0.01
+#: Colourful pixels (channel spread above ``_SPREAD``): a reference with more than
+#: ``_COLOURFUL`` of them and an upload with fewer than ``_GRAY`` is a grayscale copy.
+_SPREAD = 24
+_COLOURFUL = 0.1
+_GRAY = 0.02
+#: Lettering pixels: at least this many, at most this share of the covered ones, each of
+#: the two colours at least ``_EACH`` of them, in a band at most ``_BAND`` of the height.
+_MIN_PIXELS = 30
+_MAX_SHARE = 0.2
+_EACH = 0.2
+_BAND = 0.3
+#: Side of the square (thumbnail pixels) left out round each lettering pixel: anti-aliased,
+#: re-encoded strokes are a little wider than their pure pixels. Kept thin: a wider one
+#: hid a face's other eyes seen between the letters.
+_MARGIN = 5
+
+
+def lettering(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) -> np.ndarray | None:
+    """The pixels to leave out of the comparison of ``aligned`` (the upload's colours in
+    the reference's frame) with ``reference`` (the reference's colour thumbnail, RGB), both
+    over ``inside``: white-on-black lettering the upload adds, with a margin; None when the
+    upload shows none (or the test cannot apply)."""
+    ref = reference.astype(np.int16)
+    got = aligned.astype(np.int16)
+    ref_low, ref_high = ref.min(axis=2)[inside], ref.max(axis=2)[inside]
+    if (ref_low >= _WHITE).mean() > _OWN_SHARE and (ref_high <= _BLACK).mean() > _OWN_SHARE:
+        return None
+    got_spread = (got.max(axis=2) - got.min(axis=2))[inside]
+    if (ref_high - ref_low > _SPREAD).mean() > _COLOURFUL and (got_spread > _SPREAD).mean() < _GRAY:
+        return None
+    far = np.abs(got - ref).max(axis=2) > _FAR
+    white = (got.min(axis=2) >= _WHITE) & inside
+    black = (got.max(axis=2) <= _BLACK) & inside
+    near = np.ones((5, 5), np.uint8)
+    # Pixels unlike the reference, of one colour next to the other (the other may match the
+    # reference: a black outline over a dark picture).
+    white_edged = white & far & (cv2.dilate(black.astype(np.uint8), near) > 0)
+    black_edged = black & far & (cv2.dilate(white.astype(np.uint8), near) > 0)
+    strokes = white_edged | black_edged
+    count = int(strokes.sum())
+    if count < _MIN_PIXELS or count > _MAX_SHARE * int(inside.sum()):
+        return None
+    fill = white & (cv2.dilate(black_edged.astype(np.uint8), near) > 0)
+    outline = black & (cv2.dilate(white_edged.astype(np.uint8), near) > 0)
+    if min(int((white_edged | fill).sum()), int((black_edged | outline).sum())) < _EACH * count:
+        return None
+    rows = np.nonzero(strokes)[0]
+    low, high = np.percentile(rows, (2, 98))
+    if high - low > _BAND * reference.shape[0]:
+        return None
+    margin = np.ones((_MARGIN, _MARGIN), np.uint8)
+    left_out: np.ndarray = cv2.dilate(strokes.astype(np.uint8), margin) > 0
+    return left_out

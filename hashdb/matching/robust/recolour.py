@@ -1,0 +1,150 @@
+"""The reference as an upload with its hue turned or its saturation changed would show it.
+
+The content check compares grey levels and absorbs a tone map (brightness, contrast,
+gamma, grayscale): every reference grey level maps to one upload grey level. A hue or
+saturation edit moves the grey of each colour differently (a red and a green of one grey
+come out apart), so a true copy fails that map. Here the edit is measured as one global
+change (a hue shift, a saturation factor) from the colours of both pictures, applied to the
+reference's colour thumbnail, and the grey picture that gives is what the upload is compared
+with. One shift and one factor for the whole picture: a flag whose one stripe changed colour
+while the others kept theirs is not such a change, and it still differs.
+
+The colour thumbnail is stored after the grey one in the reference's ``thumbnail`` blob (a
+second PNG of the same size): readers of the grey one are unchanged, and entries stored
+before it simply have none, so their comparisons stay grey.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from hashdb.store.models import ReferenceFeatures
+
+#: A PNG signature (the grey thumbnail, and the colour one stored after it).
+PNG = b"\x89PNG\r\n\x1a\n"
+
+#: Pixels whose hue is measured: saturated and not dark in the reference, not dark in the
+#: upload (the hue of a grey or a near-black pixel is noise).
+_MIN_SATURATION = 60
+_MIN_VALUE = 40
+#: Fewer measured pixels than this: no estimate (a picture in shades of grey).
+_MIN_PIXELS = 50
+#: Colourful pixels have channels this far apart; a reference with more than ``_COLOURFUL``
+#: of them and an upload with fewer than ``_GRAY`` is a grayscale copy.
+_SPREAD = 24
+_COLOURFUL = 0.1
+_GRAY = 0.02
+#: Mean a*b* distance (8-bit CIELAB) over a cell above which its colour differs.
+_CHROMA = 12.0
+#: Half-width (hue steps of 256) of the window the hue shift's histogram is smoothed over.
+_HUE_WINDOW = 3
+
+
+def recoloured(
+    gray: np.ndarray, colour: np.ndarray, aligned: np.ndarray, inside: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The reference's grey thumbnail ``gray`` and its ``colour`` thumbnail (RGB, same size)
+    as they would be after the hue shift and the saturation factor that take ``colour`` to
+    ``aligned`` (the upload's colours in the reference's frame) over the ``inside`` pixels;
+    None when the reference has too few saturated pixels to measure them."""
+    ref_hsv = cv2.cvtColor(colour, cv2.COLOR_RGB2HSV_FULL).astype(np.int16)
+    got_hsv = cv2.cvtColor(aligned, cv2.COLOR_RGB2HSV_FULL).astype(np.int16)
+    measured = (
+        inside
+        & (ref_hsv[..., 1] > _MIN_SATURATION)
+        & (ref_hsv[..., 2] > _MIN_VALUE)
+        & (got_hsv[..., 2] > _MIN_VALUE)
+    )
+    if int(measured.sum()) < _MIN_PIXELS:
+        return None
+    turn = ((got_hsv[..., 0] - ref_hsv[..., 0]) % 256)[measured]
+    histogram = np.bincount(turn, minlength=256).astype(np.float64)
+    wrapped = np.concatenate([histogram[-_HUE_WINDOW:], histogram, histogram[:_HUE_WINDOW]])
+    shift = int(np.argmax(np.convolve(wrapped, np.ones(2 * _HUE_WINDOW + 1), "valid")))
+    ratio = got_hsv[..., 1][measured] / np.maximum(ref_hsv[..., 1][measured], 1)
+    factor = float(np.median(ratio))
+    changed = ref_hsv.copy()
+    changed[..., 0] = (ref_hsv[..., 0] + shift) % 256
+    changed[..., 1] = np.clip(ref_hsv[..., 1] * factor, 0, 255)
+    changed_rgb = cv2.cvtColor(changed.astype(np.uint8), cv2.COLOR_HSV2RGB_FULL)
+    # The stored grey thumbnail may be contrast-stretched (a dark picture): take the same
+    # linear stretch from the colour thumbnail's own grey.
+    before = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY).astype(np.float64)[inside]
+    design = np.stack([before, np.ones_like(before)], axis=1)
+    (gain, offset), *_ = np.linalg.lstsq(design, gray.astype(np.float64)[inside], rcond=None)
+    after = cv2.cvtColor(changed_rgb, cv2.COLOR_RGB2GRAY).astype(np.float64)
+    changed_gray: np.ndarray = np.clip(gain * after + offset, 0, 255).astype(np.uint8)
+    return changed_gray, changed_rgb
+
+
+def washed_out(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) -> bool:
+    """Whether ``aligned`` is a grayscale copy of a colourful ``reference`` (RGB, over
+    ``inside``): its colours then say nothing."""
+
+    def colourful(picture: np.ndarray) -> float:
+        values = picture.astype(np.int16)[inside]
+        return float(((values.max(axis=1) - values.min(axis=1)) > _SPREAD).mean())
+
+    return colourful(reference) > _COLOURFUL and colourful(aligned) < _GRAY
+
+
+def chroma_differs(
+    expected: np.ndarray, aligned: np.ndarray, compared: np.ndarray, cell: int
+) -> np.ndarray:
+    """Cells (of side ``cell``, where ``compared``) whose colour, grey level aside, is not
+    the ``expected`` one: the mean distance of the two pictures' a*, b* (CIELAB) over the
+    cell exceeds ``_CHROMA``. A stripe of another colour at the same grey differs here."""
+    rows, cols = compared.shape
+    distance = np.zeros((rows * cell, cols * cell), np.float32)
+    lab = [
+        cv2.cvtColor(cv2.GaussianBlur(picture, (5, 5), 1.0), cv2.COLOR_RGB2LAB).astype(np.float32)[
+            : rows * cell, : cols * cell, 1:
+        ]
+        for picture in (expected, aligned)
+    ]
+    distance = np.sqrt(((lab[0] - lab[1]) ** 2).sum(axis=2))
+    means = distance.reshape(rows, cell, cols, cell).mean(axis=(1, 3))
+    differs: np.ndarray = compared & (means > _CHROMA)
+    return differs
+
+
+def colour_at(rgb: np.ndarray, size: tuple[int, int], side: int) -> np.ndarray:
+    """``rgb`` resized to ``size`` (width, height) as the grey pictures are (first reduced
+    to at most ``side``, as the grey one is for keypoints)."""
+    height, width = rgb.shape[:2]
+    if max(width, height) > side:
+        scale = side / max(width, height)
+        reduced = (max(1, round(width * scale)), max(1, round(height * scale)))
+        rgb = cv2.resize(rgb, reduced, interpolation=cv2.INTER_AREA)
+        height, width = rgb.shape[:2]
+    method = cv2.INTER_AREA if size[0] < width else cv2.INTER_LINEAR
+    return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=method))
+
+
+def colour_thumbnail(features: ReferenceFeatures) -> np.ndarray | None:
+    """The reference's colour thumbnail (RGB, the grey thumbnail's size), or None for
+    entries stored before it was kept."""
+    stored = features.thumbnail
+    if not stored.startswith(PNG):
+        return None
+    rest = stored[png_end(stored) :]
+    if not rest.startswith(PNG):
+        return None
+    decoded = cv2.imdecode(np.frombuffer(rest, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None or decoded.shape[:2] != (features.thumb_height, features.thumb_width):
+        return None
+    return np.ascontiguousarray(cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB))
+
+
+def png_end(stored: bytes) -> int:
+    """Where the first PNG of ``stored`` ends: after its IEND chunk (walked chunk by chunk,
+    since compressed data may hold those four bytes too)."""
+    at = len(PNG)
+    while at + 8 <= len(stored):
+        length = int.from_bytes(stored[at : at + 4], "big")
+        kind = stored[at + 4 : at + 8]
+        at += 12 + length  # length, type, data, CRC
+        if kind == b"IEND":
+            return min(at, len(stored))
+    return len(stored)

@@ -1,0 +1,101 @@
+"""White words with a black outline laid over a picture are left out of the content
+comparison when the reference has no such strokes of its own; what differs elsewhere still
+differs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hashdb.identity import LOCAL_OPERATOR
+from hashdb.matching.robust import geometric, lettering, recolour
+from hashdb.media import decode_image
+from hashdb.service import EntryMetadata, HashDB
+from hashdb.settings import Settings
+from hashdb.testing import robustness as data
+from hashdb.testing import symbols
+
+_TEST = symbols.Split(
+    "test",
+    text_fonts=(("dejavu", "DejaVuSans-Bold.ttf"),),
+    icon_fonts=(),
+    style=0,
+    known_seed=0,
+    distractor_seed=0,
+)
+GLYPHS = symbols.SymbolSet("glyph", 7, _TEST, outline=False)
+
+
+def _colours(picture: Image.Image, upload: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The reference's colour thumbnail and the upload's colours at its size (an upload
+    that is the picture resized: no alignment needed)."""
+    features = geometric.reference_features(np.asarray(picture.convert("RGB")))
+    colour = recolour.colour_thumbnail(features)
+    assert colour is not None
+    size = (colour.shape[1], colour.shape[0])
+    return colour, recolour.colour_at(decode_image(upload).rgb_array, size, geometric.FEATURE_SIDE)
+
+
+@pytest.mark.parametrize("kind", ["photo", "dark"])
+def test_lettering_is_found_in_one_band_and_not_on_a_plain_copy(kind: str) -> None:
+    # On a dark picture the black outline matches the reference: the white fill next to
+    # it is what gives the words away.
+    picture = data.draw_kind(kind, 0)
+    reference, upload = _colours(picture, data.transformed(picture, "text-overlay", "large", 5))
+    inside = np.ones(reference.shape[:2], bool)
+    left_out = lettering.lettering(reference, upload, inside)
+    assert left_out is not None
+    rows = np.flatnonzero(left_out.any(axis=1))
+    assert 0 < rows[-1] - rows[0] < 0.4 * reference.shape[0]  # one band, not the picture
+    _, plain = _colours(picture, data.encode(picture, 90))
+    assert lettering.lettering(reference, plain, inside) is None
+
+
+def test_a_black_on_white_reference_gets_no_lettering_left_out() -> None:
+    # Its own strokes are pure black next to pure white: an added stroke would look alike.
+    picture = Image.new("RGB", (400, 300), (255, 255, 255))
+    picture.paste((0, 0, 0), (60, 60, 340, 90))
+    reference, upload = _colours(picture, data.transformed(picture, "text-overlay", "large", 5))
+    assert lettering.lettering(reference, upload, np.ones(reference.shape[:2], bool)) is None
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, set[int]]]:
+    path: Path = tmp_path_factory.mktemp("lettering") / "hashdb.sqlite"
+    db = HashDB(Settings(db=str(path), refresh_interval=0))
+    known: set[int] = set()
+    for picture in (data.draw_kind("photo", 0), GLYPHS.draw("j")):
+        report = db.adding.media(
+            "terror",
+            data.encode(picture, 95),
+            EntryMetadata(label="known", added_by="analyst"),
+            principal=LOCAL_OPERATOR,
+        )
+        known.update(added.entry_id for added in report.added)
+    yield db, known
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "size"), [("photo", "small"), ("photo", "large"), ("glyph j", "small")]
+)
+def test_a_picture_with_words_laid_over_it_matches(
+    service: tuple[HashDB, set[int]], name: str, size: str
+) -> None:
+    db, known = service
+    picture = data.draw_kind("photo", 0) if name == "photo" else GLYPHS.draw("j")
+    upload = data.transformed(picture.convert("RGB"), "text-overlay", size, 5)
+    assert known & {m.entry_id for m in db.matching.media(upload, principal=LOCAL_OPERATOR).matches}
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_the_other_glyph_with_words_laid_over_it_does_not(
+    service: tuple[HashDB, set[int]], size: str
+) -> None:
+    db, _ = service
+    upload = data.transformed(GLYPHS.draw("J").convert("RGB"), "text-overlay", size, 5)
+    assert not db.matching.media(upload, principal=LOCAL_OPERATOR).matches
