@@ -10,7 +10,7 @@ before its DCT, so the bits barely change while the cost drops.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -269,9 +269,31 @@ def picture_regions(rgb: np.ndarray, limit: int = 3) -> list[Box]:
     return [(x0, y0, x1, y1) for _, x0, y0, x1, y1 in boxes[:limit]]
 
 
+class Pictures(Mapping[str, np.ndarray]):
+    """A query's trimmed picture and screenshot regions at full size, by name, cut from the
+    upload when first asked for: most uploads match nothing, and the second stage never
+    looks at their pictures (nor converts the whole upload to an array for them)."""
+
+    def __init__(self, image: PreparedImage, boxes: dict[str, Box]) -> None:
+        self._image = image
+        self._boxes = boxes
+        self._cut: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._cut:
+            self._cut[name] = self._image.detail_crop(self._boxes[name])
+        return self._cut[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._boxes)
+
+    def __len__(self) -> int:
+        return len(self._boxes)
+
+
 def query_variants(
     image: PreparedImage,
-) -> tuple[list[VariantHash], dict[str, np.ndarray], dict[str, Box]]:
+) -> tuple[list[VariantHash], Pictures, dict[str, Box]]:
     """PDQ hashes of every query variant, the variant pictures the second stage may check
     (full-size views keyed by ``VariantHash.image``; "original", "mirror" and "trim+mirror"
     are derived by the caller), and where each picture sits in the upload (its box in
@@ -279,13 +301,13 @@ def query_variants(
 
     The mirrored and rotated copies come free with the plain PDQ hash (one pass computes
     all eight), so only a trimmed picture and screenshot regions cost extra hashing."""
-    rgb = image.rgb_array
+    full = image.rgb_array_size
     hashes = _dihedral_hashes(*dihedral_hashes(image))
     # What the plain hash saw (a whole-factor reduce), reduced again for finding boxes.
     base = image.pdq_array
     small = _reduce_for_boxes(base)
-    images: dict[str, np.ndarray] = {}
     placed: dict[str, Box] = {}
+    images = Pictures(image, placed)
     height, width = small.shape[:2]
     boxes: list[tuple[str, Box]] = []
     trimmed = trim_bars(small)
@@ -293,13 +315,12 @@ def query_variants(
         boxes.append(("trim", trimmed))
     boxes.extend((f"region-{i}", box) for i, box in enumerate(picture_regions(small)))
     for name, box in boxes:
-        placed[name] = _scaled_box(rgb, box, width, height)
-        x0, y0, x1, y1 = placed[name]
-        images[name] = rgb[y0:y1, x0:x1]
+        placed[name] = _scaled_box(full, box, width, height)
         # Hashed from the pixels the plain hash saw, unless the box is small there (a
         # picture inside a screenshot): PDQ needs detail at 64x64 and a small crop of a
         # reduced copy is blurry.
-        crop = _scaled_crop(base, box, width, height)
+        x0, y0, x1, y1 = _scaled_box((base.shape[1], base.shape[0]), box, width, height)
+        crop = base[y0:y1, x0:x1]
         if max(crop.shape[:2]) < _MIN_HASH_SIDE:
             crop = images[name]
         crop = normalise(reduce_by_whole_factor(crop, QUERY_CROP_SIDE))
@@ -322,17 +343,12 @@ def query_variants(
     return hashes, images, placed
 
 
-def _scaled_box(rgb: np.ndarray, box: Box, width: int, height: int) -> Box:
-    """``box``, a box on a ``width`` x ``height`` copy of ``rgb``, in ``rgb``'s pixels."""
+def _scaled_box(size: tuple[int, int], box: Box, width: int, height: int) -> Box:
+    """``box``, a box on a ``width`` x ``height`` copy of a picture of ``size`` (width,
+    height), in that picture's pixels."""
     x0, y0, x1, y1 = box
-    sx, sy = rgb.shape[1] / width, rgb.shape[0] / height
+    sx, sy = size[0] / width, size[1] / height
     return round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)
-
-
-def _scaled_crop(rgb: np.ndarray, box: Box, width: int, height: int) -> np.ndarray:
-    """The part of ``rgb`` under ``box``, a box on a ``width`` x ``height`` copy of it."""
-    x0, y0, x1, y1 = _scaled_box(rgb, box, width, height)
-    return rgb[y0:y1, x0:x1]
 
 
 def _crop(rgb: np.ndarray, keep: float, where: str) -> np.ndarray:
