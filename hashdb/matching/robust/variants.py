@@ -171,7 +171,7 @@ def _run(
         distance = np.abs(part - colour)
         near = np.maximum(np.maximum(distance[..., 0], distance[..., 1]), distance[..., 2])
         near = near <= tolerance
-        share = 100 * np.count_nonzero(near, axis=1)
+        share = 100 * near.sum(axis=1)
         if caption:
             bar = near[:, :margin].all(axis=1) & near[:, -margin:].all(axis=1)
             bar &= share >= 12 * width
