@@ -93,16 +93,41 @@ class PreparedImage:
         """RGB pixels for the stages that look at detail (crops, regions, features): from
         a decode at ``detail_size`` when the hashes' own decode was reduced below it. Only
         those stages pay for the second, larger decode; hashing alone never does."""
-        detail = self.options.detail_size
-        reduced = max(self.rgb.size) < max(self.original_size)
-        if reduced and detail and min(self.rgb.size) < detail:
+        if self._decodes_detail():
             try:
-                image = _decoded(self.data, replace(self.options, decode_size=detail))
+                image = _decoded(
+                    self.data, replace(self.options, decode_size=self.options.detail_size)
+                )
             except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError):
                 image = self.rgb  # decoded once already: keep those pixels rather than fail
         else:
             image = self.rgb
         return np.ascontiguousarray(np.asarray(image, dtype=np.uint8))
+
+    def _decodes_detail(self) -> bool:
+        """Whether ``rgb_array`` needs a second decode (``rgb`` was reduced below
+        ``detail_size``) rather than being ``rgb``'s own pixels."""
+        detail = self.options.detail_size
+        reduced = max(self.rgb.size) < max(self.original_size)
+        return bool(reduced and detail and min(self.rgb.size) < detail)
+
+    @property
+    def rgb_array_size(self) -> tuple[int, int]:
+        """Width and height of ``rgb_array``, without converting or decoding it if it is
+        not there yet and would be ``rgb``'s own pixels."""
+        if "rgb_array" in self.__dict__ or self._decodes_detail():
+            height, width = self.rgb_array.shape[:2]
+            return width, height
+        return self.rgb.size
+
+    def detail_crop(self, box: tuple[int, int, int, int]) -> np.ndarray:
+        """``rgb_array[top:bottom, left:right]`` of a box ``(left, top, right, bottom)``. When
+        ``rgb_array`` would be ``rgb``'s own pixels and is not there yet, only the box is
+        converted: a screenshot region is a small part of the whole array's copy."""
+        left, top, right, bottom = box
+        if "rgb_array" in self.__dict__ or self._decodes_detail():
+            return self.rgb_array[top:bottom, left:right]
+        return np.asarray(self.rgb.crop(box), dtype=np.uint8)
 
     @cached_property
     def pdq_array(self) -> np.ndarray:

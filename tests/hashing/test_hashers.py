@@ -135,6 +135,25 @@ def test_pdq_agrees_with_the_reference_hashers_thumbnail() -> None:
     assert ALGORITHMS["pdq"].compute(prepared).distance(expected) <= 6
 
 
+def test_pdq_is_bit_for_bit_pdqhash_with_its_rotations() -> None:
+    # hashdb thresholds PDQ's DCT itself (and turns it for the rotations and mirrors); every
+    # stored PDQ hash, and every partner's, was made by pdqhash's own bits.
+    from hashdb.hashing.pdq import dihedral_hashes_of, pdq_hash
+
+    for seed in range(40):
+        for size in [(64, 48), (640, 480), (333, 1001), (257, 255)]:
+            rgb = np.asarray(scene(seed, size), dtype=np.uint8)
+            if seed % 4 == 0:
+                rgb = rgb // 32 * 32  # flat steps: many equal coefficients around the median
+            vectors, quality = pdqhash.compute_dihedral(np.ascontiguousarray(rgb))
+            assert dihedral_hashes_of(rgb) == (
+                [pdq_vector_to_bytes(vector) for vector in vectors],
+                quality,
+            )
+            vector, quality = pdqhash.compute(np.ascontiguousarray(rgb))
+            assert pdq_hash(rgb) == (pdq_vector_to_bytes(vector), quality)
+
+
 def test_phash_is_bit_for_bit_imagehash_without_scipy() -> None:
     # hashdb computes pHash's DCT itself; every stored pHash was made by imagehash's.
     import imagehash

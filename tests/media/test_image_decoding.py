@@ -169,6 +169,24 @@ def test_hashes_come_from_a_small_decode_and_detail_from_a_larger_one(fmt: str) 
     assert small.rgb_array.shape[:2] == (small.size[1], small.size[0])
 
 
+@pytest.mark.parametrize(("size", "decode_size"), [((640, 480), 512), ((1920, 1080), 256)])
+def test_a_crop_of_the_detail_pixels_is_the_same_before_and_after_the_whole_array(
+    size: tuple[int, int], decode_size: int
+) -> None:
+    """A crop cut before ``rgb_array`` exists (only the box converted) holds the very
+    pixels of the whole array's slice, also when the detail needs a second decode."""
+    data = encode(scene(4, size))
+    box = (13, 7, 301, 250)
+    early = decode_image(data, DecodeOptions(decode_size=decode_size))
+    width, height = early.rgb_array_size
+    crop = early.detail_crop(box)
+    late = decode_image(data, DecodeOptions(decode_size=decode_size))
+    assert late.rgb_array.shape[:2] == (height, width)
+    assert late.rgb_array_size == (width, height)
+    assert np.array_equal(crop, late.detail_crop(box))
+    assert np.array_equal(crop, late.rgb_array[7:250, 13:301])
+
+
 def test_large_png_is_reduced_like_jpeg() -> None:
     decoded = decode_image(encode(scene(8, (2048, 1536)), "PNG"), DecodeOptions(decode_size=512))
     assert min(decoded.size) >= 512 and decoded.size[0] < 2048

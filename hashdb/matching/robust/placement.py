@@ -9,6 +9,7 @@ reference on the upload, and a sample of the inlier pairs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -93,7 +94,7 @@ def _rounded(values: np.ndarray) -> list[float]:
 
 
 #: A query's trimmed pictures and screenshot regions, by name, and their boxes in the upload.
-Regions = tuple[dict[str, np.ndarray], dict[str, Box]]
+Regions = tuple[Mapping[str, np.ndarray], Mapping[str, Box]]
 
 
 class Probe(NamedTuple):
