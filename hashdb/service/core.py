@@ -4,6 +4,7 @@ sub-service per area of user actions (``service.lists``, ``service.adding``,
 
 from __future__ import annotations
 
+import ctypes
 import io
 from functools import cached_property
 
@@ -135,7 +136,19 @@ class HashDB:
         buffer = io.BytesIO()
         gradient.save(buffer, "PNG")
         self.media.hash_bytes(buffer.getvalue())
+        _release_freed_memory()
 
     def ready(self) -> None:
         """Raise :class:`~hashdb.errors.StoreUnavailable` unless the database answers."""
         self.store.ping()
+
+
+def _release_freed_memory() -> None:
+    """Hand the C heap's free pages back to the system. glibc keeps the pages that loading
+    the indexes used for rows and temporary arrays once they are freed (about 9 MiB of
+    resident memory at 100,000 PDQ entries); elsewhere there is nothing to do."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
