@@ -38,6 +38,7 @@ class HashDB:
         self.settings = settings
         self._store = store
         self.media = MediaHasher(settings)
+        self._hashers_warm = False
 
     @cached_property
     def store(self) -> Store:
@@ -130,12 +131,17 @@ class HashDB:
 
     def warm_up(self) -> None:
         """Load the indexes and hash one generated image, so the first real request pays for
-        neither (imagehash imports SciPy on its first pHash: ~0.4 s)."""
+        neither (imagehash imports SciPy on its first pHash: ~0.4 s). A worker forked from a
+        process that warmed up (``hashdb serve --workers N``) only catches up with the
+        changes: it has the hashers' libraries already, and hashing again would only write
+        to pages it shares with its parent."""
         self.pipeline.refresh(force=True)
-        gradient = Image.linear_gradient("L").resize((64, 64)).convert("RGB")
-        buffer = io.BytesIO()
-        gradient.save(buffer, "PNG")
-        self.media.hash_bytes(buffer.getvalue())
+        if not self._hashers_warm:
+            gradient = Image.linear_gradient("L").resize((64, 64)).convert("RGB")
+            buffer = io.BytesIO()
+            gradient.save(buffer, "PNG")
+            self.media.hash_bytes(buffer.getvalue())
+            self._hashers_warm = True
         _release_freed_memory()
 
     def ready(self) -> None:
