@@ -11,9 +11,11 @@ activity are its organisation's (matches are counted by the list's action instea
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from hashdb.hashing import ALGORITHMS
 from hashdb.matching.match import Match
@@ -25,7 +27,6 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 class Metrics:
     def __init__(self, service: HashDB) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        worker = str(os.getpid())
         self.requests = Counter(
             "hashdb_http_requests",
             "HTTP requests by route template, method and status.",
@@ -50,17 +51,36 @@ class Metrics:
             "Hashes queried through POST /v1/lookup.",
             registry=self.registry,
         )
-        index_size = Gauge(
-            "hashdb_index_entries",
-            "Live entries held in this worker's in-memory index, by algorithm.",
-            ["algorithm", "worker"],
-            registry=self.registry,
-        )
-        for name in ALGORITHMS:
-            index_size.labels(algorithm=name, worker=worker).set_function(
-                lambda name=name: float(service.pipeline.indexes.size(name))  # type: ignore[misc]
-            )
+        self.registry.register(_IndexSize(service))
 
     def count_matches(self, matches: Iterable[Match]) -> None:
         for match in matches:
             self.matches.labels(action=match.action.value, algorithm=match.algorithm).inc()
+
+
+class _IndexSize(Collector):
+    """Live entries in this worker's index, labelled with the pid of the process that serves
+    the scrape: read when scraped, so a worker forked from the process that built the app
+    names itself."""
+
+    def __init__(self, service: HashDB) -> None:
+        self.service = service
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield self._family()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = self._family()
+        worker = str(os.getpid())
+        indexes = self.service.pipeline.indexes
+        for name in ALGORITHMS:
+            family.add_metric([name, worker], float(indexes.size(name)))
+        yield family
+
+    @staticmethod
+    def _family() -> GaugeMetricFamily:
+        return GaugeMetricFamily(
+            "hashdb_index_entries",
+            "Live entries held in this worker's in-memory index, by algorithm.",
+            labels=["algorithm", "worker"],
+        )

@@ -64,3 +64,12 @@ class MatchingService(ServicePart):
         """Hash-only matching of many unrelated hashes: one result per digest, in order."""
         pipeline = self.service.pipeline
         return pipeline.lookup(digests, pipeline.scope(principal, lists, labels))
+
+    def index_current(self) -> bool:
+        """Whether the hash indexes hold every change the change watcher knows of, so that a
+        lookup now has no change to read or apply: it costs the index query, and at most one
+        read of the entries that explain its matches when they are not cached. False without
+        a watcher (``refresh_interval`` 0: every lookup reads the change feed)."""
+        pipeline = self.service.pipeline
+        watcher, indexes = pipeline.watcher, pipeline.indexes
+        return watcher is not None and indexes.loaded and indexes.seq >= watcher.latest

@@ -11,7 +11,9 @@ frames) then query the change feed only when the sequence has moved.
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -25,6 +27,9 @@ log = logging.getLogger(__name__)
 #: says "look again"; the watcher reads the sequence itself).
 CHANNEL = "hashdb_changes"
 
+#: Every watcher of this process, so that a forked child can start its own thread.
+_WATCHERS: weakref.WeakSet[ChangeWatcher] = weakref.WeakSet()
+
 
 class ChangeWatcher:
     def __init__(self, store: SQLStore, interval: float) -> None:
@@ -35,6 +40,7 @@ class ChangeWatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         store.on_commit(self.saw)
+        _WATCHERS.add(self)
 
     @property
     def latest(self) -> int:
@@ -63,6 +69,13 @@ class ChangeWatcher:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def _forked(self) -> None:
+        """In a forked child: the parent's thread is not there (and the parent may have
+        stopped it before forking), so the next use starts this process's own."""
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = None
 
     def _read(self) -> None:
         try:
@@ -96,3 +109,11 @@ class ChangeWatcher:
                     return
                 log.warning("listening for changes failed, retrying: %s", exc)
                 self._stop.wait(self._interval)
+
+
+def _after_fork_in_child() -> None:
+    for watcher in list(_WATCHERS):
+        watcher._forked()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

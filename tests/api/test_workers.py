@@ -1,8 +1,11 @@
-"""Several uvicorn workers on one SQLite database: a change through one is seen by all at once."""
+"""Several uvicorn workers on one SQLite database: a change through one is seen by all at once;
+the workers are forked from the ``serve`` process, which replaces one that dies."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -83,3 +86,34 @@ def test_a_hash_added_through_the_api_matches_through_every_worker(
             _seen_everywhere(lambda: not any(pool.map(matched, range(40))), interval)
         lookups = _per_worker_lookups(base)
         assert len(lookups) == 2 and all(count > 0 for count in lookups.values()), lookups
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+@pytest.mark.slow
+def test_workers_are_forked_from_serve_and_one_that_dies_is_replaced(tmp_path: Path) -> None:
+    with serve(tmp_path, "--workers", "2") as served:
+        workers = {int(pid) for pid in _per_worker_lookups(served.base)}
+        assert len(workers) == 2
+        assert {_parent(pid) for pid in workers} == {served.process.pid}
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        now: set[int] = set()
+        while time.monotonic() < deadline:
+            try:
+                now = {int(pid) for pid in _per_worker_lookups(served.base)}
+            except httpx.TransportError:
+                continue
+            if len(now) == 2 and victim not in now:
+                break
+            time.sleep(0.2)
+        assert len(now) == 2 and victim not in now, now
+        assert {_parent(pid) for pid in now} == {served.process.pid}
+        # The new worker answers as the others do.
+        admin = {"Authorization": f"Bearer {served.key}"}
+        for _ in range(10):
+            listed = httpx.get(f"{served.base}/v1/lists", headers=admin, timeout=30)
+            assert listed.status_code == 200, listed.text

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import errno
-import inspect
 import os
 import secrets
 import socket
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,6 +15,9 @@ from hashdb.identity import Role
 from tools.context import state
 
 BOOTSTRAP_KEY_NAME = "bootstrap-admin"
+#: By import string: the command-line tools never import the API package.
+APP_FACTORY = "api.app:create_app"
+GRACEFUL_SECONDS = 10
 
 
 def log_config(level: str = "INFO") -> dict[str, object]:
@@ -92,27 +94,26 @@ def serve(
 
     from tools.http import HeaderDeadlineH11Protocol
 
-    extra: dict[str, object] = {}
-    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
-        # Importing numpy, OpenCV and PDQ on a busy machine can take longer than the 5 s
-        # uvicorn allows a new worker by default before it kills and restarts it.
-        extra["timeout_worker_healthcheck"] = 60
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        log_config=log_config(),
-        access_log=False,  # the app logs one JSON line per request itself
-        timeout_graceful_shutdown=10,
+    options: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_config": log_config(),
+        "access_log": False,  # the app logs one JSON line per request itself
+        "timeout_graceful_shutdown": GRACEFUL_SECONDS,
         # Slow or too many clients (docs/operations.md: a reverse proxy in production).
-        http=HeaderDeadlineH11Protocol,
-        timeout_keep_alive=int(max(1, settings.http_keep_alive)),
-        h11_max_incomplete_event_size=settings.http_max_header_bytes,
-        limit_concurrency=settings.http_limit_concurrency,
-        **extra,  # type: ignore[arg-type]
-    )
+        "http": HeaderDeadlineH11Protocol,
+        "timeout_keep_alive": int(max(1, settings.http_keep_alive)),
+        "h11_max_incomplete_event_size": settings.http_max_header_bytes,
+        "limit_concurrency": settings.http_limit_concurrency,
+    }
+    if workers > 1:
+        # Forked from one process that loaded the app and the indexes, so that the workers
+        # share them (tools/prefork.py).
+        from tools.prefork import serve_forked
+
+        serve_forked(APP_FACTORY, workers, options, graceful_seconds=GRACEFUL_SECONDS)
+        return
+    uvicorn.run(APP_FACTORY, factory=True, **options)
 
 
 def register(app: typer.Typer) -> None:

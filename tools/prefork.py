@@ -1,0 +1,143 @@
+"""Several workers forked from one process that has already loaded the app and the indexes.
+
+uvicorn's own ``--workers`` starts each worker as a new interpreter, which imports every
+library and loads every index again: two workers cost 2.7 times the memory of one. Here the
+parent imports the app, loads the service's indexes, and then forks the workers: the index
+arrays and the imported modules are shared copy-on-write, so a worker costs only the pages it
+writes to.
+
+After the fork each worker opens its own database connections (the parent closes its pool
+first), starts its own change watcher (:mod:`hashdb.store.watch` resets it in a forked child)
+and catches up with the changes made since the parent loaded, then keeps following them like
+any server. The parent serves nothing: it forwards SIGINT and SIGTERM to the workers, waits
+for them, and starts a new worker when one dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+log = logging.getLogger("hashdb.serve")
+
+#: How often the parent looks for workers that exited.
+_POLL_SECONDS = 0.2
+
+
+def serve_forked(
+    factory: str, workers: int, options: dict[str, Any], *, graceful_seconds: float
+) -> None:
+    """Serve the app from ``factory`` (``module:function``, called with ``service=``) with
+    ``workers`` forked processes; ``options`` are :class:`uvicorn.Config`'s."""
+    import uvicorn
+    from uvicorn.importer import import_from_string
+
+    from hashdb.service import HashDB
+    from tools.context import load_settings
+
+    make_app: Callable[..., Any] = import_from_string(factory)
+    service = HashDB(load_settings())
+    # What every worker would load for itself, loaded once: the app, the indexes, the
+    # hashers and the libraries they import.
+    app = make_app(service=service)
+    service.warm_up()
+    service.pipeline.close()  # the change watcher's thread: each worker starts its own
+    service.store.close()  # no connection may be shared with a child
+    config = uvicorn.Config(app, **options)
+    config.load()  # the protocol classes, the lifespan and uvicorn's middleware
+    config.get_loop_factory()  # imports uvloop
+    sock = config.bind_socket()
+    # Objects that exist now stay where they are: a collection in a worker would otherwise
+    # write to (and so copy) every page that holds one.
+    gc.collect()
+    gc.freeze()
+    supervisor = _Supervisor(lambda: _run_worker(config, sock), workers, graceful_seconds)
+    try:
+        supervisor.run()
+    finally:
+        sock.close()
+        service.close()
+
+
+def _run_worker(config: Any, sock: socket.socket) -> None:
+    import uvicorn
+
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+class _Supervisor:
+    def __init__(self, work: Callable[[], None], workers: int, graceful_seconds: float) -> None:
+        self.work = work
+        self.workers = workers
+        self.graceful_seconds = graceful_seconds
+        self.children: set[int] = set()
+        self.stopping = False
+
+    def run(self) -> None:
+        previous = {
+            number: signal.signal(number, self._stop) for number in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            for _ in range(self.workers):
+                self._fork()
+            while not self.stopping:
+                time.sleep(_POLL_SECONDS)
+                for pid in self._reap():
+                    log.warning("worker %d exited; starting another", pid)
+                    if not self.stopping:
+                        self._fork()
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+            self._shut_down()
+
+    def _fork(self) -> None:
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 0
+            try:
+                for number in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(number, signal.SIG_DFL)
+                self.work()
+            except BaseException:
+                log.exception("worker failed")
+                code = 1
+            finally:
+                os._exit(code)
+        self.children.add(pid)
+
+    def _stop(self, _number: int, _frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def _reap(self) -> list[int]:
+        exited: list[int] = []
+        for pid in list(self.children):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                self.children.discard(pid)
+                exited.append(pid)
+        return exited
+
+    def _shut_down(self) -> None:
+        for pid in self.children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.graceful_seconds + 5
+        while self.children and time.monotonic() < deadline:
+            time.sleep(0.05)
+            self._reap()
+        for pid in self.children:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        self.children.clear()
