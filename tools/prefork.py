@@ -10,17 +10,21 @@ After the fork each worker opens its own database connections (the parent closes
 first), starts its own change watcher (:mod:`hashdb.store.watch` resets it in a forked child)
 and catches up with the changes made since the parent loaded, then keeps following them like
 any server. The parent serves nothing: it forwards SIGINT and SIGTERM to the workers, waits
-for them, and starts a new worker when one dies.
+for them, and starts a new worker when one dies. A worker whose parent dies without stopping
+it (``kill -9``) is asked to stop as if by SIGTERM: it must not keep the port (and the
+database) from the next ``hashdb serve``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import logging
 import os
 import signal
 import socket
+import sys
 import time
 from collections.abc import Callable
 from types import FrameType
@@ -30,6 +34,8 @@ log = logging.getLogger("hashdb.serve")
 
 #: How often the parent looks for workers that exited.
 _POLL_SECONDS = 0.2
+#: ``prctl`` option: the signal the kernel sends this process when its parent dies.
+_PR_SET_PDEATHSIG = 1
 
 
 def serve_forked(
@@ -100,12 +106,14 @@ class _Supervisor:
             self._shut_down()
 
     def _fork(self) -> None:
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the worker
             code = 0
             try:
                 for number in (signal.SIGINT, signal.SIGTERM):
                     signal.signal(number, signal.SIG_DFL)
+                _stop_with_parent(parent)
                 self.work()
             except BaseException:
                 log.exception("worker failed")
@@ -141,3 +149,14 @@ class _Supervisor:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         self.children.clear()
+
+
+def _stop_with_parent(parent: int) -> None:
+    """Have the kernel send this worker SIGTERM (uvicorn's graceful stop) when ``parent``
+    dies (Linux); elsewhere the worker outlives a killed parent until it is stopped."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the call above took effect
+        os._exit(1)

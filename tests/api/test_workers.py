@@ -117,3 +117,24 @@ def test_workers_are_forked_from_serve_and_one_that_dies_is_replaced(tmp_path: P
         for _ in range(10):
             listed = httpx.get(f"{served.base}/v1/lists", headers=admin, timeout=30)
             assert listed.status_code == 200, listed.text
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+def test_workers_stop_when_serve_is_killed(tmp_path: Path) -> None:
+    """``kill -9`` of ``hashdb serve`` leaves no worker holding the port."""
+    with serve(tmp_path, "--workers", "2") as served:
+        workers = {int(pid) for pid in _per_worker_lookups(served.base)}
+        assert len(workers) == 2
+        os.kill(served.process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(_running(pid) for pid in workers):
+            time.sleep(0.1)
+        assert not [pid for pid in workers if _running(pid)], "workers outlived serve"
