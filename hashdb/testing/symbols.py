@@ -96,6 +96,15 @@ HELD_OUT = Split(
     distractor_seed=3_000_000,
 )
 SPLITS = {split.name: split for split in (DEV, HELD_OUT)}
+#: A small split for tests: DejaVu (Debian's base image ships it), no icon font.
+TEST = Split(
+    "test",
+    text_fonts=(("dejavu", "DejaVuSans-Bold.ttf"),),
+    icon_fonts=(),
+    style=0,
+    known_seed=0,
+    distractor_seed=0,
+)
 
 
 def _package_dir(package: str) -> Path:

@@ -21,14 +21,7 @@ from hashdb.settings import Settings
 from hashdb.testing import robustness as data
 from hashdb.testing import symbols
 
-_TEST = symbols.Split(
-    "test",
-    text_fonts=(("dejavu", "DejaVuSans-Bold.ttf"),),
-    icon_fonts=(),
-    style=0,
-    known_seed=0,
-    distractor_seed=0,
-)
+_TEST = symbols.TEST
 #: A flag and one that differs by its emblem; a flag and one with another middle stripe
 #: whose grey is close to the known one's (a grey comparison alone cannot tell them apart).
 EMBLEM = (symbols.SymbolSet("flag", 10, _TEST), "01220", "01200")

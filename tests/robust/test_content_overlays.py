@@ -11,14 +11,7 @@ from hashdb.media import decode_image
 from hashdb.testing import robustness as data
 from hashdb.testing import symbols
 
-_SPLIT = symbols.Split(
-    "test",
-    text_fonts=(("dejavu", "DejaVuSans-Bold.ttf"),),
-    icon_fonts=(),
-    style=0,
-    known_seed=0,
-    distractor_seed=0,
-)
+_SPLIT = symbols.TEST
 
 
 def _gray(image: Image.Image) -> np.ndarray:

@@ -12,19 +12,12 @@ from pathlib import Path
 import pytest
 
 from hashdb.identity import LOCAL_OPERATOR
-from hashdb.service import EntryMetadata, HashDB
-from hashdb.settings import Settings
+from hashdb.service import HashDB
 from hashdb.testing import robustness as data
 from hashdb.testing import symbols
+from tests.robust.conftest import known_pictures
 
-_TEST = symbols.Split(
-    "test",
-    text_fonts=(("dejavu", "DejaVuSans-Bold.ttf"),),
-    icon_fonts=(),
-    style=0,
-    known_seed=0,
-    distractor_seed=0,
-)
+_TEST = symbols.TEST
 #: An emblem on three stripes; the known member of a worded flag.
 EMBLEM = symbols.SymbolSet("flag", 1005, symbols.SPLITS["dev"])
 WORDED = symbols.SymbolSet("flag", 10, _TEST)
@@ -33,16 +26,7 @@ WORDED = symbols.SymbolSet("flag", 10, _TEST)
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, set[int]]]:
     path: Path = tmp_path_factory.mktemp("bunched") / "hashdb.sqlite"
-    db = HashDB(Settings(db=str(path), refresh_interval=0))
-    known: set[int] = set()
-    for picture in (EMBLEM.draw("40120"), WORDED.draw("01221")):
-        report = db.adding.media(
-            "terror",
-            data.encode(picture, 95),
-            EntryMetadata(label="known", added_by="analyst"),
-            principal=LOCAL_OPERATOR,
-        )
-        known.update(added.entry_id for added in report.added)
+    db, known = known_pictures(path, (EMBLEM.draw("40120"), WORDED.draw("01221")))
     yield db, known
     db.close()
 

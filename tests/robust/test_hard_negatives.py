@@ -26,14 +26,7 @@ from hashdb.testing import robustness as data
 from hashdb.testing import symbols
 
 ANALYST = EntryMetadata(label="known", note="hard negatives", added_by="analyst")
-_TEST = symbols.Split(
-    "test",
-    text_fonts=(("dejavu", "DejaVuSans-Bold.ttf"),),
-    icon_fonts=(),
-    style=0,
-    known_seed=0,
-    distractor_seed=0,
-)
+_TEST = symbols.TEST
 #: The held-out style (square faces, diagonal flags, text-on-top posters) and font.
 _HELD_OUT = symbols.Split(
     "test-held-out",

@@ -14,19 +14,12 @@ from PIL import Image
 from hashdb.identity import LOCAL_OPERATOR
 from hashdb.matching.robust import geometric, lettering, recolour
 from hashdb.media import decode_image
-from hashdb.service import EntryMetadata, HashDB
-from hashdb.settings import Settings
+from hashdb.service import HashDB
 from hashdb.testing import robustness as data
 from hashdb.testing import symbols
+from tests.robust.conftest import known_pictures
 
-_TEST = symbols.Split(
-    "test",
-    text_fonts=(("dejavu", "DejaVuSans-Bold.ttf"),),
-    icon_fonts=(),
-    style=0,
-    known_seed=0,
-    distractor_seed=0,
-)
+_TEST = symbols.TEST
 GLYPHS = symbols.SymbolSet("glyph", 7, _TEST, outline=False)
 
 
@@ -66,16 +59,7 @@ def test_a_black_on_white_reference_gets_no_lettering_left_out() -> None:
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, set[int]]]:
     path: Path = tmp_path_factory.mktemp("lettering") / "hashdb.sqlite"
-    db = HashDB(Settings(db=str(path), refresh_interval=0))
-    known: set[int] = set()
-    for picture in (data.draw_kind("photo", 0), GLYPHS.draw("j")):
-        report = db.adding.media(
-            "terror",
-            data.encode(picture, 95),
-            EntryMetadata(label="known", added_by="analyst"),
-            principal=LOCAL_OPERATOR,
-        )
-        known.update(added.entry_id for added in report.added)
+    db, known = known_pictures(path, (data.draw_kind("photo", 0), GLYPHS.draw("j")))
     yield db, known
     db.close()
 

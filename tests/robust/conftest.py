@@ -1,0 +1,29 @@
+"""What the robust tests share: a database of known pictures added as an analyst would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from PIL import Image
+
+from hashdb.identity import LOCAL_OPERATOR
+from hashdb.service import EntryMetadata, HashDB
+from hashdb.settings import Settings
+from hashdb.testing import robustness as data
+
+
+def known_pictures(path: Path, pictures: Iterable[Image.Image]) -> tuple[HashDB, set[int]]:
+    """A service on a new database at ``path`` with ``pictures`` added to the list ``terror``
+    (as JPEG quality 95), and the ids of every entry they made."""
+    db = HashDB(Settings(db=str(path), refresh_interval=0))
+    known: set[int] = set()
+    for picture in pictures:
+        report = db.adding.media(
+            "terror",
+            data.encode(picture, 95),
+            EntryMetadata(label="known", added_by="analyst"),
+            principal=LOCAL_OPERATOR,
+        )
+        known.update(added.entry_id for added in report.added)
+    return db, known
