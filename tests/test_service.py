@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from PIL import Image
 
 from hashdb.errors import InvalidHash, ListNotFound, MediaError
+from hashdb.hashing import get_algorithm
 from hashdb.identity import LOCAL_OPERATOR
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
@@ -206,3 +209,22 @@ def test_the_audit_record_of_an_add_is_the_entry_as_stored(service: HashDB) -> N
         assert records[str(added.entry_id)].after == stored.to_dict()
         assert stored.labels == ("type:logo", "type:manual")
         assert stored.item_id == added.item_id
+
+
+def test_a_small_lookup_answers_in_place_only_from_a_local_database(db_url: str) -> None:
+    """The API answers a small lookup on its event loop only where the one read it may make
+    cannot wait on a network: a current index over a SQLite file, never PostgreSQL."""
+    service = HashDB(Settings(db=db_url, refresh_interval=0.05))
+    try:
+        service.warm_up()
+        md5 = "5d41402abc4b2a76b9719d911017c592"
+        service.adding.hex("terror", "md5", [md5], ANALYST, principal=LOCAL_OPERATOR)
+        digest = get_algorithm("md5").parse(md5)
+        deadline = time.monotonic() + 10
+        while not service.matching.index_current() and time.monotonic() < deadline:
+            service.matching.lookup([digest], principal=LOCAL_OPERATOR)  # catches up
+            time.sleep(0.05)
+        assert service.matching.index_current()
+        assert service.matching.answers_in_place() is (not db_url.startswith("postgresql"))
+    finally:
+        service.close()

@@ -17,8 +17,9 @@ from hashdb.service import HashDB
 
 router = APIRouter(prefix="/v1", tags=["matching"])
 
-#: Lookups of at most this many hashes run on the event loop when the index is current:
-#: a few hundred microseconds of work, less than the hop to a worker thread and back.
+#: Lookups of at most this many hashes run on the event loop when the index is current and
+#: the database a local SQLite file: a few hundred microseconds of work, less than the hop
+#: to a worker thread and back.
 INLINE_HASHES = 16
 
 
@@ -36,11 +37,11 @@ async def lookup(
     A malformed hash fails the whole request with 422, naming it (``hashes.3``).
     """
     metrics: Metrics = request.app.state.metrics
-    if len(body.hashes) <= INLINE_HASHES and service.matching.index_current():
+    if len(body.hashes) <= INLINE_HASHES and service.matching.answers_in_place():
         answer = _lookup(service, body, caller, metrics)
     else:
-        # Changes to apply first (after a bulk import: many), or a large batch: in a worker
-        # thread, so the event loop keeps answering other requests meanwhile.
+        # Changes to apply first (after a bulk import: many), a large batch, or reads over
+        # the network: in a worker thread, so the event loop keeps answering meanwhile.
         answer = await run_in_threadpool(_lookup, service, body, caller, metrics)
     # A JSONResponse skips re-validating the body against the response model (documented
     # above), which for 1,000 results costs more than the lookup.

@@ -11,6 +11,7 @@ from hashdb.identity import Principal
 from hashdb.matching.query import Query
 from hashdb.matching.result import MatchResult
 from hashdb.service.shared import ServicePart
+from hashdb.store import is_postgres
 
 
 class MatchingService(ServicePart):
@@ -73,3 +74,10 @@ class MatchingService(ServicePart):
         pipeline = self.service.pipeline
         watcher, indexes = pipeline.watcher, pipeline.indexes
         return watcher is not None and indexes.loaded and indexes.seq >= watcher.latest
+
+    def answers_in_place(self) -> bool:
+        """Whether a small lookup may run where it was asked (the API's event loop): the
+        index is current and the one read it may still make is of a local SQLite file, whose
+        readers never wait for a writer. A PostgreSQL read waits on the network and on the
+        connection pool, which must never stall every other request of the worker."""
+        return not is_postgres(self.service.settings.db) and self.index_current()

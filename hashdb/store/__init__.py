@@ -33,9 +33,14 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def is_postgres(url: str) -> bool:
+    """Whether ``url`` names a PostgreSQL database (else it is a SQLite file's path)."""
+    return url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
+
+
 def open_store(url: str) -> Store:
     """Open (and create or migrate) the database at ``url``: a SQLite path or postgresql:// URL."""
-    if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+    if is_postgres(url):
         from hashdb.store.postgres import open_postgres
 
         return open_postgres(url)
@@ -59,5 +64,6 @@ __all__ = [
     "NewEntry",
     "NewList",
     "Store",
+    "is_postgres",
     "open_store",
 ]
