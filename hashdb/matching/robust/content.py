@@ -77,6 +77,16 @@ class ContentPolicy:
     #: Differing cells all in one corner, in a box at most this share of the side, where
     #: the upload is busier than the reference, are an overlay (a logo) on any picture.
     corner_share: float = 0.25
+    #: A grey comparison that agrees must agree in hue too, after the upload's measured
+    #: hue shift and saturation factor, in the cells it found agreeing (not those it
+    #: excused: a logo, the fill of a turn): a cell colourful in both whose hue differs by
+    #: more than this (degrees) differs. Hue, not a*b* distance: a brightness or contrast
+    #: edit moves the chroma of saturated colours, little their hue; a stripe of another
+    #: colour at the grey of the one it replaced has another hue. None: grey only.
+    hue_margin: float | None = 50.0
+    #: ... when at least this many cells differ so (an element, not the edge of a clipped
+    #: colour or a few small letters laid over it).
+    hue_cells: int = 8
 
 
 @dataclass(frozen=True)
@@ -119,8 +129,10 @@ def compare(
         # corner or overlay excuses: the dots of an Ä on the rim of a tight trim are not fill).
         found = _compare(reference, aligned, covered, policy, excuses=False)
         return _colours_agree(reference, found, covered.astype(bool), colours)
-    found = _compare(reference, aligned, covered, policy)
-    pictures = None if found.agrees or colours is None else colours()
+    found, agreeing = _compare_cells(reference, aligned, covered, policy)
+    if found.agrees:
+        return _colour_checked(reference, found, agreeing, covered.astype(bool), colours, policy)
+    pictures = None if colours is None else colours()
     if pictures is None:
         return found
     inside = covered.astype(bool)
@@ -152,6 +164,39 @@ def _colours_agree(
         if not _colour_differs(reference.shape, expected, pictures[1], inside):
             return found
     return Comparison(found.cells, max(found.differing, 1), found.excused, found.detailed)
+
+
+def _colour_checked(
+    reference: np.ndarray,
+    found: Comparison,
+    agreeing: np.ndarray,
+    inside: np.ndarray,
+    colours: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None,
+    policy: ContentPolicy,
+) -> Comparison:
+    """``found`` (which agrees in grey) unless a cell it found agreeing, inside the rim, has
+    another hue than the reference turned by the upload's hue shift and saturation
+    factor (:mod:`.recolour`), by more than ``policy.hue_margin``. Without colours on
+    either side, or with the upload's washed out to grey, the grey verdict stands."""
+    margin = policy.hue_margin
+    pictures = None if margin is None or colours is None else colours()
+    if margin is None or pictures is None or recolour.washed_out(*pictures, inside):
+        return found
+    changed = recolour.recoloured(reference, *pictures, inside)
+    expected = pictures[0] if changed is None else changed[1]
+    height, width = reference.shape
+    cell = max(4, max(height, width) // CELLS)
+    rows, cols = height // cell, width // cell
+    if agreeing.shape != (rows, cols):
+        return found
+    counts = inside[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell).sum(axis=(1, 3))
+    compared = counts >= 0.6 * cell * cell
+    differs = recolour.hue_differs(
+        expected, pictures[1], agreeing & _interior(compared), cell, margin
+    )
+    if int(differs.sum()) < policy.hue_cells:
+        return found
+    return Comparison(found.cells, int(differs.sum()), found.excused, found.detailed)
 
 
 def _colour_differs(
@@ -209,6 +254,17 @@ def _compare(
     policy: ContentPolicy,
     excuses: bool = True,
 ) -> Comparison:
+    return _compare_cells(reference, aligned, covered, policy, excuses)[0]
+
+
+def _compare_cells(
+    reference: np.ndarray,
+    aligned: np.ndarray,
+    covered: np.ndarray,
+    policy: ContentPolicy,
+    excuses: bool = True,
+) -> tuple[Comparison, np.ndarray]:
+    """The comparison, and the cells it compared and found agreeing (no excuse needed)."""
     ref = cv2.GaussianBlur(reference.astype(np.float32), (5, 5), 1.0)
     got = cv2.GaussianBlur(aligned.astype(np.float32), (5, 5), 1.0)
     inside = covered.astype(bool)
@@ -216,7 +272,7 @@ def _compare(
     cell = max(4, max(height, width) // CELLS)
     rows, cols = height // cell, width // cell
     if rows < 2 or cols < 2 or int(inside.sum()) < cell * cell * 4:
-        return Comparison(0, 0, 0, False)
+        return Comparison(0, 0, 0, False), np.zeros((max(rows, 0), max(cols, 0)), bool)
     ref_values, got_values = ref[inside], got[inside]
     ref_low, ref_high = np.percentile(ref_values, (2, 98))
     got_low, got_high = np.percentile(got_values, (2, 98))
@@ -232,7 +288,7 @@ def _compare(
     counts = mask.sum(axis=2)
     compared = counts >= 0.6 * cell * cell
     if not compared.any():
-        return Comparison(0, 0, 0, False)
+        return Comparison(0, 0, 0, False), compared
     weight = np.maximum(counts, 1.0)
     a, b = blocks(ref), blocks(got)
     a_mean = (a * mask).sum(axis=2) / weight
@@ -267,7 +323,8 @@ def _compare(
     left = int((differs & ~excused).sum())
     allowance = int(policy.overlay_share * int(compared.sum())) if detailed and excuses else 0
     allowed = min(left, allowance)
-    return Comparison(int(compared.sum()), left - allowed, int(excused.sum()) + allowed, detailed)
+    found = Comparison(int(compared.sum()), left - allowed, int(excused.sum()) + allowed, detailed)
+    return found, compared & ~differs
 
 
 def _corner_overlay(

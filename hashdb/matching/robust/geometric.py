@@ -380,7 +380,7 @@ def _content_agreement(
                 agree += 1
 
     def aligned_colours() -> tuple[np.ndarray, np.ndarray] | None:
-        # Warped only when the grey comparison fails: most confirmations need no colours.
+        # Warped only when asked for: an upload whose grey content differs needs none.
         reference_colour = None if colours is None else colours.reference()
         if colours is None or reference_colour is None:
             return None

@@ -37,6 +37,14 @@ _COLOURFUL = 0.1
 _GRAY = 0.02
 #: Mean a*b* distance (8-bit CIELAB) over a cell above which its colour differs.
 _CHROMA = 12.0
+#: Mean a*b* chroma (8-bit CIELAB) a cell needs in both pictures for its hue to count.
+_HUE_CHROMA = 12.0
+#: A cell's chroma this many times off the picture's ratio is another colourfulness.
+_CHROMA_RATIO = 1.7
+#: The picture kept its colourfulness when this share of its colourful cells has a chroma
+#: within ``_CHROMA_KEPT`` times the expected one.
+_CHROMA_KEPT = 1.15
+_KEPT_SHARE = 0.6
 #: Half-width (hue steps of 256) of the window the hue shift's histogram is smoothed over.
 _HUE_WINDOW = 3
 
@@ -106,6 +114,44 @@ def chroma_differs(
     distance = np.sqrt(((lab[0] - lab[1]) ** 2).sum(axis=2))
     means = distance.reshape(rows, cell, cols, cell).mean(axis=(1, 3))
     differs: np.ndarray = compared & (means > _CHROMA)
+    return differs
+
+
+def hue_differs(
+    expected: np.ndarray,
+    aligned: np.ndarray,
+    compared: np.ndarray,
+    cell: int,
+    margin: float,
+) -> np.ndarray:
+    """Cells (of side ``cell``, where ``compared``) whose colour is not the ``expected``
+    one up to the picture's own change of colourfulness: colourful in both with hues (the
+    angle of the cell's mean a*, b* in CIELAB) more than ``margin`` degrees apart, or with
+    a chroma more than ``_CHROMA_RATIO`` times off while the rest kept theirs.
+    A brightness or contrast edit scales the chroma of every colour alike and keeps its
+    hue; a stripe of another colour at the same grey has another hue or colourfulness."""
+    rows, cols = compared.shape
+    means = [
+        cv2.cvtColor(picture, cv2.COLOR_RGB2LAB)
+        .astype(np.float32)[: rows * cell, : cols * cell, 1:]
+        .reshape(rows, cell, cols, cell, 2)
+        .mean(axis=(1, 3))
+        - 128.0
+        for picture in (expected, aligned)
+    ]
+    chroma = [np.hypot(m[..., 0], m[..., 1]) for m in means]
+    angle = [np.degrees(np.arctan2(m[..., 1], m[..., 0])) for m in means]
+    turn = np.abs((angle[0] - angle[1] + 180.0) % 360.0 - 180.0)
+    colourful = (chroma[0] > _HUE_CHROMA) & (chroma[1] > _HUE_CHROMA)
+    either = compared & (np.maximum(chroma[0], chroma[1]) > _HUE_CHROMA)
+    if not either.any():
+        return np.zeros_like(compared)
+    # Colourfulness is compared only when the picture as a whole kept its own: a
+    # brightness, contrast or saturation edit changes it unevenly (saturated colours clip).
+    ratio = np.abs(np.log((chroma[1] + 4.0) / (chroma[0] + 4.0)))
+    kept = float((ratio[either] < np.log(_CHROMA_KEPT)).mean()) >= _KEPT_SHARE
+    off = ratio > np.log(_CHROMA_RATIO) if kept else np.zeros_like(either)
+    differs: np.ndarray = either & ((colourful & (turn > margin)) | off)
     return differs
 
 
