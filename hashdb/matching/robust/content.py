@@ -184,16 +184,8 @@ def _colour_checked(
         return found
     changed = recolour.recoloured(reference, *pictures, inside)
     expected = pictures[0] if changed is None else changed[1]
-    height, width = reference.shape
-    cell = max(4, max(height, width) // CELLS)
-    rows, cols = height // cell, width // cell
-    if agreeing.shape != (rows, cols):
-        return found
-    counts = inside[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell).sum(axis=(1, 3))
-    compared = counts >= 0.6 * cell * cell
-    differs = recolour.hue_differs(
-        expected, pictures[1], agreeing & _interior(compared), cell, margin
-    )
+    cell, _, _ = _grid(reference.shape)
+    differs = recolour.hue_differs(expected, pictures[1], agreeing, cell, margin)
     if int(differs.sum()) < policy.hue_cells:
         return found
     return Comparison(found.cells, int(differs.sum()), found.excused, found.detailed)
@@ -203,9 +195,7 @@ def _colour_differs(
     shape: tuple[int, ...], expected: np.ndarray, aligned: np.ndarray, inside: np.ndarray
 ) -> bool:
     """Whether a cell inside the rim has another colour in ``aligned`` than in ``expected``."""
-    height, width = shape
-    cell = max(4, max(height, width) // CELLS)
-    rows, cols = height // cell, width // cell
+    cell, rows, cols = _grid(shape)
     counts = inside[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell).sum(axis=(1, 3))
     compared = counts >= 0.6 * cell * cell
     differs = recolour.chroma_differs(expected, aligned, compared, cell)
@@ -264,13 +254,12 @@ def _compare_cells(
     policy: ContentPolicy,
     excuses: bool = True,
 ) -> tuple[Comparison, np.ndarray]:
-    """The comparison, and the cells it compared and found agreeing (no excuse needed)."""
+    """The comparison, and the cells inside its rim it compared and found agreeing (no
+    excuse needed)."""
     ref = cv2.GaussianBlur(reference.astype(np.float32), (5, 5), 1.0)
     got = cv2.GaussianBlur(aligned.astype(np.float32), (5, 5), 1.0)
     inside = covered.astype(bool)
-    height, width = ref.shape
-    cell = max(4, max(height, width) // CELLS)
-    rows, cols = height // cell, width // cell
+    cell, rows, cols = _grid(ref.shape)
     if rows < 2 or cols < 2 or int(inside.sum()) < cell * cell * 4:
         return Comparison(0, 0, 0, False), np.zeros((max(rows, 0), max(cols, 0)), bool)
     ref_values, got_values = ref[inside], got[inside]
@@ -324,7 +313,14 @@ def _compare_cells(
     allowance = int(policy.overlay_share * int(compared.sum())) if detailed and excuses else 0
     allowed = min(left, allowance)
     found = Comparison(int(compared.sum()), left - allowed, int(excused.sum()) + allowed, detailed)
-    return found, compared & ~differs
+    return found, compared & ~differs & _interior(compared)
+
+
+def _grid(shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """The side of the comparison's square cells, and how many rows and columns fit."""
+    height, width = shape[:2]
+    cell = max(4, max(height, width) // CELLS)
+    return cell, height // cell, width // cell
 
 
 def _corner_overlay(
