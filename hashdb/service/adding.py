@@ -239,23 +239,19 @@ class AddingService(ServicePart):
             else:
                 hash_list = self.service.lists.writable(list_name, principal, create=create_list)
                 added_by = entry_added_by(metadata, principal)
+                new = NewEntry(
+                    algorithm=VIDEO_ALGORITHM,
+                    value=value,
+                    source_sha256=hashes.sha256,
+                    label=metadata.label,
+                    note=metadata.note,
+                    added_by=added_by,
+                    organisation=adding_organisation(metadata, principal),
+                    source=metadata.source,
+                    labels=self.store.check_labels(metadata.labels),
+                )
                 (outcome,) = self.store.add_entries(
-                    hash_list.id,
-                    [
-                        NewEntry(
-                            algorithm=VIDEO_ALGORITHM,
-                            value=value,
-                            source_sha256=hashes.sha256,
-                            label=metadata.label,
-                            note=metadata.note,
-                            added_by=added_by,
-                            organisation=adding_organisation(metadata, principal),
-                            source=metadata.source,
-                            labels=self.store.check_labels(metadata.labels),
-                        )
-                    ],
-                    media=True,
-                    item_id=report.item_id,
+                    hash_list.id, [new], media=True, item_id=report.item_id
                 )
                 if outcome.created:
                     self.store.record_audit(
@@ -263,7 +259,7 @@ class AddingService(ServicePart):
                         "entry.add",
                         "entry",
                         str(outcome.entry_id),
-                        after=self.store.get_entry(outcome.entry_id).to_dict(),
+                        after=new.stored(outcome, hash_list.id, hash_list.name).to_dict(),
                         list_id=hash_list.id,
                     )
                     self.store.add_video_frames(

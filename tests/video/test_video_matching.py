@@ -301,3 +301,16 @@ def test_rule_shares_are_validated(fresh: HashDB) -> None:
     fresh.lists.create(NewList("l"), principal=LOCAL_OPERATOR)
     with pytest.raises(InvalidValue):
         fresh.lists.set_video_rule("l", 1.5, 0.0, principal=LOCAL_OPERATOR)
+
+
+def test_the_audit_record_of_an_added_video_is_its_entry_as_stored(service: HashDB) -> None:
+    records = {
+        record.target_id: record
+        for record in service.audit.records(LOCAL_OPERATOR, target_type="entry")
+        if record.action == "entry.add"
+    }
+    video = [r for r in records.values() if r.after and r.after["algorithm"] == "vpdq"]
+    assert len(video) == 1
+    assert video[0].target_id is not None
+    stored = service.entries.get(int(video[0].target_id), principal=LOCAL_OPERATOR)
+    assert video[0].after == stored.to_dict()
