@@ -18,24 +18,22 @@ database) from the next ``hashdb serve``.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import logging
 import os
 import signal
 import socket
-import sys
 import time
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+from hashdb.rescan.worker import signal_on_parent_death
+
 log = logging.getLogger("hashdb.serve")
 
 #: How often the parent looks for workers that exited.
 _POLL_SECONDS = 0.2
-#: ``prctl`` option: the signal the kernel sends this process when its parent dies.
-_PR_SET_PDEATHSIG = 1
 
 
 def serve_forked(
@@ -113,7 +111,8 @@ class _Supervisor:
             try:
                 for number in (signal.SIGINT, signal.SIGTERM):
                     signal.signal(number, signal.SIG_DFL)
-                _stop_with_parent(parent)
+                # SIGTERM: uvicorn's graceful stop, should `serve` be killed outright.
+                signal_on_parent_death(parent, signal.SIGTERM)
                 self.work()
             except BaseException:
                 log.exception("worker failed")
@@ -149,14 +148,3 @@ class _Supervisor:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         self.children.clear()
-
-
-def _stop_with_parent(parent: int) -> None:
-    """Have the kernel send this worker SIGTERM (uvicorn's graceful stop) when ``parent``
-    dies (Linux); elsewhere the worker outlives a killed parent until it is stopped."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the call above took effect
-        os._exit(1)

@@ -12,6 +12,7 @@ object when the record came from an earlier job).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import os
@@ -82,20 +83,24 @@ _PR_SET_PDEATHSIG = 1
 WATCH_INTERVAL = 0.5
 
 
+def signal_on_parent_death(parent: int, signum: int) -> None:
+    """Have the kernel send this process ``signum`` when ``parent``, the process that
+    started it, exits, even by ``kill -9`` (Linux: ``PR_SET_PDEATHSIG``; elsewhere nothing).
+    Exits at once if ``parent`` is already gone."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the call above took effect
+        os._exit(1)
+
+
 def exit_with_coordinator(coordinator: int) -> None:
     """End this worker when the coordinator process ``coordinator`` dies, even by ``kill -9``
     (it cannot stop its workers then): on Linux the kernel kills the worker when its parent
     exits (``PR_SET_PDEATHSIG``; a forkserver parent exits with the coordinator), and a
     watchdog thread, anywhere, exits once the coordinator's pid is gone."""
-    parent = os.getppid()
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass  # the watchdog still ends it
-        if os.getppid() != parent:  # the parent died before the call above took effect
-            os._exit(1)
+    signal_on_parent_death(os.getppid(), signal.SIGKILL)  # elsewhere the watchdog ends it
 
     def watch() -> None:
         while _alive(coordinator):
