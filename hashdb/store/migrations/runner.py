@@ -164,7 +164,11 @@ def _sqlite_foreign_keys_checked_at_the_end(connection: sa.Connection) -> Iterat
     try:
         yield
     finally:
-        driver.execute("PRAGMA foreign_keys=ON")
+        # A Ctrl-C during the upgrade makes SQLAlchemy close the driver's connection (it
+        # cannot know its state): that connection is never used again, and touching it
+        # would replace the interruption with "closed database".
+        if not connection.invalidated:
+            driver.execute("PRAGMA foreign_keys=ON")
 
 
 def _refuse_broken_references(connection: sa.Connection) -> None:
