@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hashdb.testing.images import encode, scene
+from hashdb.testing.images import encode, jpeg, scene
 from tools.cli import app
 
 
@@ -98,3 +98,36 @@ def test_export_into_a_closed_pipe_ends_quietly_with_zero(tmp_path: Path) -> Non
     assert export.wait(timeout=120) == 0
     assert export.stderr.read() == b""
     export.stderr.close()
+
+
+def test_every_line_reaches_a_pipe_before_the_command_ends(tmp_path: Path) -> None:
+    """The command leaves without Python's teardown: its buffered output must still arrive
+    whole, and its exit code unchanged."""
+    rows = "".join(f"md5,{index:032x}\n" for index in range(1, 20_001))
+    source = tmp_path / "many.csv"
+    source.write_text("algorithm,hash\n" + rows)
+    assert _hashdb(tmp_path, "import", str(source), "--list", "many").returncode == 0
+    export = _hashdb(tmp_path, "export", "--format", "csv")
+    assert export.returncode == 0, export.stderr
+    exported = {line.split(",")[1] for line in export.stdout.splitlines()[1:]}
+    assert exported >= {f"{index:032x}" for index in range(1, 20_001)}
+    missing = _hashdb(tmp_path, "hash", str(tmp_path / "no-such.jpg"))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+
+
+def test_a_command_whose_output_cannot_be_written_says_so(tmp_path: Path) -> None:
+    picture = tmp_path / "one.jpg"
+    picture.write_bytes(jpeg(3))
+    with open(os.devnull, "rb") as nothing, open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "tools.cli", "hash", str(picture)],
+            stdin=nothing,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "HASHDB_DB": str(tmp_path / "cli.sqlite")},
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and "No space left" in result.stderr

@@ -20,7 +20,6 @@ from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from hashdb.errors import ScanInterrupted, UsageError
 from hashdb.rescan.report import ReportFormat, StreamSink
@@ -212,6 +211,8 @@ def rescan(
         )
         run_engine = _make_engine(engine, workers, scheduler)
         job = service.rescans.start(request, state(ctx).principal)
+    from rich.console import Console  # the rescan's own libraries: not every command's
+
     console = Console(stderr=True)
     verb = "resuming" if job.resumed else "started"
     typer.echo(
