@@ -279,7 +279,7 @@ class Settings(BaseSettings):
     http_max_header_bytes: int = Field(
         default=64 * 1024,
         ge=1024,
-        description="Largest request line and headers a client may send (h11), in bytes.",
+        description="Largest request line and headers a client may send, in bytes (431 beyond).",
     )
     http_limit_concurrency: int = Field(
         default=1000,

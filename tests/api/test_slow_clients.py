@@ -3,6 +3,7 @@ one that does is served as before."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from pathlib import Path
@@ -56,3 +57,27 @@ def test_partial_headers_are_timed_out(tmp_path: Path) -> None:
         assert httpx.get(f"{served.base}/healthz", timeout=10).status_code == 200
     for sock in opened:
         sock.close()
+
+
+def test_headers_over_the_limit_are_refused_with_431(tmp_path: Path) -> None:
+    env = {"HASHDB_HTTP_MAX_HEADER_BYTES": "4096"}
+    with serve(tmp_path, env=env) as served:
+        sock = _connect(served.base)
+        try:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            time.sleep(0.05)
+            # 6 KiB of headers, never finished (and nothing more, so that the server's close
+            # does not reset the connection under the answer).
+            sock.sendall(b"".join(b"X-Padding-%d: %s\r\n" % (i, b"a" * 80) for i in range(64)))
+            sock.settimeout(10)
+            answer = b""
+            with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+                while chunk := sock.recv(4096):
+                    answer += chunk
+            assert answer.startswith(b"HTTP/1.1 431"), answer[:100]
+        finally:
+            sock.close()
+        # Large but allowed headers are served.
+        headers = {f"x-padding-{index}": "a" * 80 for index in range(30)}
+        ok = httpx.get(f"{served.base}/healthz", headers=headers, timeout=10)
+        assert ok.status_code == 200

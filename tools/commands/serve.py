@@ -92,7 +92,7 @@ def serve(
         os.environ["HASHDB_CONSOLE_SECRET"] = secrets.token_urlsafe(32)
     import uvicorn  # only the serve command needs the server
 
-    from tools.http import HeaderDeadlineH11Protocol
+    from tools.http import GuardedHttpToolsProtocol
 
     options: dict[str, Any] = {
         "host": host or settings.host,
@@ -101,9 +101,8 @@ def serve(
         "access_log": False,  # the app logs one JSON line per request itself
         "timeout_graceful_shutdown": GRACEFUL_SECONDS,
         # Slow or too many clients (docs/operations.md: a reverse proxy in production).
-        "http": HeaderDeadlineH11Protocol,
+        "http": GuardedHttpToolsProtocol,
         "timeout_keep_alive": int(max(1, settings.http_keep_alive)),
-        "h11_max_incomplete_event_size": settings.http_max_header_bytes,
         "limit_concurrency": settings.http_limit_concurrency,
     }
     if workers > 1:
