@@ -34,6 +34,11 @@ log = logging.getLogger("hashdb.serve")
 
 #: How often the parent looks for workers that exited.
 _POLL_SECONDS = 0.2
+#: A worker that exits sooner than this after it started failed to start (the database is
+#: unreachable, say): the next is started after a wait that doubles with each such failure,
+#: up to the cap, instead of five times a second for as long as the cause lasts.
+_QUICK_EXIT_SECONDS = 10.0
+_MAX_RESTART_DELAY_SECONDS = 30.0
 
 
 def serve_forked(
@@ -82,8 +87,11 @@ class _Supervisor:
         self.work = work
         self.workers = workers
         self.graceful_seconds = graceful_seconds
-        self.children: set[int] = set()
+        self.children: dict[int, float] = {}  # pid: when it started
         self.stopping = False
+        self.quick_exits = 0  # in a row
+        self.missing = 0  # workers to start again
+        self.restart_at = 0.0
 
     def run(self) -> None:
         previous = {
@@ -94,14 +102,30 @@ class _Supervisor:
                 self._fork()
             while not self.stopping:
                 time.sleep(_POLL_SECONDS)
-                for pid in self._reap():
-                    log.warning("worker %d exited; starting another", pid)
-                    if not self.stopping:
-                        self._fork()
+                self._replace_exited()
         finally:
             for number, handler in previous.items():
                 signal.signal(number, handler)
             self._shut_down()
+
+    def _replace_exited(self) -> None:
+        now = time.monotonic()
+        for pid, started in self._reap():
+            self.missing += 1
+            if now - started < _QUICK_EXIT_SECONDS:
+                self.quick_exits += 1
+            else:
+                self.quick_exits = 0
+            delay = (
+                min(_POLL_SECONDS * 2**self.quick_exits, _MAX_RESTART_DELAY_SECONDS)
+                if self.quick_exits
+                else 0.0
+            )
+            self.restart_at = max(self.restart_at, now + delay)
+            log.warning("worker %d exited; starting another in %.1f s", pid, delay)
+        while self.missing and not self.stopping and time.monotonic() >= self.restart_at:
+            self.missing -= 1
+            self._fork()
 
     def _fork(self) -> None:
         parent = os.getpid()
@@ -119,21 +143,21 @@ class _Supervisor:
                 code = 1
             finally:
                 os._exit(code)
-        self.children.add(pid)
+        self.children[pid] = time.monotonic()
 
     def _stop(self, _number: int, _frame: FrameType | None) -> None:
         self.stopping = True
 
-    def _reap(self) -> list[int]:
-        exited: list[int] = []
+    def _reap(self) -> list[tuple[int, float]]:
+        """The workers that exited, with when each started."""
+        exited: list[tuple[int, float]] = []
         for pid in list(self.children):
             try:
                 done, _ = os.waitpid(pid, os.WNOHANG)
             except ChildProcessError:
                 done = pid
             if done:
-                self.children.discard(pid)
-                exited.append(pid)
+                exited.append((pid, self.children.pop(pid)))
         return exited
 
     def _shut_down(self) -> None:
