@@ -2,7 +2,7 @@
 unrelated distractors.
 
 Half the known pictures are of the classic kinds (photo-like scenes, posters, logos,
-screenshots, dark scenes; ``hashdb/testing/robustness.py``), half are symbols: three members of
+screenshots, dark scenes; ``hashdb/testing/robustness/``), half are symbols: three members of
 each symbol set (``hashdb/testing/symbols.py``). Every other member of those sets is a
 hard negative, uploaded under one of the edit families in turn (or unedited), so a glyph
 pair like E/F is tried mirrored, turned, cropped, captioned and in a screenshot too.
