@@ -32,6 +32,20 @@ def attach_new_entries(connection: sa.Connection, start_id: int, end_id: int | N
     insert_own_items(connection, start_id, end_id)
 
 
+#: What a raw hash's own item holds: items column -> the entries column it is copied from
+#: (its kind is ``hash``). Bulk inserts write items from these, whichever comes first.
+OWN_ITEM_COLUMNS = {
+    "id": "id",
+    "list_id": "list_id",
+    "source_sha256": "source_sha256",
+    "organisation": "organisation",
+    "created_at": "added_at",
+    "retired_at": "retired_at",
+    "retired_reason": "retired_reason",
+    "retired_by": "retired_by",
+}
+
+
 def insert_own_items(connection: sa.Connection, start_id: int, end_id: int | None = None) -> None:
     """The items of the entries in ``(start_id, end_id]`` that are their own item (item id =
     entry id), written by a bulk insert that set ``item_id`` itself."""
@@ -41,27 +55,10 @@ def insert_own_items(connection: sa.Connection, start_id: int, end_id: int | Non
         in_range.append(entries.c.id <= end_id)
     connection.execute(
         schema.items.insert().from_select(
-            [
-                "id",
-                "list_id",
-                "kind",
-                "source_sha256",
-                "organisation",
-                "created_at",
-                "retired_at",
-                "retired_reason",
-                "retired_by",
-            ],
+            [*OWN_ITEM_COLUMNS, "kind"],
             sa.select(
-                entries.c.id,
-                entries.c.list_id,
+                *(entries.c[column] for column in OWN_ITEM_COLUMNS.values()),
                 sa.literal(ItemKind.HASH.value),
-                entries.c.source_sha256,
-                entries.c.organisation,
-                entries.c.added_at,
-                entries.c.retired_at,
-                entries.c.retired_reason,
-                entries.c.retired_by,
             ).where(*in_range),
         )
     )

@@ -8,14 +8,16 @@ lists are. They arrive as numpy arrays and no Python runs per row here:
   index's B-tree fills left to right;
 * each row's text fields are one small integer, its *variant*: the index of its combination
   of text values among the few distinct ones (a whole file usually shares one label);
-* SQLite: one ``INSERT ... SELECT`` over ``json_each`` of the flat array of variants, joined
-  to a temporary table of the variants, each hash sliced out of one blob by the array index;
+* SQLite: the hashes already live in the list are looked up in the partial unique index and
+  left out; then one ``INSERT ... SELECT`` of the items and one of the entries, each over
+  ``json_each`` of the flat array of variants, joined to a temporary table of the variants,
+  each hash sliced out of one blob by the array index;
 * PostgreSQL: binary ``COPY`` of fixed-width records that numpy lays out, into a temporary
-  table, then one ``INSERT ... SELECT``.
+  table, then one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` (the partial unique index
+  decides which hashes are already live), then the items from the new entries.
 
-Either way the partial unique index decides which hashes are already live in the list
-(``INSERT OR IGNORE`` / ``ON CONFLICT DO NOTHING``), and the change feed gets one ``add`` row
-per new entry, exactly as a row-by-row import writes them.
+Either way the change feed gets one ``add`` row per new entry, exactly as a row-by-row
+import writes them.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ import sqlalchemy as sa
 from hashdb.store import schema
 from hashdb.store.exchange import ImportCounts, importable_columns
 from hashdb.store.insert_many import bind_processor
-from hashdb.store.items import insert_own_items
-from hashdb.store.models import ChangeKind
+from hashdb.store.items import OWN_ITEM_COLUMNS, insert_own_items
+from hashdb.store.models import ChangeKind, ItemKind
 
 #: Rows per statement on SQLite: keeps the JSON text and the blob far below SQLite's 1 GB cap.
 _SQLITE_CHUNK = 1_000_000
@@ -103,7 +105,8 @@ def import_plain(
     else:
         created = _sqlite(connection, list_id, rows, names, hashes, variant_of, now, start_id)
     if created:
-        insert_own_items(connection, start_id)
+        if connection.dialect.name == "postgresql":  # SQLite wrote them with the entries
+            insert_own_items(connection, start_id)
         entries = schema.entries
         connection.execute(
             schema.changes.insert().from_select(
@@ -155,17 +158,33 @@ def _create_variants(
     )
 
 
-def _targets(connection: sa.Connection, names: list[str]) -> tuple[str, str]:
-    """The entries columns written besides list, algorithm and hash, and what selects them."""
-    targets = [_quote(connection, name) for name in names]
-    picks = [f"v.{target}" for target in targets]
-    if "added_at" in names:
-        at = names.index("added_at")
-        picks[at] = f"coalesce({picks[at]}, %(now)s)"
-    else:
-        targets.append("added_at")
-        picks.append("%(now)s")
-    return ", ".join(targets), ", ".join(picks)
+def _values(connection: sa.Connection, names: list[str], marker: str, **row: str) -> dict[str, str]:
+    """What each written entries column is selected from: ``row`` gives the row's ``id`` and
+    ``hash``; the list and algorithm are parameters, the text fields the variant's (``v``),
+    ``added_at`` the import's time unless the variant gives one."""
+    now = marker.format(name="now")
+    values = {
+        "id": row["id"],
+        "item_id": row["id"],
+        "list_id": marker.format(name="list_id"),
+        "algorithm": marker.format(name="algorithm"),
+        "hash": row["hash"],
+    }
+    values.update((name, f"v.{_quote(connection, name)}") for name in names)
+    values["added_at"] = f"coalesce({values['added_at']}, {now})" if "added_at" in names else now
+    return values
+
+
+def _own_items(values: Mapping[str, str]) -> dict[str, str]:
+    """What each items column of the rows' own items is selected from, given the entries'."""
+    items = {column: values.get(source, "NULL") for column, source in OWN_ITEM_COLUMNS.items()}
+    items["kind"] = f"'{ItemKind.HASH.value}'"
+    return items
+
+
+def _insert(connection: sa.Connection, table: str, values: Mapping[str, str]) -> str:
+    columns = ", ".join(_quote(connection, column) for column in values)
+    return f"INSERT INTO {table} ({columns}) SELECT {', '.join(values.values())}"
 
 
 def _sqlite(
@@ -178,11 +197,24 @@ def _sqlite(
     now: datetime,
     start_id: int,
 ) -> int:
-    """Each row gets the id ``start_id + 1 + its position`` and is its own item (ids of rows
-    already live are skipped: ids need not be consecutive)."""
+    """The rows not live in the list yet get the ids ``start_id + 1`` on, in hash order.
+
+    Each row's item is written before its entry, from the same values: the entry's deferred
+    foreign key then finds its item at once. Written after, each item would make SQLite look
+    its entry up again to settle the pending check (a third of the items' cost). The writer
+    holds the database (``BEGIN IMMEDIATE``), so which hashes are live cannot change between
+    the look-up and the insert."""
     width = hashes.shape[1]
-    targets, picks = _targets(connection, names)
-    picks = picks.replace("%(now)s", ":now")
+    values = _values(
+        connection,
+        names,
+        ":{name}",
+        id=":first + r.key",
+        hash=f"substr(:hashes, r.key * {width} + 1, {width})",
+    )
+    selected = (
+        " FROM json_each(:variant_of) AS r JOIN temp.import_variants AS v ON v.code = r.value"
+    )
     now_processor = bind_processor(connection.dialect, schema.entries.c.added_at)
     raw: Any = connection.connection.dbapi_connection
     cursor = raw.cursor()
@@ -191,29 +223,56 @@ def _sqlite(
         # A bigger page cache keeps the unique index's B-tree in memory for big imports.
         cursor.execute("PRAGMA cache_size = -262144")
         _create_variants(cursor, connection, rows, names, ":{name}")
+        new = ~_live_in_list(cursor, list_id, rows.algorithm, hashes)
+        hashes, variant_of = hashes[new], variant_of[new]
         for start in range(0, len(hashes), _SQLITE_CHUNK):
             chunk = slice(start, start + _SQLITE_CHUNK)
-            cursor.execute(
-                f"INSERT OR IGNORE INTO entries (id, item_id, list_id, algorithm, hash, {targets}) "
-                f"SELECT :first + r.key, :first + r.key, :list_id, :algorithm, "
-                f"substr(:hashes, r.key * {width} + 1, {width}), "
-                f"{picks} FROM json_each(:variant_of) AS r "
-                "JOIN temp.import_variants AS v ON v.code = r.value",
-                {
-                    "first": start_id + 1 + start,
-                    "list_id": list_id,
-                    "algorithm": rows.algorithm,
-                    "now": now_processor(now) if now_processor is not None else now,
-                    "hashes": hashes[chunk].tobytes(),
-                    "variant_of": json.dumps(variant_of[chunk].tolist(), separators=(",", ":")),
-                },
-            )
+            parameters = {
+                "first": start_id + 1 + start,
+                "list_id": list_id,
+                "algorithm": rows.algorithm,
+                "now": now_processor(now) if now_processor is not None else now,
+                "hashes": hashes[chunk].tobytes(),
+                "variant_of": json.dumps(variant_of[chunk].tolist(), separators=(",", ":")),
+            }
+            cursor.execute(_insert(connection, "items", _own_items(values)) + selected, parameters)
+            cursor.execute(_insert(connection, "entries", values) + selected, parameters)
             created += cursor.rowcount
     finally:
         cursor.execute("DROP TABLE IF EXISTS temp.import_variants")
         cursor.execute("PRAGMA cache_size = -2000")
         cursor.close()
     return created
+
+
+def _live_in_list(
+    cursor: Any, list_id: int, algorithm: str, hashes: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.bool_]:
+    """Which of the (distinct) hashes are live in the list already, by the unique index."""
+    live = np.zeros(len(hashes), dtype=bool)
+    cursor.execute(
+        "SELECT 1 FROM entries WHERE list_id = ? AND algorithm = ? AND retired_at IS NULL LIMIT 1",
+        (list_id, algorithm),
+    )
+    if cursor.fetchone() is None:
+        return live  # the first import into a list, or of an algorithm: nothing to look up
+    width = hashes.shape[1]
+    for start in range(0, len(hashes), _SQLITE_CHUNK):
+        chunk = hashes[start : start + _SQLITE_CHUNK]
+        cursor.execute(
+            "WITH RECURSIVE p(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM p WHERE k + 1 < :count) "
+            "SELECT k FROM p WHERE EXISTS (SELECT 1 FROM entries WHERE list_id = :list_id "
+            "AND algorithm = :algorithm AND retired_at IS NULL "
+            f"AND hash = substr(:hashes, k * {width} + 1, {width}))",
+            {
+                "count": len(chunk),
+                "list_id": list_id,
+                "algorithm": algorithm,
+                "hashes": chunk.tobytes(),
+            },
+        )
+        live[start + np.fromiter((k for (k,) in cursor), dtype=np.intp)] = True
+    return live
 
 
 def _postgres(
@@ -225,7 +284,7 @@ def _postgres(
     variant_of: npt.NDArray[np.intp],
     now: datetime,
 ) -> int:
-    targets, picks = _targets(connection, names)
+    values = _values(connection, names, "%({name})s", id="h.id", hash="h.hash")
     raw: Any = connection.connection.dbapi_connection
     with raw.cursor() as cursor:
         _create_variants(cursor, connection, rows, names, "%({name})s")
@@ -237,8 +296,7 @@ def _postgres(
         # No ORDER BY: the temporary table is scanned in the (hash) order it was written in.
         # Each row takes its id from the entries sequence and is its own item.
         cursor.execute(
-            f"INSERT INTO entries (id, item_id, list_id, algorithm, hash, {targets}) "
-            f"SELECT h.id, h.id, %(list_id)s, %(algorithm)s, h.hash, {picks} "
+            _insert(connection, "entries", values) + " "
             "FROM (SELECT nextval(pg_get_serial_sequence('entries', 'id')) AS id, code, hash "
             "FROM import_hashes) AS h "
             "JOIN import_variants AS v ON v.code = h.code "

@@ -55,6 +55,28 @@ def _entries(service: HashDB) -> list[tuple[str | None, ...]]:
     )
 
 
+def _own_items(service: HashDB, lists: set[str]) -> list[tuple[object, ...]]:
+    """Each entry of ``lists`` with what its item holds, sorted: every imported row is an
+    item of its own (a raw hash) on the entry's list, made when the entry was."""
+    entries = [e for e in service.store.export_entries(None, None) if e.list_name in lists]
+    items = service.store.get_items([entry.item_id for entry in entries if entry.item_id])
+    assert {entry.item_id for entry in entries} == set(items)
+    return sorted(
+        (
+            entry.algorithm,
+            entry.hex,
+            item.kind.value,
+            [hash_.id for hash_ in item.entries] == [entry.id],
+            item.list_id == entry.list_id,
+            item.created_at == entry.added_at,
+            item.organisation == entry.organisation,
+            item.live,
+        )
+        for entry in entries
+        for item in [items[entry.item_id or 0]]
+    )
+
+
 def test_a_plain_file_is_read_a_column_at_a_time() -> None:
     text = _csv([["algorithm", "hash", "label", "note", "list"], *_TRICKY])
     plain = read_plain(text, ExchangeFormat.CSV, force=False, by_list=True)
@@ -155,7 +177,9 @@ def test_column_and_row_imports_write_the_same_entries(db_url: str) -> None:
         lists = {
             name.removesuffix(suffix): counts for name, counts in report.to_dict()["lists"].items()
         }
-        outcomes.append((entries, report.rows, lists))
+        items = _own_items(service, {f"block{suffix}", f"review{suffix}"})
+        assert all(item[2:] == ("hash", True, True, True, True, True) for item in items)
+        outcomes.append((entries, report.rows, lists, items))
     assert outcomes[0] == outcomes[1]
     service.close()
 

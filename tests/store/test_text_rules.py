@@ -16,7 +16,7 @@ from hashdb.service import HashDB
 from hashdb.service.results import EntryMetadata
 from hashdb.settings import Settings
 from hashdb.store.models import NewList
-from hashdb.store.models.text import check_list_name, check_text, printable
+from hashdb.store.models.text import check_list_name, check_text, control_character, printable
 
 MD5 = "1f" * 16
 
@@ -64,6 +64,20 @@ def test_notes_may_hold_line_breaks_but_no_other_control_character() -> None:
         check_text("note", "a\x00b", lines=True)
     with pytest.raises(InvalidValue, match="label"):
         check_text("label", "one\nline")
+
+
+@pytest.mark.parametrize("around", ["plain text", "ünïcode ✓"])
+def test_the_first_control_character_is_found_in_ascii_and_other_text(around: str) -> None:
+    """ASCII text is checked by another route than the rest: both find every control
+    character (C0, DEL, C1), the first of several, and allow line breaks only in lines."""
+    allowed_in_lines = {"\t", "\n", "\r"}
+    for code in [*range(0x20), *range(0x7F, 0xA0)]:
+        bad = chr(code)
+        text = f"{around}{bad}{around}\x00"
+        assert control_character(text) == bad
+        assert control_character(text, lines=True) == ("\x00" if bad in allowed_in_lines else bad)
+    assert control_character(around) is None
+    assert control_character(f"{around}\n\t\r", lines=True) is None
 
 
 def test_printable_shows_control_characters_as_escapes() -> None:

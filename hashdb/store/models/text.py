@@ -29,9 +29,21 @@ LIST_NAME_RULE = (
 )
 
 
+#: What ASCII text may hold: deleting these bytes leaves only its control characters.
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
+_PRINTABLE_ASCII_LINES = _PRINTABLE_ASCII + b"\t\n\r"
+
+
 def control_character(text: str, *, lines: bool = False) -> str | None:
     """The first control character in ``text`` (tabs and line breaks allowed with
     ``lines``), or None."""
+    if text.isascii():
+        # No C1 controls in ASCII; a whole import file is checked ten times faster by
+        # deleting the allowed bytes (one C loop) than by the regular expression.
+        left = text.encode("ascii").translate(
+            None, _PRINTABLE_ASCII_LINES if lines else _PRINTABLE_ASCII
+        )
+        return left[:1].decode("ascii") if left else None
     found = (_CONTROL_IN_LINES if lines else _CONTROL).search(text)
     return None if found is None else found.group()
 
