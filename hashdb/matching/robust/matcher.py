@@ -407,12 +407,12 @@ class RobustMatcher(ChangeFollower):
         is, only resized: found by an unturned variant (trimmed, a region, mirrored left to
         right) with detail, within the in-place radius of the reference's full row."""
         query = candidate.query
-        variant = query.variant.removeprefix("trim+")
+        variant = query.variant.removeprefix("trim+").removeprefix("tight+")
         return (
             candidate.reference_variant == "full"
             and 0 <= candidate.distance <= self.policy.in_place_distance
             and query.quality >= self.policy.min_query_quality
-            and (variant in ("trim", "mirror-h") or variant.startswith("region-"))
+            and (variant in ("trim", "tight", "mirror-h") or variant.startswith("region-"))
         )
 
     def _load_features(self, entry_ids: Sequence[int]) -> dict[int, ReferenceFeatures]:
