@@ -88,6 +88,15 @@ class ContentPolicy:
     #: colour or a few small letters laid over it).
     hue_cells: int = 8
 
+    def with_margin(self) -> ContentPolicy:
+        """This policy for a second chance: the retry thresholds for every comparison."""
+        return replace(
+            self,
+            correlation=max(self.correlation, self.retry_correlation),
+            structure_ratio=max(self.structure_ratio, self.retry_structure_ratio),
+            tone=min(self.tone, self.retry_tone),
+        )
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -136,12 +145,7 @@ def compare(
     if pictures is None:
         return found
     inside = covered.astype(bool)
-    retry = replace(
-        policy,
-        correlation=max(policy.correlation, policy.retry_correlation),
-        structure_ratio=max(policy.structure_ratio, policy.retry_structure_ratio),
-        tone=min(policy.tone, policy.retry_tone),
-    )
+    retry = policy.with_margin()
     return _recoloured(reference, aligned, inside, retry, pictures) or (
         _lettering_left_out(reference, aligned, inside, retry, pictures) or found
     )

@@ -363,11 +363,12 @@ class RobustMatcher(ChangeFollower):
                 continue
             # The variant that found the candidate first; a wrong trim or region (the
             # picture's own plain background taken for a bar) falls back to the whole
-            # upload and its trimmed picture, mirrored if the candidate was found mirrored.
+            # upload and its trimmed picture, mirrored if the candidate was found mirrored,
+            # and then unmirrored: a symmetric picture's mirror image is as near as itself.
             first = candidate.query.image
-            fallbacks = (
-                ("mirror", "trim+mirror") if first.endswith("mirror") else ("original", "trim")
-            )
+            fallbacks: tuple[str, ...] = ("original", "trim")
+            if first.endswith("mirror"):
+                fallbacks = ("mirror", "trim+mirror", *fallbacks)
             keys = [first] + [
                 k
                 for k in fallbacks
