@@ -75,7 +75,8 @@ class ContentPolicy:
     retry_structure_ratio: float = 0.4
     retry_tone: float = 0.2
     #: Differing cells all in one corner, in a box at most this share of the side, where
-    #: the upload is busier than the reference, are an overlay (a logo) on any picture.
+    #: the upload is busier than the reference, are an overlay (a logo) on any picture
+    #: (0: never).
     corner_share: float = 0.25
     #: A grey comparison that agrees must agree in hue too, after the upload's measured
     #: hue shift and saturation factor, in the cells it found agreeing (not those it
@@ -96,6 +97,14 @@ class ContentPolicy:
             structure_ratio=max(self.structure_ratio, self.retry_structure_ratio),
             tone=min(self.tone, self.retry_tone),
         )
+
+
+    def for_second_alignment(self) -> ContentPolicy:
+        """This policy for an upload aligned a second way (another fit, a refinement): the
+        retries' margin, and no differing corner passed off as a logo laid there (a poster
+        with other words in a corner agrees everywhere else; a second alignment must not
+        find it the excuse the first did not)."""
+        return replace(self.with_margin(), corner_share=0.0)
 
 
 @dataclass(frozen=True)
@@ -340,7 +349,7 @@ def _corner_overlay(
     element that differs between two symbols is not confined to a corner, and a mark that
     is missing leaves the upload flatter there, not busier."""
     rows, cols = np.nonzero(left)
-    if len(rows) == 0:
+    if len(rows) == 0 or policy.corner_share <= 0:
         return False
     covered_rows, covered_cols = np.nonzero(compared)
     side = max(1, round(policy.corner_share * CELLS))

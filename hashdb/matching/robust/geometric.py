@@ -227,8 +227,8 @@ def verify(
     # fit can take a shear that leaves a turned copy a few pixels off everywhere, and the
     # content check then rightly sees strokes that do not meet. The similarity has fewer
     # ways to be wrong. A second alignment is a second chance, so its content must agree
-    # with the retries' margin (``ContentPolicy.with_margin``).
-    second = replace(policy, content=policy.content.with_margin())
+    # with a margin (``ContentPolicy.for_second_alignment``).
+    second = replace(policy, content=policy.content.for_second_alignment())
     for estimate, judged in ((cv2.estimateAffine2D, policy), (cv2.estimateAffinePartial2D, second)):
         model, mask = estimate(
             src, dst, method=cv2.RANSAC, ransacReprojThreshold=threshold, maxIters=2000
