@@ -98,7 +98,6 @@ class ContentPolicy:
             tone=min(self.tone, self.retry_tone),
         )
 
-
     def for_second_alignment(self) -> ContentPolicy:
         """This policy for an upload aligned a second way (another fit, a refinement): the
         retries' margin, and no differing corner passed off as a logo laid there (a poster

@@ -2,7 +2,8 @@
 
 A candidate from the loose first stage is confirmed only if (1) ORB keypoints of the query
 and the reference agree on one affine transform (RANSAC), with enough inliers and a sane
-scale/shear, and (2) once the query is warped into the reference's frame, its picture agrees
+scale/shear (failing that on content, on a similarity, or on either refined on the pixels:
+:mod:`.refine`), and (2) once the query is warped into the reference's frame, its picture agrees
 with the reference's thumbnail tile by tile (normalised cross-correlation). The second check
 is what keeps different pictures in one poster template or screenshot layout apart: their
 shared frame gives keypoint inliers, but the tiles that carry the picture disagree.
