@@ -61,8 +61,9 @@ class Hit:
 
 
 def _variant_group(variant: str) -> str:
-    if variant.startswith("trim"):
-        return "trim" if variant in ("trim", "trim+mirror") else "trim+turn"
+    if variant.startswith(("trim", "tight")):
+        plain = variant in ("trim", "trim+mirror", "tight", "tight+mirror")
+        return "trim" if plain else "trim+turn"
     if variant.startswith("region"):
         return "region"
     if variant in ("original", ""):

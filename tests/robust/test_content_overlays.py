@@ -51,3 +51,15 @@ def test_a_frame_edge_on_the_rim_is_excused_but_a_differing_bar_is_not() -> None
     other = _gray(chosen.draw("F")).astype(np.float32)
     other[:6, :] = 0.0
     assert not content.compare(reference, other, covered).agrees
+
+
+def test_a_second_alignment_gets_no_corner_excuse() -> None:
+    glyph = symbols.SymbolSet("glyph", 3, _SPLIT, outline=True).draw("E").convert("RGB")
+    reference = _gray(glyph)
+    covered = np.ones(reference.shape, bool)
+    cornered = _gray(_with_logo(glyph, 0.8, 0.8)).astype(float)
+    second = content.ContentPolicy().for_second_alignment()
+    assert content.compare(reference, cornered, covered).agrees
+    assert not content.compare(reference, cornered, covered, second).agrees
+    # Nothing else is taken away: the same picture unedited still agrees.
+    assert content.compare(reference, reference.astype(float), covered, second).agrees

@@ -75,7 +75,8 @@ class ContentPolicy:
     retry_structure_ratio: float = 0.4
     retry_tone: float = 0.2
     #: Differing cells all in one corner, in a box at most this share of the side, where
-    #: the upload is busier than the reference, are an overlay (a logo) on any picture.
+    #: the upload is busier than the reference, are an overlay (a logo) on any picture
+    #: (0: never).
     corner_share: float = 0.25
     #: A grey comparison that agrees must agree in hue too, after the upload's measured
     #: hue shift and saturation factor, in the cells it found agreeing (not those it
@@ -87,6 +88,22 @@ class ContentPolicy:
     #: ... when at least this many cells differ so (an element, not the edge of a clipped
     #: colour or a few small letters laid over it).
     hue_cells: int = 8
+
+    def with_margin(self) -> ContentPolicy:
+        """This policy for a second chance: the retry thresholds for every comparison."""
+        return replace(
+            self,
+            correlation=max(self.correlation, self.retry_correlation),
+            structure_ratio=max(self.structure_ratio, self.retry_structure_ratio),
+            tone=min(self.tone, self.retry_tone),
+        )
+
+    def for_second_alignment(self) -> ContentPolicy:
+        """This policy for an upload aligned a second way (another fit, a refinement): the
+        retries' margin, and no differing corner passed off as a logo laid there (a poster
+        with other words in a corner agrees everywhere else; a second alignment must not
+        find it the excuse the first did not)."""
+        return replace(self.with_margin(), corner_share=0.0)
 
 
 @dataclass(frozen=True)
@@ -136,12 +153,7 @@ def compare(
     if pictures is None:
         return found
     inside = covered.astype(bool)
-    retry = replace(
-        policy,
-        correlation=max(policy.correlation, policy.retry_correlation),
-        structure_ratio=max(policy.structure_ratio, policy.retry_structure_ratio),
-        tone=min(policy.tone, policy.retry_tone),
-    )
+    retry = policy.with_margin()
     return _recoloured(reference, aligned, inside, retry, pictures) or (
         _lettering_left_out(reference, aligned, inside, retry, pictures) or found
     )
@@ -336,7 +348,7 @@ def _corner_overlay(
     element that differs between two symbols is not confined to a corner, and a mark that
     is missing leaves the upload flatter there, not busier."""
     rows, cols = np.nonzero(left)
-    if len(rows) == 0:
+    if len(rows) == 0 or policy.corner_share <= 0:
         return False
     covered_rows, covered_cols = np.nonzero(compared)
     side = max(1, round(policy.corner_share * CELLS))

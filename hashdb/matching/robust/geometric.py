@@ -2,7 +2,8 @@
 
 A candidate from the loose first stage is confirmed only if (1) ORB keypoints of the query
 and the reference agree on one affine transform (RANSAC), with enough inliers and a sane
-scale/shear, and (2) once the query is warped into the reference's frame, its picture agrees
+scale/shear (failing that on content, on a similarity, or on either refined on the pixels:
+:mod:`.refine`), and (2) once the query is warped into the reference's frame, its picture agrees
 with the reference's thumbnail tile by tile (normalised cross-correlation). The second check
 is what keeps different pictures in one poster template or screenshot layout apart: their
 shared frame gives keypoint inliers, but the tiles that carry the picture disagree.
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from hashdb.matching.robust import bunched, content, recolour
+from hashdb.matching.robust import bunched, content, recolour, refine, tiles
 from hashdb.matching.robust.variants import spread as variants_spread
 from hashdb.store.models import ReferenceFeatures
 
@@ -31,7 +32,6 @@ THUMB_SIDE = 256
 #: meets the reference's finest levels.
 ENLARGE_BELOW = 384
 ORB_FEATURES = 500
-_GRID = 4
 _SPREAD = 5  # keypoint grid: at most ORB_FEATURES / 25 (or 4) per cell
 
 
@@ -206,6 +206,7 @@ def verify(
     size) lets the content check absorb a hue or saturation edit."""
     policy = policy or GeometricPolicy()
     ref, thumb = unpack(reference)
+    colours = tiles.colours_for(reference, query_colour)
     if len(ref) < policy.min_inliers or len(query) < policy.min_inliers:
         return Verdict(False, 0, 0.0, 0, "too few keypoints")
     pairs = _MATCHER.knnMatch(ref.descriptors, query.descriptors, k=2)
@@ -221,15 +222,57 @@ def verify(
     src = ref.points[[m.queryIdx for m in good]]
     dst = query.points[[m.trainIdx for m in good]]
     threshold = 0.012 * max(query.size)
-    model, mask = cv2.estimateAffine2D(
-        src, dst, method=cv2.RANSAC, ransacReprojThreshold=threshold, maxIters=2000
-    )
-    if model is None or mask is None:
-        return Verdict(False, 0, 0.0, 0, "no consistent transform")
-    inliers = int(mask.sum())
-    if inliers < policy.min_inliers or inliers < policy.min_inlier_ratio * len(good):
+    verdicts: list[Verdict] = []
+    # A full affine fit first (a squashed copy needs it), then a similarity (turn, scale,
+    # shift): on a glyph's outline, whose inner and outer strokes look alike, the affine
+    # fit can take a shear that leaves a turned copy a few pixels off everywhere, and the
+    # content check then rightly sees strokes that do not meet. The similarity has fewer
+    # ways to be wrong. A second alignment is a second chance, so its content must agree
+    # with a margin (``ContentPolicy.for_second_alignment``).
+    second = replace(policy, content=policy.content.for_second_alignment())
+    for estimate, judged in ((cv2.estimateAffine2D, policy), (cv2.estimateAffinePartial2D, second)):
+        model, mask = estimate(
+            src, dst, method=cv2.RANSAC, ransacReprojThreshold=threshold, maxIters=2000
+        )
+        if model is None or mask is None:
+            verdict = Verdict(False, 0, 0.0, 0, "no consistent transform")
+        else:
+            inliers = (len(good), src, dst, mask.ravel().astype(bool))
+            verdict = _judge(model, inliers, ref, thumb, query, query_gray, judged, colours)
+        if verdict.confirmed:
+            return verdict
+        verdicts.append(verdict)
+    # Aligned, but the content disagreed: the alignment may be a few pixels off (see
+    # :mod:`.refine`). The closer of the two, refined on the pixels, is judged again.
+    aligned = [v for v in verdicts if v.comparison is not None and v.pairs is not None]
+    if aligned:
+        best = max(aligned, key=lambda v: v.comparison.score if v.comparison else 0.0)
+        assert best.model is not None and best.pairs is not None
+        refined = refine.refine(best.model, ref.size, thumb, query_gray)
+        if refined is not None:
+            kept = np.ones(len(best.pairs), bool)  # the inliers of the fit it refines
+            same = (len(good), best.pairs[:, :2], best.pairs[:, 2:], kept)
+            verdict = _judge(refined, same, ref, thumb, query, query_gray, second, colours)
+            if verdict.confirmed:
+                return verdict
+    return verdicts[0]
+
+
+def _judge(
+    model: np.ndarray,
+    matched: tuple[int, np.ndarray, np.ndarray, np.ndarray],
+    ref: Keypoints,
+    thumb: np.ndarray,
+    query: Keypoints,
+    query_gray: np.ndarray,
+    policy: GeometricPolicy,
+    colours: tiles.Colours | None,
+) -> Verdict:
+    """The checks on one fitted transform: inliers, their spread, a sane shape, content."""
+    good, src, dst, inlying = matched
+    inliers = int(inlying.sum())
+    if inliers < policy.min_inliers or inliers < policy.min_inlier_ratio * good:
         return Verdict(False, inliers, 0.0, 0, "too few inliers")
-    inlying = mask.ravel().astype(bool)
     kept = src[inlying]
     inlier_pairs = np.hstack([kept, dst[inlying]])
     extent = kept.max(axis=0) - kept.min(axis=0)
@@ -262,19 +305,19 @@ def verify(
         return Verdict(
             False, inliers, 0.0, 0, "implausible transform", model=model, pairs=inlier_pairs
         )
-    agreement, tiles, compared = _content_agreement(
+    agreement, compared_tiles, compared = tiles.content_agreement(
         model,
         ref.size,
         thumb,
         query_gray,
-        policy,
-        _colours(reference, query_colour),
+        (policy.tile_correlation, policy.content),
+        colours,
         colour_must_agree,
     )
     needed = policy.min_agreement
     if inliers < policy.weak_inliers:
         needed = max(needed, policy.weak_min_agreement)
-    verdict = _decide(inliers, agreement, tiles, compared, needed, policy)
+    verdict = _decide(inliers, agreement, compared_tiles, compared, needed, policy)
     return replace(verdict, model=model, pairs=inlier_pairs)
 
 
@@ -292,14 +335,19 @@ def verify_in_place(
     model = np.array(
         [[width / ref.size[0], 0.0, 0.0], [0.0, height / ref.size[1], 0.0]], dtype=np.float64
     )
-    agreement, tiles, compared = _content_agreement(
-        model, ref.size, thumb, query_gray, policy, _colours(reference, query_colour)
+    agreement, compared_tiles, compared = tiles.content_agreement(
+        model,
+        ref.size,
+        thumb,
+        query_gray,
+        (policy.tile_correlation, policy.content),
+        tiles.colours_for(reference, query_colour),
     )
     # The hash already matched: only the content is in question (a flag or a glyph has too
     # few informative tiles for the tile vote, which was made for aligning by keypoints).
     confirmed = compared.agrees or not policy.check_content
     reason = "confirmed" if confirmed else "content differs"
-    return Verdict(confirmed, 0, agreement, tiles, reason, compared)
+    return Verdict(confirmed, 0, agreement, compared_tiles, reason, compared)
 
 
 def _decide(
@@ -317,81 +365,3 @@ def _decide(
     elif confirmed and policy.check_content and not compared.agrees:
         confirmed, reason = False, "content differs"
     return Verdict(confirmed, inliers, agreement, tiles, reason, compared)
-
-
-class _Colours:
-    """The reference's colour thumbnail (decoded on first use) and the query's colours."""
-
-    def __init__(self, reference: ReferenceFeatures, query_colour: np.ndarray) -> None:
-        self._reference, self.query = reference, query_colour
-
-    def reference(self) -> np.ndarray | None:
-        return recolour.colour_thumbnail(self._reference)
-
-
-def _colours(reference: ReferenceFeatures, query_colour: np.ndarray | None) -> _Colours | None:
-    return None if query_colour is None else _Colours(reference, query_colour)
-
-
-def _content_agreement(
-    model: np.ndarray,
-    ref_size: tuple[int, int],
-    thumb: np.ndarray,
-    query_gray: np.ndarray,
-    policy: GeometricPolicy,
-    colours: _Colours | None = None,
-    colour_must_agree: bool = False,
-) -> tuple[float, int, content.Comparison]:
-    """Warp the query into the reference thumbnail's frame and compare tile by tile."""
-    th, tw = thumb.shape
-    scale = tw / ref_size[0]
-    # model maps reference-frame points to query points; thumbnail point t is reference t/scale.
-    to_query = model.astype(np.float64).copy()
-    to_query[:, :2] /= scale
-    flags = cv2.INTER_AREA | cv2.WARP_INVERSE_MAP
-    warped = cv2.warpAffine(query_gray, to_query, (tw, th), flags=flags)
-    coverage = cv2.warpAffine(
-        np.full(query_gray.shape, 255, np.uint8), to_query, (tw, th), flags=flags
-    )
-    ref = cv2.GaussianBlur(thumb.astype(np.float32), (5, 5), 1.2)
-    got = cv2.GaussianBlur(warped.astype(np.float32), (5, 5), 1.2)
-    # Only pixels the query really covers are compared, and not those the blur smeared the
-    # black outside into: a tile 90% covered by a cropped copy would otherwise correlate
-    # with its own empty strip, not with the reference.
-    covered = cv2.erode((coverage > 250).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    agree = total = 0
-    for row in range(_GRID):
-        for col in range(_GRID):
-            ys = slice(row * th // _GRID, (row + 1) * th // _GRID)
-            xs = slice(col * tw // _GRID, (col + 1) * tw // _GRID)
-            inside = covered[ys, xs]
-            if float(inside.mean()) < 0.75:
-                continue
-            a, b = ref[ys, xs][inside], got[ys, xs][inside]
-            a_std = float(a.std())
-            if a_std < 3.0:
-                continue  # a flat tile says nothing either way
-            total += 1
-            b_std = float(b.std())
-            if b_std < 1.0:
-                continue
-            correlation = float(((a - a.mean()) * (b - b.mean())).mean() / (a_std * b_std))
-            if correlation >= policy.tile_correlation:
-                agree += 1
-
-    def aligned_colours() -> tuple[np.ndarray, np.ndarray] | None:
-        # Warped only when asked for: an upload whose grey content differs needs none.
-        reference_colour = None if colours is None else colours.reference()
-        if colours is None or reference_colour is None:
-            return None
-        return reference_colour, cv2.warpAffine(colours.query, to_query, (tw, th), flags=flags)
-
-    compared = content.compare(
-        thumb,
-        warped.astype(np.float32),
-        covered,
-        policy.content,
-        aligned_colours,
-        colour_must_agree=colour_must_agree,
-    )
-    return (agree / total if total else 0.0), total, compared

@@ -363,11 +363,12 @@ class RobustMatcher(ChangeFollower):
                 continue
             # The variant that found the candidate first; a wrong trim or region (the
             # picture's own plain background taken for a bar) falls back to the whole
-            # upload and its trimmed picture, mirrored if the candidate was found mirrored.
+            # upload and its trimmed picture, mirrored if the candidate was found mirrored,
+            # and then unmirrored: a symmetric picture's mirror image is as near as itself.
             first = candidate.query.image
-            fallbacks = (
-                ("mirror", "trim+mirror") if first.endswith("mirror") else ("original", "trim")
-            )
+            fallbacks: tuple[str, ...] = ("original", "trim")
+            if first.endswith("mirror"):
+                fallbacks = ("mirror", "trim+mirror", *fallbacks)
             keys = [first] + [
                 k
                 for k in fallbacks
@@ -407,12 +408,12 @@ class RobustMatcher(ChangeFollower):
         is, only resized: found by an unturned variant (trimmed, a region, mirrored left to
         right) with detail, within the in-place radius of the reference's full row."""
         query = candidate.query
-        variant = query.variant.removeprefix("trim+")
+        variant = query.variant.removeprefix("trim+").removeprefix("tight+")
         return (
             candidate.reference_variant == "full"
             and 0 <= candidate.distance <= self.policy.in_place_distance
             and query.quality >= self.policy.min_query_quality
-            and (variant in ("trim", "mirror-h") or variant.startswith("region-"))
+            and (variant in ("trim", "tight", "mirror-h") or variant.startswith("region-"))
         )
 
     def _load_features(self, entry_ids: Sequence[int]) -> dict[int, ReferenceFeatures]:

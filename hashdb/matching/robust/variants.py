@@ -182,12 +182,15 @@ def _run(
     return int(lines.shape[0])
 
 
-def _bar_lines(lines: np.ndarray, tolerance: float) -> int:
-    """Leading lines to trim: uniform borders, then a caption bar, then borders again (a
-    bordered picture with a caption). A caption-like run that never ends within half the
-    image is the picture's own plain background (a logo), not a bar, and is left alone."""
+def _bar_lines(lines: np.ndarray, tolerance: float, captions: bool = True) -> int:
+    """Leading lines to trim: uniform borders, then (with ``captions``) a caption bar, then
+    borders again (a bordered picture with a caption). A caption-like run that never ends
+    within half the image is the picture's own plain background (a logo), not a bar, and is
+    left alone."""
     limit = lines.shape[0] // 2
     position = _run(lines[:limit], tolerance, caption=False)
+    if not captions:
+        return position
     # A caption bar is in the colour of the border before it (its text rows' own median
     # may be the ink).
     # A caption bar opens with a blank strip above its text; without one, a smooth picture
@@ -208,6 +211,19 @@ def trim_bars(rgb: np.ndarray, tolerance: float = 12.0) -> Box | None:
 
     The colour tolerance shrinks with the contrast of the picture's centre, so the dark
     rows of a dark picture are not taken for a black bar."""
+    boxes = trim_passes(rgb, tolerance, passes=1)
+    return boxes[0] if boxes else None
+
+
+def trim_passes(rgb: np.ndarray, tolerance: float = 12.0, passes: int = 2) -> list[Box]:
+    """The boxes left after each pass of trimming (the first is :func:`trim_bars`'s), as
+    long as each trims something worth it and leaves enough.
+
+    A later pass trims what the one before left, plain borders only: a caption bar in
+    another colour than a symbol's plain background keeps the side edges from trimming
+    (each column holds some of both colours), and only once the caption is gone do they
+    meet the background alone. Captions are not looked for again: cut at its own edges, a
+    thin stroke (an outlined glyph) passes for a caption's text rows."""
     full_height, full_width = rgb.shape[:2]
     rgb = reduce_by_whole_factor(rgb, TRIM_SIDE)
     height, width = rgb.shape[:2]
@@ -218,17 +234,23 @@ def trim_bars(rgb: np.ndarray, tolerance: float = 12.0) -> Box | None:
     low, high = spread(centre)
     tolerance = float(np.clip(0.15 * (high - low), 4.0, tolerance))
     wide = rgb.astype(np.int16)
-    top = _bar_lines(wide, tolerance)
-    bottom = _bar_lines(wide[::-1], tolerance)
-    left = _bar_lines(wide.transpose(1, 0, 2), tolerance)
-    right = _bar_lines(wide.transpose(1, 0, 2)[::-1], tolerance)
-    x0, y0, x1, y1 = left, top, width - right, height - bottom
-    if x1 - x0 < width * 0.3 or y1 - y0 < height * 0.3:
-        return None
-    if max(top, bottom) < 0.03 * height and max(left, right) < 0.03 * width:
-        return None
     sx, sy = full_width / width, full_height / height
-    return round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)
+    x0, y0, x1, y1 = 0, 0, width, height
+    found: list[Box] = []
+    for number in range(passes):
+        part = wide[y0:y1, x0:x1]
+        captions = number == 0
+        top = _bar_lines(part, tolerance, captions)
+        bottom = _bar_lines(part[::-1], tolerance, captions)
+        left = _bar_lines(part.transpose(1, 0, 2), tolerance, captions)
+        right = _bar_lines(part.transpose(1, 0, 2)[::-1], tolerance, captions)
+        x0, y0, x1, y1 = x0 + left, y0 + top, x1 - right, y1 - bottom
+        if x1 - x0 < width * 0.3 or y1 - y0 < height * 0.3:
+            break
+        if max(top, bottom) < 0.03 * height and max(left, right) < 0.03 * width:
+            break
+        found.append((round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)))
+    return found
 
 
 def picture_regions(rgb: np.ndarray, limit: int = 3) -> list[Box]:
@@ -313,9 +335,13 @@ def query_variants(
     images = Pictures(image, placed)
     height, width = small.shape[:2]
     boxes: list[tuple[str, Box]] = []
-    trimmed = trim_bars(small)
-    if trimmed is not None:
-        boxes.append(("trim", trimmed))
+    trimmed = trim_passes(small)
+    if trimmed:
+        boxes.append(("trim", trimmed[0]))
+    if len(trimmed) > 1:
+        # What is left once a caption is gone, trimmed again: a symbol on its plain
+        # background, as the reference's own trimmed row has it.
+        boxes.append(("tight", trimmed[-1]))
     boxes.extend((f"region-{i}", box) for i, box in enumerate(picture_regions(small)))
     for name, box in boxes:
         placed[name] = _scaled_box(full, box, width, height)
@@ -327,7 +353,7 @@ def query_variants(
         if max(crop.shape[:2]) < _MIN_HASH_SIDE:
             crop = images[name]
         crop = normalise(reduce_by_whole_factor(crop, QUERY_CROP_SIDE))
-        if name != "trim":
+        if name not in ("trim", "tight"):
             value, quality = pdq(crop)
             hashes.append(VariantHash(name, value, quality, name))
         else:
@@ -337,10 +363,10 @@ def query_variants(
                 suffix = "" if extra.variant == "original" else f"+{extra.variant}"
                 hashes.append(
                     VariantHash(
-                        f"trim{suffix}",
+                        f"{name}{suffix}",
                         extra.value,
                         extra.quality,
-                        "trim+mirror" if mirrored else "trim",
+                        f"{name}+mirror" if mirrored else name,
                     )
                 )
     return hashes, images, placed
