@@ -283,8 +283,8 @@ def _hash_draft(image: Image.Image, decode_size: int) -> tuple[int, int] | None:
     A JPEG that ``decode_size`` has decoded at a reduced DCT scale anyway, and whose pixels
     PDQ would then box-average by an even factor (``pdq_array``), is decoded one or more
     scale steps smaller instead (down to 1/8, the decoder's last): the same pixel count
-    reaches PDQ, averaged in the DCT rather than after it, at about two thirds of the decode
-    and without the box reduction. PDQ stays as close to Meta's reference, pHash and dHash
+    reaches PDQ, averaged in the DCT rather than after it, in 65-80% of the decode time and
+    without the box reduction. PDQ stays as close to Meta's reference, pHash and dHash
     as close to a full-size decode (``bench/hashing.py``). Smaller JPEGs, decoded at full
     size, keep their pixels: the robust stage finds screenshot regions in them, and
     halving those lost matches (docs/performance.md, "Upload hashing")."""
