@@ -54,9 +54,11 @@ class Settings(BaseSettings):
         ge=64,
         description=(
             "Images are hashed from a decode reduced so that both sides stay at least this "
-            "many pixels (JPEG: Pillow draft mode). 256 hashes a 1080p JPEG 1.46x faster with "
-            "PDQ as close to Meta's reference; the robust stage still decodes at 512, and "
-            "loses one screenshot case in 50 (docs/performance.md)."
+            "many pixels (JPEG: Pillow draft mode; a JPEG decoded reduced is decoded smaller "
+            "still where PDQ would halve its pixels, so a 1080p JPEG is hashed from 480x270 "
+            "either way). 256 also halves JPEGs 512 to 1023 pixels on the short side (a "
+            "1280x720 screenshot): faster, but loses one screenshot case in 50; the robust "
+            "stage still decodes at 512 (docs/performance.md)."
         ),
     )
     min_pdq_quality: int = Field(

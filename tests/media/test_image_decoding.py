@@ -146,10 +146,57 @@ def test_gif_uses_first_frame() -> None:
     assert red > 200 and blue < 50
 
 
+def _draft_decode(data: bytes, side: int) -> np.ndarray:
+    image = Image.open(io.BytesIO(data))
+    image.draft("RGB", (side, side))
+    return np.asarray(image.convert("RGB"))
+
+
+def _rotated_jpeg(size: tuple[int, int], orientation: int) -> bytes:
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    scene(7, size).save(buffer, "JPEG", quality=90, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
 def test_large_jpeg_is_decoded_at_reduced_size() -> None:
     decoded = decode_image(encode(scene(7, (1920, 1080))), DecodeOptions(decode_size=512))
     assert decoded.original_size == (1920, 1080)
-    assert decoded.size == (960, 540)
+    assert min(decoded.size) < 512 <= min(decoded.rgb_array_size)
+    assert decoded.rgb_array_size[0] < 1920
+
+
+@pytest.mark.parametrize(("size", "orientation"), [((1920, 1080), 1), ((3840, 2160), 6)])
+def test_a_large_jpeg_is_hashed_from_the_pixels_pdq_would_get_by_box_reduction(
+    size: tuple[int, int], orientation: int
+) -> None:
+    """The DCT scaling does the even part of PDQ's reduction: the hashes see as many pixels
+    as before from a smaller decode, and the detail stages still get the pixels a plain
+    ``decode_size`` decode holds, turned upright like the first, sized from the header."""
+    data = _rotated_jpeg(size, orientation)
+    decoded = decode_image(data, DecodeOptions(decode_size=512))
+    expected = _draft_decode(data, 512)
+    if orientation == 6:
+        expected = np.rot90(expected, -1)
+    assert decoded.pdq_array.shape[:2] == tuple(-(-side // 2) for side in expected.shape[:2])
+    assert decoded.size == decoded.pdq_array.shape[1::-1]  # nothing left to box-reduce
+    width, height = decoded.rgb_array_size
+    assert "rgb_array" not in decoded.__dict__  # the size came without decoding
+    assert decoded.rgb_array.shape == (height, width, 3) == expected.shape
+    assert np.array_equal(decoded.rgb_array, expected)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (640, 480), (2560, 1440)])
+def test_jpegs_whose_reduction_for_pdq_is_odd_or_none_keep_their_decode(
+    size: tuple[int, int],
+) -> None:
+    """A 1280x720 screenshot is decoded whole (its regions are found in those pixels), and
+    a 1440p JPEG halved, as ``decode_size`` asks: no DCT step fits a reduction by 3."""
+    data = encode(scene(7, size))
+    decoded = decode_image(data, DecodeOptions(decode_size=512))
+    assert np.array_equal(np.asarray(decoded.rgb), _draft_decode(data, 512))
+    assert decoded.rgb_array_size == decoded.size
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
