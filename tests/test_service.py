@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import closing
 
 import pytest
 from PIL import Image
@@ -211,20 +212,34 @@ def test_the_audit_record_of_an_add_is_the_entry_as_stored(service: HashDB) -> N
         assert stored.item_id == added.item_id
 
 
-def test_a_small_lookup_answers_in_place_only_from_a_local_database(db_url: str) -> None:
-    """The API answers a small lookup on its event loop only where the one read it may make
-    cannot wait on a network: a current index over a SQLite file, never PostgreSQL."""
-    service = HashDB(Settings(db=db_url, refresh_interval=0.05))
+def test_a_lookup_answers_in_place_only_where_it_need_not_wait_on_the_database(
+    db_url: str,
+) -> None:
+    """The API answers a small lookup on its event loop only where it cannot wait on a
+    network: any current lookup over a SQLite file; on PostgreSQL one that reads nothing (no
+    match, or a match explained by a cached entry). Otherwise it is asked from a thread."""
+    postgres = db_url.startswith("postgresql")
+    md5 = "5d41402abc4b2a76b9719d911017c592"
+    with closing(HashDB(Settings(db=db_url))) as analyst:
+        analyst.adding.hex("terror", "md5", [md5], ANALYST, principal=LOCAL_OPERATOR)
+    service = HashDB(Settings(db=db_url, refresh_interval=0.05))  # a worker: nothing cached
     try:
         service.warm_up()
-        md5 = "5d41402abc4b2a76b9719d911017c592"
-        service.adding.hex("terror", "md5", [md5], ANALYST, principal=LOCAL_OPERATOR)
-        digest = get_algorithm("md5").parse(md5)
+        known = get_algorithm("md5").parse(md5)
+        unknown = get_algorithm("md5").parse("0" * 31 + "1")
         deadline = time.monotonic() + 10
         while not service.matching.index_current() and time.monotonic() < deadline:
-            service.matching.lookup([digest], principal=LOCAL_OPERATOR)  # catches up
             time.sleep(0.05)
         assert service.matching.index_current()
-        assert service.matching.answers_in_place() is (not db_url.startswith("postgresql"))
+
+        missed = service.matching.lookup_in_place([unknown], principal=LOCAL_OPERATOR)
+        assert missed is not None and not missed[0].matches
+        first = service.matching.lookup_in_place([known], principal=LOCAL_OPERATOR)
+        if postgres:
+            assert first is None  # the entry must be read: from a thread
+            first = service.matching.lookup([known], principal=LOCAL_OPERATOR)
+        assert first is not None and first[0].matches[0].hash_list.name == "terror"
+        again = service.matching.lookup_in_place([known], principal=LOCAL_OPERATOR)
+        assert again is not None and again[0].matches == first[0].matches
     finally:
         service.close()

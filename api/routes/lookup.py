@@ -12,14 +12,14 @@ from api.deps import PlatformDep, ServiceDep
 from api.metrics import Metrics
 from api.models.lookup import LookupRequest, LookupResponse
 from api.problems import PROBLEM_SCHEMA
-from hashdb.identity import Principal
-from hashdb.service import HashDB
+from hashdb.hashing import Digest
+from hashdb.matching.result import MatchResult
 
 router = APIRouter(prefix="/v1", tags=["matching"])
 
-#: Lookups of at most this many hashes run on the event loop when the index is current and
-#: the database a local SQLite file: a few hundred microseconds of work, less than the hop
-#: to a worker thread and back.
+#: Lookups of at most this many hashes run on the event loop when they need not wait on the
+#: database (``MatchingService.lookup_in_place``): a few hundred microseconds of work, less
+#: than the hop to a worker thread and back.
 INLINE_HASHES = 16
 
 
@@ -37,22 +37,22 @@ async def lookup(
     A malformed hash fails the whole request with 422, naming it (``hashes.3``).
     """
     metrics: Metrics = request.app.state.metrics
-    if len(body.hashes) <= INLINE_HASHES and service.matching.answers_in_place():
-        answer = _lookup(service, body, caller, metrics)
-    else:
-        # Changes to apply first (after a bulk import: many), a large batch, or reads over
+    digests = [query.digest for query in body.hashes]
+    lists = body.lists or None
+    found = None
+    if len(digests) <= INLINE_HASHES:
+        found = service.matching.lookup_in_place(digests, lists, principal=caller)
+    if found is None:
+        # Changes to apply first (after a bulk import: many), a large batch, or a read over
         # the network: in a worker thread, so the event loop keeps answering meanwhile.
-        answer = await run_in_threadpool(_lookup, service, body, caller, metrics)
+        found = await run_in_threadpool(service.matching.lookup, digests, lists, principal=caller)
+    answer = _answer(digests, found, metrics)
     # A JSONResponse skips re-validating the body against the response model (documented
     # above), which for 1,000 results costs more than the lookup.
     return JSONResponse(answer)
 
 
-def _lookup(
-    service: HashDB, body: LookupRequest, caller: Principal, metrics: Metrics
-) -> dict[str, Any]:
-    digests = [query.digest for query in body.hashes]
-    found = service.matching.lookup(digests, body.lists or None, principal=caller)
+def _answer(digests: list[Digest], found: list[MatchResult], metrics: Metrics) -> dict[str, Any]:
     metrics.lookups.inc(len(digests))
     for result in found:
         metrics.count_matches(result.matches)

@@ -163,12 +163,15 @@ class HashDB:
             self.store.close()
 
     def warm_up(self) -> None:
-        """Load the indexes and hash one generated image, so the first real request pays for
-        neither (imagehash imports SciPy on its first pHash: ~0.4 s). A worker forked from a
+        """Load the indexes and the lists, and hash one generated image, so the first real
+        request pays for none of them (and a lookup on PostgreSQL can be answered on the event
+        loop from the start: it reads nothing). A worker forked from a
         process that warmed up (``hashdb serve --workers N``) only catches up with the
         changes: it has the hashers' libraries already, and hashing again would only write
         to pages it shares with its parent."""
         self.pipeline.refresh(force=True)
+        self.pipeline.indexes.lists()
+        self.pipeline.indexes.list_settings()
         if not self._hashers_warm:
             gradient = Image.linear_gradient("L").resize((64, 64)).convert("RGB")
             buffer = io.BytesIO()

@@ -12,6 +12,7 @@ from hashdb.matching.query import Query
 from hashdb.matching.result import MatchResult
 from hashdb.service.shared import ServicePart
 from hashdb.store import is_postgres
+from hashdb.store.guard import ReadRefused, without_store_access
 
 
 class MatchingService(ServicePart):
@@ -75,9 +76,27 @@ class MatchingService(ServicePart):
         watcher, indexes = pipeline.watcher, pipeline.indexes
         return watcher is not None and indexes.loaded and indexes.seq >= watcher.latest
 
-    def answers_in_place(self) -> bool:
-        """Whether a small lookup may run where it was asked (the API's event loop): the
-        index is current and the one read it may still make is of a local SQLite file, whose
-        readers never wait for a writer. A PostgreSQL read waits on the network and on the
-        connection pool, which must never stall every other request of the worker."""
-        return not is_postgres(self.service.settings.db) and self.index_current()
+    def lookup_in_place(
+        self,
+        digests: Sequence[Digest],
+        lists: Collection[str] | None = None,
+        *,
+        principal: Principal,
+        labels: Sequence[str] | None = None,
+    ) -> list[MatchResult] | None:
+        """:meth:`lookup`, where it was asked (the API's event loop), if it can be answered
+        without waiting: the index holds every change, and the one read it may still need
+        is of a local SQLite file, whose readers never wait for a writer. On PostgreSQL,
+        whose reads wait on the network and on the connection pool (which must never stall
+        every other request of the worker), only a lookup that reads nothing is answered:
+        one that matches nothing, or whose matches are explained by cached entries. None:
+        ask :meth:`lookup` from a worker thread."""
+        if not self.index_current():
+            return None
+        if not is_postgres(self.service.settings.db):
+            return self.lookup(digests, lists, principal=principal, labels=labels)
+        try:
+            with without_store_access():
+                return self.lookup(digests, lists, principal=principal, labels=labels)
+        except ReadRefused:
+            return None

@@ -32,6 +32,7 @@ from hashdb.store.audit import AuditSQL
 from hashdb.store.catalog import CatalogSQL
 from hashdb.store.features import FeatureSQL
 from hashdb.store.feedback import FeedbackSQL
+from hashdb.store.guard import check_store_access
 from hashdb.store.items import ItemSQL, retire_if_spent
 from hashdb.store.keys import KeySQL
 from hashdb.store.labels import LabelSQL
@@ -126,6 +127,7 @@ class SQLStore(
         if self._connection.get() is not None:
             yield
             return
+        check_store_access()
         try:
             with self.engine.connect() as connection:
                 connection = connection.execution_options(hashdb_write=True)
@@ -182,6 +184,7 @@ class SQLStore(
             self._write_audit_rows(current)  # a read inside the transaction sees them
             yield current
             return
+        check_store_access()
         try:
             with self.engine.connect() as connection:
                 yield connection
