@@ -23,13 +23,13 @@ from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
-from hashdb.hashing import ALGORITHMS, Digest, hamming_distance
+from hashdb.hashing import ALGORITHMS, Digest
 from hashdb.index import BruteForceIndex
 from hashdb.matching.follower import ChangeFollower
 from hashdb.matching.indexes import HashIndexes
-from hashdb.matching.match import Evidence, Match, Stage
+from hashdb.matching.match import Match, Stage
 from hashdb.matching.query import Query, Scope
-from hashdb.matching.robust import geometric, keyindex, variants
+from hashdb.matching.robust import confirm, geometric, keyindex, variants
 from hashdb.matching.robust.placement import Probe, Regions, placement, probe_for
 from hashdb.matching.robust.policy import Candidate, RobustPolicy
 from hashdb.media.image import PreparedImage
@@ -37,8 +37,6 @@ from hashdb.store.base import Store
 from hashdb.store.models import (
     Change,
     ChangeKind,
-    Entry,
-    HashList,
     MatchingMode,
     ReferenceFeatures,
     ReferenceHash,
@@ -349,72 +347,34 @@ class RobustMatcher(ChangeFollower):
             return []
         features = self._load_features([c.entry_id for c in candidates])
         confirmed: list[Match] = []
-        gate = self.policy.geometric
-        if any(c.reference_variant == "keypoints" for c in candidates):
-            gate = replace(
-                gate,
-                min_agreement=max(gate.min_agreement, self.policy.keypoint_min_agreement),
-                min_inliers=max(gate.min_inliers, self.policy.keypoint_min_inliers),
-                min_inlier_spread=max(gate.min_inlier_spread, self.policy.keypoint_min_spread),
-            )
+        gate = confirm.gate_for(candidates, self.policy)
         for candidate in candidates:
             reference = features.get(candidate.entry_id)
             if reference is None:
                 continue
-            # The variant that found the candidate first; a wrong trim or region (the
-            # picture's own plain background taken for a bar) falls back to the whole
-            # upload and its trimmed picture, mirrored if the candidate was found mirrored,
-            # and then unmirrored: a symmetric picture's mirror image is as near as itself.
-            first = candidate.query.image
-            fallbacks: tuple[str, ...] = ("original", "trim")
-            if first.endswith("mirror"):
-                fallbacks = ("mirror", "trim+mirror", *fallbacks)
-            keys = [first] + [
-                k
-                for k in fallbacks
-                if k != first and (not k.startswith("trim") or "trim" in regions[0])
-            ]
-            for key in keys:
-                if key not in probes:
-                    probes[key] = probe_for(image.rgb_array, regions, key)
-                probe = probes[key]
-                verdict = geometric.verify(reference, probe.points, probe.gray, gate, probe.colour)
-                if verdict.confirmed:
-                    break
-            if not verdict.confirmed and self._in_place(candidate):
-                key = candidate.query.image
-                probe = probes[key]
-                verdict = geometric.verify_in_place(reference, probe.gray, gate, probe.colour)
+            verdict, key = confirm.check(
+                reference, candidate, image, regions, probes, gate, self.policy
+            )
             if verdict.confirmed:
                 entry = entries[candidate.entry_id]
                 if candidate.distance < 0:  # a keypoint candidate: report the hash distance
-                    candidate = replace(candidate, distance=_distance(candidate.query, entry))
+                    candidate = replace(
+                        candidate, distance=confirm.distance(candidate.query, entry)
+                    )
                 radius = (
                     ALGORITHMS["pdq"].bits
                     if candidate.reference_variant == "keypoints"
                     else self.policy.candidate_distance
                 )
                 variant = key if key != candidate.query.image else candidate.query.variant
-                drawn = placement(verdict, (reference.width, reference.height), probe.frame)
+                size = (reference.width, reference.height)
+                drawn = placement(verdict, size, probes[key].frame)
                 confirmed.append(
-                    _explain(
+                    confirm.explain(
                         entry, allowed[entry.list_id], candidate, verdict, drawn, radius, variant
                     )
                 )
         return confirmed
-
-    def _in_place(self, candidate: Candidate) -> bool:
-        """Whether the candidate's query picture may be the reference's whole picture as it
-        is, only resized: found by an unturned variant (trimmed, a region, mirrored left to
-        right) with detail, within the in-place radius of the reference's full row."""
-        query = candidate.query
-        variant = query.variant.removeprefix("trim+").removeprefix("tight+")
-        return (
-            candidate.reference_variant == "full"
-            and 0 <= candidate.distance <= self.policy.in_place_distance
-            and query.quality >= self.policy.min_query_quality
-            and (variant in ("trim", "tight", "mirror-h") or variant.startswith("region-"))
-        )
 
     def _load_features(self, entry_ids: Sequence[int]) -> dict[int, ReferenceFeatures]:
         missing = [entry_id for entry_id in entry_ids if entry_id not in self._features]
@@ -429,32 +389,3 @@ class RobustMatcher(ChangeFollower):
             for entry_id in entry_ids
             if (features := self._features.get(entry_id)) is not None
         }
-
-
-#: The query variants' pictures and their boxes in the upload (``variants.query_variants``).
-def _distance(query: variants.VariantHash, entry: Entry) -> int:
-    """PDQ distance of a query hash to the entry's own hash (all bits if not PDQ)."""
-    if entry.algorithm != "pdq":
-        return ALGORITHMS["pdq"].bits
-    return hamming_distance(query.value, entry.value)
-
-
-def _explain(
-    entry: Entry,
-    hash_list: HashList,
-    candidate: Candidate,
-    verdict: geometric.Verdict,
-    drawn: dict[str, object],
-    radius: int,
-    variant: str,
-) -> Match:
-    evidence = Evidence(
-        algorithm=entry.algorithm,
-        distance=candidate.distance,
-        threshold=radius,
-        query_hash=candidate.query.value.hex(),
-        stage=Stage.GEOMETRIC,
-        variant=f"{variant}>{candidate.reference_variant}",
-        verification={**verdict.to_dict(), **drawn},
-    )
-    return Match.of(entry, hash_list, evidence)

@@ -1,0 +1,106 @@
+"""Confirming one geometric candidate: which pictures of the upload it is checked on, the
+gate keypoint candidates must pass, and the match a confirmation makes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hashdb.hashing import ALGORITHMS, hamming_distance
+from hashdb.matching.match import Evidence, Match, Stage
+from hashdb.matching.robust import geometric, variants
+from hashdb.matching.robust.placement import Probe, Regions, probe_for
+from hashdb.matching.robust.policy import Candidate, RobustPolicy
+from hashdb.media.image import PreparedImage
+from hashdb.store.models import Entry, HashList, ReferenceFeatures
+
+
+def gate_for(candidates: list[Candidate], policy: RobustPolicy) -> geometric.GeometricPolicy:
+    """The geometric gate, raised to the keypoint stage's when a candidate came from
+    keypoint votes alone (no hash brought it near)."""
+    gate = policy.geometric
+    if any(c.reference_variant == "keypoints" for c in candidates):
+        gate = replace(
+            gate,
+            min_agreement=max(gate.min_agreement, policy.keypoint_min_agreement),
+            min_inliers=max(gate.min_inliers, policy.keypoint_min_inliers),
+            min_inlier_spread=max(gate.min_inlier_spread, policy.keypoint_min_spread),
+        )
+    return gate
+
+
+def check(
+    reference: ReferenceFeatures,
+    candidate: Candidate,
+    image: PreparedImage,
+    regions: Regions,
+    probes: dict[str, Probe],
+    gate: geometric.GeometricPolicy,
+    policy: RobustPolicy,
+) -> tuple[geometric.Verdict, str]:
+    """The verdict on ``candidate`` and the key of the upload's picture it was reached on.
+
+    The variant that found the candidate first; a wrong trim or region (the picture's own
+    plain background taken for a bar) falls back to the whole upload and its trimmed
+    picture, mirrored if the candidate was found mirrored, and then unmirrored: a symmetric
+    picture's mirror image is as near as itself."""
+    first = candidate.query.image
+    fallbacks: tuple[str, ...] = ("original", "trim")
+    if first.endswith("mirror"):
+        fallbacks = ("mirror", "trim+mirror", *fallbacks)
+    keys = [first] + [
+        k for k in fallbacks if k != first and (not k.startswith("trim") or "trim" in regions[0])
+    ]
+    for key in keys:
+        if key not in probes:
+            probes[key] = probe_for(image.rgb_array, regions, key)
+        probe = probes[key]
+        verdict = geometric.verify(reference, probe.points, probe.gray, gate, probe.colour)
+        if verdict.confirmed:
+            return verdict, key
+    if in_place(candidate, policy):
+        key = candidate.query.image
+        probe = probes[key]
+        return geometric.verify_in_place(reference, probe.gray, gate, probe.colour), key
+    return verdict, key
+
+
+def in_place(candidate: Candidate, policy: RobustPolicy) -> bool:
+    """Whether the candidate's query picture may be the reference's whole picture as it
+    is, only resized: found by an unturned variant (trimmed, a region, mirrored left to
+    right) with detail, within the in-place radius of the reference's full row."""
+    query = candidate.query
+    variant = query.variant.removeprefix("trim+").removeprefix("tight+")
+    return (
+        candidate.reference_variant == "full"
+        and 0 <= candidate.distance <= policy.in_place_distance
+        and query.quality >= policy.min_query_quality
+        and (variant in ("trim", "tight", "mirror-h") or variant.startswith("region-"))
+    )
+
+
+def distance(query: variants.VariantHash, entry: Entry) -> int:
+    """PDQ distance of a query hash to the entry's own hash (all bits if not PDQ)."""
+    if entry.algorithm != "pdq":
+        return ALGORITHMS["pdq"].bits
+    return hamming_distance(query.value, entry.value)
+
+
+def explain(
+    entry: Entry,
+    hash_list: HashList,
+    candidate: Candidate,
+    verdict: geometric.Verdict,
+    drawn: dict[str, object],
+    radius: int,
+    variant: str,
+) -> Match:
+    evidence = Evidence(
+        algorithm=entry.algorithm,
+        distance=candidate.distance,
+        threshold=radius,
+        query_hash=candidate.query.value.hex(),
+        stage=Stage.GEOMETRIC,
+        variant=f"{variant}>{candidate.reference_variant}",
+        verification={**verdict.to_dict(), **drawn},
+    )
+    return Match.of(entry, hash_list, evidence)
