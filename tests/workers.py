@@ -4,10 +4,20 @@ beyond hashdb itself, so a child starts quickly)."""
 from __future__ import annotations
 
 from multiprocessing.synchronize import Event
+from pathlib import Path
 
 from hashdb.store import NewEntry, open_store
 
 FRESH_VALUE = bytes(range(32))
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def seq_value(seed: int) -> bytes:

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.api.serving import serve
+from tests.workers import running
 
 _WORKER = re.compile(r'hashdb_index_entries\{algorithm="md5",worker="(\d+)"\}')
 _LOOKUPS = re.compile(r"^hashdb_lookup_hashes_total (\S+)$", re.MULTILINE)
@@ -119,14 +120,6 @@ def test_workers_are_forked_from_serve_and_one_that_dies_is_replaced(tmp_path: P
             assert listed.status_code == 200, listed.text
 
 
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.slow
 def test_workers_stop_when_serve_is_killed(tmp_path: Path) -> None:
     """``kill -9`` of ``hashdb serve`` leaves no worker holding the port."""
@@ -135,6 +128,6 @@ def test_workers_stop_when_serve_is_killed(tmp_path: Path) -> None:
         assert len(workers) == 2
         os.kill(served.process.pid, signal.SIGKILL)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and any(_running(pid) for pid in workers):
+        while time.monotonic() < deadline and any(running(pid) for pid in workers):
             time.sleep(0.1)
-        assert not [pid for pid in workers if _running(pid)], "workers outlived serve"
+        assert not [pid for pid in workers if running(pid)], "workers outlived serve"

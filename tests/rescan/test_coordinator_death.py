@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from tests.rescan.conftest import make_tree
+from tests.workers import running
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,14 +36,6 @@ def _descendants(pid: int) -> set[int]:
         frontier = {child for child, parent in parents.items() if parent in frontier} - found
         found |= frontier
     return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def _rescan(tmp_path: Path, db: Path, *, output: int = subprocess.PIPE) -> subprocess.Popen[str]:
@@ -97,9 +90,9 @@ def test_kill_9_of_the_coordinator_ends_its_workers(tmp_path: Path) -> None:
         os.kill(coordinator.pid, signal.SIGKILL)  # the coordinator alone, not its group
         coordinator.wait(timeout=30)
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and any(_running(pid) for pid in workers):
+        while time.monotonic() < deadline and any(running(pid) for pid in workers):
             time.sleep(0.1)
-        assert not [pid for pid in workers if _running(pid)], "workers outlived the coordinator"
+        assert not [pid for pid in workers if running(pid)], "workers outlived the coordinator"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(coordinator.pid, signal.SIGKILL)
