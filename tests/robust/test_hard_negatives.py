@@ -10,7 +10,7 @@ turned, so a check that rejected everything would fail here too."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -90,36 +90,31 @@ NOT_FOUND_YET: set[tuple[str, str, str]] = set()
 MATCHED_YET: set[tuple[str, str, str]] = set()
 
 
-def _negative_cases() -> list[object]:
+def _cases(
+    edits: Sequence[tuple[str, str]], known_gaps: set[tuple[str, str, str]], reason: str
+) -> list[object]:
+    """Every pair under every edit; the known gaps marked as strict expected failures."""
     return [
         pytest.param(
             pair,
             edit,
             strength,
-            marks=pytest.mark.xfail(strict=True, reason="false match: not fixed yet")
-            if (pair, edit, strength) in MATCHED_YET
+            marks=pytest.mark.xfail(strict=True, reason=reason)
+            if (pair, edit, strength) in known_gaps
             else (),
             id=f"{pair}-{edit}-{strength}",
         )
         for pair in sorted(PAIRS)
-        for edit, strength in EDITS
+        for edit, strength in edits
     ]
+
+
+def _negative_cases() -> list[object]:
+    return _cases(EDITS, MATCHED_YET, "false match: not fixed yet")
 
 
 def _kept_cases() -> list[object]:
-    return [
-        pytest.param(
-            pair,
-            edit,
-            strength,
-            marks=pytest.mark.xfail(strict=True, reason="recall gap: not found yet")
-            if (pair, edit, strength) in NOT_FOUND_YET
-            else (),
-            id=f"{pair}-{edit}-{strength}",
-        )
-        for pair in sorted(PAIRS)
-        for edit, strength in KEPT_UNDER
-    ]
+    return _cases(KEPT_UNDER, NOT_FOUND_YET, "recall gap: not found yet")
 
 
 def _upload(picture: Image.Image, edit: str, strength: str) -> bytes:
