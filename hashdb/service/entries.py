@@ -23,9 +23,7 @@ class EntryService(ServicePart):
 
     def check_write(self, principal: Principal, entry: Entry) -> None:
         """Raise Forbidden unless ``principal`` may change entries on ``entry``'s list."""
-        access.check_write(
-            principal, self.store.get_list(entry.list_name), self.store.list_settings(entry.list_id)
-        )
+        self.service.lists.check_write_on(principal, entry.list_name, entry.list_id)
 
     def retire(
         self,

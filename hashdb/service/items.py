@@ -72,9 +72,7 @@ class ItemService(ServicePart):
 
     def check_write(self, principal: Principal, item: Item) -> None:
         """Raise Forbidden unless ``principal`` may change items on ``item``'s list."""
-        access.check_write(
-            principal, self.store.get_list(item.list_name), self.store.list_settings(item.list_id)
-        )
+        self.service.lists.check_write_on(principal, item.list_name, item.list_id)
 
     def retire(
         self,

@@ -156,6 +156,12 @@ class ListService(ServicePart):
         access.check_write(principal, hash_list, self.store.list_settings(hash_list.id))
         return hash_list
 
+    def check_write_on(self, principal: Principal, list_name: str, list_id: int) -> None:
+        """Raise Forbidden unless ``principal`` may change entries and items of that list."""
+        access.check_write(
+            principal, self.store.get_list(list_name), self.store.list_settings(list_id)
+        )
+
     def set_video_rule(
         self,
         list_name: str,
