@@ -14,6 +14,7 @@ second decode with more pixels (``PreparedImage.rgb_array``).
 
 from __future__ import annotations
 
+import ctypes
 import io
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
@@ -180,8 +181,11 @@ class PreparedImage:
         return self.rgb.size
 
 
-#: The largest block glibc's malloc is taught to keep in its heap (:func:`_heap_for_buffers`).
+#: The largest block glibc's malloc is told to keep in its heap (:func:`_heap_for_buffers`).
 _HEAP_BLOCK_BYTES = 8 << 20
+#: mallopt(3) parameters of glibc's malloc.h.
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
 
 
 @cache
@@ -191,10 +195,15 @@ def _heap_for_buffers() -> None:
     glibc serves a block above its mmap threshold (128 KiB at start) with fresh pages from
     the kernel, faulted in on first touch and returned when freed: the float copies of the
     picture PDQ makes (about 1 MB each for a 1080p JPEG) cost as much in page faults as the
-    hash itself, about 1 ms a picture. Freeing a block that was mmap'd raises the threshold
-    to its size, and the heap's trim threshold to twice that (mallopt(3)): after one such
-    8 MiB block, those buffers reuse heap memory. Elsewhere this is one unused allocation."""
-    np.empty(_HEAP_BLOCK_BYTES, dtype=np.uint8)  # allocated and freed at once, never touched
+    hash itself, about 1 ms a picture. With the threshold at 8 MiB and the heap trimmed only
+    above twice that (what glibc itself would settle on after freeing one such block), those
+    buffers reuse heap memory. Other C libraries have no ``mallopt``: nothing is changed."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, _HEAP_BLOCK_BYTES)
+    mallopt(_M_TRIM_THRESHOLD, 2 * _HEAP_BLOCK_BYTES)
 
 
 def decode_image(data: bytes, options: DecodeOptions | None = None) -> PreparedImage:
