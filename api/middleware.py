@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import NO_KEY
+from api.deps import NO_KEY, bearer_key
 from api.limits import BodyLimits
 from api.logs import request_id
 from api.metrics import Metrics
@@ -123,14 +123,14 @@ class RequestMiddleware:
 
     def _check_key(self, scope: Scope, state: dict[str, Any]) -> HashDBError | None:
         """Why a ``/v1`` request is refused before its body is read (no valid key), or None;
-        the caller it names is kept for the route (``api.deps.get_principal``)."""
+        the caller it names is kept for the route (``api.deps.identify``)."""
         if self.authenticate is None or not str(scope["path"]).startswith("/v1/"):
             return None
-        scheme, _, key = (_header(scope, b"authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
+        key = bearer_key(_header(scope, b"authorization"))
+        if key is None:
             return Unauthorized(NO_KEY)
         try:
-            state["principal"] = self.authenticate(key.strip())
+            state["principal"] = self.authenticate(key)
         except HashDBError as error:
             return error
         return None
