@@ -52,10 +52,30 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_IndexSize(service))
+        # Each metric's child for a set of labels, kept: looking it up through .labels()
+        # costs more than counting.
+        self._requests: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._matches: dict[tuple[str, str], Counter] = {}
+
+    def count_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        """One request answered: ``route`` is its template (or "unmatched")."""
+        children = self._requests.get((route, method, status))
+        if children is None:
+            children = (
+                self.requests.labels(route=route, method=method, status=str(status)),
+                self.latency.labels(route=route, method=method),
+            )
+            self._requests[route, method, status] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def count_matches(self, matches: Iterable[Match]) -> None:
         for match in matches:
-            self.matches.labels(action=match.action.value, algorithm=match.algorithm).inc()
+            key = (match.action.value, match.algorithm)
+            child = self._matches.get(key)
+            if child is None:
+                child = self._matches[key] = self.matches.labels(*key)
+            child.inc()
 
 
 class _IndexSize(Collector):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import NO_KEY
+from api.deps import NO_KEY, bearer_key
 from api.limits import BodyLimits
 from api.logs import request_id
 from api.metrics import Metrics
@@ -75,7 +75,8 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = _header(scope, b"x-request-id")
-        rid = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # 32 random hex digits, as uuid4().hex gave, without building a UUID object.
+        rid = incoming if incoming and _REQUEST_ID.match(incoming) else os.urandom(16).hex()
         token = request_id.set(rid)
         state = scope.setdefault("state", {})
         started = time.perf_counter()
@@ -105,8 +106,7 @@ class RequestMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = str(scope.get("method", ""))
-            self.metrics.requests.labels(route=template, method=method, status=str(status)).inc()
-            self.metrics.latency.labels(route=template, method=method).observe(elapsed)
+            self.metrics.count_request(template, method, status, elapsed)
             principal = state.get("principal")
             log.info(
                 "request",
@@ -123,14 +123,14 @@ class RequestMiddleware:
 
     def _check_key(self, scope: Scope, state: dict[str, Any]) -> HashDBError | None:
         """Why a ``/v1`` request is refused before its body is read (no valid key), or None;
-        the caller it names is kept for the route (``api.deps.get_principal``)."""
+        the caller it names is kept for the route (``api.deps.identify``)."""
         if self.authenticate is None or not str(scope["path"]).startswith("/v1/"):
             return None
-        scheme, _, key = (_header(scope, b"authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
+        key = bearer_key(_header(scope, b"authorization"))
+        if key is None:
             return Unauthorized(NO_KEY)
         try:
-            state["principal"] = self.authenticate(key.strip())
+            state["principal"] = self.authenticate(key)
         except HashDBError as error:
             return error
         return None

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
-from fastapi.responses import JSONResponse
 
 from api.deps import PlatformDep, ServiceDep
 from api.problems import PROBLEM_SCHEMA
+from api.responses import JSONAnswer
 from api.schemas import MatchResponse
 from api.uploads import read_upload
 
@@ -40,7 +40,7 @@ def match_upload(
             "comma-separated): any value of one facet, every facet given."
         ),
     ] = None,
-) -> JSONResponse:
+) -> JSONAnswer:
     """Hash the upload and return every live entry within its list's threshold, explained.
 
     A sync route on purpose: decoding and hashing are CPU work and run in the thread pool,
@@ -50,4 +50,4 @@ def match_upload(
         read_upload(service, file), lists or None, principal=principal, labels=labels or None
     )
     request.app.state.metrics.count_matches(result.matches)
-    return JSONResponse(result.to_dict())  # the shape is MatchResponse; skip re-validation
+    return JSONAnswer(result.to_dict())  # the shape is MatchResponse; skip re-validation
