@@ -253,6 +253,22 @@ def trim_passes(rgb: np.ndarray, tolerance: float = 12.0, passes: int = 2) -> li
     return found
 
 
+def one_side_trims(box: Box, width: int, height: int) -> list[tuple[str, Box]]:
+    """When ``box`` (a trim of a ``width`` x ``height`` picture) cut two sides or more, the
+    picture with each of those cuts alone (named ``side-top`` ...): one is often a caption
+    bar, the other the picture's own plain or dark edge, which the caption tolerance took
+    for more bar (a cropped dark scene under a caption, a poster's lines of text)."""
+    x0, y0, x1, y1 = box
+    cuts = {
+        "top": (y0 >= 0.03 * height, (0, y0, width, height)),
+        "bottom": (height - y1 >= 0.03 * height, (0, 0, width, y1)),
+        "left": (x0 >= 0.03 * width, (x0, 0, width, height)),
+        "right": (width - x1 >= 0.03 * width, (0, 0, x1, height)),
+    }
+    sides = [(f"side-{name}", alone) for name, (cut, alone) in cuts.items() if cut]
+    return sides if len(sides) > 1 else []
+
+
 def picture_regions(rgb: np.ndarray, limit: int = 3) -> list[Box]:
     """Boxes of large picture-like regions (an image inside a screenshot or a frame).
 
@@ -342,6 +358,8 @@ def query_variants(
         # What is left once a caption is gone, trimmed again: a symbol on its plain
         # background, as the reference's own trimmed row has it.
         boxes.append(("tight", trimmed[-1]))
+    if trimmed:
+        boxes.extend(one_side_trims(trimmed[0], width, height))
     boxes.extend((f"region-{i}", box) for i, box in enumerate(picture_regions(small)))
     for name, box in boxes:
         placed[name] = _scaled_box(full, box, width, height)
