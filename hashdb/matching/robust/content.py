@@ -113,6 +113,9 @@ class Comparison:
     differing: int  # cells that differ and are not excused
     excused: int  # differing cells excused (fill on the rim, overlay allowance)
     detailed: bool  # whether the reference counted as detailed
+    #: Whether it agreed only once the white-on-black lettering the upload lays over the
+    #: picture was left out (:mod:`.lettering`).
+    lettered: bool = False
 
     @property
     def score(self) -> float:
@@ -267,9 +270,10 @@ def _lettering_left_out(
     if strict:
         reference_colour, aligned_colour = pictures
         shown = np.where(left_out[..., None], reference_colour, aligned_colour)
-        checked = _colours_agree(reference, again, rest, lambda: (reference_colour, shown))
-        return checked if checked.agrees else None
-    return again
+        again = _colours_agree(reference, again, rest, lambda: (reference_colour, shown))
+        if not again.agrees:
+            return None
+    return replace(again, lettered=True)
 
 
 def _compare(
