@@ -258,22 +258,26 @@ def _lettering_left_out(
     strict: bool = False,
 ) -> Comparison | None:
     """The comparison without the white-on-black lettering the upload adds
-    (:mod:`.lettering`), if it agrees; ``strict``: with no cell excused, and in colour
-    too (the lettering's own pixels taken as the reference's)."""
+    (:mod:`.lettering`), if it agrees in grey and in colour, the lettering's own pixels
+    taken as the reference's: in hue in the cells that agree in grey, as any comparison
+    that agrees (a flag's stripe of another colour at the same grey, with words over it,
+    agrees in grey), or, ``strict``, with no cell excused and in colour everywhere."""
     left_out = lettering.lettering(*pictures, inside)
     if left_out is None:
         return None
     rest = inside & ~left_out
-    again = _compare(reference, aligned, rest, policy, excuses=not strict)
+    again, agreeing = _compare_cells(reference, aligned, rest, policy, excuses=not strict)
     if not again.agrees:
         return None
+    reference_colour, aligned_colour = pictures
+    shown = np.where(left_out[..., None], reference_colour, aligned_colour)
     if strict:
-        reference_colour, aligned_colour = pictures
-        shown = np.where(left_out[..., None], reference_colour, aligned_colour)
         again = _colours_agree(reference, again, rest, lambda: (reference_colour, shown))
-        if not again.agrees:
-            return None
-    return replace(again, lettered=True)
+    else:
+        again = _colour_checked(
+            reference, again, agreeing, rest, lambda: (reference_colour, shown), policy
+        )
+    return replace(again, lettered=True) if again.agrees else None
 
 
 def _compare(
