@@ -143,3 +143,46 @@ def test_one_mark_added_to_a_white_on_black_glyph_is_not_lettering() -> None:
     picture = _white_on_black()
     reference, upload = _colours(picture, data.encode(_white_on_black(mark=True), 90))
     assert lettering.lettering(reference, upload, np.ones(reference.shape[:2], bool)) is None
+
+
+#: Posters with their words on top (the held-out style) in one layout.
+_POSTERS = symbols.SymbolSet(
+    "text-poster",
+    18,
+    symbols.Split(
+        "test-held-out",
+        text_fonts=(("font_caladea", "Caladea-Bold.ttf"),),
+        icon_fonts=(),
+        style=1,
+        known_seed=0,
+        distractor_seed=0,
+    ),
+)
+
+
+def test_a_poster_with_words_laid_over_it_is_not_taken_for_another_in_its_layout(
+    tmp_path: Path,
+) -> None:
+    # Their lines of small words differ in a cell or two of the comparison; large words
+    # laid over one hide those, and the rest agrees in place. A reference with lines of
+    # words of its own is never confirmed in place that way.
+    known, other = _POSTERS.draw("1").convert("RGB"), _POSTERS.draw("3").convert("RGB")
+    _, thumb = geometric.unpack(geometric.reference_features(np.asarray(known)))
+    assert lettering.has_words(thumb)
+    db, _ = known_pictures(tmp_path / "hashdb.sqlite", [known])
+    try:
+        upload = data.transformed(other, "text-overlay", "large", 3)
+        matches = db.matching.media(upload, principal=LOCAL_OPERATOR).matches
+        assert not matches, [(m.entry_id, m.stage, m.variant, m.verification) for m in matches]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(
+    "picture",
+    [FACES.draw("0000"), OUTLINED.draw("E"), symbols.SymbolSet("flag", 9, _TEST).draw("01210")],
+    ids=["face", "glyph", "flag"],
+)
+def test_symbols_have_no_words_of_their_own(picture: Image.Image) -> None:
+    _, thumb = geometric.unpack(geometric.reference_features(np.asarray(picture.convert("RGB"))))
+    assert not lettering.has_words(thumb)

@@ -43,6 +43,9 @@ _BAND = 0.3
 _MIN_LETTERS = 6
 _LETTER_PIXELS = 6
 _LINE_WIDTH = 4
+#: A reference's own letters are at most this share of its height.
+_WORD_HEIGHT = 0.1
+_LINE_MARKS = 3
 #: Side of the square (thumbnail pixels) left out round each lettering pixel: anti-aliased,
 #: re-encoded strokes are a little wider than their pure pixels. Kept thin: a wider one
 #: hid a face's other eyes seen between the letters.
@@ -121,3 +124,52 @@ def _letters(mask: np.ndarray, low: int, high: int) -> int:
     sizes = stats[1:, cv2.CC_STAT_AREA]
     inside = (tops >= low) & (bottoms <= high) & (sizes >= _LETTER_PIXELS)
     return int(inside.sum())
+
+
+def has_words(thumb: np.ndarray) -> bool:
+    """Whether a reference (its grey thumbnail) shows lines of small letters of its own: a
+    poster, a page, a screenshot. Two such pictures in one layout with other words differ
+    in cells the comparison can barely tell apart (blurred small letters correlate), so
+    words laid over one may hide the few cells that do differ."""
+    grey = thumb.astype(np.uint8)
+    # Letters are darker (or lighter) than what surrounds them, whatever else the picture
+    # holds: marks that stand out of their neighbourhood, one polarity at a time.
+    return any(
+        _lines_of_letters(
+            cv2.adaptiveThreshold(grey, 1, cv2.ADAPTIVE_THRESH_MEAN_C, polarity, 15, 12),
+            thumb.shape,
+        )
+        for polarity in (cv2.THRESH_BINARY_INV, cv2.THRESH_BINARY)
+    )
+
+
+def _lines_of_letters(binary: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """Whether the marks of ``binary`` hold two lines of words or more: in each, at least
+    ``_LINE_MARKS`` marks of about one height side by side (letters, or words whose
+    letters joined at this scale), about ``_MIN_LETTERS`` letters or more in all. A
+    texture's or a face's marks are of all heights and seldom in a row."""
+    _, _, stats, centres = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    widths = stats[1:, cv2.CC_STAT_WIDTH]
+    small = (
+        (heights >= 4)
+        & (heights <= _WORD_HEIGHT * shape[0])
+        & (widths <= 0.6 * shape[1])
+        & (stats[1:, cv2.CC_STAT_AREA] >= _LETTER_PIXELS)
+    )
+    rows, tall, wide = centres[1:, 1][small], heights[small], widths[small]
+    order = np.argsort(rows)
+    rows, tall, wide = rows[order], tall[order], wide[order]
+    lines, start = 0, 0
+    while start < len(rows):
+        # One line: the marks whose centres lie within half the first one's height.
+        end = start + int(
+            np.searchsorted(rows[start:], rows[start] + max(2.0, tall[start] / 2), "right")
+        )
+        height = float(np.median(tall[start:end]))
+        alike = (tall[start:end] >= height / 1.5) & (tall[start:end] <= height * 1.5)
+        letters = float(np.maximum(1, np.round(wide[start:end][alike] / (0.7 * height))).sum())
+        if int(alike.sum()) >= _LINE_MARKS and letters >= _MIN_LETTERS:
+            lines += 1
+        start = end
+    return lines >= 2
