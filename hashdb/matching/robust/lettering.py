@@ -8,9 +8,12 @@ match it: a black outline on a dark picture), in one band across the picture. Th
 between and round the letters too, must still agree everywhere, so an element the words
 hide only in part still differs. What they hide entirely cannot be compared.
 
-Only when the reference itself holds neither pure white next to pure black (a black-on-white
-glyph or poster: its own strokes look like such lettering) nor has its colours washed out
-by a grayscale upload (every pixel is then neutral).
+Over a reference that holds pure white and pure black of its own (a black-on-white glyph
+or poster: its own strokes look like such lettering), only a line of words is taken for
+lettering, never one mark (a bar a glyph lacks, its added dots); and never when a grayscale
+upload washed the colours out (every pixel is then neutral). :func:`has_words` says
+whether a reference shows lines of words of its own, where words laid over may hide the
+little that tells two such pictures apart.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ _BAND = 0.3
 _MIN_LETTERS = 6
 _LETTER_PIXELS = 6
 _LINE_WIDTH = 4
-#: A reference's own letters are at most this share of its height.
+#: A reference's own words: letters at most this share of its height, at least
+#: ``_LINE_MARKS`` marks of about one height to a line, two lines or more.
 _WORD_HEIGHT = 0.1
 _LINE_MARKS = 3
 #: Side of the square (thumbnail pixels) left out round each lettering pixel: anti-aliased,
