@@ -48,12 +48,17 @@ def test_lettering_is_found_in_one_band_and_not_on_a_plain_copy(kind: str) -> No
     assert lettering.lettering(reference, plain, inside) is None
 
 
-def test_a_black_on_white_reference_gets_no_lettering_left_out() -> None:
-    # Its own strokes are pure black next to pure white: an added stroke would look alike.
+def test_on_a_black_on_white_reference_only_a_line_of_words_is_left_out() -> None:
+    # Its own strokes are pure black next to pure white: an added stroke looks alike, and
+    # stays in the comparison; words laid across it are a line of many letters.
     picture = Image.new("RGB", (400, 300), (255, 255, 255))
     picture.paste((0, 0, 0), (60, 60, 340, 90))
-    reference, upload = _colours(picture, data.transformed(picture, "text-overlay", "large", 5))
+    stroke = picture.copy()
+    stroke.paste((0, 0, 0), (60, 150, 340, 170))
+    reference, upload = _colours(picture, data.encode(stroke, 90))
     assert lettering.lettering(reference, upload, np.ones(reference.shape[:2], bool)) is None
+    reference, upload = _colours(picture, data.transformed(picture, "text-overlay", "large", 5))
+    assert lettering.lettering(reference, upload, np.ones(reference.shape[:2], bool)) is not None
 
 
 @pytest.fixture(scope="module")

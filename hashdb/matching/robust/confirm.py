@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from hashdb.hashing import ALGORITHMS, hamming_distance
 from hashdb.matching.match import Evidence, Match, Stage
-from hashdb.matching.robust import geometric, variants
+from hashdb.matching.robust import geometric, lettering, variants
 from hashdb.matching.robust.placement import Probe, Regions, probe_for
 from hashdb.matching.robust.policy import Candidate, RobustPolicy
 from hashdb.media.image import PreparedImage
@@ -60,7 +60,21 @@ def check(
     if in_place(candidate, policy):
         key = candidate.query.image
         probe = probes[key]
-        return geometric.verify_in_place(reference, probe.gray, gate, probe.colour), key
+        placed = geometric.verify_in_place(reference, probe.gray, gate, probe.colour)
+        if placed.confirmed:
+            return placed, key
+    if lettered_in_place(candidate, policy):
+        if "original" not in probes:
+            probes["original"] = probe_for(image.rgb_array, regions, "original")
+        probe = probes["original"]
+        placed = geometric.verify_in_place(reference, probe.gray, gate, probe.colour)
+        if (
+            placed.confirmed
+            and placed.comparison is not None
+            and placed.comparison.lettered
+            and not lettering.has_words(geometric.unpack(reference)[1])
+        ):
+            return placed, "original"
     return verdict, key
 
 
@@ -75,6 +89,20 @@ def in_place(candidate: Candidate, policy: RobustPolicy) -> bool:
         and 0 <= candidate.distance <= policy.in_place_distance
         and query.quality >= policy.min_query_quality
         and (variant in ("trim", "tight", "mirror-h") or variant.startswith("region-"))
+    )
+
+
+def lettered_in_place(candidate: Candidate, policy: RobustPolicy) -> bool:
+    """Whether the whole upload may be checked in place against a candidate a hash found
+    (not keypoint votes alone), confirming it only if it agrees once the words laid over
+    it are left out: words across a picture move its hash and hide the keypoints under
+    them, so neither the in-place radius nor an alignment may be reached, while the
+    picture round the words is the reference's, resized. Not for a reference with lines
+    of words of its own (:func:`.lettering.has_words`): another poster in its layout
+    differs in a few cells at most, which the words laid over may hide."""
+    return (
+        candidate.reference_variant != "keypoints"
+        and candidate.query.quality >= policy.min_query_quality
     )
 
 

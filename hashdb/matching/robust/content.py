@@ -34,7 +34,8 @@ reference turned by the upload's measured hue shift and saturation factor (the c
 must then agree too: :mod:`.recolour`), and without the white-on-black words the upload
 lays over the picture (:mod:`.lettering`). Weaker geometric evidence (inliers bunched
 round the reference's detail) asks for every cell to agree, with nothing excused, and the
-colours too.
+colours too; only such lettering may be left out there (words across a symbol hide its
+keypoints, which is how a copy with words over it comes to this weaker evidence).
 """
 
 from __future__ import annotations
@@ -112,6 +113,9 @@ class Comparison:
     differing: int  # cells that differ and are not excused
     excused: int  # differing cells excused (fill on the rim, overlay allowance)
     detailed: bool  # whether the reference counted as detailed
+    #: Whether it agreed only once the white-on-black lettering the upload lays over the
+    #: picture was left out (:mod:`.lettering`).
+    lettered: bool = False
 
     @property
     def score(self) -> float:
@@ -145,7 +149,18 @@ def compare(
         # Weaker geometric evidence: every cell must agree, in grey and in colour (no rim,
         # corner or overlay excuses: the dots of an Ä on the rim of a tight trim are not fill).
         found = _compare(reference, aligned, covered, policy, excuses=False)
-        return _colours_agree(reference, found, covered.astype(bool), colours)
+        checked = _colours_agree(reference, found, covered.astype(bool), colours)
+        if checked.agrees or colours is None or (pictures := colours()) is None:
+            return checked
+        # Words laid over the picture hide keypoints too, which is how such an upload
+        # gets here: without them, the rest must agree just as strictly.
+        strict = policy.with_margin()
+        return (
+            _lettering_left_out(
+                reference, aligned, covered.astype(bool), strict, pictures, strict=True
+            )
+            or checked
+        )
     found, agreeing = _compare_cells(reference, aligned, covered, policy)
     if found.agrees:
         return _colour_checked(reference, found, agreeing, covered.astype(bool), colours, policy)
@@ -154,8 +169,12 @@ def compare(
         return found
     inside = covered.astype(bool)
     retry = policy.with_margin()
+    # Without the lettering, nothing may pass for a logo laid over a corner either: a
+    # poster with words over it and other words of its own in a corner would be
+    # excused twice (a poster in a known's template, confirmed in place).
+    unlettered = retry.for_second_alignment()
     return _recoloured(reference, aligned, inside, retry, pictures) or (
-        _lettering_left_out(reference, aligned, inside, retry, pictures) or found
+        _lettering_left_out(reference, aligned, inside, unlettered, pictures) or found
     )
 
 
@@ -239,14 +258,30 @@ def _lettering_left_out(
     inside: np.ndarray,
     policy: ContentPolicy,
     pictures: tuple[np.ndarray, np.ndarray],
+    *,
+    strict: bool = False,
 ) -> Comparison | None:
     """The comparison without the white-on-black lettering the upload adds
-    (:mod:`.lettering`), if it agrees."""
+    (:mod:`.lettering`), if it agrees in grey and in colour, the lettering's own pixels
+    taken as the reference's: in hue in the cells that agree in grey, as any comparison
+    that agrees (a flag's stripe of another colour at the same grey, with words over it,
+    agrees in grey), or, ``strict``, with no cell excused and in colour everywhere."""
     left_out = lettering.lettering(*pictures, inside)
     if left_out is None:
         return None
-    again = _compare(reference, aligned, inside & ~left_out, policy)
-    return again if again.agrees else None
+    rest = inside & ~left_out
+    again, agreeing = _compare_cells(reference, aligned, rest, policy, excuses=not strict)
+    if not again.agrees:
+        return None
+    reference_colour, aligned_colour = pictures
+    shown = np.where(left_out[..., None], reference_colour, aligned_colour)
+    if strict:
+        again = _colours_agree(reference, again, rest, lambda: (reference_colour, shown))
+    else:
+        again = _colour_checked(
+            reference, again, agreeing, rest, lambda: (reference_colour, shown), policy
+        )
+    return replace(again, lettered=True) if again.agrees else None
 
 
 def _compare(

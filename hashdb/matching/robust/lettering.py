@@ -8,9 +8,12 @@ match it: a black outline on a dark picture), in one band across the picture. Th
 between and round the letters too, must still agree everywhere, so an element the words
 hide only in part still differs. What they hide entirely cannot be compared.
 
-Only when the reference itself holds neither pure white next to pure black (a black-on-white
-glyph or poster: its own strokes look like such lettering) nor has its colours washed out
-by a grayscale upload (every pixel is then neutral).
+Over a reference that holds pure white and pure black of its own (a black-on-white glyph
+or poster: its own strokes look like such lettering), only a line of words is taken for
+lettering, never one mark (a bar a glyph lacks, its added dots); and never when a grayscale
+upload washed the colours out (every pixel is then neutral). :func:`has_words` says
+whether a reference shows lines of words of its own, where words laid over may hide the
+little that tells two such pictures apart.
 """
 
 from __future__ import annotations
@@ -37,6 +40,16 @@ _MIN_PIXELS = 30
 _MAX_SHARE = 0.2
 _EACH = 0.2
 _BAND = 0.3
+#: Over a reference with pure white and pure black of its own, lettering must be a line
+#: of words: at least this many letters (marks of at least ``_LETTER_PIXELS``), in a line
+#: at least ``_LINE_WIDTH`` times as wide as its band is high.
+_MIN_LETTERS = 6
+_LETTER_PIXELS = 6
+_LINE_WIDTH = 4
+#: A reference's own words: letters at most this share of its height, at least
+#: ``_LINE_MARKS`` marks of about one height to a line, two lines or more.
+_WORD_HEIGHT = 0.1
+_LINE_MARKS = 3
 #: Side of the square (thumbnail pixels) left out round each lettering pixel: anti-aliased,
 #: re-encoded strokes are a little wider than their pure pixels. Kept thin: a wider one
 #: hid a face's other eyes seen between the letters.
@@ -51,8 +64,7 @@ def lettering(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) ->
     ref = reference.astype(np.int16)
     got = aligned.astype(np.int16)
     ref_low, ref_high = ref.min(axis=2)[inside], ref.max(axis=2)[inside]
-    if (ref_low >= _WHITE).mean() > _OWN_SHARE and (ref_high <= _BLACK).mean() > _OWN_SHARE:
-        return None
+    own = (ref_low >= _WHITE).mean() > _OWN_SHARE and (ref_high <= _BLACK).mean() > _OWN_SHARE
     got_spread = (got.max(axis=2) - got.min(axis=2))[inside]
     if (ref_high - ref_low > _SPREAD).mean() > _COLOURFUL and (got_spread > _SPREAD).mean() < _GRAY:
         return None
@@ -76,6 +88,92 @@ def lettering(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) ->
     low, high = np.percentile(rows, (2, 98))
     if high - low > _BAND * reference.shape[0]:
         return None
+    if own and not _words_in_a_line(strokes, reference, (int(low), int(high))):
+        return None
     margin = np.ones((_MARGIN, _MARGIN), np.uint8)
     left_out: np.ndarray = cv2.dilate(strokes.astype(np.uint8), margin) > 0
     return left_out
+
+
+def _words_in_a_line(strokes: np.ndarray, reference: np.ndarray, band: tuple[int, int]) -> bool:
+    """Whether ``strokes`` (the lettering pixels, rows ``band``) look like words laid across
+    a reference that has pure white and pure black of its own: many letters side by side
+    in a line much wider than tall, where the reference has no letters of its own (a
+    poster in one template with other words has them there). A bar a glyph lacks, or the
+    dots or accent it adds, are one to three marks, not a line of letters."""
+    low, high = band
+    height = max(high - low, 1)
+    columns = np.nonzero(strokes.any(axis=0))[0]
+    if columns[-1] - columns[0] < _LINE_WIDTH * height:
+        return False
+    # The band holds most rows of the strokes, not all: a letter may reach a little past it.
+    pad = height // 2
+    rows = (max(0, low - pad), min(reference.shape[0] - 1, high + pad))
+    if _letters(strokes, *rows) < _MIN_LETTERS:
+        return False
+    # The reference's own marks there: dark on light or light on dark, each whole within
+    # the band (a glyph's stroke crossing it is not a letter).
+    grey = reference.min(axis=2) if reference.ndim == 3 else reference
+    marks = (grey <= _BLACK) if (grey >= _WHITE).mean() > 0.5 else (grey >= _WHITE)
+    return _letters(marks, *rows) < _MIN_LETTERS
+
+
+def _letters(mask: np.ndarray, low: int, high: int) -> int:
+    """How many marks of ``mask`` (joined by a pixel's gap) lie wholly within rows
+    ``low`` to ``high``, each at least a few pixels."""
+    joined = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    tops = stats[1:, cv2.CC_STAT_TOP]
+    bottoms = tops + stats[1:, cv2.CC_STAT_HEIGHT] - 1
+    sizes = stats[1:, cv2.CC_STAT_AREA]
+    inside = (tops >= low) & (bottoms <= high) & (sizes >= _LETTER_PIXELS)
+    return int(inside.sum())
+
+
+def has_words(thumb: np.ndarray) -> bool:
+    """Whether a reference (its grey thumbnail) shows lines of small letters of its own: a
+    poster, a page, a screenshot. Two such pictures in one layout with other words differ
+    in cells the comparison can barely tell apart (blurred small letters correlate), so
+    words laid over one may hide the few cells that do differ."""
+    grey = thumb.astype(np.uint8)
+    # Letters are darker (or lighter) than what surrounds them, whatever else the picture
+    # holds: marks that stand out of their neighbourhood, one polarity at a time.
+    return any(
+        _lines_of_letters(
+            cv2.adaptiveThreshold(grey, 1, cv2.ADAPTIVE_THRESH_MEAN_C, polarity, 15, 12),
+            thumb.shape,
+        )
+        for polarity in (cv2.THRESH_BINARY_INV, cv2.THRESH_BINARY)
+    )
+
+
+def _lines_of_letters(binary: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """Whether the marks of ``binary`` hold two lines of words or more: in each, at least
+    ``_LINE_MARKS`` marks of about one height side by side (letters, or words whose
+    letters joined at this scale), about ``_MIN_LETTERS`` letters or more in all. A
+    texture's or a face's marks are of all heights and seldom in a row."""
+    _, _, stats, centres = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    widths = stats[1:, cv2.CC_STAT_WIDTH]
+    small = (
+        (heights >= 4)
+        & (heights <= _WORD_HEIGHT * shape[0])
+        & (widths <= 0.6 * shape[1])
+        & (stats[1:, cv2.CC_STAT_AREA] >= _LETTER_PIXELS)
+    )
+    rows, tall, wide = centres[1:, 1][small], heights[small], widths[small]
+    order = np.argsort(rows)
+    rows, tall, wide = rows[order], tall[order], wide[order]
+    lines, start = 0, 0
+    while start < len(rows):
+        # One line: the marks whose centres lie within half the first one's height.
+        end = start + int(
+            np.searchsorted(rows[start:], rows[start] + max(2.0, tall[start] / 2), "right")
+        )
+        height = float(np.median(tall[start:end]))
+        alike = (tall[start:end] >= height / 1.5) & (tall[start:end] <= height * 1.5)
+        letters = float(np.maximum(1, np.round(wide[start:end][alike] / (0.7 * height))).sum())
+        if int(alike.sum()) >= _LINE_MARKS and letters >= _MIN_LETTERS:
+            lines += 1
+        start = end
+    return lines >= 2

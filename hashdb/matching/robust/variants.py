@@ -253,6 +253,22 @@ def trim_passes(rgb: np.ndarray, tolerance: float = 12.0, passes: int = 2) -> li
     return found
 
 
+def one_side_trims(box: Box, width: int, height: int) -> list[tuple[str, Box]]:
+    """When ``box`` (a trim of a ``width`` x ``height`` picture) cut both the top and the
+    bottom and neither side, the picture with each of those two cuts alone (``side-top``,
+    ``side-bottom``): one is often a caption bar, the other the picture's own dark or plain
+    edge, or its lines of text, which the caption tolerance took for more bar (a crop of a
+    dark scene or a poster under a caption). A frame all round (a poster's, a logo's plain
+    background) is trimmed on every side and gets none: most pictures that match nothing
+    have one, and each of these costs a hash."""
+    x0, y0, x1, y1 = box
+    if x0 >= 0.03 * width or width - x1 >= 0.03 * width:
+        return []
+    if y0 < 0.03 * height or height - y1 < 0.03 * height:
+        return []
+    return [("side-top", (0, y0, width, height)), ("side-bottom", (0, 0, width, y1))]
+
+
 def picture_regions(rgb: np.ndarray, limit: int = 3) -> list[Box]:
     """Boxes of large picture-like regions (an image inside a screenshot or a frame).
 
@@ -342,6 +358,8 @@ def query_variants(
         # What is left once a caption is gone, trimmed again: a symbol on its plain
         # background, as the reference's own trimmed row has it.
         boxes.append(("tight", trimmed[-1]))
+    if trimmed:
+        boxes.extend(one_side_trims(trimmed[0], width, height))
     boxes.extend((f"region-{i}", box) for i, box in enumerate(picture_regions(small)))
     for name, box in boxes:
         placed[name] = _scaled_box(full, box, width, height)
