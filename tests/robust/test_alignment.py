@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from hashdb.matching.robust import geometric, refine, variants
+from hashdb.matching.robust import framing, geometric, refine
 from hashdb.media import decode_image
 from hashdb.testing import robustness as data
 from hashdb.testing import symbols
@@ -29,8 +29,8 @@ def test_a_caption_over_a_symbol_is_trimmed_to_the_symbol_on_a_second_pass() -> 
     glyph = _glyph()
     captioned = data.caption(glyph, np.random.default_rng(4), 0.15, "top")
     bar = captioned.height - glyph.height
-    alone = variants.trim_bars(_rgb(glyph))
-    passes = variants.trim_passes(_rgb(captioned))
+    alone = framing.trim_bars(_rgb(glyph))
+    passes = framing.trim_passes(_rgb(captioned))
     assert alone is not None and len(passes) == 2, passes
     first, tight = passes
     # The caption keeps the sides (the reduced copy's whole blocks may drop a pixel).

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from hashdb.identity import LOCAL_OPERATOR
-from hashdb.matching.robust import geometric, keyindex, variants
+from hashdb.matching.robust import framing, geometric, keyindex, variants
 from hashdb.media import decode_image
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
@@ -29,7 +29,7 @@ def test_caption_bar_with_wide_bold_text_is_trimmed() -> None:
     rng = np.random.default_rng(3)
     captioned = data.caption(picture, rng, 0.2, "bottom")
     bar = captioned.height - picture.height
-    box = variants.trim_bars(_rgb(captioned))
+    box = framing.trim_bars(_rgb(captioned))
     assert box is not None
     x0, y0, x1, y1 = box
     # The whole bar (text rows included) goes, the picture stays.
@@ -40,7 +40,7 @@ def test_caption_bar_with_wide_bold_text_is_trimmed() -> None:
 
 def test_a_smooth_picture_edge_is_not_taken_for_a_caption() -> None:
     picture = data.photo(8, (480, 620))
-    box = variants.trim_bars(_rgb(picture))
+    box = framing.trim_bars(_rgb(picture))
     assert box is None or (box[1] == 0 and box[3] >= 0.97 * picture.height)
 
 
@@ -54,7 +54,7 @@ def test_a_small_portrait_picture_in_a_wide_screenshot_is_a_region() -> None:
             break
     assert shot is not None and shot.width > shot.height
     small = variants.reduce(_rgb(shot))
-    boxes = variants.picture_regions(small)
+    boxes = framing.picture_regions(small)
     scale = small.shape[1] / shot.width
     fit = min((shot.width - 40) / picture.width, (shot.height - 400) / picture.height) * 0.5
     expected_w, expected_h = picture.width * fit * scale, picture.height * fit * scale

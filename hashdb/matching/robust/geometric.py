@@ -16,8 +16,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from hashdb.matching.robust import bunched, content, recolour, refine, tiles
-from hashdb.matching.robust.variants import spread as variants_spread
+from hashdb.matching.robust import bunched, content, framing, recolour, refine, tiles
 from hashdb.store.models import ReferenceFeatures
 
 #: ORB works on images reduced to this longest side (reference and query alike).
@@ -107,7 +106,7 @@ def to_gray(rgb: np.ndarray, side: int, *, enlarge_from: int | None = None) -> n
     # box may take in a strip of the bright frame around a dark picture.
     height, width = gray.shape
     margin_y, margin_x = height // 16, width // 16
-    low, high = variants_spread(gray[margin_y : height - margin_y, margin_x : width - margin_x])
+    low, high = framing.spread(gray[margin_y : height - margin_y, margin_x : width - margin_x])
     if high - low >= 8 and (low > 8 or high < 247):
         gray = cv2.convertScaleAbs(
             gray, alpha=255.0 / (high - low), beta=-low * 255.0 / (high - low)

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from hashdb.matching.robust import recolour
+from hashdb.matching.robust.framing import Box
 from hashdb.matching.robust.geometric import (
     ENLARGE_BELOW,
     FEATURE_SIDE,
@@ -24,7 +25,6 @@ from hashdb.matching.robust.geometric import (
     keypoints,
     to_gray,
 )
-from hashdb.matching.robust.variants import Box
 
 #: Inlier pairs kept in an answer: enough to see the agreement, few enough to stay small.
 MAX_LINES = 40

@@ -17,20 +17,24 @@ import cv2
 import numpy as np
 
 from hashdb.hashing.pdq import dihedral_hashes, dihedral_hashes_of, pdq_hash
+from hashdb.matching.robust.framing import (
+    Box,
+    one_side_trims,
+    picture_regions,
+    reduce_by_whole_factor,
+    spread,
+    trim_bars,
+    trim_passes,
+)
 from hashdb.media.image import PreparedImage
 
 #: Variants are hashed at this longest side.
 HASH_SIDE = 384
-#: Bars are looked for at this longest side.
-TRIM_SIDE = 128
 #: Query crops (a trimmed picture, a screenshot region) are hashed at this longest side:
 #: PDQ works at 64x64, its cost grows with the pixels, and its bits move only a little.
 QUERY_CROP_SIDE = 256
 #: A crop smaller than this (longest side) in the reduced copy is hashed from full size.
 _MIN_HASH_SIDE = 256
-#: Colour tolerance within a caption bar's text rows.
-_CAPTION_TOLERANCE = 28.0
-
 #: pdqhash.compute_dihedral order, and whether undoing it needs a mirror image.
 DIHEDRAL = (
     ("original", False),
@@ -48,9 +52,6 @@ REFERENCE_CROPS = (0.9, 0.82, 0.74)
 CROP_POSITIONS = ("cc", "tl", "tr", "bl", "br", "tc", "bc", "cl", "cr")
 REFERENCE_ROTATIONS = (-8.0, -4.0, 4.0, 8.0)
 
-#: A box in pixels: left, top, right, bottom (right and bottom exclusive).
-Box = tuple[int, int, int, int]
-
 
 @dataclass(frozen=True)
 class VariantHash:
@@ -59,18 +60,6 @@ class VariantHash:
     quality: int
     #: Which query image the second stage checks: "original", "mirror" or a region name.
     image: str
-
-
-def spread(image: np.ndarray) -> tuple[float, float]:
-    """The 2nd and 97th percentile of brightness, from a histogram of a subsample."""
-    sample = image[::3, ::3]
-    if sample.ndim == 3:
-        sample = sample[:, :, 1]  # green carries most of the luminance
-    counts = np.cumsum(np.bincount(np.ascontiguousarray(sample).ravel(), minlength=256))
-    total = float(counts[-1])
-    return float(np.searchsorted(counts, 0.02 * total)), float(
-        np.searchsorted(counts, 0.97 * total)
-    )
 
 
 def normalise(rgb: np.ndarray) -> np.ndarray:
@@ -96,19 +85,6 @@ def reduce(
     return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=interpolation))
 
 
-def reduce_by_whole_factor(rgb: np.ndarray, side: int) -> np.ndarray:
-    """Reduced by the smallest whole factor that brings the longest side to at most
-    ``side`` (a few input pixels at the right and bottom edge dropped): box averaging by a
-    whole factor is several times cheaper than resampling to an exact size."""
-    height, width = rgb.shape[:2]
-    factor = -(-max(height, width) // side)
-    if factor < 2:
-        return np.ascontiguousarray(rgb)
-    cut = rgb[: height - height % factor, : width - width % factor]
-    size = (cut.shape[1] // factor, cut.shape[0] // factor)
-    return np.ascontiguousarray(cv2.resize(cut, size, interpolation=cv2.INTER_AREA))
-
-
 def _reduce_for_boxes(rgb: np.ndarray) -> np.ndarray:
     """About ``HASH_SIDE`` on the longest side, cheaply (boxes are found on it, nothing is
     hashed from it): halved by box averaging while more than twice too big, then bilinear,
@@ -131,183 +107,6 @@ def _dihedral_hashes(values: Sequence[bytes], quality: int) -> list[VariantHash]
         VariantHash(name, value, quality, "mirror" if flip else "original")
         for (name, flip), value in zip(DIHEDRAL, values, strict=True)
     ]
-
-
-# --- trimming and regions --------------------------------------------------------------------
-
-
-def _median_colour(line: np.ndarray) -> np.ndarray:
-    """The median of each channel of a line of int16 pixels, rounded down (what
-    ``np.median(line, axis=0).astype(np.int16)`` gives, for a fraction of its overhead)."""
-    ordered = np.sort(line, axis=0)
-    half = len(ordered) // 2
-    if len(ordered) % 2:
-        return np.asarray(ordered[half])
-    return np.asarray((ordered[half - 1] + ordered[half]) // 2)
-
-
-def _run(
-    lines: np.ndarray, tolerance: float, caption: bool, colour: np.ndarray | None = None
-) -> int:
-    """How many leading lines (rows) of ``lines`` are in the colour of the first one: all of
-    each row (a uniform border or letterbox bar), or for a caption bar both margins and an
-    eighth of the row (caption text leaves the margins alone; its anti-aliased, re-encoded
-    strokes leave little of a text row in the exact bar colour, hence the looser tolerance)."""
-    if not lines.shape[0]:
-        return 0
-    if colour is None:
-        colour = _median_colour(lines[0])
-    if caption:
-        tolerance = max(tolerance, _CAPTION_TOLERANCE)
-    # Shares of a row as whole-number inequalities (97 % of the row: 100 * near >= 97 * width),
-    # exactly what comparing the mean gives, without the mean's overhead on every chunk.
-    width = lines.shape[1]
-    margin = max(1, width // 25)
-    # Most edges stop being a bar within a few lines: look a chunk at a time.
-    chunk = 8
-    for start in range(0, lines.shape[0], chunk):
-        part = lines[start : start + chunk]
-        # Channel by channel: numpy reduces a short inner axis slowly.
-        distance = np.abs(part - colour)
-        near = np.maximum(np.maximum(distance[..., 0], distance[..., 1]), distance[..., 2])
-        near = near <= tolerance
-        share = 100 * near.sum(axis=1)
-        if caption:
-            bar = near[:, :margin].all(axis=1) & near[:, -margin:].all(axis=1)
-            bar &= share >= 12 * width
-        else:
-            bar = share >= 97 * width
-        if not bar.all():
-            return start + int(bar.argmin())
-    return int(lines.shape[0])
-
-
-def _bar_lines(lines: np.ndarray, tolerance: float, captions: bool = True) -> int:
-    """Leading lines to trim: uniform borders, then (with ``captions``) a caption bar, then
-    borders again (a bordered picture with a caption). A caption-like run that never ends
-    within half the image is the picture's own plain background (a logo), not a bar, and is
-    left alone."""
-    limit = lines.shape[0] // 2
-    position = _run(lines[:limit], tolerance, caption=False)
-    if not captions:
-        return position
-    # A caption bar is in the colour of the border before it (its text rows' own median
-    # may be the ink).
-    # A caption bar opens with a blank strip above its text; without one, a smooth picture
-    # edge would pass for a bar at the caption tolerance.
-    if position < 2:
-        return position
-    colour = _median_colour(lines[position - 1])
-    loose = _run(lines[position:limit], tolerance, caption=True, colour=colour)
-    if loose and position + loose < limit:
-        position += loose
-        position += _run(lines[position:limit], tolerance, caption=False)
-    return position
-
-
-def trim_bars(rgb: np.ndarray, tolerance: float = 12.0) -> Box | None:
-    """The box (x0, y0, x1, y1) left after trimming bars, borders and captions off each edge,
-    or None when nothing worth trimming (under 3% of a side) was found.
-
-    The colour tolerance shrinks with the contrast of the picture's centre, so the dark
-    rows of a dark picture are not taken for a black bar."""
-    boxes = trim_passes(rgb, tolerance, passes=1)
-    return boxes[0] if boxes else None
-
-
-def trim_passes(rgb: np.ndarray, tolerance: float = 12.0, passes: int = 2) -> list[Box]:
-    """The boxes left after each pass of trimming (the first is :func:`trim_bars`'s), as
-    long as each trims something worth it and leaves enough.
-
-    A later pass trims what the one before left, plain borders only: a caption bar in
-    another colour than a symbol's plain background keeps the side edges from trimming
-    (each column holds some of both colours), and only once the caption is gone do they
-    meet the background alone. Captions are not looked for again: cut at its own edges, a
-    thin stroke (an outlined glyph) passes for a caption's text rows."""
-    full_height, full_width = rgb.shape[:2]
-    rgb = reduce_by_whole_factor(rgb, TRIM_SIDE)
-    height, width = rgb.shape[:2]
-    # The reduced copy covers whole blocks of the input: its last row may stand for a
-    # few more input pixels than the others; the box scale below is the blocks' own.
-    full_height, full_width = height * (full_height // height), width * (full_width // width)
-    centre = rgb[height // 4 : 3 * height // 4, width // 4 : 3 * width // 4]
-    low, high = spread(centre)
-    tolerance = float(np.clip(0.15 * (high - low), 4.0, tolerance))
-    wide = rgb.astype(np.int16)
-    sx, sy = full_width / width, full_height / height
-    x0, y0, x1, y1 = 0, 0, width, height
-    found: list[Box] = []
-    for number in range(passes):
-        part = wide[y0:y1, x0:x1]
-        captions = number == 0
-        top = _bar_lines(part, tolerance, captions)
-        bottom = _bar_lines(part[::-1], tolerance, captions)
-        left = _bar_lines(part.transpose(1, 0, 2), tolerance, captions)
-        right = _bar_lines(part.transpose(1, 0, 2)[::-1], tolerance, captions)
-        x0, y0, x1, y1 = x0 + left, y0 + top, x1 - right, y1 - bottom
-        if x1 - x0 < width * 0.3 or y1 - y0 < height * 0.3:
-            break
-        if max(top, bottom) < 0.03 * height and max(left, right) < 0.03 * width:
-            break
-        found.append((round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)))
-    return found
-
-
-def one_side_trims(box: Box, width: int, height: int) -> list[tuple[str, Box]]:
-    """When ``box`` (a trim of a ``width`` x ``height`` picture) cut both the top and the
-    bottom and neither side, the picture with each of those two cuts alone (``side-top``,
-    ``side-bottom``): one is often a caption bar, the other the picture's own dark or plain
-    edge, or its lines of text, which the caption tolerance took for more bar (a crop of a
-    dark scene or a poster under a caption). A frame all round (a poster's, a logo's plain
-    background) is trimmed on every side and gets none: most pictures that match nothing
-    have one, and each of these costs a hash."""
-    x0, y0, x1, y1 = box
-    if x0 >= 0.03 * width or width - x1 >= 0.03 * width:
-        return []
-    if y0 < 0.03 * height or height - y1 < 0.03 * height:
-        return []
-    return [("side-top", (0, y0, width, height)), ("side-bottom", (0, 0, width, y1))]
-
-
-def picture_regions(rgb: np.ndarray, limit: int = 3) -> list[Box]:
-    """Boxes of large picture-like regions (an image inside a screenshot or a frame).
-
-    Pixels that differ from the dominant background colour, their blobs filled (a picture
-    may hold pixels of the background colour) and opened with a kernel taller than a line
-    of text, leave solid blobs: pictures, panels, bars. Large blobs that are not the whole
-    image are returned, biggest first."""
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    height, width = gray.shape
-    # Every other pixel of every other row is plenty to find the dominant colour.
-    sample = np.ascontiguousarray(gray[::2, ::2])
-    histogram = np.bincount(sample.ravel(), minlength=256)
-    background = int(histogram.argmax())
-    if histogram[max(0, background - 6) : background + 7].sum() < 0.2 * sample.size:
-        return []  # no dominant background: not a frame around a picture
-    _, differs = cv2.threshold(
-        cv2.absdiff(gray, np.full_like(gray, background)), 14, 1, cv2.THRESH_BINARY
-    )
-    closed = cv2.morphologyEx(differs, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    mask = cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
-    boxes: list[tuple[int, int, int, int, int]] = []
-    for label in range(1, count):
-        x, y, w, h, area = (int(v) for v in stats[label])
-        # A portrait picture shown at half size in a wide browser frame is small.
-        if w < 0.06 * width or h < 0.08 * height or w * h < 0.012 * width * height:
-            continue
-        if w > 0.95 * width and h > 0.95 * height:
-            continue
-        if area < 0.6 * w * h or (w > 0.9 * width and h < 0.2 * height):
-            continue  # not a rectangle, or a title/navigation bar
-        # Pictures first, then plain panels (a sidebar of text): the share of the box not
-        # in its own most common grey level, times the box's size.
-        inside = np.bincount(gray[y : y + h, x : x + w].ravel(), minlength=256)
-        peak = int(inside.argmax())
-        plain = float(inside[max(0, peak - 4) : peak + 5].sum()) / (w * h)
-        boxes.append((round((1.0 - plain) * w * h), x, y, x + w, y + h))
-    boxes.sort(reverse=True)
-    return [(x0, y0, x1, y1) for _, x0, y0, x1, y1 in boxes[:limit]]
 
 
 class Pictures(Mapping[str, np.ndarray]):
