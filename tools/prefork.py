@@ -24,6 +24,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from types import FrameType
@@ -44,6 +45,8 @@ _REHEARSALS = 100
 #: The hash the rehearsal looks up: all zero bits, which hashdb refuses to store (a blank
 #: picture's), so the lookup matches nothing and reads nothing.
 _REHEARSED = ("pdq", "0" * 64)
+#: How long the rehearsal's thread may take to stop.
+_THREAD_STOP_SECONDS = 5.0
 #: How often the parent looks for workers that exited.
 _POLL_SECONDS = 0.2
 #: A worker that exits sooner than this after it started failed to start (the database is
@@ -104,7 +107,11 @@ def _rehearse(service: HashDB) -> None:
     for _ in range(_REHEARSALS):
         service.matching.lookup_in_place(lookups, principal=LOCAL_OPERATOR)
         service.matching.lookup(lookups, principal=LOCAL_OPERATOR)
+    running = set(threading.enumerate())
     asyncio.run(anyio.to_thread.run_sync(int))
+    # The pool's thread stops once the loop is closed: no thread may be running at the fork.
+    for thread in set(threading.enumerate()) - running:
+        thread.join(_THREAD_STOP_SECONDS)
 
 
 def _run_worker(config: Any, sock: socket.socket) -> None:
