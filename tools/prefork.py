@@ -17,21 +17,36 @@ database) from the next ``hashdb serve``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+import anyio.to_thread
+
+from hashdb.hashing import parse_hash
+from hashdb.identity import LOCAL_OPERATOR
 from hashdb.rescan.worker import signal_on_parent_death
+from hashdb.service import HashDB
+from hashdb.service.core import release_freed_memory
 
 log = logging.getLogger("hashdb.serve")
 
+#: Rounds of the rehearsal before the fork: enough for Python to specialise what they run.
+_REHEARSALS = 100
+#: The hash the rehearsal looks up: all zero bits, which hashdb refuses to store (a blank
+#: picture's), so the lookup matches nothing and reads nothing.
+_REHEARSED = ("pdq", "0" * 64)
+#: How long the rehearsal's thread may take to stop.
+_THREAD_STOP_SECONDS = 5.0
 #: How often the parent looks for workers that exited.
 _POLL_SECONDS = 0.2
 #: A worker that exits sooner than this after it started failed to start (the database is
@@ -49,7 +64,6 @@ def serve_forked(
     import uvicorn
     from uvicorn.importer import import_from_string
 
-    from hashdb.service import HashDB
     from tools.context import load_settings
 
     make_app: Callable[..., Any] = import_from_string(factory)
@@ -58,6 +72,7 @@ def serve_forked(
     # hashers and the libraries they import.
     app = make_app(service=service)
     service.warm_up()
+    _rehearse(service)
     service.pipeline.close()  # the change watcher's thread: each worker starts its own
     service.store.close()  # no connection may be shared with a child
     config = uvicorn.Config(app, **options)
@@ -68,12 +83,35 @@ def serve_forked(
     # write to (and so copy) every page that holds one.
     gc.collect()
     gc.freeze()
+    # Freed heap pages go back to the system: a worker that reused them would copy each
+    # one, and the parent would keep its own copy besides.
+    release_freed_memory()
     supervisor = _Supervisor(lambda: _run_worker(config, sock), workers, graceful_seconds)
     try:
         supervisor.run()
     finally:
         sock.close()
         service.close()
+
+
+def _rehearse(service: HashDB) -> None:
+    """Run here, once, what each worker's first lookups would run.
+
+    Python specialises a function's bytecode in place the first times it runs, and anyio
+    imports its thread pool's modules on first use: done in each worker, both write to (and
+    so copy) pages the workers could share. The lookup is of a hash that matches nothing, so
+    it reads nothing and caches no entry. Requests through the app itself are left out:
+    they would count in its metrics.
+    """
+    lookups = [parse_hash(*_REHEARSED)]
+    for _ in range(_REHEARSALS):
+        service.matching.lookup_in_place(lookups, principal=LOCAL_OPERATOR)
+        service.matching.lookup(lookups, principal=LOCAL_OPERATOR)
+    running = set(threading.enumerate())
+    asyncio.run(anyio.to_thread.run_sync(int))
+    # The pool's thread stops once the loop is closed: no thread may be running at the fork.
+    for thread in set(threading.enumerate()) - running:
+        thread.join(_THREAD_STOP_SECONDS)
 
 
 def _run_worker(config: Any, sock: socket.socket) -> None:

@@ -178,14 +178,14 @@ class HashDB:
             gradient.save(buffer, "PNG")
             self.media.hash_bytes(buffer.getvalue())
             self._hashers_warm = True
-        _release_freed_memory()
+        release_freed_memory()
 
     def ready(self) -> None:
         """Raise :class:`~hashdb.errors.StoreUnavailable` unless the database answers."""
         self.store.ping()
 
 
-def _release_freed_memory() -> None:
+def release_freed_memory() -> None:
     """Hand the C heap's free pages back to the system. glibc keeps the pages that loading
     the indexes used for rows and temporary arrays once they are freed (about 9 MiB of
     resident memory at 100,000 PDQ entries); elsewhere there is nothing to do."""
