@@ -61,9 +61,10 @@ class Hit:
 
 
 def _variant_group(variant: str) -> str:
-    if variant.startswith(("trim", "tight")):
-        plain = variant in ("trim", "trim+mirror", "tight", "tight+mirror")
-        return "trim" if plain else "trim+turn"
+    # Trims: the bars cut off (``trim``, ``tight``) or one of two cuts alone (``side-*``).
+    if variant.startswith(("trim", "tight", "side-")):
+        turn = variant.partition("+")[2]
+        return "trim" if turn in ("", "mirror") else "trim+turn"
     if variant.startswith("region"):
         return "region"
     if variant in ("original", ""):
