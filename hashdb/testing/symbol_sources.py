@@ -86,6 +86,16 @@ TEST = Split(
     known_seed=0,
     distractor_seed=0,
 )
+#: The held-out style (square faces, diagonal flags, text-on-top posters) in a small split for
+#: tests, with the held-out split's text font.
+TEST_HELD_OUT = Split(
+    "test-held-out",
+    text_fonts=(("font_caladea", "Caladea-Bold.ttf"),),
+    icon_fonts=(),
+    style=1,
+    known_seed=0,
+    distractor_seed=0,
+)
 
 
 def _package_dir(package: str) -> Path:

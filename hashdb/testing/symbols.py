@@ -30,6 +30,7 @@ from hashdb.testing.symbol_sources import (
     HELD_OUT,
     SPLITS,
     TEST,
+    TEST_HELD_OUT,
     Split,
     covered,
     icon_font_and_map,
@@ -37,7 +38,7 @@ from hashdb.testing.symbol_sources import (
     text_font,
 )
 
-__all__ = ["DEV", "HELD_OUT", "KINDS", "SPLITS", "TEST", "Split", "SymbolSet"]
+__all__ = ["DEV", "HELD_OUT", "KINDS", "SPLITS", "TEST", "TEST_HELD_OUT", "Split", "SymbolSet"]
 
 KINDS = ("glyph", "icon", "face", "flag", "text-poster")
 

@@ -146,18 +146,7 @@ def test_one_mark_added_to_a_white_on_black_glyph_is_not_lettering() -> None:
 
 
 #: Posters with their words on top (the held-out style) in one layout.
-_POSTERS = symbols.SymbolSet(
-    "text-poster",
-    18,
-    symbols.Split(
-        "test-held-out",
-        text_fonts=(("font_caladea", "Caladea-Bold.ttf"),),
-        icon_fonts=(),
-        style=1,
-        known_seed=0,
-        distractor_seed=0,
-    ),
-)
+_POSTERS = symbols.SymbolSet("text-poster", 18, symbols.TEST_HELD_OUT)
 
 
 def test_a_poster_with_words_laid_over_it_is_not_taken_for_another_in_its_layout(

@@ -27,15 +27,6 @@ from hashdb.testing import symbols
 
 ANALYST = EntryMetadata(label="known", note="hard negatives", added_by="analyst")
 _TEST = symbols.TEST
-#: The held-out style (square faces, diagonal flags, text-on-top posters) and font.
-_HELD_OUT = symbols.Split(
-    "test-held-out",
-    text_fonts=(("font_caladea", "Caladea-Bold.ttf"),),
-    icon_fonts=(),
-    style=1,
-    known_seed=0,
-    distractor_seed=0,
-)
 #: (name, known picture, other picture): one pair of each kind.
 PAIRS: dict[str, tuple[symbols.SymbolSet, str, str]] = {
     "outlined E/F": (symbols.SymbolSet("glyph", 3, _TEST, outline=True), "E", "F"),
@@ -53,10 +44,18 @@ PAIRS: dict[str, tuple[symbols.SymbolSet, str, str]] = {
     "U/Ü": (symbols.SymbolSet("glyph", 13, _TEST, outline=True), "U", "Ü"),
     "ñ/h": (symbols.SymbolSet("glyph", 14, _TEST, outline=False), "ñ", "h"),
     "face: other eyes": (symbols.SymbolSet("face", 15, _TEST), "0000", "1000"),
-    "held-out E/F": (symbols.SymbolSet("glyph", 19, _HELD_OUT, outline=True), "E", "F"),
-    "held-out face: mouth": (symbols.SymbolSet("face", 16, _HELD_OUT), "0000", "0300"),
-    "held-out flag: one stripe": (symbols.SymbolSet("flag", 17, _HELD_OUT), "01210", "01410"),
-    "held-out poster: other words": (symbols.SymbolSet("text-poster", 18, _HELD_OUT), "1", "2"),
+    "held-out E/F": (symbols.SymbolSet("glyph", 19, symbols.TEST_HELD_OUT, outline=True), "E", "F"),
+    "held-out face: mouth": (symbols.SymbolSet("face", 16, symbols.TEST_HELD_OUT), "0000", "0300"),
+    "held-out flag: one stripe": (
+        symbols.SymbolSet("flag", 17, symbols.TEST_HELD_OUT),
+        "01210",
+        "01410",
+    ),
+    "held-out poster: other words": (
+        symbols.SymbolSet("text-poster", 18, symbols.TEST_HELD_OUT),
+        "1",
+        "2",
+    ),
 }
 EDITS = (
     ("none", ""),
