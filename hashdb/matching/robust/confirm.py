@@ -8,7 +8,7 @@ from dataclasses import replace
 from hashdb.hashing import ALGORITHMS, hamming_distance
 from hashdb.matching.match import Evidence, Match, Stage
 from hashdb.matching.robust import geometric, lettering, variants
-from hashdb.matching.robust.placement import Probe, Regions, probe_for
+from hashdb.matching.robust.placement import Probe, Regions, probe_of
 from hashdb.matching.robust.policy import Candidate, RobustPolicy
 from hashdb.media.image import PreparedImage
 from hashdb.store.models import Entry, HashList, ReferenceFeatures
@@ -51,9 +51,7 @@ def check(
         k for k in fallbacks if k != first and (not k.startswith("trim") or "trim" in regions[0])
     ]
     for key in keys:
-        if key not in probes:
-            probes[key] = probe_for(image.rgb_array, regions, key)
-        probe = probes[key]
+        probe = probe_of(probes, image.rgb_array, regions, key)
         verdict = geometric.verify(reference, probe.points, probe.gray, gate, probe.colour)
         if verdict.confirmed:
             return verdict, key
@@ -64,9 +62,7 @@ def check(
         if placed.confirmed:
             return placed, key
     if lettered_in_place(candidate, policy):
-        if "original" not in probes:
-            probes["original"] = probe_for(image.rgb_array, regions, "original")
-        probe = probes["original"]
+        probe = probe_of(probes, image.rgb_array, regions, "original")
         placed = geometric.verify_in_place(reference, probe.gray, gate, probe.colour)
         if (
             placed.confirmed

@@ -30,7 +30,7 @@ from hashdb.matching.indexes import HashIndexes
 from hashdb.matching.match import Match, Stage
 from hashdb.matching.query import Query, Scope
 from hashdb.matching.robust import confirm, geometric, keyindex, variants
-from hashdb.matching.robust.placement import Probe, Regions, placement, probe_for
+from hashdb.matching.robust.placement import Probe, Regions, placement, probe_of
 from hashdb.matching.robust.policy import Candidate, RobustPolicy
 from hashdb.media.image import PreparedImage
 from hashdb.store.base import Store
@@ -235,9 +235,7 @@ class RobustMatcher(ChangeFollower):
             reference = features.get(match.entry_id)
             if reference is None:
                 continue
-            if "original" not in probes:
-                probes["original"] = probe_for(image.rgb_array, ({}, {}), "original")
-            probe = probes["original"]
+            probe = probe_of(probes, image.rgb_array, ({}, {}), "original")
             points, gray, colour = probe.points, probe.gray, probe.colour
             if not (
                 geometric.verify_in_place(reference, gray, gate, colour).confirmed
@@ -303,9 +301,7 @@ class RobustMatcher(ChangeFollower):
         distance to the entry's own hash, for the record; no PDQ radius applies)."""
         if not len(self._keypoints):
             return []
-        if "original" not in probes:
-            probes["original"] = probe_for(image.rgb_array, regions, "original")
-        points = probes["original"].points
+        points = probe_of(probes, image.rgb_array, regions, "original").points
         voted = [
             entry_id
             for entry_id, _ in self._keypoints.votes(

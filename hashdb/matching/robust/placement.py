@@ -107,6 +107,15 @@ class Probe(NamedTuple):
     colour: np.ndarray
 
 
+def probe_of(probes: dict[str, Probe], rgb: np.ndarray, regions: Regions, key: str) -> Probe:
+    """The probe of ``key`` (:func:`probe_for`), made once per upload: ``probes`` keeps
+    those made so far."""
+    probe = probes.get(key)
+    if probe is None:
+        probe = probes[key] = probe_for(rgb, regions, key)
+    return probe
+
+
 def probe_for(rgb: np.ndarray, regions: Regions, key: str) -> Probe:
     """Keypoints and gray of a query picture: the upload ("original"), a trimmed picture
     or region, or the mirror image of either ("mirror", "trim+mirror")."""
