@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from hashdb.identity import LOCAL_OPERATOR
 from hashdb.matching.robust import geometric, lettering, recolour
@@ -31,6 +31,31 @@ def _colours(picture: Image.Image, upload: bytes) -> tuple[np.ndarray, np.ndarra
     assert colour is not None
     size = (colour.shape[1], colour.shape[0])
     return colour, recolour.colour_at(decode_image(upload).rgb_array, size, geometric.FEATURE_SIDE)
+
+
+def test_one_outlined_mark_is_not_lettering() -> None:
+    # A grey icon with a thin dark outline, and the same icon with one white bar outlined
+    # in black added (a calendar and a calendar with a minus): the bar is an element the
+    # icon lacks, not words laid over it, however white and black its pixels are.
+    picture = Image.new("RGB", (400, 400), (250, 250, 250))
+    draw = ImageDraw.Draw(picture)
+    draw.rounded_rectangle((80, 80, 320, 320), 30, outline=(60, 60, 60), width=4)
+    marked = picture.copy()
+    ImageDraw.Draw(marked).rounded_rectangle(
+        (130, 185, 270, 215), 12, fill=(255, 255, 255), outline=(0, 0, 0), width=5
+    )
+    reference, upload = _colours(picture, data.encode(marked, 90))
+    assert lettering.lettering(reference, upload, np.ones(reference.shape[:2], bool)) is None
+
+
+def test_other_words_of_a_poster_in_its_layout_are_not_lettering() -> None:
+    # Made brighter, the other poster's cream words are pure white on near black: words of
+    # the reference's own kind and size where the reference has its own, not laid over it.
+    posters = symbols.SymbolSet("text-poster", 18, symbols.TEST_HELD_OUT)
+    picture = posters.draw("1")
+    other = data.transformed(posters.draw("2"), "brightness-contrast", "contrast150%", 5)
+    reference, upload = _colours(picture, other)
+    assert lettering.lettering(reference, upload, np.ones(reference.shape[:2], bool)) is None
 
 
 @pytest.mark.parametrize("kind", ["photo", "dark"])

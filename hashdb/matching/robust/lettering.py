@@ -27,8 +27,11 @@ _BLACK = 40
 #: ... and that far (largest channel difference) from the reference's colour there.
 _FAR = 60
 #: A reference with more than this share of pure white and of pure black pixels has
-#: strokes of its own that look like lettering: nothing is left out.
+#: strokes of its own that look like lettering: only a line of words is left out.
 _OWN_SHARE = 0.01
+#: Lettering is words: at least this many marks (a bar or an accent a picture lacks, or
+#: its dots, are one or two).
+_MIN_MARKS = 3
 #: Colourful pixels (channel spread above ``_SPREAD``): a reference with more than
 #: ``_COLOURFUL`` of them and an upload with fewer than ``_GRAY`` is a grayscale copy.
 _SPREAD = 24
@@ -88,8 +91,14 @@ def lettering(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) ->
     low, high = np.percentile(rows, (2, 98))
     if high - low > _BAND * reference.shape[0]:
         return None
-    if own and not _words_in_a_line(strokes, reference, (int(low), int(high))):
+    band = (int(low), int(high))
+    pad = max(band[1] - band[0], 1) // 2
+    if _letters(strokes, band[0] - pad, band[1] + pad) < _MIN_MARKS:
         return None
+    if own and not _words_in_a_line(strokes, reference, band):
+        return None
+    if _own_words_in(reference, band, _letter_height(white_edged | fill)):
+        return None  # a poster of one layout with other words there
     margin = np.ones((_MARGIN, _MARGIN), np.uint8)
     left_out: np.ndarray = cv2.dilate(strokes.astype(np.uint8), margin) > 0
     return left_out
@@ -135,20 +144,50 @@ def has_words(thumb: np.ndarray) -> bool:
     poster, a page, a screenshot. Two such pictures in one layout with other words differ
     in cells the comparison can barely tell apart (blurred small letters correlate), so
     words laid over one may hide the few cells that do differ."""
-    grey = thumb.astype(np.uint8)
-    # Letters are darker (or lighter) than what surrounds them, whatever else the picture
-    # holds: marks that stand out of their neighbourhood, one polarity at a time.
-    return any(
-        _lines_of_letters(
+    return _lines_of_letters(thumb.astype(np.uint8)) >= 2
+
+
+def _letter_height(fill: np.ndarray) -> float:
+    """The median height of the lettering's white marks (its letters)."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(fill.astype(np.uint8), connectivity=8)
+    heights = stats[1:, cv2.CC_STAT_HEIGHT][stats[1:, cv2.CC_STAT_AREA] >= _LETTER_PIXELS]
+    return float(np.median(heights)) if len(heights) else 0.0
+
+
+def _own_words_in(reference: np.ndarray, band: tuple[int, int], height: float) -> bool:
+    """Whether the reference (its colour thumbnail) shows a line of words of its own in
+    the rows of ``band`` (with half its height round it), light on dark as the lettering
+    is and of about its letters' ``height``: the lettering found there is then the other
+    words of a poster in the reference's layout, not words laid over it, whatever the
+    colour of the reference's own letters (cream on dark, which no white threshold finds).
+    Words of another kind there (dark print on a light page) do not count."""
+    low, high = band
+    pad = max(high - low, 1) // 2
+    grey = cv2.cvtColor(reference.astype(np.uint8), cv2.COLOR_RGB2GRAY)
+    light = cv2.adaptiveThreshold(grey, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 15, 12)
+    return _lines(light, grey.shape, (low - pad, high + pad), height) >= 1
+
+
+def _lines_of_letters(grey: np.ndarray) -> int:
+    """How many lines of words the picture shows. Letters are darker (or lighter) than
+    what surrounds them, whatever else the picture holds: marks that stand out of their
+    neighbourhood, one polarity at a time (the polarity with more lines counts)."""
+    return max(
+        _lines(
             cv2.adaptiveThreshold(grey, 1, cv2.ADAPTIVE_THRESH_MEAN_C, polarity, 15, 12),
-            thumb.shape,
+            grey.shape,
         )
         for polarity in (cv2.THRESH_BINARY_INV, cv2.THRESH_BINARY)
     )
 
 
-def _lines_of_letters(binary: np.ndarray, shape: tuple[int, ...]) -> bool:
-    """Whether the marks of ``binary`` hold two lines of words or more: in each, at least
+def _lines(
+    binary: np.ndarray,
+    shape: tuple[int, ...],
+    within: tuple[int, int] | None = None,
+    height: float = 0.0,
+) -> int:
+    """The lines of words among the marks of ``binary``: in each, at least
     ``_LINE_MARKS`` marks of about one height side by side (letters, or words whose
     letters joined at this scale), about ``_MIN_LETTERS`` letters or more in all. A
     texture's or a face's marks are of all heights and seldom in a row."""
@@ -161,6 +200,10 @@ def _lines_of_letters(binary: np.ndarray, shape: tuple[int, ...]) -> bool:
         & (widths <= 0.6 * shape[1])
         & (stats[1:, cv2.CC_STAT_AREA] >= _LETTER_PIXELS)
     )
+    if within is not None:  # only marks centred in these rows
+        small &= (centres[1:, 1] >= within[0]) & (centres[1:, 1] <= within[1])
+    if height > 0:  # only marks of about this height
+        small &= (heights >= height / 1.5) & (heights <= height * 1.5)
     rows, tall, wide = centres[1:, 1][small], heights[small], widths[small]
     order = np.argsort(rows)
     rows, tall, wide = rows[order], tall[order], wide[order]
@@ -176,4 +219,4 @@ def _lines_of_letters(binary: np.ndarray, shape: tuple[int, ...]) -> bool:
         if int(alike.sum()) >= _LINE_MARKS and letters >= _MIN_LETTERS:
             lines += 1
         start = end
-    return lines >= 2
+    return lines
