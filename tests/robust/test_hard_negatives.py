@@ -70,6 +70,8 @@ EDITS = (
     ("saturation-hue", "hue-40"),
     ("text-overlay", "small"),
     ("text-overlay", "large"),
+    ("brightness-contrast", "contrast150%"),
+    ("grayscale", "gray"),
 )
 #: Edits every known picture of a pair must still be found under.
 KEPT_UNDER = (
@@ -82,11 +84,24 @@ KEPT_UNDER = (
 #: Known pictures not found yet under an edit (a recall gap, not a false flag): strict, so
 #: the day they are found this list must shrink.
 NOT_FOUND_YET: set[tuple[str, str, str]] = set()
+#: Known pictures symmetric but for a detail (the stem of an n or a u, the dot and tail of a
+#: j), mirrored or turned: another picture in all but a few cells, as a mirrored À is an Á,
+#: so refused by design (:mod:`hashdb.matching.robust.symmetry`), and tested as refused.
+SIBLINGS_WHEN_TURNED = {
+    ("j/J", "mirror", "horizontal"),
+    ("j/J", "rotate-90", "180"),
+    ("n/ñ", "mirror", "horizontal"),
+    ("u/ü", "mirror", "horizontal"),
+    ("ñ/h", "mirror", "horizontal"),
+}
 #: Other pictures still matched under an edit (a false match, not yet fixed): strict, so
 #: the day they stay apart this list must shrink. The held-out flag's other stripe, turned
 #: in hue by 40, and the same-grey stripe unedited, differ only in colour: they stay apart
 #: by the colour check of the cells that agree in grey.
 MATCHED_YET: set[tuple[str, str, str]] = set()
+#: Uploads that are the known picture itself, pixel for pixel: the two flags differ only
+#: in the hue of a stripe at the same grey, so their grayscale copies are one picture.
+THE_SAME_PICTURE = {("flag: same-grey stripe", "grayscale", "gray")}
 
 
 def _cases(
@@ -109,11 +124,19 @@ def _cases(
 
 
 def _negative_cases() -> list[object]:
-    return _cases(EDITS, MATCHED_YET, "false match: not fixed yet")
+    return [
+        case
+        for case in _cases(EDITS, MATCHED_YET, "false match: not fixed yet")
+        if tuple(case.values) not in THE_SAME_PICTURE  # type: ignore[attr-defined]
+    ]
 
 
 def _kept_cases() -> list[object]:
-    return _cases(KEPT_UNDER, NOT_FOUND_YET, "recall gap: not found yet")
+    return [
+        case
+        for case in _cases(KEPT_UNDER, NOT_FOUND_YET, "recall gap: not found yet")
+        if tuple(case.values) not in SIBLINGS_WHEN_TURNED  # type: ignore[attr-defined]
+    ]
 
 
 def _upload(picture: Image.Image, edit: str, strength: str) -> bytes:
@@ -165,6 +188,19 @@ def test_the_known_picture_of_a_pair_still_matches(
         _upload(chosen.draw(known), edit, strength), principal=LOCAL_OPERATOR
     ).matches
     assert anchors[pair] in {m.entry_id for m in matches}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("pair", "edit", "strength"), sorted(SIBLINGS_WHEN_TURNED))
+def test_a_known_picture_symmetric_but_for_a_detail_is_refused_turned(
+    service: tuple[HashDB, dict[str, int]], pair: str, edit: str, strength: str
+) -> None:
+    db, anchors = service
+    chosen, known, _ = PAIRS[pair]
+    matches = db.matching.media(
+        _upload(chosen.draw(known), edit, strength), principal=LOCAL_OPERATOR
+    ).matches
+    assert anchors[pair] not in {m.entry_id for m in matches}
 
 
 def _gray(image: Image.Image) -> np.ndarray:

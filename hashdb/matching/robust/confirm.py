@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from hashdb.hashing import ALGORITHMS, hamming_distance
 from hashdb.matching.match import Evidence, Match, Stage
-from hashdb.matching.robust import geometric, lettering, variants
+from hashdb.matching.robust import geometric, lettering, margins, symmetry, variants
 from hashdb.matching.robust.placement import Probe, Regions, probe_of
 from hashdb.matching.robust.policy import Candidate, RobustPolicy
 from hashdb.media.image import PreparedImage
@@ -54,11 +54,22 @@ def check(
         probe = probe_of(probes, image.rgb_array, regions, key)
         verdict = geometric.verify(reference, probe.points, probe.gray, gate, probe.colour)
         if verdict.confirmed:
+            verdict = _unless_sibling(reference, verdict, key)
+        if verdict.confirmed and key not in ("original", "mirror") and verdict.model is not None:
+            whole = probe_of(probes, image.rgb_array, regions, "original")
+            ref, thumb = geometric.unpack(reference)
+            pictures = ((probe.gray, probe.frame), (whole.gray, whole.frame))
+            if margins.hides_content(thumb, ref.size, verdict.model, *pictures):
+                reason = "the trimmed-away ground hides what the reference shows"
+                verdict = replace(verdict, confirmed=False, reason=reason)
+        if verdict.confirmed:
             return verdict, key
     if in_place(candidate, policy):
         key = candidate.query.image
         probe = probes[key]
         placed = geometric.verify_in_place(reference, probe.gray, gate, probe.colour)
+        if placed.confirmed:
+            placed = _unless_sibling(reference, placed, key)
         if placed.confirmed:
             return placed, key
     if lettered_in_place(candidate, policy):
@@ -72,6 +83,19 @@ def check(
         ):
             return placed, "original"
     return verdict, key
+
+
+def _unless_sibling(
+    reference: ReferenceFeatures, verdict: geometric.Verdict, key: str
+) -> geometric.Verdict:
+    """``verdict``, refused when the upload was matched only turned or mirrored to a
+    reference that, turned or mirrored so, is itself but for a detail
+    (:mod:`.symmetry`): the mirror image of an À is an Á."""
+    turns = symmetry.quarter_turns(verdict.model)
+    thumb = geometric.unpack(reference)[1]
+    if not symmetry.ambiguous(thumb, turns, key.endswith("mirror")):
+        return verdict
+    return replace(verdict, confirmed=False, reason="turned copy of a near-symmetric picture")
 
 
 def in_place(candidate: Candidate, policy: RobustPolicy) -> bool:

@@ -284,6 +284,12 @@ def _lettering_left_out(
     return replace(again, lettered=True) if again.agrees else None
 
 
+def strict_comparison(reference: np.ndarray, other: np.ndarray) -> Comparison:
+    """Two pictures of one frame compared over all of it, every cell, nothing excused."""
+    covered = np.ones(reference.shape[:2], np.uint8)
+    return _compare(reference, other, covered, ContentPolicy(), excuses=False)
+
+
 def _compare(
     reference: np.ndarray,
     aligned: np.ndarray,

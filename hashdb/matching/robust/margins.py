@@ -1,0 +1,96 @@
+"""What a trim cut away must not hide what the reference shows.
+
+A trimmed picture (the upload without its plain borders, bars or caption) is aligned to the
+reference and compared over the part of the reference it covers. A glyph on a black ground
+trimmed tight leaves out the black round it, and with it whatever the reference has there:
+an A aligned to an Á covers the letter, not the accent above it, and agrees. So, once a
+trimmed picture is confirmed, the whole upload is laid on the reference with the same
+alignment: where the part the trim cut away lands on the reference, and it is the plain
+ground the picture stands on (flat, of the trimmed picture's own edge colour), the
+reference must be plain there too. A letterbox bar or a caption lands outside the
+reference's frame, or is not the picture's own ground (a caption is words on a bar of its
+own colour), and is not judged.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from hashdb.matching.robust.placement import ProbeFrame
+
+#: Cells per side of the grid the margin is judged on (as the content check's).
+_CELLS = 16
+#: A cell is plain when its spread of brightness is under this share of the reference's
+#: contrast, and has structure at or above it.
+_STRUCTURE = 0.06
+#: The upload's margin is the picture's own ground when it is within this many grey levels
+#: of the trimmed picture's edge.
+_GROUND = 24.0
+#: Cells judged: at least this share covered by the cut-away part.
+_COVERED = 0.6
+
+
+def hides_content(
+    thumb: np.ndarray,
+    reference_size: tuple[int, int],
+    model: np.ndarray,
+    probe: tuple[np.ndarray, ProbeFrame],
+    whole: tuple[np.ndarray, ProbeFrame],
+) -> bool:
+    """Whether the part of the upload a trim cut away lands, as plain ground, on cells
+    where the reference (``thumb``, of a reference ``reference_size`` large) has
+    structure. ``model`` maps reference points to the trimmed ``probe`` picture's; ``whole``
+    is the whole upload as a probe (grey and frame)."""
+    probe_gray, probe_frame = probe
+    whole_gray, whole_frame = whole
+    th, tw = thumb.shape
+    scale = tw / reference_size[0]
+    to_probe = np.vstack([model.astype(np.float64), [0.0, 0.0, 1.0]]) @ np.diag(
+        [1 / scale, 1 / scale, 1.0]
+    )
+    # Thumbnail point -> trimmed picture -> fractions of the upload -> the whole upload's grey.
+    to_whole = (
+        np.diag([whole_frame.size[0], whole_frame.size[1], 1.0])
+        @ probe_frame.to_upload()
+        @ to_probe
+    )
+    flags = cv2.INTER_AREA | cv2.WARP_INVERSE_MAP
+    size = (tw, th)
+    shown = cv2.warpAffine(whole_gray, to_whole[:2], size, flags=flags).astype(np.float32)
+    by_whole = cv2.warpAffine(_full(whole_gray), to_whole[:2], size, flags=flags)
+    by_probe = cv2.warpAffine(_full(probe_gray), to_probe[:2], size, flags=flags)
+    near = np.ones((5, 5), np.uint8)
+    cut_away = (cv2.erode((by_whole > 250).astype(np.uint8), near) > 0) & (
+        cv2.dilate((by_probe > 5).astype(np.uint8), near) == 0
+    )
+    if not cut_away.any():
+        return False
+    ground = _edge_level(probe_gray)
+    ref = cv2.GaussianBlur(thumb.astype(np.float32), (5, 5), 1.0)
+    contrast = max(float(np.subtract(*np.percentile(ref, (98, 2)))), 24.0)
+    cell = max(4, max(th, tw) // _CELLS)
+    for top in range(0, th - cell + 1, cell):
+        for left in range(0, tw - cell + 1, cell):
+            window = (slice(top, top + cell), slice(left, left + cell))
+            inside = cut_away[window]
+            if inside.mean() < _COVERED:
+                continue
+            upload = shown[window][inside]
+            plain_ground = (
+                float(upload.std()) < _STRUCTURE * contrast
+                and abs(float(np.median(upload)) - ground) <= _GROUND
+            )
+            if plain_ground and float(ref[window][inside].std()) >= _STRUCTURE * contrast:
+                return True
+    return False
+
+
+def _full(gray: np.ndarray) -> np.ndarray:
+    return np.full(gray.shape, 255, np.uint8)
+
+
+def _edge_level(gray: np.ndarray) -> float:
+    """The grey level round the edge of a picture (its plain ground, if it has one)."""
+    rims = (gray[:2], gray[-2:], gray[:, :2], gray[:, -2:])
+    return float(np.median(np.concatenate([rim.ravel() for rim in rims])))

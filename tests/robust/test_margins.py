@@ -1,0 +1,58 @@
+"""What a trim cut away must not hide what the reference shows: an A on a black ground,
+trimmed tight, covers an Á's letter but not its accent, and the black it was trimmed from
+lands where the accent is."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from hashdb.matching.robust import margins
+from hashdb.matching.robust.placement import ProbeFrame
+
+SIDE = 400
+LETTER = (140, 140, 260, 320)  # x0, y0, x1, y1 of the letter's body
+ACCENT = (180, 80, 220, 110)
+
+
+def _picture(accent: bool, bars: int = 0) -> np.ndarray:
+    """A white letter on black, with an accent above it or without, and black bars of
+    ``bars`` pixels above and below."""
+    gray = np.zeros((SIDE + 2 * bars, SIDE), np.uint8)
+    x0, y0, x1, y1 = LETTER
+    gray[y0 + bars : y1 + bars, x0:x1] = 255
+    if accent:
+        ax0, ay0, ax1, ay1 = ACCENT
+        gray[ay0 + bars : ay1 + bars, ax0:ax1] = 255
+    return gray
+
+
+def _hides(upload: np.ndarray, box: tuple[int, int, int, int], bars: int = 0) -> bool:
+    reference = _picture(accent=True)
+    thumb = cv2.resize(reference, (256, 256), interpolation=cv2.INTER_AREA)
+    x0, y0, x1, y1 = box
+    probe = upload[y0:y1, x0:x1]
+    size = (upload.shape[1], upload.shape[0])
+    probe_frame = ProbeFrame(box, False, (x1 - x0, y1 - y0), size)
+    whole_frame = ProbeFrame((0, 0, *size), False, size, size)
+    # Reference point (u, v) is upload point (u, v + bars), that is trimmed-picture point
+    # (u - x0, v + bars - y0).
+    model = np.array([[1.0, 0.0, -x0], [0.0, 1.0, bars - y0]])
+    return margins.hides_content(
+        thumb, (SIDE, SIDE), model, (probe, probe_frame), (upload, whole_frame)
+    )
+
+
+def test_the_ground_a_trim_cut_away_may_not_hide_the_references_accent() -> None:
+    upload = _picture(accent=False)
+    assert _hides(upload, (120, 120, 280, 340))
+
+
+def test_a_trim_that_cut_away_what_the_reference_shows_too_hides_nothing() -> None:
+    upload = _picture(accent=True)  # the accent is there, in the part cut away
+    assert not _hides(upload, (120, 120, 280, 340))
+
+
+def test_bars_a_trim_cut_away_land_outside_the_reference() -> None:
+    upload = _picture(accent=True, bars=60)  # letterboxed: the bars are not the picture
+    assert not _hides(upload, (0, 60, SIDE, SIDE + 60), bars=60)
