@@ -47,7 +47,7 @@ class LeanRoute(APIRoute):
             raise TypeError(f"{self.path}: a lean route takes no path, query or header values")
         if dependant.cookie_params or len(dependant.body_params) != 1 or self._embed_body_fields:
             raise TypeError(f"{self.path}: a lean route takes one JSON body model")
-        dependencies = [_request_only(self.path, sub) for sub in dependant.dependencies]
+        dependencies = [request_only(self.path, sub) for sub in dependant.dependencies]
         body_fields = dependant.body_params
         request_name = dependant.request_param_name
 
@@ -72,7 +72,7 @@ class LeanRoute(APIRoute):
         return handle
 
 
-def _request_only(path: str, sub: Dependant) -> tuple[str, Callable[[Request], Awaitable[Any]]]:
+def request_only(path: str, sub: Dependant) -> tuple[str, Callable[[Request], Awaitable[Any]]]:
     """A dependency that needs only the request, called as ``await call(request)``."""
     call = sub.call
     if (

@@ -11,7 +11,10 @@ from hashdb.service import HashDB
 def read_upload(service: HashDB, file: UploadFile) -> bytes:
     head = file.file.read(64)
     limit = service.media.upload_limit(head)  # videos have their own, larger limit
-    data = head + file.file.read(limit + 1 - len(head))
+    # Read again from the start rather than join head and rest: one copy fewer, and none
+    # at all from the in-memory upload of api.upload_route (BytesIO hands back its bytes).
+    file.file.seek(0)
+    data = file.file.read(limit + 1)
     service.media.check_upload_size(len(data), limit)
     if not data:
         raise EmptyMedia("the upload is empty (0 bytes)")

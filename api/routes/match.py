@@ -8,9 +8,11 @@ from api.deps import PlatformDep, ServiceDep
 from api.problems import PROBLEM_SCHEMA
 from api.responses import JSONAnswer
 from api.schemas import MatchResponse
+from api.upload_route import UploadRoute
 from api.uploads import read_upload
 
-router = APIRouter(prefix="/v1", tags=["matching"])
+# Answered without FastAPI's general form handling (api.upload_route).
+router = APIRouter(prefix="/v1", tags=["matching"], route_class=UploadRoute)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: PROBLEM_SCHEMA for status in (401, 403, 404, 413, 415, 422, 503)
