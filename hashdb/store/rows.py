@@ -45,8 +45,9 @@ def list_from_row(row: sa.Row[Any]) -> HashList:
     )
 
 
-def entry_from_row(row: sa.Row[Any], labels: tuple[str, ...] = ()) -> Entry:
-    """An entry from a row of ``entries`` joined with its list's name (``list_name``)."""
+def entry_from_row(row: Any, labels: tuple[str, ...] = ()) -> Entry:
+    """An entry from a row of ``entries`` joined with its list's name (``list_name``): a
+    SQLAlchemy row, or the driver's named tuple where a hot read skips SQLAlchemy."""
     return Entry(
         id=row.id,
         list_id=row.list_id,
