@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from hashdb.hashing import ALGORITHMS, Digest
 from hashdb.index import HammingIndex, make_index
@@ -24,6 +25,19 @@ from hashdb.store.watch import ChangeWatcher
 
 #: Entries kept to explain matches without a query (about 1 KiB each).
 ENTRY_CACHE = 10_000
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The index's answer for a batch of digests, before any entry is read: a lookup begun
+    on the API's event loop carries it to the worker thread that reads the entries, rather
+    than query the index a second time there."""
+
+    digests: tuple[Digest, ...]
+    #: ``(entry_id, distance)`` near each digest, in the order of ``digests``.
+    hits: list[list[tuple[int, int]]]
+    #: The lists a candidate's entry must be on to match, by id.
+    lists: dict[int, HashList]
 
 
 class HashIndexes(ChangeFollower):
@@ -148,6 +162,13 @@ class HashIndexes(ChangeFollower):
     ) -> list[list[Match]]:
         """The matches of each digest, in order: one batched index query per algorithm and
         one store read for the candidates of the whole batch."""
+        return self.explain(self.candidates(digests, lists))
+
+    def candidates(
+        self, digests: Sequence[Digest], lists: Collection[str] | None = None
+    ) -> Candidates:
+        """What the indexes hold near each digest, at the widest threshold of the lists: the
+        in-memory half of :meth:`match_many`, which reads nothing once the lists are cached."""
         self.refresh()
         candidate_lists = [
             hash_list
@@ -175,17 +196,25 @@ class HashIndexes(ChangeFollower):
             for position, neighbour in zip(positions, neighbours, strict=True):
                 if len(neighbour):
                     found[position] = neighbour.pairs()
-        wanted = [entry_id for hits in found for entry_id, _ in hits]
+        return Candidates(
+            tuple(digests), found, {hash_list.id: hash_list for hash_list in candidate_lists}
+        )
+
+    def explain(self, found: Candidates) -> list[list[Match]]:
+        """The candidates that are matches, each explained from its entry (cached, or read
+        from the store in one read for the batch): the half of :meth:`match_many` that may
+        wait on the database. A retired entry, or one on another list, explains nothing."""
+        wanted = [entry_id for hits in found.hits for entry_id, _ in hits]
         if not wanted:
-            return [[] for _ in digests]
+            return [[] for _ in found.digests]
         entries = self.entries(wanted)
-        allowed = {hash_list.id: hash_list for hash_list in candidate_lists}
         results: list[list[Match]] = []
-        for digest, hits in zip(digests, found, strict=True):
+        for digest, hits in zip(found.digests, found.hits, strict=True):
             matches = [
                 match
                 for entry_id, distance in hits
-                if (match := _explain(digest, entries.get(entry_id), distance, allowed)) is not None
+                if (match := _explain(digest, entries.get(entry_id), distance, found.lists))
+                is not None
             ]
             matches.sort(key=Match.sort_key)
             results.append(matches)

@@ -30,7 +30,7 @@ from hashdb.errors import ListNotFound
 from hashdb.hashing import Digest
 from hashdb.hashing.media import HashedMedia, MediaHasher
 from hashdb.identity import Principal
-from hashdb.matching.indexes import HashIndexes
+from hashdb.matching.indexes import Candidates, HashIndexes
 from hashdb.matching.match import Match
 from hashdb.matching.near_misses import find_near_misses
 from hashdb.matching.policy import LabelFilter, allowed_by_mode, apply_policy
@@ -186,8 +186,12 @@ class MatchPipeline:
     def lookup(self, digests: Sequence[Digest], scope: Scope) -> list[MatchResult]:
         """Hash-only matching of many unrelated hashes: one result per digest, in order, from
         one batched index query, under the same policy (no near-misses: nothing was seen)."""
+        return self.explain_lookup(self.indexes.candidates(digests, scope.names), scope)
+
+    def explain_lookup(self, found: Candidates, scope: Scope) -> list[MatchResult]:
+        """:meth:`lookup` once the index was queried: the entries read, then the policy."""
         results: list[MatchResult] = []
-        for raw in self.indexes.match_many(digests, scope.names):
+        for raw in self.indexes.explain(found):
             outcome = apply_policy(raw, scope.labels)
             results.append(
                 MatchResult(

@@ -3,7 +3,8 @@ pipeline (:mod:`hashdb.matching.pipeline`)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from hashdb.hashing import Digest
@@ -76,27 +77,58 @@ class MatchingService(ServicePart):
         watcher, indexes = pipeline.watcher, pipeline.indexes
         return watcher is not None and indexes.loaded and indexes.seq >= watcher.latest
 
-    def lookup_in_place(
+    def begin_lookup(
         self,
         digests: Sequence[Digest],
         lists: Collection[str] | None = None,
         *,
         principal: Principal,
         labels: Sequence[str] | None = None,
-    ) -> list[MatchResult] | None:
-        """:meth:`lookup`, where it was asked (the API's event loop), if it can be answered
-        without waiting: the index holds every change, and the one read it may still need
-        is of a local SQLite file, whose readers never wait for a writer. On PostgreSQL,
-        whose reads wait on the network and on the connection pool (which must never stall
-        every other request of the worker), only a lookup that reads nothing is answered:
-        one that matches nothing, or whose matches are explained by cached entries. None:
-        ask :meth:`lookup` from a worker thread."""
-        if not self.index_current():
-            return None
-        if not is_postgres(self.service.settings.db):
+        in_place: bool = True,
+    ) -> LookupPlan:
+        """:meth:`lookup`, begun where it was asked (the API's event loop) as far as it can
+        go there without waiting.
+
+        When the index holds every change, a lookup over a local SQLite file runs there
+        whole (its readers never wait for a writer). On PostgreSQL, whose reads wait on the
+        network and on the connection pool (which must never stall every other request of
+        the worker), the index is queried here with every store access refused: a lookup
+        that matches nothing, or whose matches are explained by cached entries, is answered;
+        one that must read its entries is left to a worker thread with the index's answer,
+        so that the thread reads the entries and no more. ``in_place`` False (a large batch)
+        leaves the whole lookup to the thread."""
+
+        def whole() -> list[MatchResult]:
             return self.lookup(digests, lists, principal=principal, labels=labels)
+
+        if not in_place or not self.index_current():
+            return LookupPlan(False, whole)
+        if not is_postgres(self.service.settings.db):
+            return LookupPlan(True, whole)
+        pipeline = self.service.pipeline
         try:
             with without_store_access():
-                return self.lookup(digests, lists, principal=principal, labels=labels)
+                scope = pipeline.scope(principal, lists, labels)
+                found = pipeline.indexes.candidates(digests, scope.names)
+        except ReadRefused:  # the lists changed, or a name to look up: all of it in a thread
+            return LookupPlan(False, whole)
+
+        def explained() -> list[MatchResult]:
+            return pipeline.explain_lookup(found, scope)
+
+        try:
+            with without_store_access():
+                answer = explained()
         except ReadRefused:
-            return None
+            return LookupPlan(False, explained)
+        return LookupPlan(True, lambda: answer)
+
+
+@dataclass(frozen=True)
+class LookupPlan:
+    """How a lookup begun by :meth:`MatchingService.begin_lookup` ends."""
+
+    #: Whether :attr:`finish` may run where the lookup began: it waits on no database.
+    in_place: bool
+    #: The rest of the lookup (in a worker thread unless ``in_place``): its results.
+    finish: Callable[[], list[MatchResult]]
