@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from contextlib import closing
 
@@ -314,5 +315,37 @@ def test_a_lookup_carried_to_a_thread_reads_its_entries_as_they_are_then(db_url:
         for caller in (a, b):
             (result,) = worker.matching.begin_lookup([known], principal=caller).finish()
             assert not result.matches and [m.list for m in result.allowed_by] == ["news"]
+    finally:
+        worker.close()
+
+
+def test_a_hit_on_postgresql_awaits_its_entries_on_the_event_loop(db_url: str) -> None:
+    """On PostgreSQL a hit begun on the event loop can await its entries there instead of in
+    a thread: the same answer, read as it is when awaited (an entry retired meanwhile is not
+    reported), over connections that survive a new event loop and a dropped connection."""
+    md5 = "5d41402abc4b2a76b9719d911017c592"
+    with closing(HashDB(Settings(db=db_url))) as analyst:
+        report = analyst.adding.hex("terror", "md5", [md5], ANALYST, principal=LOCAL_OPERATOR)
+        analyst.adding.hex("other", "md5", [md5], ANALYST, principal=LOCAL_OPERATOR)
+    known = get_algorithm("md5").parse(md5)
+    worker = _current_worker(db_url)
+    try:
+        begun = worker.matching.begin_lookup([known], principal=LOCAL_OPERATOR)
+        if not db_url.startswith("postgresql"):
+            assert begun.in_place and begun.finish_async is None
+            return
+        assert not begun.in_place and begun.finish_async is not None
+        awaited = asyncio.run(begun.finish_async())
+        assert awaited == begun.finish()
+        assert sorted(m.list for m in awaited[0].matches) == ["other", "terror"]
+
+        worker.pipeline.indexes._forget_entry(report.added[0].entry_id)
+        begun = worker.matching.begin_lookup([known], principal=LOCAL_OPERATOR)
+        with closing(HashDB(Settings(db=db_url))) as analyst:
+            entry_id = report.added[0].entry_id
+            analyst.entries.retire(entry_id, "false positive", "ana", principal=LOCAL_OPERATOR)
+        assert begun.finish_async is not None
+        (result,) = asyncio.run(begun.finish_async())
+        assert [m.list for m in result.matches] == ["other"]
     finally:
         worker.close()

@@ -46,9 +46,15 @@ async def lookup(
         principal=caller,
         in_place=len(digests) <= INLINE_HASHES,
     )
-    # Changes to apply first (after a bulk import: many), a large batch, or a read over the
-    # network: in a worker thread, so the event loop keeps answering meanwhile.
-    found = plan.finish() if plan.in_place else await run_in_threadpool(plan.finish)
+    if plan.in_place:
+        found = plan.finish()
+    elif plan.finish_async is not None:
+        # Only the entries left to read, over the network: awaited, the loop answers others.
+        found = await plan.finish_async()
+    else:
+        # Changes to apply first (after a bulk import: many), or a large batch: in a worker
+        # thread, so the event loop keeps answering meanwhile.
+        found = await run_in_threadpool(plan.finish)
     answer = _answer(digests, found, metrics)
     # A JSONAnswer skips re-validating the body against the response model (documented
     # above), which for 1,000 results costs more than the lookup.

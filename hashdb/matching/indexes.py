@@ -19,7 +19,7 @@ from hashdb.index import HammingIndex, make_index
 from hashdb.matching.follower import ChangeFollower
 from hashdb.matching.match import Evidence, Match
 from hashdb.matching.query import Query, Scope
-from hashdb.store.base import Store
+from hashdb.store.base import AsyncEntryReads, Store
 from hashdb.store.models import Change, ChangeKind, Entry, HashList, ListSettings
 from hashdb.store.watch import ChangeWatcher
 
@@ -38,6 +38,9 @@ class Candidates:
     hits: list[list[tuple[int, int]]]
     #: The lists a candidate's entry must be on to match, by id.
     lists: dict[int, HashList]
+
+    def entry_ids(self) -> list[int]:
+        return [entry_id for hits in self.hits for entry_id, _ in hits]
 
 
 class HashIndexes(ChangeFollower):
@@ -121,6 +124,27 @@ class HashIndexes(ChangeFollower):
 
     def entries(self, entry_ids: Sequence[int]) -> dict[int, Entry]:
         """Entries by id, from the cache where it has them, else from the store."""
+        found, missing = self._cached(entry_ids)
+        if missing:
+            seen = self._seq
+            loaded = self._store.get_entries(missing)
+            found.update(loaded)
+            self._remember(loaded, seen)
+        return found
+
+    async def entries_async(
+        self, entry_ids: Sequence[int], store: AsyncEntryReads
+    ) -> dict[int, Entry]:
+        """:meth:`entries`, with the store read awaited on the calling event loop."""
+        found, missing = self._cached(entry_ids)
+        if missing:
+            seen = self._seq
+            loaded = await store.read_entries_async(missing)
+            found.update(loaded)
+            self._remember(loaded, seen)
+        return found
+
+    def _cached(self, entry_ids: Sequence[int]) -> tuple[dict[int, Entry], list[int]]:
         found: dict[int, Entry] = {}
         missing: list[int] = []
         with self._entries_lock:
@@ -131,17 +155,15 @@ class HashIndexes(ChangeFollower):
                 else:
                     self._entries.move_to_end(entry_id)
                     found[entry_id] = entry
-        if missing:
-            seen = self._seq
-            loaded = self._store.get_entries(missing)
-            found.update(loaded)
-            with self._entries_lock:
-                # A change applied while reading may have made what was read stale.
-                if self._seq == seen:
-                    self._entries.update(loaded)
-                    while len(self._entries) > ENTRY_CACHE:
-                        self._entries.popitem(last=False)
-        return found
+        return found, missing
+
+    def _remember(self, loaded: dict[int, Entry], seen: int) -> None:
+        with self._entries_lock:
+            # A change applied while reading may have made what was read stale.
+            if self._seq == seen:
+                self._entries.update(loaded)
+                while len(self._entries) > ENTRY_CACHE:
+                    self._entries.popitem(last=False)
 
     def _forget_entry(self, entry_id: int | None) -> None:
         with self._entries_lock:
@@ -204,21 +226,13 @@ class HashIndexes(ChangeFollower):
         """The candidates that are matches, each explained from its entry (cached, or read
         from the store in one read for the batch): the half of :meth:`match_many` that may
         wait on the database. A retired entry, or one on another list, explains nothing."""
-        wanted = [entry_id for hits in found.hits for entry_id, _ in hits]
-        if not wanted:
-            return [[] for _ in found.digests]
-        entries = self.entries(wanted)
-        results: list[list[Match]] = []
-        for digest, hits in zip(found.digests, found.hits, strict=True):
-            matches = [
-                match
-                for entry_id, distance in hits
-                if (match := _explain(digest, entries.get(entry_id), distance, found.lists))
-                is not None
-            ]
-            matches.sort(key=Match.sort_key)
-            results.append(matches)
-        return results
+        wanted = found.entry_ids()
+        return _explained(found, self.entries(wanted) if wanted else {})
+
+    async def explain_async(self, found: Candidates, store: AsyncEntryReads) -> list[list[Match]]:
+        """:meth:`explain`, with the store read awaited on the calling event loop."""
+        wanted = found.entry_ids()
+        return _explained(found, await self.entries_async(wanted, store) if wanted else {})
 
     def neighbours(self, digest: Digest, radius: int) -> list[tuple[int, int]]:
         """``(entry_id, distance)`` of live entries within ``radius`` of ``digest``, any list."""
@@ -226,6 +240,19 @@ class HashIndexes(ChangeFollower):
         if digest.algorithm not in self._indexes:
             return []
         return list(self._indexes[digest.algorithm].query(digest.value, radius).pairs())
+
+
+def _explained(found: Candidates, entries: dict[int, Entry]) -> list[list[Match]]:
+    results: list[list[Match]] = []
+    for digest, hits in zip(found.digests, found.hits, strict=True):
+        matches = [
+            match
+            for entry_id, distance in hits
+            if (match := _explain(digest, entries.get(entry_id), distance, found.lists)) is not None
+        ]
+        matches.sort(key=Match.sort_key)
+        results.append(matches)
+    return results
 
 
 def _explain(

@@ -41,6 +41,7 @@ from hashdb.matching.thumbnails import RETENTION_ACTOR, purge_expired, upload_th
 from hashdb.matching.video import VideoMatcher
 from hashdb.settings import Settings
 from hashdb.store import Store
+from hashdb.store.base import AsyncEntryReads
 from hashdb.store.models import ListAction, ListSettings, VideoRule
 
 if TYPE_CHECKING:
@@ -190,15 +191,13 @@ class MatchPipeline:
 
     def explain_lookup(self, found: Candidates, scope: Scope) -> list[MatchResult]:
         """:meth:`lookup` once the index was queried: the entries read, then the policy."""
-        results: list[MatchResult] = []
-        for raw in self.indexes.explain(found):
-            outcome = apply_policy(raw, scope.labels)
-            results.append(
-                MatchResult(
-                    outcome.matches, allowed_by=outcome.allowed_by, suppressed=outcome.suppressed
-                )
-            )
-        return results
+        return _lookup_results(self.indexes.explain(found), scope)
+
+    async def explain_lookup_async(
+        self, found: Candidates, scope: Scope, store: AsyncEntryReads
+    ) -> list[MatchResult]:
+        """:meth:`explain_lookup`, with the entries read awaited on the calling event loop."""
+        return _lookup_results(await self.indexes.explain_async(found, store), scope)
 
     def _record_near_misses(
         self, query: Query, scope: Scope, matches: Sequence[Match], media: HashedMedia | None
@@ -219,6 +218,19 @@ class MatchPipeline:
                 self.store.keep_upload_thumbnails(ids, picture)
             purge_expired(self.store, self.settings, RETENTION_ACTOR)
         return ids
+
+
+def _lookup_results(explained: list[list[Match]], scope: Scope) -> list[MatchResult]:
+    """Each hash's matches under the policy (no near-misses: nothing was seen)."""
+    results: list[MatchResult] = []
+    for raw in explained:
+        outcome = apply_policy(raw, scope.labels)
+        results.append(
+            MatchResult(
+                outcome.matches, allowed_by=outcome.allowed_by, suppressed=outcome.suppressed
+            )
+        )
+    return results
 
 
 def _robust_policy(settings: Settings) -> RobustPolicy:

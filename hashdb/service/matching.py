@@ -3,7 +3,7 @@ pipeline (:mod:`hashdb.matching.pipeline`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from hashdb.matching.query import Query
 from hashdb.matching.result import MatchResult
 from hashdb.service.shared import ServicePart
 from hashdb.store import is_postgres
+from hashdb.store.base import AsyncEntryReads
 from hashdb.store.guard import ReadRefused, without_store_access
 
 
@@ -94,9 +95,10 @@ class MatchingService(ServicePart):
         network and on the connection pool (which must never stall every other request of
         the worker), the index is queried here with every store access refused: a lookup
         that matches nothing, or whose matches are explained by cached entries, is answered;
-        one that must read its entries is left to a worker thread with the index's answer,
-        so that the thread reads the entries and no more. ``in_place`` False (a large batch)
-        leaves the whole lookup to the thread."""
+        one that must read its entries keeps the index's answer, and reads the entries and
+        no more: awaited on the event loop (``finish_async``; the store reads over
+        connections of its own), or in a worker thread. ``in_place`` False (a large batch)
+        leaves the whole lookup to a thread."""
 
         def whole() -> list[MatchResult]:
             return self.lookup(digests, lists, principal=principal, labels=labels)
@@ -120,7 +122,14 @@ class MatchingService(ServicePart):
             with without_store_access():
                 answer = explained()
         except ReadRefused:
-            return LookupPlan(False, explained)
+            store = self.store
+            if not isinstance(store, AsyncEntryReads):
+                return LookupPlan(False, explained)
+
+            async def awaited() -> list[MatchResult]:
+                return await pipeline.explain_lookup_async(found, scope, store)
+
+            return LookupPlan(False, explained, awaited)
         return LookupPlan(True, lambda: answer)
 
 
@@ -132,3 +141,6 @@ class LookupPlan:
     in_place: bool
     #: The rest of the lookup (in a worker thread unless ``in_place``): its results.
     finish: Callable[[], list[MatchResult]]
+    #: The same rest, to await on the event loop instead of a thread, where the store can
+    #: read without one (PostgreSQL: the entries that explain the matches).
+    finish_async: Callable[[], Awaitable[list[MatchResult]]] | None = None

@@ -12,6 +12,9 @@ from psycopg.rows import namedtuple_row
 
 from hashdb.errors import StoreUnavailable
 from hashdb.store.guard import check_store_access
+from hashdb.store.models import Entry
+from hashdb.store.postgres_async import AsyncReads
+from hashdb.store.rows import IN_CHUNK, entries_from_rows
 from hashdb.store.sql import ENTRIES_WITH_LABELS, SQLStore
 
 #: A pooled connection used this recently is handed out without a ping first.
@@ -34,7 +37,8 @@ def open_postgres(url: str) -> SQLStore:
 
 class PostgresStore(SQLStore):
     """The SQL store on PostgreSQL, with the entry read of a lookup that matched run on the
-    driver's own cursor.
+    driver's own cursor, in a worker thread or awaited on the event loop
+    (:meth:`read_entries_async`).
 
     Explaining a match reads its entry on each request whose entry is not cached. Through
     SQLAlchemy's execution (statement cache, parameter processing, result rows, isolation
@@ -49,15 +53,34 @@ class PostgresStore(SQLStore):
     def __init__(self, engine: sa.Engine, url: str) -> None:
         super().__init__(engine, url)
         self._entry_sql: dict[int, str] = {}
+        conninfo = engine.url.set(drivername="postgresql")
+        self._async_reads = AsyncReads(conninfo.render_as_string(hide_password=False))
+
+    async def read_entries_async(self, entry_ids: Sequence[int]) -> dict[int, Entry]:
+        """:meth:`get_entries`, awaited on the calling event loop (see
+        :mod:`hashdb.store.postgres_async`)."""
+        found: dict[int, Entry] = {}
+        ids = list(dict.fromkeys(int(entry_id) for entry_id in entry_ids))
+        for start in range(0, len(ids), IN_CHUNK):
+            sql, params = self._entry_statement(ids[start : start + IN_CHUNK])
+            found.update(entries_from_rows(await self._async_reads.rows(sql, params)))
+        return found
+
+    def close(self) -> None:
+        self._async_reads.close()
+        super().close()
+
+    def _entry_statement(self, ids: list[int]) -> tuple[str, dict[str, int]]:
+        sql = self._entry_sql.get(len(ids))
+        if sql is None:
+            sql = self._entry_sql[len(ids)] = _compiled(self.engine.dialect, len(ids))
+        return sql, {f"ids_{number}": entry_id for number, entry_id in enumerate(ids, 1)}
 
     def _entry_rows(self, ids: list[int]) -> Sequence[Any]:
         if self._connection.get() is not None:
             return super()._entry_rows(ids)  # inside a write transaction: read in it
         check_store_access()
-        sql = self._entry_sql.get(len(ids))
-        if sql is None:
-            sql = self._entry_sql[len(ids)] = _compiled(self.engine.dialect, len(ids))
-        params = {f"ids_{number}": entry_id for number, entry_id in enumerate(ids, 1)}
+        sql, params = self._entry_statement(ids)
         try:
             raw = self.engine.raw_connection()  # the pool's checkout (and ping) rules apply
         except sa.exc.OperationalError as exc:

@@ -47,7 +47,7 @@ from hashdb.store.models import (
     NewEntry,
 )
 from hashdb.store.review_queue import ReviewSQL
-from hashdb.store.rows import IN_CHUNK, entry_from_row, utcnow
+from hashdb.store.rows import IN_CHUNK, entries_from_rows, utcnow
 from hashdb.store.scans import ScanSQL
 from hashdb.store.sharing import SharingSQL
 from hashdb.store.thumbnails import ThumbnailSQL
@@ -244,14 +244,7 @@ class SQLStore(
         found: dict[int, Entry] = {}
         ids = list(dict.fromkeys(int(entry_id) for entry_id in entry_ids))
         for start in range(0, len(ids), IN_CHUNK):
-            rows = self._entry_rows(ids[start : start + IN_CHUNK])
-            labels: dict[int, list[str]] = {}
-            for row in rows:
-                if row.entry_label is not None:
-                    labels.setdefault(row.id, []).append(row.entry_label)
-            for row in rows:
-                if row.id not in found:
-                    found[row.id] = entry_from_row(row, tuple(labels.get(row.id, ())))
+            found.update(entries_from_rows(self._entry_rows(ids[start : start + IN_CHUNK])))
         return found
 
     def _entry_rows(self, ids: list[int]) -> Sequence[Any]:
