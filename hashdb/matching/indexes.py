@@ -30,8 +30,8 @@ ENTRY_CACHE = 10_000
 @dataclass(frozen=True)
 class Candidates:
     """The index's answer for a batch of digests, before any entry is read: a lookup begun
-    on the API's event loop carries it to the worker thread that reads the entries, rather
-    than query the index a second time there."""
+    on the API's event loop keeps it while its entries are read (awaited, or in a worker
+    thread), rather than query the index a second time."""
 
     digests: tuple[Digest, ...]
     #: ``(entry_id, distance)`` near each digest, in the order of ``digests``.
