@@ -31,53 +31,68 @@ class AsyncReads:
 
     def __init__(self, conninfo: str) -> None:
         self._conninfo = conninfo
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._idle: list[psycopg.AsyncConnection[Any]] = []
-        self._turns: asyncio.Semaphore | None = None
+        self._loops: dict[asyncio.AbstractEventLoop, _LoopConnections] = {}
 
     async def rows(self, sql: str, params: Mapping[str, Any]) -> Sequence[Any]:
         """The rows of one statement, as named tuples; :class:`StoreUnavailable` when the
         database cannot be reached."""
-        async with self._turns_here():
-            idle = self._idle.pop() if self._idle else None
+        mine = self._here()
+        async with mine.turns:
+            idle = mine.idle.pop() if mine.idle else None
             if idle is not None:
                 try:
-                    return await self._use(idle, sql, params)
+                    return await _use(idle, mine, sql, params)
                 except psycopg.OperationalError:
                     pass  # dropped while idle (a database restart): once more, on a new one
             try:
-                return await self._use(await self._connect(), sql, params)
+                connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+                return await _use(connection, mine, sql, params)
             except psycopg.OperationalError as exc:
                 raise StoreUnavailable(f"database error: {exc}") from None
 
     def close(self) -> None:
         """Close the idle connections (from any thread: no loop is needed to hang up)."""
-        idle, self._idle = self._idle, []
+        for connections in list(self._loops.values()):
+            connections.close()
+
+    def _here(self) -> _LoopConnections:
+        loop = asyncio.get_running_loop()
+        mine = self._loops.get(loop)
+        if mine is None:
+            # A new loop (a test's, or a worker's after the fork): the connections of loops
+            # that have closed since can no longer be used.
+            for other, theirs in list(self._loops.items()):
+                if other.is_closed():
+                    theirs.close()
+                    self._loops.pop(other, None)
+            mine = self._loops[loop] = _LoopConnections()
+        return mine
+
+
+class _LoopConnections:
+    def __init__(self) -> None:
+        self.idle: list[psycopg.AsyncConnection[Any]] = []
+        self.turns = asyncio.Semaphore(CONNECTIONS)
+
+    def close(self) -> None:
+        idle, self.idle = self.idle, []
         for connection in idle:
             connection.pgconn.finish()
 
-    def _turns_here(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop or self._turns is None:
-            # Another loop (a test's, after the last one closed): the old one's connections
-            # cannot be awaited here.
-            self.close()
-            self._loop, self._turns = loop, asyncio.Semaphore(CONNECTIONS)
-        return self._turns
 
-    async def _connect(self) -> psycopg.AsyncConnection[Any]:
-        return await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-
-    async def _use(
-        self, connection: psycopg.AsyncConnection[Any], sql: str, params: Mapping[str, Any]
-    ) -> Sequence[Any]:
-        try:
-            async with connection.cursor(row_factory=namedtuple_row) as cursor:
-                await cursor.execute(sql, params)
-                rows = await cursor.fetchall()
-        except BaseException:
-            # Failed, or cancelled half way (the client went away): its state is unknown.
-            connection.pgconn.finish()
-            raise
-        self._idle.append(connection)
-        return rows
+async def _use(
+    connection: psycopg.AsyncConnection[Any],
+    home: _LoopConnections,
+    sql: str,
+    params: Mapping[str, Any],
+) -> Sequence[Any]:
+    try:
+        async with connection.cursor(row_factory=namedtuple_row) as cursor:
+            await cursor.execute(sql, params)
+            rows = await cursor.fetchall()
+    except BaseException:
+        # Failed, or cancelled half way (the client went away): its state is unknown.
+        connection.pgconn.finish()
+        raise
+    home.idle.append(connection)
+    return rows

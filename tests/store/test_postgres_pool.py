@@ -89,7 +89,12 @@ def test_an_awaited_read_survives_its_connection_being_dropped_while_idle(
         both = await asyncio.gather(*(store.read_entries_async([entry_id]) for _ in range(9)))
         assert all(entry_id in found for found in both)
         assert store.get_entries([entry_id]) == both[0]
-        idle = store._async_reads._idle
+        (connections,) = [
+            held
+            for loop, held in store._async_reads._loops.items()
+            if loop is asyncio.get_running_loop()
+        ]
+        idle = connections.idle
         assert 1 <= len(idle) <= CONNECTIONS
         _terminate(postgres_server, [connection.info.backend_pid for connection in idle])
         assert entry_id in await store.read_entries_async([entry_id])
@@ -97,6 +102,7 @@ def test_an_awaited_read_survives_its_connection_being_dropped_while_idle(
     try:
         asyncio.run(reads())
         asyncio.run(reads())  # another event loop: its own connections
+        assert len(store._async_reads._loops) == 1  # the closed loop's were hung up
     finally:
         store.close()
 
@@ -120,7 +126,7 @@ def test_a_cancelled_awaited_read_does_not_reuse_its_connection(postgres_url: st
         slow.cancel()
         with pytest.raises(asyncio.CancelledError):
             await slow
-        assert reads._idle == []
+        assert reads._loops[asyncio.get_running_loop()].idle == []
         assert entry_id in await store.read_entries_async([entry_id])
 
     try:
