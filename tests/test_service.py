@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from contextlib import closing
 
@@ -10,10 +11,11 @@ from PIL import Image
 
 from hashdb.errors import InvalidHash, ListNotFound, MediaError
 from hashdb.hashing import get_algorithm
-from hashdb.identity import LOCAL_OPERATOR
+from hashdb.identity import LOCAL_OPERATOR, Principal, Role
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.store import ListAction, NewList
+from hashdb.store.models import Sharing
 from hashdb.testing.images import encode, jpeg, scene
 
 ANALYST = EntryMetadata(label="group-x/logo", note="seen in campaign 7", added_by="ana")
@@ -232,14 +234,118 @@ def test_a_lookup_answers_in_place_only_where_it_need_not_wait_on_the_database(
             time.sleep(0.05)
         assert service.matching.index_current()
 
-        missed = service.matching.lookup_in_place([unknown], principal=LOCAL_OPERATOR)
-        assert missed is not None and not missed[0].matches
-        first = service.matching.lookup_in_place([known], principal=LOCAL_OPERATOR)
-        if postgres:
-            assert first is None  # the entry must be read: from a thread
-            first = service.matching.lookup([known], principal=LOCAL_OPERATOR)
-        assert first is not None and first[0].matches[0].hash_list.name == "terror"
-        again = service.matching.lookup_in_place([known], principal=LOCAL_OPERATOR)
-        assert again is not None and again[0].matches == first[0].matches
+        missed = service.matching.begin_lookup([unknown], principal=LOCAL_OPERATOR)
+        assert missed.in_place and not missed.finish()[0].matches
+        begun = service.matching.begin_lookup([known], principal=LOCAL_OPERATOR)
+        assert begun.in_place is not postgres  # on PostgreSQL the entry must be read: a thread
+        first = begun.finish()
+        assert first[0].matches[0].hash_list.name == "terror"
+        again = service.matching.begin_lookup([known], principal=LOCAL_OPERATOR)
+        assert again.in_place and again.finish()[0].matches == first[0].matches
+        batch = service.matching.begin_lookup([known], principal=LOCAL_OPERATOR, in_place=False)
+        assert not batch.in_place and batch.finish()[0].matches == first[0].matches
     finally:
         service.close()
+
+
+def _current_worker(db_url: str) -> HashDB:
+    """A server's worker: follows changes in the background, nothing cached yet."""
+    service = HashDB(Settings(db=db_url, refresh_interval=0.05))
+    service.warm_up()
+    _wait_until_current(service)
+    return service
+
+
+def _wait_until_current(service: HashDB) -> None:
+    deadline = time.monotonic() + 10
+    while not service.matching.index_current() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert service.matching.index_current()
+
+
+def _wait_until_seen(service: HashDB, seq: int) -> None:
+    """Until the worker's change watcher has seen change ``seq`` (a lookup then applies it)."""
+    watcher = service.pipeline.watcher
+    assert watcher is not None
+    deadline = time.monotonic() + 10
+    while watcher.latest < seq and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert watcher.latest >= seq
+
+
+def test_a_lookup_carried_to_a_thread_reads_its_entries_as_they_are_then(db_url: str) -> None:
+    """On PostgreSQL a hit begun on the event loop hands its index answer to a worker thread,
+    which reads the entries: an entry retired in between is not reported, and the lists stay
+    those the caller may see (on SQLite the lookup runs whole, where it began)."""
+    md5 = "5d41402abc4b2a76b9719d911017c592"
+    a = Principal("a-platform", Role.PLATFORM, "org-a")
+    b = Principal("b-platform", Role.PLATFORM, "org-b")
+    with closing(HashDB(Settings(db=db_url))) as analyst:
+        for name in ("org-a", "org-b"):
+            analyst.organisations.create(name, principal=LOCAL_OPERATOR)
+        analyst.lists.create(
+            NewList("a-only"), LOCAL_OPERATOR, sharing=Sharing.PRIVATE, owner="org-a"
+        )
+        analyst.adding.hex("a-only", "md5", [md5], ANALYST, principal=LOCAL_OPERATOR)
+        report = analyst.adding.hex("shared", "md5", [md5], ANALYST, principal=LOCAL_OPERATOR)
+    known = get_algorithm("md5").parse(md5)
+    worker = _current_worker(db_url)
+    try:
+        seen_by_b = worker.matching.begin_lookup([known], principal=b)
+        seen_by_a = worker.matching.begin_lookup([known], principal=a)
+        assert [m.list for m in seen_by_b.finish()[0].matches] == ["shared"]
+        assert sorted(m.list for m in seen_by_a.finish()[0].matches) == ["a-only", "shared"]
+
+        # Retired after the index query, before the read: the read sees it retired.
+        worker.pipeline.indexes._forget_entry(report.added[0].entry_id)  # as a new worker
+        begun = worker.matching.begin_lookup([known], principal=b)
+        assert begun.in_place is not db_url.startswith("postgresql")
+        with closing(HashDB(Settings(db=db_url))) as analyst:
+            entry_id = report.added[0].entry_id
+            analyst.entries.retire(entry_id, "false positive", "ana", principal=LOCAL_OPERATOR)
+        assert not begun.finish()[0].matches
+
+        # An allow entry the follower has seen suppresses the match, on the loop or not.
+        with closing(HashDB(Settings(db=db_url))) as analyst:
+            analyst.adding.hex("shared", "md5", [md5], ANALYST, principal=LOCAL_OPERATOR)
+            analyst.lists.create(NewList("news", action=ListAction.ALLOW), LOCAL_OPERATOR)
+            analyst.adding.hex("news", "md5", [md5], ANALYST, principal=LOCAL_OPERATOR)
+            seq = analyst.store.current_seq()
+        _wait_until_seen(worker, seq)
+        for caller in (a, b):
+            (result,) = worker.matching.begin_lookup([known], principal=caller).finish()
+            assert not result.matches and [m.list for m in result.allowed_by] == ["news"]
+    finally:
+        worker.close()
+
+
+def test_a_hit_on_postgresql_awaits_its_entries_on_the_event_loop(db_url: str) -> None:
+    """On PostgreSQL a hit begun on the event loop can await its entries there instead of in
+    a thread: the same answer, read as it is when awaited (an entry retired meanwhile is not
+    reported), over connections that survive a new event loop and a dropped connection."""
+    md5 = "5d41402abc4b2a76b9719d911017c592"
+    with closing(HashDB(Settings(db=db_url))) as analyst:
+        report = analyst.adding.hex("terror", "md5", [md5], ANALYST, principal=LOCAL_OPERATOR)
+        analyst.adding.hex("other", "md5", [md5], ANALYST, principal=LOCAL_OPERATOR)
+    known = get_algorithm("md5").parse(md5)
+    worker = _current_worker(db_url)
+    try:
+        begun = worker.matching.begin_lookup([known], principal=LOCAL_OPERATOR)
+        if not db_url.startswith("postgresql"):
+            assert begun.in_place and begun.finish_async is None
+            return
+        assert not begun.in_place and begun.finish_async is not None
+        awaited = asyncio.run(begun.finish_async())
+        assert awaited == begun.finish()
+        assert sorted(m.list for m in awaited[0].matches) == ["other", "terror"]
+
+        worker.pipeline.indexes._forget_entry(report.added[0].entry_id)
+        begun = worker.matching.begin_lookup([known], principal=LOCAL_OPERATOR)
+        with closing(HashDB(Settings(db=db_url))) as analyst:
+            entry_id = report.added[0].entry_id
+            analyst.entries.retire(entry_id, "false positive", "ana", principal=LOCAL_OPERATOR)
+        assert begun.finish_async is not None
+        (result,) = asyncio.run(begun.finish_async())
+        assert [m.list for m in result.matches] == ["other"]
+    finally:
+        worker.close()

@@ -105,7 +105,7 @@ def _rehearse(service: HashDB) -> None:
     """
     lookups = [parse_hash(*_REHEARSED)]
     for _ in range(_REHEARSALS):
-        service.matching.lookup_in_place(lookups, principal=LOCAL_OPERATOR)
+        service.matching.begin_lookup(lookups, principal=LOCAL_OPERATOR).finish()
         service.matching.lookup(lookups, principal=LOCAL_OPERATOR)
     running = set(threading.enumerate())
     asyncio.run(anyio.to_thread.run_sync(int))

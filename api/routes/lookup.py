@@ -20,7 +20,7 @@ from hashdb.matching.result import MatchResult
 router = APIRouter(prefix="/v1", tags=["matching"], route_class=LeanRoute)
 
 #: Lookups of at most this many hashes run on the event loop when they need not wait on the
-#: database (``MatchingService.lookup_in_place``): a few hundred microseconds of work, less
+#: database (``MatchingService.begin_lookup``): a few hundred microseconds of work, less
 #: than the hop to a worker thread and back.
 INLINE_HASHES = 16
 
@@ -40,14 +40,21 @@ async def lookup(
     """
     metrics: Metrics = request.app.state.metrics
     digests = [query.digest for query in body.hashes]
-    lists = body.lists or None
-    found = None
-    if len(digests) <= INLINE_HASHES:
-        found = service.matching.lookup_in_place(digests, lists, principal=caller)
-    if found is None:
-        # Changes to apply first (after a bulk import: many), a large batch, or a read over
-        # the network: in a worker thread, so the event loop keeps answering meanwhile.
-        found = await run_in_threadpool(service.matching.lookup, digests, lists, principal=caller)
+    plan = service.matching.begin_lookup(
+        digests,
+        body.lists or None,
+        principal=caller,
+        in_place=len(digests) <= INLINE_HASHES,
+    )
+    if plan.in_place:
+        found = plan.finish()
+    elif plan.finish_async is not None:
+        # Only the entries left to read, over the network: awaited, the loop answers others.
+        found = await plan.finish_async()
+    else:
+        # Changes to apply first (after a bulk import: many), or a large batch: in a worker
+        # thread, so the event loop keeps answering meanwhile.
+        found = await run_in_threadpool(plan.finish)
     answer = _answer(digests, found, metrics)
     # A JSONAnswer skips re-validating the body against the response model (documented
     # above), which for 1,000 results costs more than the lookup.

@@ -12,18 +12,35 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from hashdb.hashing import ALGORITHMS, Digest
 from hashdb.index import HammingIndex, make_index
 from hashdb.matching.follower import ChangeFollower
 from hashdb.matching.match import Evidence, Match
 from hashdb.matching.query import Query, Scope
-from hashdb.store.base import Store
+from hashdb.store.base import AsyncEntryReads, Store
 from hashdb.store.models import Change, ChangeKind, Entry, HashList, ListSettings
 from hashdb.store.watch import ChangeWatcher
 
 #: Entries kept to explain matches without a query (about 1 KiB each).
 ENTRY_CACHE = 10_000
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The index's answer for a batch of digests, before any entry is read: a lookup begun
+    on the API's event loop keeps it while its entries are read (awaited, or in a worker
+    thread), rather than query the index a second time."""
+
+    digests: tuple[Digest, ...]
+    #: ``(entry_id, distance)`` near each digest, in the order of ``digests``.
+    hits: list[list[tuple[int, int]]]
+    #: The lists a candidate's entry must be on to match, by id.
+    lists: dict[int, HashList]
+
+    def entry_ids(self) -> list[int]:
+        return [entry_id for hits in self.hits for entry_id, _ in hits]
 
 
 class HashIndexes(ChangeFollower):
@@ -107,6 +124,27 @@ class HashIndexes(ChangeFollower):
 
     def entries(self, entry_ids: Sequence[int]) -> dict[int, Entry]:
         """Entries by id, from the cache where it has them, else from the store."""
+        found, missing = self._cached(entry_ids)
+        if missing:
+            seen = self._seq
+            loaded = self._store.get_entries(missing)
+            found.update(loaded)
+            self._remember(loaded, seen)
+        return found
+
+    async def entries_async(
+        self, entry_ids: Sequence[int], store: AsyncEntryReads
+    ) -> dict[int, Entry]:
+        """:meth:`entries`, with the store read awaited on the calling event loop."""
+        found, missing = self._cached(entry_ids)
+        if missing:
+            seen = self._seq
+            loaded = await store.read_entries_async(missing)
+            found.update(loaded)
+            self._remember(loaded, seen)
+        return found
+
+    def _cached(self, entry_ids: Sequence[int]) -> tuple[dict[int, Entry], list[int]]:
         found: dict[int, Entry] = {}
         missing: list[int] = []
         with self._entries_lock:
@@ -117,17 +155,15 @@ class HashIndexes(ChangeFollower):
                 else:
                     self._entries.move_to_end(entry_id)
                     found[entry_id] = entry
-        if missing:
-            seen = self._seq
-            loaded = self._store.get_entries(missing)
-            found.update(loaded)
-            with self._entries_lock:
-                # A change applied while reading may have made what was read stale.
-                if self._seq == seen:
-                    self._entries.update(loaded)
-                    while len(self._entries) > ENTRY_CACHE:
-                        self._entries.popitem(last=False)
-        return found
+        return found, missing
+
+    def _remember(self, loaded: dict[int, Entry], seen: int) -> None:
+        with self._entries_lock:
+            # A change applied while reading may have made what was read stale.
+            if self._seq == seen:
+                self._entries.update(loaded)
+                while len(self._entries) > ENTRY_CACHE:
+                    self._entries.popitem(last=False)
 
     def _forget_entry(self, entry_id: int | None) -> None:
         with self._entries_lock:
@@ -148,6 +184,13 @@ class HashIndexes(ChangeFollower):
     ) -> list[list[Match]]:
         """The matches of each digest, in order: one batched index query per algorithm and
         one store read for the candidates of the whole batch."""
+        return self.explain(self.candidates(digests, lists))
+
+    def candidates(
+        self, digests: Sequence[Digest], lists: Collection[str] | None = None
+    ) -> Candidates:
+        """What the indexes hold near each digest, at the widest threshold of the lists: the
+        in-memory half of :meth:`match_many`, which reads nothing once the lists are cached."""
         self.refresh()
         candidate_lists = [
             hash_list
@@ -175,21 +218,21 @@ class HashIndexes(ChangeFollower):
             for position, neighbour in zip(positions, neighbours, strict=True):
                 if len(neighbour):
                     found[position] = neighbour.pairs()
-        wanted = [entry_id for hits in found for entry_id, _ in hits]
-        if not wanted:
-            return [[] for _ in digests]
-        entries = self.entries(wanted)
-        allowed = {hash_list.id: hash_list for hash_list in candidate_lists}
-        results: list[list[Match]] = []
-        for digest, hits in zip(digests, found, strict=True):
-            matches = [
-                match
-                for entry_id, distance in hits
-                if (match := _explain(digest, entries.get(entry_id), distance, allowed)) is not None
-            ]
-            matches.sort(key=Match.sort_key)
-            results.append(matches)
-        return results
+        return Candidates(
+            tuple(digests), found, {hash_list.id: hash_list for hash_list in candidate_lists}
+        )
+
+    def explain(self, found: Candidates) -> list[list[Match]]:
+        """The candidates that are matches, each explained from its entry (cached, or read
+        from the store in one read for the batch): the half of :meth:`match_many` that may
+        wait on the database. A retired entry, or one on another list, explains nothing."""
+        wanted = found.entry_ids()
+        return _explained(found, self.entries(wanted) if wanted else {})
+
+    async def explain_async(self, found: Candidates, store: AsyncEntryReads) -> list[list[Match]]:
+        """:meth:`explain`, with the store read awaited on the calling event loop."""
+        wanted = found.entry_ids()
+        return _explained(found, await self.entries_async(wanted, store) if wanted else {})
 
     def neighbours(self, digest: Digest, radius: int) -> list[tuple[int, int]]:
         """``(entry_id, distance)`` of live entries within ``radius`` of ``digest``, any list."""
@@ -197,6 +240,19 @@ class HashIndexes(ChangeFollower):
         if digest.algorithm not in self._indexes:
             return []
         return list(self._indexes[digest.algorithm].query(digest.value, radius).pairs())
+
+
+def _explained(found: Candidates, entries: dict[int, Entry]) -> list[list[Match]]:
+    results: list[list[Match]] = []
+    for digest, hits in zip(found.digests, found.hits, strict=True):
+        matches = [
+            match
+            for entry_id, distance in hits
+            if (match := _explain(digest, entries.get(entry_id), distance, found.lists)) is not None
+        ]
+        matches.sort(key=Match.sort_key)
+        results.append(matches)
+    return results
 
 
 def _explain(

@@ -30,7 +30,7 @@ from hashdb.errors import ListNotFound
 from hashdb.hashing import Digest
 from hashdb.hashing.media import HashedMedia, MediaHasher
 from hashdb.identity import Principal
-from hashdb.matching.indexes import HashIndexes
+from hashdb.matching.indexes import Candidates, HashIndexes
 from hashdb.matching.match import Match
 from hashdb.matching.near_misses import find_near_misses
 from hashdb.matching.policy import LabelFilter, allowed_by_mode, apply_policy
@@ -41,6 +41,7 @@ from hashdb.matching.thumbnails import RETENTION_ACTOR, purge_expired, upload_th
 from hashdb.matching.video import VideoMatcher
 from hashdb.settings import Settings
 from hashdb.store import Store
+from hashdb.store.base import AsyncEntryReads
 from hashdb.store.models import ListAction, ListSettings, VideoRule
 
 if TYPE_CHECKING:
@@ -186,15 +187,17 @@ class MatchPipeline:
     def lookup(self, digests: Sequence[Digest], scope: Scope) -> list[MatchResult]:
         """Hash-only matching of many unrelated hashes: one result per digest, in order, from
         one batched index query, under the same policy (no near-misses: nothing was seen)."""
-        results: list[MatchResult] = []
-        for raw in self.indexes.match_many(digests, scope.names):
-            outcome = apply_policy(raw, scope.labels)
-            results.append(
-                MatchResult(
-                    outcome.matches, allowed_by=outcome.allowed_by, suppressed=outcome.suppressed
-                )
-            )
-        return results
+        return self.explain_lookup(self.indexes.candidates(digests, scope.names), scope)
+
+    def explain_lookup(self, found: Candidates, scope: Scope) -> list[MatchResult]:
+        """:meth:`lookup` once the index was queried: the entries read, then the policy."""
+        return _lookup_results(self.indexes.explain(found), scope)
+
+    async def explain_lookup_async(
+        self, found: Candidates, scope: Scope, store: AsyncEntryReads
+    ) -> list[MatchResult]:
+        """:meth:`explain_lookup`, with the entries read awaited on the calling event loop."""
+        return _lookup_results(await self.indexes.explain_async(found, store), scope)
 
     def _record_near_misses(
         self, query: Query, scope: Scope, matches: Sequence[Match], media: HashedMedia | None
@@ -215,6 +218,19 @@ class MatchPipeline:
                 self.store.keep_upload_thumbnails(ids, picture)
             purge_expired(self.store, self.settings, RETENTION_ACTOR)
         return ids
+
+
+def _lookup_results(explained: list[list[Match]], scope: Scope) -> list[MatchResult]:
+    """Each hash's matches under the policy (no near-misses: nothing was seen)."""
+    results: list[MatchResult] = []
+    for raw in explained:
+        outcome = apply_policy(raw, scope.labels)
+        results.append(
+            MatchResult(
+                outcome.matches, allowed_by=outcome.allowed_by, suppressed=outcome.suppressed
+            )
+        )
+    return results
 
 
 def _robust_policy(settings: Settings) -> RobustPolicy:

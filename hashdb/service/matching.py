@@ -3,7 +3,8 @@ pipeline (:mod:`hashdb.matching.pipeline`)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from hashdb.hashing import Digest
@@ -12,6 +13,7 @@ from hashdb.matching.query import Query
 from hashdb.matching.result import MatchResult
 from hashdb.service.shared import ServicePart
 from hashdb.store import is_postgres
+from hashdb.store.base import AsyncEntryReads
 from hashdb.store.guard import ReadRefused, without_store_access
 
 
@@ -76,27 +78,69 @@ class MatchingService(ServicePart):
         watcher, indexes = pipeline.watcher, pipeline.indexes
         return watcher is not None and indexes.loaded and indexes.seq >= watcher.latest
 
-    def lookup_in_place(
+    def begin_lookup(
         self,
         digests: Sequence[Digest],
         lists: Collection[str] | None = None,
         *,
         principal: Principal,
         labels: Sequence[str] | None = None,
-    ) -> list[MatchResult] | None:
-        """:meth:`lookup`, where it was asked (the API's event loop), if it can be answered
-        without waiting: the index holds every change, and the one read it may still need
-        is of a local SQLite file, whose readers never wait for a writer. On PostgreSQL,
-        whose reads wait on the network and on the connection pool (which must never stall
-        every other request of the worker), only a lookup that reads nothing is answered:
-        one that matches nothing, or whose matches are explained by cached entries. None:
-        ask :meth:`lookup` from a worker thread."""
-        if not self.index_current():
-            return None
-        if not is_postgres(self.service.settings.db):
+        in_place: bool = True,
+    ) -> LookupPlan:
+        """:meth:`lookup`, begun where it was asked (the API's event loop) as far as it can
+        go there without waiting.
+
+        When the index holds every change, a lookup over a local SQLite file runs there
+        whole (its readers never wait for a writer). On PostgreSQL, whose reads wait on the
+        network and on the connection pool (which must never stall every other request of
+        the worker), the index is queried here with every store access refused: a lookup
+        that matches nothing, or whose matches are explained by cached entries, is answered;
+        one that must read its entries keeps the index's answer, and reads the entries and
+        no more: awaited on the event loop (``finish_async``; the store reads over
+        connections of its own), or in a worker thread. ``in_place`` False (a large batch)
+        leaves the whole lookup to a thread."""
+
+        def whole() -> list[MatchResult]:
             return self.lookup(digests, lists, principal=principal, labels=labels)
+
+        if not in_place or not self.index_current():
+            return LookupPlan(False, whole)
+        if not is_postgres(self.service.settings.db):
+            return LookupPlan(True, whole)
+        pipeline = self.service.pipeline
         try:
             with without_store_access():
-                return self.lookup(digests, lists, principal=principal, labels=labels)
+                scope = pipeline.scope(principal, lists, labels)
+                found = pipeline.indexes.candidates(digests, scope.names)
+        except ReadRefused:  # the lists changed, or a name to look up: all of it in a thread
+            return LookupPlan(False, whole)
+
+        def explained() -> list[MatchResult]:
+            return pipeline.explain_lookup(found, scope)
+
+        try:
+            with without_store_access():
+                answer = explained()
         except ReadRefused:
-            return None
+            store = self.store
+            if not isinstance(store, AsyncEntryReads):
+                return LookupPlan(False, explained)
+
+            async def awaited() -> list[MatchResult]:
+                return await pipeline.explain_lookup_async(found, scope, store)
+
+            return LookupPlan(False, explained, awaited)
+        return LookupPlan(True, lambda: answer)
+
+
+@dataclass(frozen=True)
+class LookupPlan:
+    """How a lookup begun by :meth:`MatchingService.begin_lookup` ends."""
+
+    #: Whether :attr:`finish` may run where the lookup began: it waits on no database.
+    in_place: bool
+    #: The rest of the lookup (in a worker thread unless ``in_place``): its results.
+    finish: Callable[[], list[MatchResult]]
+    #: The same rest, to await on the event loop instead of a thread, where the store can
+    #: read without one (PostgreSQL: the entries that explain the matches).
+    finish_async: Callable[[], Awaitable[list[MatchResult]]] | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -339,3 +339,11 @@ class Store(
     def transaction(self) -> AbstractContextManager[None]: ...
     def ping(self) -> None: ...
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class AsyncEntryReads(Protocol):
+    """A store whose entries an asyncio event loop can await without a thread (PostgreSQL,
+    whose reads wait on the network; a SQLite file's reads never wait)."""
+
+    async def read_entries_async(self, entry_ids: Sequence[int]) -> dict[int, Entry]: ...

@@ -4,6 +4,7 @@ ones; records always carry aware UTC)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, overload
 
@@ -45,8 +46,9 @@ def list_from_row(row: sa.Row[Any]) -> HashList:
     )
 
 
-def entry_from_row(row: sa.Row[Any], labels: tuple[str, ...] = ()) -> Entry:
-    """An entry from a row of ``entries`` joined with its list's name (``list_name``)."""
+def entry_from_row(row: Any, labels: tuple[str, ...] = ()) -> Entry:
+    """An entry from a row of ``entries`` joined with its list's name (``list_name``): a
+    SQLAlchemy row, or the driver's named tuple where a hot read skips SQLAlchemy."""
     return Entry(
         id=row.id,
         list_id=row.list_id,
@@ -67,3 +69,17 @@ def entry_from_row(row: sa.Row[Any], labels: tuple[str, ...] = ()) -> Entry:
         labels=labels,
         item_id=row.item_id,
     )
+
+
+def entries_from_rows(rows: Sequence[Any]) -> dict[int, Entry]:
+    """Entries by id from rows of ``entries`` joined with their list's name and their labels,
+    one row per label in order (``entry_label`` None for an entry without any)."""
+    labels: dict[int, list[str]] = {}
+    for row in rows:
+        if row.entry_label is not None:
+            labels.setdefault(row.id, []).append(row.entry_label)
+    found: dict[int, Entry] = {}
+    for row in rows:
+        if row.id not in found:
+            found[row.id] = entry_from_row(row, tuple(labels.get(row.id, ())))
+    return found

@@ -47,7 +47,7 @@ from hashdb.store.models import (
     NewEntry,
 )
 from hashdb.store.review_queue import ReviewSQL
-from hashdb.store.rows import IN_CHUNK, entry_from_row, utcnow
+from hashdb.store.rows import IN_CHUNK, entries_from_rows, utcnow
 from hashdb.store.scans import ScanSQL
 from hashdb.store.sharing import SharingSQL
 from hashdb.store.thumbnails import ThumbnailSQL
@@ -61,7 +61,7 @@ _BULK_TABLES = ("entries", "items", "changes", "entry_labels", "video_frames")
 #: Entries with their list's name and their labels (one row per label, ``entry_label`` None
 #: for an entry without any), built once: a lookup reads entries this way on every request
 #: whose entry is not cached.
-_ENTRIES_WITH_LABELS = (
+ENTRIES_WITH_LABELS = (
     sa.select(
         schema.entries,
         schema.lists.c.name.label("list_name"),
@@ -243,19 +243,14 @@ class SQLStore(
         whose entry is not cached: one round trip, not two."""
         found: dict[int, Entry] = {}
         ids = list(dict.fromkeys(int(entry_id) for entry_id in entry_ids))
-        with self._reading_statements() as connection:
-            for start in range(0, len(ids), IN_CHUNK):
-                rows = connection.execute(
-                    _ENTRIES_WITH_LABELS, {"ids": ids[start : start + IN_CHUNK]}
-                ).all()
-                labels: dict[int, list[str]] = {}
-                for row in rows:
-                    if row.entry_label is not None:
-                        labels.setdefault(row.id, []).append(row.entry_label)
-                for row in rows:
-                    if row.id not in found:
-                        found[row.id] = entry_from_row(row, tuple(labels.get(row.id, ())))
+        for start in range(0, len(ids), IN_CHUNK):
+            found.update(entries_from_rows(self._entry_rows(ids[start : start + IN_CHUNK])))
         return found
+
+    def _entry_rows(self, ids: list[int]) -> Sequence[Any]:
+        """The rows of :data:`ENTRIES_WITH_LABELS` for ``ids`` (at most ``IN_CHUNK``)."""
+        with self._reading_statements() as connection:
+            return connection.execute(ENTRIES_WITH_LABELS, {"ids": ids}).all()
 
     def retire_entry(self, entry_id: int, reason: str, retired_by: str | None) -> Entry:
         if not reason.strip():

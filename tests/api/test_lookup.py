@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from contextlib import closing
+
 from fastapi.testclient import TestClient
 
-from hashdb.identity import LOCAL_OPERATOR
+from api.app import create_app
+from hashdb.identity import LOCAL_OPERATOR, Role
 from hashdb.service import EntryMetadata, HashDB
+from hashdb.settings import Settings
 from hashdb.testing.images import jpeg
 
 
@@ -91,3 +96,28 @@ def test_batch_limits(client: TestClient) -> None:
     assert client.post("/v1/lookup", json={"hashes": []}).status_code == 422
     wrong_type = client.post("/v1/lookup", content=b"hashes=1")
     assert wrong_type.status_code == 422
+
+
+def test_a_worker_following_changes_answers_hits_and_drops_a_retired_entry(db_url: str) -> None:
+    """As a server's worker runs (changes followed in the background, so that a hit is begun
+    on the event loop and its entry read there or in a thread): a hit is answered with its
+    entry, and once the entry is retired elsewhere it is not reported after a second."""
+    md5 = "5d41402abc4b2a76b9719d911017c592"
+    with closing(HashDB(Settings(db=db_url))) as analyst:
+        report = analyst.adding.hex(
+            "terror", "md5", [md5], EntryMetadata(label="logo"), principal=LOCAL_OPERATOR
+        )
+        key = analyst.keys.create("platform", Role.PLATFORM, principal=LOCAL_OPERATOR).key
+    worker = HashDB(Settings(db=db_url, refresh_interval=0.05))
+    body = {"hashes": [{"algorithm": "md5", "value": md5}]}
+    with TestClient(create_app(service=worker), headers={"Authorization": f"Bearer {key}"}) as c:
+        for _ in range(3):  # not cached, then cached
+            (result,) = c.post("/v1/lookup", json=body).json()["results"]
+            assert [(m["list"], m["label"]) for m in result["matches"]] == [("terror", "logo")]
+        with closing(HashDB(Settings(db=db_url))) as analyst:
+            entry_id = report.added[0].entry_id
+            analyst.entries.retire(entry_id, "false positive", "ana", principal=LOCAL_OPERATOR)
+        deadline = time.monotonic() + 1.0
+        while c.post("/v1/lookup", json=body).json()["results"][0]["matched"]:
+            assert time.monotonic() < deadline, "a retired entry was still reported after 1 s"
+            time.sleep(0.05)

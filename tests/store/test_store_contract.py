@@ -174,6 +174,43 @@ def test_a_batch_add_reports_each_hash_in_order(store: Store) -> None:
     assert added == [first.entry_id, outcomes[0].entry_id, outcomes[2].entry_id]
 
 
+def test_entries_read_alone_and_in_a_transaction_are_the_same(store: Store) -> None:
+    """A lookup's read of its entries (outside any transaction: on PostgreSQL the driver's own
+    cursor, not SQLAlchemy's) gives what the same read inside a write transaction gives:
+    every field, labels in order, retirement, and unknown ids left out."""
+    hash_list = store.ensure_list("terror")
+    full = NewEntry(
+        "pdq",
+        _pdq(4),
+        quality=90,
+        source_sha256="ab" * 32,
+        label="logo",
+        note="a note",
+        added_by="ana",
+        organisation="org-a",
+        source="case 12",
+        labels=("type:recruitment", "severity:high"),
+    )
+    outcomes = store.add_entries(hash_list.id, [full, NewEntry("md5", _pdq(5)[:16])])
+    ids = [outcome.entry_id for outcome in outcomes]
+    store.retire_entry(ids[1], "false positive", "ben")
+    alone = store.get_entries([*ids, 10_000_000, ids[0]])
+    with store.transaction():
+        inside = store.get_entries([*ids, 10_000_000, ids[0]])
+    assert alone == inside and set(alone) == set(ids)
+    first, retired = alone[ids[0]], alone[ids[1]]
+    assert first.labels == ("severity:high", "type:recruitment")
+    assert (first.value, first.quality, first.note, first.source) == (
+        _pdq(4),
+        90,
+        "a note",
+        "case 12",
+    )
+    assert first.list_name == "terror" and first.added_at.tzinfo is not None
+    assert not retired.live and retired.retired_by == "ben"
+    assert store.get_entries([ids[1]]) == {ids[1]: retired}  # one id: a statement of its own
+
+
 @pytest.mark.skipif(os.name != "posix", reason="posix paths")
 def test_missing_folder_is_a_clear_error(tmp_path: object) -> None:
     from hashdb.errors import StoreUnavailable
