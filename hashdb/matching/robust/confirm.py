@@ -88,14 +88,12 @@ def check(
 def _unless_sibling(
     reference: ReferenceFeatures, verdict: geometric.Verdict, key: str
 ) -> geometric.Verdict:
-    """``verdict``, refused when the upload was matched only turned or mirrored to a
-    reference that, turned or mirrored so, is itself but for a detail
-    (:mod:`.symmetry`): the mirror image of an À is an Á."""
-    turns = symmetry.quarter_turns(verdict.model)
-    thumb = geometric.unpack(reference)[1]
-    if not symmetry.ambiguous(thumb, turns, key.endswith("mirror")):
+    """``verdict``, refused when the upload was matched through its mirror image to a
+    reference whose own mirror image is itself but for a detail (:mod:`.symmetry`): the
+    mirror image of an À is an Á."""
+    if not key.endswith("mirror") or not symmetry.ambiguous(geometric.unpack(reference)[1]):
         return verdict
-    return replace(verdict, confirmed=False, reason="turned copy of a near-symmetric picture")
+    return replace(verdict, confirmed=False, reason="mirror image of a near-symmetric picture")
 
 
 def in_place(candidate: Candidate, policy: RobustPolicy) -> bool:

@@ -29,6 +29,9 @@ _FAR = 60
 #: A reference with more than this share of pure white and of pure black pixels has
 #: strokes of its own that look like lettering: only a line of words is left out.
 _OWN_SHARE = 0.01
+#: White strokes in a white area larger than this share of the covered pixels are the
+#: open ground round black letters, not white letters.
+_GROUND_SHARE = 0.05
 #: Lettering is words: at least this many marks (a bar or an accent a picture lacks, or
 #: its dots, are one or two).
 _MIN_MARKS = 3
@@ -97,7 +100,11 @@ def lettering(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) ->
         return None
     if own and not _words_in_a_line(strokes, reference, band):
         return None
-    if _own_words_in(reference, band, _letter_height(white_edged | fill)):
+    # The letters are the white marks when those are enclosed (white words outlined in
+    # black); when the white is the open ground round black marks, the black ones.
+    light = not _open_ground(white, white_edged, int(inside.sum()))
+    letters = (white_edged | fill) if light else (black_edged | outline)
+    if _own_words_in(reference, band, _letter_height(letters), light):
         return None  # a poster of one layout with other words there
     margin = np.ones((_MARGIN, _MARGIN), np.uint8)
     left_out: np.ndarray = cv2.dilate(strokes.astype(np.uint8), margin) > 0
@@ -154,18 +161,31 @@ def _letter_height(fill: np.ndarray) -> float:
     return float(np.median(heights)) if len(heights) else 0.0
 
 
-def _own_words_in(reference: np.ndarray, band: tuple[int, int], height: float) -> bool:
+def _open_ground(white: np.ndarray, white_edged: np.ndarray, covered: int) -> bool:
+    """Whether the white strokes belong to an open white ground (a page round black
+    letters) rather than to white letters each enclosed by its outline."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(white.astype(np.uint8), connectivity=4)
+    touched = np.unique(labels[white_edged])
+    touched = touched[touched > 0]
+    if len(touched) == 0:
+        return False
+    return int(stats[touched, cv2.CC_STAT_AREA].max()) > _GROUND_SHARE * covered
+
+
+def _own_words_in(reference: np.ndarray, band: tuple[int, int], height: float, light: bool) -> bool:
     """Whether the reference (its colour thumbnail) shows a line of words of its own in
-    the rows of ``band`` (with half its height round it), light on dark as the lettering
-    is and of about its letters' ``height``: the lettering found there is then the other
-    words of a poster in the reference's layout, not words laid over it, whatever the
-    colour of the reference's own letters (cream on dark, which no white threshold finds).
-    Words of another kind there (dark print on a light page) do not count."""
+    the rows of ``band`` (with half its height round it), of the lettering's polarity
+    (``light``: lighter than what surrounds them) and about its letters' ``height``: the
+    lettering found there is then the other words of a poster in the reference's layout,
+    not words laid over it, whatever the colour of the reference's own letters (cream on
+    dark, which no white threshold finds). Words of the other polarity there (dark print
+    under white words laid over it) do not count."""
     low, high = band
     pad = max(high - low, 1) // 2
     grey = cv2.cvtColor(reference.astype(np.uint8), cv2.COLOR_RGB2GRAY)
-    light = cv2.adaptiveThreshold(grey, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 15, 12)
-    return _lines(light, grey.shape, (low - pad, high + pad), height) >= 1
+    polarity = cv2.THRESH_BINARY if light else cv2.THRESH_BINARY_INV
+    marks = cv2.adaptiveThreshold(grey, 1, cv2.ADAPTIVE_THRESH_MEAN_C, polarity, 15, 12)
+    return _lines(marks, grey.shape, (low - pad, high + pad), height) >= 1
 
 
 def _lines_of_letters(grey: np.ndarray) -> int:

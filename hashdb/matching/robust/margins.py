@@ -27,6 +27,10 @@ _STRUCTURE = 0.06
 #: The upload's margin is the picture's own ground when it is within this many grey levels
 #: of the trimmed picture's edge.
 _GROUND = 24.0
+#: ... when at least this share of the trimmed picture's edge has one level (its ground).
+_PLAIN_EDGE = 0.9
+#: Side of the square (thumbnail pixels) round the trimmed picture left unjudged.
+_CLEAR = 13
 #: Cells judged: at least this share covered by the cut-away part.
 _COVERED = 0.6
 
@@ -60,13 +64,18 @@ def hides_content(
     shown = cv2.warpAffine(whole_gray, to_whole[:2], size, flags=flags).astype(np.float32)
     by_whole = cv2.warpAffine(_full(whole_gray), to_whole[:2], size, flags=flags)
     by_probe = cv2.warpAffine(_full(probe_gray), to_probe[:2], size, flags=flags)
-    near = np.ones((5, 5), np.uint8)
-    cut_away = (cv2.erode((by_whole > 250).astype(np.uint8), near) > 0) & (
-        cv2.dilate((by_probe > 5).astype(np.uint8), near) == 0
+    # Judged a few pixels clear of the trimmed picture (an alignment a little off in
+    # scale puts the reference's own edge just past it)
+    # and the whole upload's own edge (a crop's edge may cut the reference's).
+    clear = np.ones((_CLEAR, _CLEAR), np.uint8)
+    cut_away = (cv2.erode((by_whole > 250).astype(np.uint8), clear) > 0) & (
+        cv2.dilate((by_probe > 5).astype(np.uint8), clear) == 0
     )
     if not cut_away.any():
         return False
-    ground = _edge_level(probe_gray)
+    ground = _ground_level(whole_gray, _box_in(probe_frame, whole_frame))
+    if ground is None:
+        return False  # the trimmed picture does not stand on a plain ground (a crop of one)
     ref = cv2.GaussianBlur(thumb.astype(np.float32), (5, 5), 1.0)
     contrast = max(float(np.subtract(*np.percentile(ref, (98, 2)))), 24.0)
     cell = max(4, max(th, tw) // _CELLS)
@@ -90,7 +99,25 @@ def _full(gray: np.ndarray) -> np.ndarray:
     return np.full(gray.shape, 255, np.uint8)
 
 
-def _edge_level(gray: np.ndarray) -> float:
-    """The grey level round the edge of a picture (its plain ground, if it has one)."""
-    rims = (gray[:2], gray[-2:], gray[:, :2], gray[:, -2:])
-    return float(np.median(np.concatenate([rim.ravel() for rim in rims])))
+def _box_in(probe: ProbeFrame, whole: ProbeFrame) -> tuple[int, int, int, int]:
+    """The trimmed picture's box in the whole upload's grey (whose levels are its own:
+    each probe's grey is stretched on its own)."""
+    sx, sy = whole.size[0] / whole.upload[0], whole.size[1] / whole.upload[1]
+    x0, y0, x1, y1 = probe.box
+    return round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)
+
+
+def _ground_level(gray: np.ndarray, box: tuple[int, int, int, int]) -> float | None:
+    """The grey level of the plain ground the picture in ``box`` stands on: the level
+    round its edge, if nearly all of the edge has it (a glyph or a face on its ground, not
+    a crop of a poster or a screenshot, whose edge cuts through its content); else None."""
+    x0, y0, x1, y1 = box
+    picture = gray[y0:y1, x0:x1]
+    if min(picture.shape) < 4:
+        return None
+    rims = (picture[:2], picture[-2:], picture[:, :2], picture[:, -2:])
+    edge = np.concatenate([rim.ravel() for rim in rims]).astype(np.float32)
+    level = float(np.median(edge))
+    if float((np.abs(edge - level) <= _GROUND).mean()) < _PLAIN_EDGE:
+        return None
+    return level
