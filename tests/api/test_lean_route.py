@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from api import problems
@@ -16,6 +15,7 @@ from api.responses import JSONAnswer
 from api.routing import LeanRoute
 from hashdb.identity import Principal, Role
 from hashdb.service import HashDB
+from tests.api.twin_routes import serve_twice
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 JSON = {"content-type": "application/json"}
@@ -45,15 +45,7 @@ def _app(service: HashDB) -> FastAPI:
     app = FastAPI()
     app.state.hashdb = service
     problems.install(app)
-    route_classes: tuple[tuple[str, type[APIRoute]], ...] = (
-        ("/lean", LeanRoute),
-        ("/plain", APIRoute),
-    )
-    for prefix, route_class in route_classes:
-        router = APIRouter(prefix=prefix, route_class=route_class)
-        router.post("/echo")(echo)
-        app.include_router(router)
-    return app
+    return serve_twice(app, "/echo", echo, ("/lean", LeanRoute), "/plain")
 
 
 def test_answers_as_fastapi_does(service: HashDB, api_keys: dict[Role, str]) -> None:

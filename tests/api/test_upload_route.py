@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from fastapi import APIRouter, FastAPI, File, Request, UploadFile
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.datastructures import FormData
 
@@ -22,6 +21,7 @@ from hashdb.identity import Role
 from hashdb.service import HashDB
 from hashdb.testing.images import jpeg
 from tests.api.organisations import Caller, Deployment
+from tests.api.twin_routes import serve_twice
 
 PRIVATE = "zq-a-uploads"
 SMALL = (320, 240)  # under the test's image limit; (1280, 960) is over it
@@ -92,15 +92,7 @@ def _app(service: HashDB) -> FastAPI:
         authenticate=service.keys.authenticate,
     )
     problems.install(app)
-    route_classes: tuple[tuple[str, type[APIRoute]], ...] = (
-        ("/v1", UploadRoute),
-        ("/v1/plain", APIRoute),
-    )
-    for prefix, route_class in route_classes:
-        router = APIRouter(prefix=prefix, route_class=route_class)
-        router.post("/match")(match_upload)
-        app.include_router(router)
-    return app
+    return serve_twice(app, "/match", match_upload, ("/v1", UploadRoute), "/v1/plain")
 
 
 def test_answers_as_fastapi_does(orgs: Deployment) -> None:

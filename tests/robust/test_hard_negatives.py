@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from hashdb.identity import LOCAL_OPERATOR
+from hashdb.matching.match import Match
 from hashdb.matching.robust import content, geometric
 from hashdb.media import decode_image
 from hashdb.service import EntryMetadata, HashDB
@@ -144,6 +145,11 @@ def _upload(picture: Image.Image, edit: str, strength: str) -> bytes:
     return data.transformed(picture, edit, strength, seed=5)
 
 
+def _matches(db: HashDB, picture: Image.Image, edit: str, strength: str) -> list[Match]:
+    """What ``picture``, edited so, matches."""
+    return db.matching.media(_upload(picture, edit, strength), principal=LOCAL_OPERATOR).matches
+
+
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, dict[str, int]]]:
     """One database holding the known picture of every pair; pair -> its entry id."""
@@ -166,11 +172,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, 
 def test_the_other_picture_of_a_pair_stays_unmatched(
     service: tuple[HashDB, dict[str, int]], pair: str, edit: str, strength: str
 ) -> None:
-    db, _ = service
     chosen, _, other = PAIRS[pair]
-    matches = db.matching.media(
-        _upload(chosen.draw(other), edit, strength), principal=LOCAL_OPERATOR
-    ).matches
+    matches = _matches(service[0], chosen.draw(other), edit, strength)
     assert not matches, [(m.entry_id, m.stage, m.variant, m.verification) for m in matches]
 
 
@@ -183,9 +186,7 @@ def test_the_known_picture_of_a_pair_still_matches(
     if anchors[pair] < 0:
         pytest.skip("too flat for perceptual matching: only its exact bytes match")
     chosen, known, _ = PAIRS[pair]
-    matches = db.matching.media(
-        _upload(chosen.draw(known), edit, strength), principal=LOCAL_OPERATOR
-    ).matches
+    matches = _matches(db, chosen.draw(known), edit, strength)
     assert anchors[pair] in {m.entry_id for m in matches}
 
 
@@ -196,9 +197,7 @@ def test_a_known_picture_symmetric_but_for_a_detail_is_refused_mirrored(
 ) -> None:
     db, anchors = service
     chosen, known, _ = PAIRS[pair]
-    matches = db.matching.media(
-        _upload(chosen.draw(known), edit, strength), principal=LOCAL_OPERATOR
-    ).matches
+    matches = _matches(db, chosen.draw(known), edit, strength)
     assert anchors[pair] not in {m.entry_id for m in matches}
 
 
