@@ -1,22 +1,32 @@
 """One-hash lookups through the real HTTP server, and its memory, beside their floors.
 
     python -m bench.lookups [--entries 100000] [--requests 2000] [--backends sqlite,postgres]
+                            [--seed 1]
 
-For each backend: loads ``--entries`` random PDQ hashes into a fresh database, starts
-``hashdb serve`` (one worker, then two) as a subprocess, and drives ``POST /v1/lookup`` with
-one hash per request from kept-alive HTTP connections on this machine:
+Loads ``--entries`` random PDQ hashes (the same on each backend) into a fresh database per
+backend, starts ``hashdb serve`` as subprocesses, and drives ``POST /v1/lookup`` with one
+hash per request from kept-alive HTTP connections on this machine.
+
+With one one-worker server per backend running at once, and each request sent to every
+server in turn in an order drawn from ``--seed`` (so the backends meet the same hashes under
+the same conditions of the host, whose speed drifts over minutes on a shared machine):
 
 - p50 / p99 latency one request at a time (each query a near copy of a stored hash, so every
   request is a hit explained from the entry), from the standard library's ``http.client``;
   the same through ``httpx`` beside it, whose own Python costs about a millisecond a request
   on this kind of machine (the client runs on the same cores as the server);
 - p50 of lookups of random hashes, which match nothing (most uploads of a platform): no
-  entry to read, so no database read on either backend;
+  entry to read, so no database read on either backend.
+
+Then each backend's server alone (a fresh one, given the same requests again, whose hit p50
+is printed too: measured minutes apart, it shows what the interleaving removes):
+
 - requests/s with 4 client threads (``http.client``, one connection each);
 - whether a request when nothing changed reaches the database (it should not);
 - memory of the server after the run, with one worker and with two: resident (RSS, which
   counts pages shared between processes once in each) and proportional (PSS, which divides
-  each shared page between the processes that map it: what the workers really cost).
+  each shared page between the processes that map it: what the workers really cost). Read
+  with no other server running, whose shared pages would lower the PSS.
 
 Prints a markdown table with the floor of each figure. Timings on a shared machine are noisy:
 compare rows of one run, and the backends as a ratio.
@@ -30,29 +40,30 @@ import json
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable
+from collections.abc import Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
-import sqlalchemy as sa
 
 from hashdb.identity import LOCAL_OPERATOR, Role
 from hashdb.service import HashDB
 from hashdb.settings import Settings
 from hashdb.store import NewEntry, NewList
 
-POSTGRES = os.environ.get("HASHDB_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from .lookups_pg import drop_database, postgres_database, statements_per_lookup
+from .server import free_port
+
 FLOORS = {
     "p50_ms": 1.0,
     "p99_ms": 3.0,
@@ -60,12 +71,6 @@ FLOORS = {
     "rss_one_mib": 150.0,
     "pss_two_over_one": 1.3,
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def load(url: str, entries: int, seed: int = 1) -> tuple[list[bytes], str]:
@@ -100,7 +105,7 @@ def near(value: bytes, rng: np.random.Generator, bits: int = 6) -> str:
 
 class Server:
     def __init__(self, url: str, workers: int) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         env = {**os.environ, "HASHDB_DB": url, "HASHDB_LOG_LEVEL": "warning"}
         self.process = subprocess.Popen(
             [
@@ -152,6 +157,12 @@ class Server:
                 pass
         return rss / 1024, pss / 1024
 
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -177,30 +188,41 @@ class Client:
         self.connection.close()
 
 
-def one_at_a_time(base: str, key: str, queries: list[str], *, matching: bool = True) -> list[float]:
-    timings: list[float] = []
-    client = Client(base, key)
-    try:
-        for query in queries:
+class HttpxClient:
+    """The same through ``httpx``, whose own Python costs more than the server's share."""
+
+    def __init__(self, base: str, key: str) -> None:
+        self.client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"})
+
+    def lookup(self, query: str) -> tuple[int, dict[str, Any]]:
+        body = {"hashes": [{"algorithm": "pdq", "value": query}]}
+        response = self.client.post("/v1/lookup", json=body)
+        return response.status_code, response.json()
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def interleaved(
+    clients: Mapping[str, Client | HttpxClient],
+    queries: list[str],
+    order: np.random.Generator,
+    *,
+    matching: bool = True,
+) -> dict[str, list[float]]:
+    """Milliseconds of each request, one at a time: each query goes to every client's server
+    in turn, in an order drawn anew for each query, so that every server meets the same
+    hashes under the same conditions of the host (whose speed drifts over minutes on a
+    shared machine) and none is always the first, or the second, of a pair."""
+    names = list(clients)
+    timings: dict[str, list[float]] = {name: [] for name in names}
+    for query in queries:
+        for index in order.permutation(len(names)):
+            name = names[index]
             started = time.perf_counter()
-            status, answer = client.lookup(query)
-            timings.append((time.perf_counter() - started) * 1000)
+            status, answer = clients[name].lookup(query)
+            timings[name].append((time.perf_counter() - started) * 1000)
             assert status == 200 and answer["results"][0]["matched"] is matching, answer
-    finally:
-        client.close()
-    return timings
-
-
-def one_at_a_time_httpx(base: str, key: str, queries: list[str]) -> list[float]:
-    timings: list[float] = []
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as client:
-        for query in queries:
-            started = time.perf_counter()
-            response = client.post(
-                "/v1/lookup", json={"hashes": [{"algorithm": "pdq", "value": query}]}
-            )
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200 and response.json()["results"][0]["matched"]
     return timings
 
 
@@ -225,111 +247,115 @@ def threaded(base: str, key: str, queries: list[str], threads: int = 4) -> float
     return len(queries) / (time.perf_counter() - started)
 
 
-def statements_per_lookup(url: str, base: str, key: str, query: str) -> float:
-    """Statements the database ran per request while nothing changed (PostgreSQL only: read
-    from pg_stat_statements if present, else from the transaction counter)."""
-    if not url.startswith("postgresql"):
-        return float("nan")
-    engine = sa.create_engine(url.split("?")[0].replace("postgresql://", "postgresql+psycopg://"))
-    try:
-        with engine.connect() as connection:
+@dataclass(frozen=True)
+class Workload:
+    """The same requests for every backend (their databases hold the same entries)."""
 
-            def commits() -> int:
-                return int(
-                    connection.execute(
-                        sa.text(
-                            "SELECT xact_commit + xact_rollback FROM pg_stat_database "
-                            "WHERE datname = current_database()"
-                        )
-                    ).scalar_one()
-                )
+    warm_up: list[str]
+    queries: list[str]  # near copies of entries: hits
+    others: list[str]  # as many again for the httpx pass, so that it meets uncached entries
+    unrelated: list[str]  # random hashes, which match nothing
 
-            def counted(work: Callable[[], object]) -> tuple[int, float]:
-                connection.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
-                before, started = commits(), time.perf_counter()
-                work()
-                seconds = time.perf_counter() - started
-                time.sleep(0.6)  # statistics are flushed about every 0.5 s
-                connection.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
-                return commits() - before - 2, seconds + 0.6
-
-            def lookups() -> None:
-                with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as c:
-                    body = {"hashes": [{"algorithm": "pdq", "value": query}]}
-                    for _ in range(200):
-                        c.post("/v1/lookup", json=body)
-
-            busy, busy_seconds = counted(lookups)
-            # The change watcher reads the sequence every refresh interval whatever happens,
-            # and a key is re-checked every auth_cache_seconds: background, not per request.
-            idle, idle_seconds = counted(lambda: time.sleep(busy_seconds - 0.6))
-            return max(0.0, busy - idle * busy_seconds / idle_seconds) / 200
-    finally:
-        engine.dispose()
-
-
-def measure(url: str, args: argparse.Namespace) -> dict[str, float]:
-    values, key = load(url, args.entries)
-    rng = np.random.default_rng(7)
-    # Repeated uploads of popular media: a realistic hit stream reuses some entries.
-    picks = rng.integers(0, len(values), args.requests)
-    queries = [near(values[index], rng) for index in picks]
-    # As many again for the httpx pass, so that it meets entries as seldom cached.
-    others = [near(values[index], rng) for index in rng.integers(0, len(values), args.requests)]
-    row: dict[str, float] = {}
-    server = Server(url, 1)
-    try:
-        one_at_a_time(server.base, key, queries[:200])  # warm up
-        timings = one_at_a_time(server.base, key, queries)
-        row["p50_ms"] = statistics.median(timings)
-        row["p99_ms"] = float(np.percentile(timings, 99))
-        row["p50_httpx_ms"] = statistics.median(one_at_a_time_httpx(server.base, key, others))
+    @classmethod
+    def of(cls, values: list[bytes], requests: int) -> Workload:
+        rng = np.random.default_rng(7)
+        # Repeated uploads of popular media: a realistic hit stream reuses some entries.
+        picks = rng.integers(0, len(values), requests)
+        queries = [near(values[index], rng) for index in picks]
+        others = [near(values[index], rng) for index in rng.integers(0, len(values), requests)]
         # Most uploads of a platform match nothing: such a lookup reads no entry.
-        unrelated = [
-            bytes(row).hex() for row in rng.integers(0, 256, (args.requests, 32), np.uint8)
+        unrelated = [bytes(row).hex() for row in rng.integers(0, 256, (requests, 32), np.uint8)]
+        return cls(queries[:200], queries, others, unrelated)
+
+
+def latency_together(
+    urls: dict[str, str], keys: dict[str, str], work: Workload, seed: int
+) -> dict[str, dict[str, float]]:
+    """The one-at-a-time latencies, with one one-worker server per backend running at once
+    and the requests interleaved between them: a ratio of backends not skewed by the host."""
+    order = np.random.default_rng(seed)
+    with ExitStack() as stack:
+        servers = {name: stack.enter_context(Server(url, 1)) for name, url in urls.items()}
+
+        def clients(kind: type[Client | HttpxClient]) -> dict[str, Client | HttpxClient]:
+            made = {name: kind(server.base, keys[name]) for name, server in servers.items()}
+            for client in made.values():
+                stack.callback(client.close)
+            return made
+
+        # New connections for each pass, as the server closes one idle for 5 s.
+        plain = clients(Client)
+        interleaved(plain, work.warm_up, order)
+        hits = interleaved(plain, work.queries, order)
+        through_httpx = interleaved(clients(HttpxClient), work.others, order)
+        misses = interleaved(clients(Client), work.unrelated, order, matching=False)
+    return {
+        name: {
+            "p50_ms": statistics.median(hits[name]),
+            "p99_ms": float(np.percentile(hits[name], 99)),
+            "p50_httpx_ms": statistics.median(through_httpx[name]),
+            "p50_miss_ms": statistics.median(misses[name]),
+        }
+        for name in urls
+    }
+
+
+def alone(url: str, key: str, work: Workload) -> dict[str, float]:
+    """Throughput and memory with the backend's server alone: a page that another server
+    maps too would count in each one's PSS for half. The server first gets the requests of
+    the interleaved run again, so that its memory is read after as much work as before."""
+    row: dict[str, float] = {}
+    order = np.random.default_rng(0)
+    with Server(url, 1) as server:
+        # New connections for each pass, as the server closes one idle for 5 s.
+        clients: list[Client | HttpxClient] = [
+            Client(server.base, key),
+            HttpxClient(server.base, key),
+            Client(server.base, key),
         ]
-        row["p50_miss_ms"] = statistics.median(
-            one_at_a_time(server.base, key, unrelated, matching=False)
-        )
-        row["threads4_per_s"] = threaded(server.base, key, queries)
-        row["queries_per_lookup"] = statements_per_lookup(url, server.base, key, queries[0])
+        try:
+            one = {"": clients[0]}
+            interleaved(one, work.warm_up, order)
+            row["p50_alone_ms"] = statistics.median(interleaved(one, work.queries, order)[""])
+            interleaved({"": clients[1]}, work.others, order)
+            interleaved({"": clients[2]}, work.unrelated, order, matching=False)
+        finally:
+            for client in clients:
+                client.close()
+        row["threads4_per_s"] = threaded(server.base, key, work.queries)
+        row["queries_per_lookup"] = statements_per_lookup(url, server.base, key, work.queries[0])
         row["rss_one_mib"], row["pss_one_mib"] = server.memory_mib()
-    finally:
-        server.stop()
-    server = Server(url, 2)
-    try:
+    with Server(url, 2) as server:
         for _ in range(2):  # each worker sees about as many requests as the one did
-            threaded(server.base, key, queries)
+            threaded(server.base, key, work.queries)
         row["rss_two_mib"], row["pss_two_mib"] = server.memory_mib()
-    finally:
-        server.stop()
     row["rss_two_over_one"] = row["rss_two_mib"] / row["rss_one_mib"]
     row["pss_two_over_one"] = row["pss_two_mib"] / row["pss_one_mib"]
     return row
 
 
-def _postgres_database() -> str:
-    """A database of its own, so that its transaction counter counts this server alone (the
-    shared server's ``test`` database is busy with other jobs)."""
-    name = f"hashdb_bench_{uuid.uuid4().hex[:10]}"
-    _outside_a_transaction(f'CREATE DATABASE "{name}"')
-    return POSTGRES.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _drop_database(url: str) -> None:
-    _outside_a_transaction(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" (FORCE)')
-
-
-def _outside_a_transaction(statement: str) -> None:
-    """CREATE and DROP DATABASE, which PostgreSQL refuses inside a transaction."""
-    engine = sa.create_engine(
-        POSTGRES.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
+def measure(
+    backends: list[str], folder: Path, args: argparse.Namespace
+) -> dict[str, dict[str, float]]:
+    urls: dict[str, str] = {}
     try:
-        with engine.connect() as connection:
-            connection.execute(sa.text(statement))
+        for backend in backends:
+            urls[backend] = (
+                str(folder / "bench.sqlite") if backend == "sqlite" else postgres_database()
+            )
+        keys: dict[str, str] = {}
+        for backend, url in urls.items():
+            # The same seed on each backend: the same entries, so the same hits.
+            values, keys[backend] = load(url, args.entries)
+        work = Workload.of(values, args.requests)
+        rows = latency_together(urls, keys, work, args.seed)
+        for backend, url in urls.items():
+            rows[backend].update(alone(url, keys[backend], work))
+        return rows
     finally:
-        engine.dispose()
+        for backend, url in urls.items():
+            if backend != "sqlite":
+                drop_database(url)
 
 
 def main() -> None:
@@ -337,24 +363,22 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=2_000)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument(
+        "--seed", type=int, default=1, help="of the order in which the servers get each request"
+    )
     args = parser.parse_args()
-    rows: dict[str, dict[str, float]] = {}
+    backends = [name for name in args.backends.split(",") if name]
+    if not backends or len(set(backends)) != len(backends):
+        parser.error("--backends: a comma-separated list of sqlite, postgres, each once")
     with tempfile.TemporaryDirectory() as folder:
-        for backend in args.backends.split(","):
-            url = (
-                str(Path(folder) / "bench.sqlite") if backend == "sqlite" else _postgres_database()
-            )
-            try:
-                rows[backend] = measure(url, args)
-            finally:
-                if backend != "sqlite":
-                    _drop_database(url)
+        rows = measure(backends, Path(folder), args)
     load1, load5, _ = os.getloadavg()
     print(
         f"# bench.lookups {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"{platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, load {load1:.1f}/{load5:.1f}, {args.entries:,} entries, "
-        f"{args.requests:,} requests\n"
+        f"{args.requests:,} requests, latencies interleaved between the backends "
+        f"(seed {args.seed})\n"
     )
     names = list(rows)
     print("| figure | floor | " + " | ".join(names) + " |")
@@ -364,6 +388,7 @@ def main() -> None:
         "p99_ms": ("one-hash lookup p99 (ms)", "<= 3.0"),
         "p50_httpx_ms": ("one-hash lookup p50 through httpx (ms)", ""),
         "p50_miss_ms": ("one-hash lookup p50, a hash that matches nothing (ms)", ""),
+        "p50_alone_ms": ("one-hash lookup p50, the server alone, not interleaved (ms)", ""),
         "threads4_per_s": ("lookups/s, 4 client threads, 1 worker", ">= 1000"),
         "queries_per_lookup": ("database transactions per lookup (nothing changed)", "0"),
         "rss_one_mib": ("resident memory (RSS), 1 worker (MiB)", "<= 150"),
@@ -377,9 +402,14 @@ def main() -> None:
         cells = " | ".join(f"{rows[name][field]:,.2f}" for name in names)
         print(f"| {label} | {floor} | {cells} |")
     if "sqlite" in rows and "postgres" in rows:
-        ratio = rows["postgres"]["p50_ms"] / rows["sqlite"]["p50_ms"]
-        miss = rows["postgres"]["p50_miss_ms"] / rows["sqlite"]["p50_miss_ms"]
-        print(f"\nPostgreSQL p50 / SQLite p50: {ratio:.2f} (floor <= 1.2); no match: {miss:.2f}")
+        postgres, sqlite = rows["postgres"], rows["sqlite"]
+        print(
+            f"\nPostgreSQL p50 / SQLite p50, interleaved: "
+            f"{postgres['p50_ms'] / sqlite['p50_ms']:.2f} (floor <= 1.2); "
+            f"no match: {postgres['p50_miss_ms'] / sqlite['p50_miss_ms']:.2f}; "
+            f"each server alone, minutes apart: "
+            f"{postgres['p50_alone_ms'] / sqlite['p50_alone_ms']:.2f}"
+        )
 
 
 if __name__ == "__main__":
