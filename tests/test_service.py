@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from contextlib import closing
 
@@ -17,6 +16,7 @@ from hashdb.settings import Settings
 from hashdb.store import ListAction, NewList
 from hashdb.store.models import Sharing
 from hashdb.testing.images import encode, jpeg, scene
+from tests import event_loop
 
 ANALYST = EntryMetadata(label="group-x/logo", note="seen in campaign 7", added_by="ana")
 
@@ -335,7 +335,7 @@ def test_a_hit_on_postgresql_awaits_its_entries_on_the_event_loop(db_url: str) -
             assert begun.in_place and begun.finish_async is None
             return
         assert not begun.in_place and begun.finish_async is not None
-        awaited = asyncio.run(begun.finish_async())
+        awaited = event_loop.run(begun.finish_async())
         assert awaited == begun.finish()
         assert sorted(m.list for m in awaited[0].matches) == ["other", "terror"]
 
@@ -345,7 +345,7 @@ def test_a_hit_on_postgresql_awaits_its_entries_on_the_event_loop(db_url: str) -
             entry_id = report.added[0].entry_id
             analyst.entries.retire(entry_id, "false positive", "ana", principal=LOCAL_OPERATOR)
         assert begun.finish_async is not None
-        (result,) = asyncio.run(begun.finish_async())
+        (result,) = event_loop.run(begun.finish_async())
         assert [m.list for m in result.matches] == ["other"]
     finally:
         worker.close()

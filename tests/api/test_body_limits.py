@@ -4,7 +4,6 @@ theirs), refused from Content-Length or, without one, as soon as the body passes
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from hashdb.identity import Role
 from hashdb.settings import Settings
+from tests import event_loop
 from tests.api.organisations import Deployment
 
 GIB = 1024**3
@@ -46,7 +46,7 @@ def _call(app: Any, method: str, path: str, headers: dict[str, str]) -> tuple[in
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
         "state": {},
     }
-    asyncio.run(app(scope, receive, send))
+    event_loop.run(app(scope, receive, send))
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return int(sent[0]["status"]), reads, body
 

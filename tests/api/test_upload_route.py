@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from api.upload_route import IN_MEMORY, UploadRoute, _one_file
 from hashdb.identity import Role
 from hashdb.service import HashDB
 from hashdb.testing.images import jpeg
+from tests import event_loop
 from tests.api.organisations import Caller, Deployment
 from tests.api.twin_routes import serve_twice
 
@@ -150,7 +150,7 @@ def _read(body: bytes, headers: dict[str, str]) -> FormData | None:
         "path": "/",
         "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
     }
-    return asyncio.run(_one_file(Request(scope, receive)))
+    return event_loop.run(_one_file(Request(scope, receive)))
 
 
 def test_a_plain_upload_is_read_in_memory_and_anything_else_left_to_fastapi() -> None:

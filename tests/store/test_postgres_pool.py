@@ -15,6 +15,7 @@ from hashdb.store import postgres as postgres_store
 from hashdb.store.models import NewEntry, NewList
 from hashdb.store.postgres_async import CONNECTIONS, AsyncReads
 from hashdb.store.sql import SQLStore
+from tests import event_loop
 
 pytestmark = pytest.mark.postgres
 
@@ -100,8 +101,8 @@ def test_an_awaited_read_survives_its_connection_being_dropped_while_idle(
         assert entry_id in await store.read_entries_async([entry_id])
 
     try:
-        asyncio.run(reads())
-        asyncio.run(reads())  # another event loop: its own connections
+        event_loop.run(reads())
+        event_loop.run(reads())  # another event loop: its own connections
         assert len(store._async_reads._loops) == 1  # the closed loop's were hung up
     finally:
         store.close()
@@ -110,7 +111,7 @@ def test_an_awaited_read_survives_its_connection_being_dropped_while_idle(
 def test_an_awaited_read_of_an_unreachable_database_is_unavailable(postgres_url: str) -> None:
     reads = AsyncReads("postgresql://postgres@127.0.0.1:1/test?connect_timeout=2")
     with pytest.raises(StoreUnavailable, match="database error"):
-        asyncio.run(reads.rows("SELECT 1", {}))
+        event_loop.run(reads.rows("SELECT 1", {}))
 
 
 def test_a_cancelled_awaited_read_does_not_reuse_its_connection(postgres_url: str) -> None:
@@ -130,6 +131,6 @@ def test_a_cancelled_awaited_read_does_not_reuse_its_connection(postgres_url: st
         assert entry_id in await store.read_entries_async([entry_id])
 
     try:
-        asyncio.run(cancelled())
+        event_loop.run(cancelled())
     finally:
         store.close()
