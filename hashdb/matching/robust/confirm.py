@@ -8,7 +8,7 @@ from dataclasses import replace
 from hashdb.hashing import ALGORITHMS, hamming_distance
 from hashdb.matching.match import Evidence, Match, Stage
 from hashdb.matching.robust import geometric, lettering, margins, symmetry, variants
-from hashdb.matching.robust.placement import Probe, Regions, probe_of
+from hashdb.matching.robust.placement import Probe, Regions, probe_of, view_of
 from hashdb.matching.robust.policy import Candidate, RobustPolicy
 from hashdb.media.image import PreparedImage
 from hashdb.store.models import Entry, HashList, ReferenceFeatures
@@ -53,23 +53,14 @@ def check(
     for key in keys:
         probe = probe_of(probes, image.rgb_array, regions, key)
         verdict = geometric.verify(reference, probe.points, probe.gray, gate, probe.colour)
-        if verdict.confirmed:
-            verdict = _unless_sibling(reference, verdict, key)
-        if verdict.confirmed and key not in ("original", "mirror") and verdict.model is not None:
-            whole = probe_of(probes, image.rgb_array, regions, "original")
-            ref, thumb = geometric.unpack(reference)
-            pictures = ((probe.gray, probe.frame), (whole.gray, whole.frame))
-            if margins.hides_content(thumb, ref.size, verdict.model, *pictures):
-                reason = "the trimmed-away ground hides what the reference shows"
-                verdict = replace(verdict, confirmed=False, reason=reason)
+        verdict = _unless_refuted(reference, verdict, key, probes, (image, regions))
         if verdict.confirmed:
             return verdict, key
     if in_place(candidate, policy):
         key = candidate.query.image
         probe = probes[key]
         placed = geometric.verify_in_place(reference, probe.gray, gate, probe.colour)
-        if placed.confirmed:
-            placed = _unless_sibling(reference, placed, key)
+        placed = _unless_refuted(reference, placed, key, probes, (image, regions))
         if placed.confirmed:
             return placed, key
     if lettered_in_place(candidate, policy):
@@ -85,15 +76,31 @@ def check(
     return verdict, key
 
 
-def _unless_sibling(
-    reference: ReferenceFeatures, verdict: geometric.Verdict, key: str
+def _unless_refuted(
+    reference: ReferenceFeatures,
+    verdict: geometric.Verdict,
+    key: str,
+    probes: dict[str, Probe],
+    upload: tuple[PreparedImage, Regions],
 ) -> geometric.Verdict:
-    """``verdict``, refused when the upload was matched through its mirror image to a
-    reference whose own mirror image is itself but for a detail (:mod:`.symmetry`): the
-    mirror image of an À is an Á."""
-    if not key.endswith("mirror") or not symmetry.ambiguous(geometric.unpack(reference)[1]):
+    """``verdict``, refused when it confirmed what the upload's picture ``key`` cannot
+    prove: a match through its mirror image to a reference whose own mirror image is itself
+    but for a detail (:mod:`.symmetry`: the mirror image of an À is an Á), or through a
+    trimmed picture whose cut-away ground lands where the reference shows something
+    (:mod:`.margins`: an A trimmed tight is not an Á)."""
+    if not verdict.confirmed:
         return verdict
-    return replace(verdict, confirmed=False, reason="mirror image of a near-symmetric picture")
+    ref, thumb = geometric.unpack(reference)
+    if key.endswith("mirror") and symmetry.ambiguous(thumb):
+        return replace(verdict, confirmed=False, reason="mirror image of a near-symmetric picture")
+    if key not in ("original", "mirror") and verdict.model is not None:
+        image, regions = upload
+        trimmed = (probes[key].gray, probes[key].frame)
+        whole = view_of(probes, image.rgb_array, regions, "original")
+        if margins.hides_content(thumb, ref.size, verdict.model, trimmed, whole):
+            reason = "the trimmed-away ground hides what the reference shows"
+            return replace(verdict, confirmed=False, reason=reason)
+    return verdict
 
 
 def in_place(candidate: Candidate, policy: RobustPolicy) -> bool:

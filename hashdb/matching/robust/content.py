@@ -215,7 +215,7 @@ def _colour_checked(
         return found
     changed = recolour.recoloured(reference, *pictures, inside)
     expected = pictures[0] if changed is None else changed[1]
-    cell, _, _ = _grid(reference.shape)
+    cell, _, _ = grid(reference.shape)
     differs = recolour.hue_differs(expected, pictures[1], agreeing, cell, margin)
     if int(differs.sum()) < policy.hue_cells:
         return found
@@ -226,7 +226,7 @@ def _colour_differs(
     shape: tuple[int, ...], expected: np.ndarray, aligned: np.ndarray, inside: np.ndarray
 ) -> bool:
     """Whether a cell inside the rim has another colour in ``aligned`` than in ``expected``."""
-    cell, rows, cols = _grid(shape)
+    cell, rows, cols = grid(shape)
     counts = inside[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell).sum(axis=(1, 3))
     compared = counts >= 0.6 * cell * cell
     differs = recolour.chroma_differs(expected, aligned, compared, cell)
@@ -312,7 +312,7 @@ def _compare_cells(
     ref = cv2.GaussianBlur(reference.astype(np.float32), (5, 5), 1.0)
     got = cv2.GaussianBlur(aligned.astype(np.float32), (5, 5), 1.0)
     inside = covered.astype(bool)
-    cell, rows, cols = _grid(ref.shape)
+    cell, rows, cols = grid(ref.shape)
     if rows < 2 or cols < 2 or int(inside.sum()) < cell * cell * 4:
         return Comparison(0, 0, 0, False), np.zeros((max(rows, 0), max(cols, 0)), bool)
     ref_values, got_values = ref[inside], got[inside]
@@ -369,7 +369,7 @@ def _compare_cells(
     return found, compared & ~differs & _interior(compared)
 
 
-def _grid(shape: tuple[int, ...]) -> tuple[int, int, int]:
+def grid(shape: tuple[int, ...]) -> tuple[int, int, int]:
     """The side of the comparison's square cells, and how many rows and columns fit."""
     height, width = shape[:2]
     cell = max(4, max(height, width) // CELLS)

@@ -95,43 +95,51 @@ def lettering(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) ->
     if high - low > _BAND * reference.shape[0]:
         return None
     band = (int(low), int(high))
-    pad = max(band[1] - band[0], 1) // 2
-    if _letters(strokes, band[0] - pad, band[1] + pad) < _MIN_MARKS:
+    # The band holds most rows of the strokes, not all: a letter may reach a little past it.
+    widened = _widened(band)
+    marks = _letters(strokes, *widened)
+    if marks < _MIN_MARKS:
         return None
-    if own and not _words_in_a_line(strokes, reference, band):
+    if own and not _words_in_a_line(strokes, reference, band, marks):
         return None
     # The letters are the white marks when those are enclosed (white words outlined in
     # black); when the white is the open ground round black marks, the black ones.
     light = not _open_ground(white, white_edged, int(inside.sum()))
     letters = (white_edged | fill) if light else (black_edged | outline)
-    if _own_words_in(reference, band, _letter_height(letters), light):
+    if _own_words_in(reference, widened, _letter_height(letters), light):
         return None  # a poster of one layout with other words there
     margin = np.ones((_MARGIN, _MARGIN), np.uint8)
     left_out: np.ndarray = cv2.dilate(strokes.astype(np.uint8), margin) > 0
     return left_out
 
 
-def _words_in_a_line(strokes: np.ndarray, reference: np.ndarray, band: tuple[int, int]) -> bool:
-    """Whether ``strokes`` (the lettering pixels, rows ``band``) look like words laid across
-    a reference that has pure white and pure black of its own: many letters side by side
-    in a line much wider than tall, where the reference has no letters of its own (a
-    poster in one template with other words has them there). A bar a glyph lacks, or the
-    dots or accent it adds, are one to three marks, not a line of letters."""
+def _widened(band: tuple[int, int]) -> tuple[int, int]:
+    """The rows of ``band`` with half its height round it."""
+    low, high = band
+    pad = max(high - low, 1) // 2
+    return low - pad, high + pad
+
+
+def _words_in_a_line(
+    strokes: np.ndarray, reference: np.ndarray, band: tuple[int, int], marks: int
+) -> bool:
+    """Whether ``strokes`` (the lettering pixels, rows ``band``, ``marks`` of them whole
+    within the band widened) look like words laid across a reference that has pure white
+    and pure black of its own: many letters side by side in a line much wider than tall,
+    where the reference has no letters of its own (a poster in one template with other
+    words has them there). A bar a glyph lacks, or the dots or accent it adds, are one to
+    three marks, not a line of letters."""
     low, high = band
     height = max(high - low, 1)
     columns = np.nonzero(strokes.any(axis=0))[0]
-    if columns[-1] - columns[0] < _LINE_WIDTH * height:
+    if columns[-1] - columns[0] < _LINE_WIDTH * height or marks < _MIN_LETTERS:
         return False
-    # The band holds most rows of the strokes, not all: a letter may reach a little past it.
-    pad = height // 2
-    rows = (max(0, low - pad), min(reference.shape[0] - 1, high + pad))
-    if _letters(strokes, *rows) < _MIN_LETTERS:
-        return False
+    rows = _widened(band)
     # The reference's own marks there: dark on light or light on dark, each whole within
     # the band (a glyph's stroke crossing it is not a letter).
     grey = reference.min(axis=2) if reference.ndim == 3 else reference
-    marks = (grey <= _BLACK) if (grey >= _WHITE).mean() > 0.5 else (grey >= _WHITE)
-    return _letters(marks, *rows) < _MIN_LETTERS
+    own = (grey <= _BLACK) if (grey >= _WHITE).mean() > 0.5 else (grey >= _WHITE)
+    return _letters(own, *rows) < _MIN_LETTERS
 
 
 def _letters(mask: np.ndarray, low: int, high: int) -> int:
@@ -172,20 +180,18 @@ def _open_ground(white: np.ndarray, white_edged: np.ndarray, covered: int) -> bo
     return int(stats[touched, cv2.CC_STAT_AREA].max()) > _GROUND_SHARE * covered
 
 
-def _own_words_in(reference: np.ndarray, band: tuple[int, int], height: float, light: bool) -> bool:
-    """Whether the reference (its colour thumbnail) shows a line of words of its own in
-    the rows of ``band`` (with half its height round it), of the lettering's polarity
+def _own_words_in(reference: np.ndarray, rows: tuple[int, int], height: float, light: bool) -> bool:
+    """Whether the reference (its colour thumbnail) shows a line of words of its own
+    centred in ``rows`` (the lettering's band widened), of the lettering's polarity
     (``light``: lighter than what surrounds them) and about its letters' ``height``: the
     lettering found there is then the other words of a poster in the reference's layout,
     not words laid over it, whatever the colour of the reference's own letters (cream on
     dark, which no white threshold finds). Words of the other polarity there (dark print
     under white words laid over it) do not count."""
-    low, high = band
-    pad = max(high - low, 1) // 2
     grey = cv2.cvtColor(reference.astype(np.uint8), cv2.COLOR_RGB2GRAY)
     polarity = cv2.THRESH_BINARY if light else cv2.THRESH_BINARY_INV
     marks = cv2.adaptiveThreshold(grey, 1, cv2.ADAPTIVE_THRESH_MEAN_C, polarity, 15, 12)
-    return _lines(marks, grey.shape, (low - pad, high + pad), height) >= 1
+    return _lines(marks, grey.shape, rows, height) >= 1
 
 
 def _lines_of_letters(grey: np.ndarray) -> int:

@@ -17,13 +17,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from hashdb.matching.robust import content
 from hashdb.matching.robust.placement import ProbeFrame
 
-#: Cells per side of the grid the margin is judged on (as the content check's).
-_CELLS = 16
 #: A cell is plain when its spread of brightness is under this share of the reference's
-#: contrast, and has structure at or above it.
-_STRUCTURE = 0.06
+#: contrast, and has structure at or above it (as in the content check).
+_STRUCTURE = content.ContentPolicy.structure
 #: The upload's margin is the picture's own ground when it is within this many grey levels
 #: of the trimmed picture's edge.
 _GROUND = 24.0
@@ -78,9 +77,10 @@ def hides_content(
         return False  # the trimmed picture does not stand on a plain ground (a crop of one)
     ref = cv2.GaussianBlur(thumb.astype(np.float32), (5, 5), 1.0)
     contrast = max(float(np.subtract(*np.percentile(ref, (98, 2)))), 24.0)
-    cell = max(4, max(th, tw) // _CELLS)
-    for top in range(0, th - cell + 1, cell):
-        for left in range(0, tw - cell + 1, cell):
+    # The content check's grid of cells.
+    cell, rows, cols = content.grid(thumb.shape)
+    for top in range(0, rows * cell, cell):
+        for left in range(0, cols * cell, cell):
             window = (slice(top, top + cell), slice(left, left + cell))
             inside = cut_away[window]
             if inside.mean() < _COVERED:

@@ -119,6 +119,26 @@ def probe_of(probes: dict[str, Probe], rgb: np.ndarray, regions: Regions, key: s
 def probe_for(rgb: np.ndarray, regions: Regions, key: str) -> Probe:
     """Keypoints and gray of a query picture: the upload ("original"), a trimmed picture
     or region, or the mirror image of either ("mirror", "trim+mirror")."""
+    source, gray, frame = _view(rgb, regions, key)
+    colour = recolour.colour_at(source, frame.size, max(frame.size))
+    return Probe(keypoints(gray), gray, frame, colour)
+
+
+def view_of(
+    probes: dict[str, Probe], rgb: np.ndarray, regions: Regions, key: str
+) -> tuple[np.ndarray, ProbeFrame]:
+    """The gray and frame of ``key``'s query picture: its probe's if made, else without the
+    keypoints and colours a probe needs (a view to warp, not to align)."""
+    probe = probes.get(key)
+    if probe is not None:
+        return probe.gray, probe.frame
+    _, gray, frame = _view(rgb, regions, key)
+    return gray, frame
+
+
+def _view(rgb: np.ndarray, regions: Regions, key: str) -> tuple[np.ndarray, np.ndarray, ProbeFrame]:
+    """A query picture's pixels (RGB), its gray as the geometric check takes it, and its
+    frame."""
     name, mirrored = key.removesuffix("mirror").removesuffix("+"), key.endswith("mirror")
     pictures, boxes = regions
     height, width = rgb.shape[:2]
@@ -127,8 +147,8 @@ def probe_for(rgb: np.ndarray, regions: Regions, key: str) -> Probe:
     box = (0, 0, width, height) if whole else boxes.get(name, (0, 0, width, height))
     if mirrored:
         source = source[:, ::-1]
+    source = np.ascontiguousarray(source)
     enlarge = None if whole else ENLARGE_BELOW
-    gray = to_gray(np.ascontiguousarray(source), FEATURE_SIDE, enlarge_from=enlarge)
+    gray = to_gray(source, FEATURE_SIDE, enlarge_from=enlarge)
     frame = ProbeFrame(box, mirrored, (gray.shape[1], gray.shape[0]), (width, height))
-    colour = recolour.colour_at(np.ascontiguousarray(source), frame.size, max(frame.size))
-    return Probe(keypoints(gray), gray, frame, colour)
+    return source, gray, frame
