@@ -41,7 +41,7 @@ class LeanRoute(APIRoute):
     def get_route_handler(self) -> Handler:
         dependant = self.dependant
         call = dependant.call
-        if call is None or not _is_async(call):
+        if call is None or not is_async(call):
             raise TypeError(f"{self.path}: a lean route's endpoint must be async")
         if dependant.path_params or dependant.query_params or dependant.header_params:
             raise TypeError(f"{self.path}: a lean route takes no path, query or header values")
@@ -84,14 +84,14 @@ def request_only(path: str, sub: Dependant) -> tuple[str, Callable[[Request], Aw
         or sub.query_params
         or sub.header_params
         or sub.cookie_params
-        or not _is_async(call)
+        or not is_async(call)
         or sub.request_param_name is None
     ):
         raise TypeError(f"{path}: a lean route's dependencies take only the request")
     return sub.name, call
 
 
-def _is_async(call: Any) -> bool:
+def is_async(call: Any) -> bool:
     """A coroutine function, or an object whose ``__call__`` is one (``api.deps.Caller``)."""
     return inspect.iscoroutinefunction(call) or (
         callable(call) and inspect.iscoroutinefunction(type(call).__call__)

@@ -20,7 +20,6 @@ validated): a 403 comes before a 422, a 400 for a malformed body before a 403.
 
 from __future__ import annotations
 
-import inspect
 import io
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, Headers
 from starlette.exceptions import HTTPException
 
-from api.routing import Handler, request_only
+from api.routing import Handler, is_async, request_only
 
 #: Bodies up to this size are read into memory; larger ones (videos) are spooled to a
 #: temporary file by FastAPI's own handler, as before.
@@ -58,7 +57,7 @@ class UploadRoute(APIRoute):
         dependencies = [request_only(self.path, sub) for sub in dependant.dependencies]
         query_fields = dependant.query_params
         request_name = dependant.request_param_name
-        is_async = inspect.iscoroutinefunction(call)
+        awaited = is_async(call)
 
         async def handle(request: Request) -> Response:
             upload = await _one_file(request)
@@ -80,7 +79,7 @@ class UploadRoute(APIRoute):
             if request_name is not None:
                 values[request_name] = request
             # A sync endpoint (decoding is CPU work) runs in the thread pool, as FastAPI runs it.
-            answer = await call(**values) if is_async else await run_in_threadpool(call, **values)
+            answer = await call(**values) if awaited else await run_in_threadpool(call, **values)
             if not isinstance(answer, Response):
                 raise TypeError(f"{self.path}: an upload route's endpoint must return a Response")
             return answer

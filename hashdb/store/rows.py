@@ -4,7 +4,7 @@ ones; records always carry aware UTC)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, overload
 
@@ -83,3 +83,11 @@ def entries_from_rows(rows: Sequence[Any]) -> dict[int, Entry]:
         if row.id not in found:
             found[row.id] = entry_from_row(row, tuple(labels.get(row.id, ())))
     return found
+
+
+def id_chunks(entry_ids: Iterable[int]) -> Iterator[list[int]]:
+    """``entry_ids`` without repeats, in chunks of at most :data:`IN_CHUNK` (one ``IN``
+    list each)."""
+    ids = list(dict.fromkeys(int(entry_id) for entry_id in entry_ids))
+    for start in range(0, len(ids), IN_CHUNK):
+        yield ids[start : start + IN_CHUNK]

@@ -47,7 +47,7 @@ from hashdb.store.models import (
     NewEntry,
 )
 from hashdb.store.review_queue import ReviewSQL
-from hashdb.store.rows import IN_CHUNK, entries_from_rows, utcnow
+from hashdb.store.rows import IN_CHUNK, entries_from_rows, id_chunks, utcnow
 from hashdb.store.scans import ScanSQL
 from hashdb.store.sharing import SharingSQL
 from hashdb.store.thumbnails import ThumbnailSQL
@@ -242,9 +242,8 @@ class SQLStore(
         unknown id is left out). Explaining a match reads its entry this way on each request
         whose entry is not cached: one round trip, not two."""
         found: dict[int, Entry] = {}
-        ids = list(dict.fromkeys(int(entry_id) for entry_id in entry_ids))
-        for start in range(0, len(ids), IN_CHUNK):
-            found.update(entries_from_rows(self._entry_rows(ids[start : start + IN_CHUNK])))
+        for ids in id_chunks(entry_ids):
+            found.update(entries_from_rows(self._entry_rows(ids)))
         return found
 
     def _entry_rows(self, ids: list[int]) -> Sequence[Any]:

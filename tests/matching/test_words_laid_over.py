@@ -15,6 +15,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from hashdb.identity import LOCAL_OPERATOR
+from hashdb.matching.match import Match
 from hashdb.matching.robust import content, geometric, lettering, recolour
 from hashdb.media import decode_image
 from hashdb.service import HashDB
@@ -83,14 +84,19 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, 
     db.close()
 
 
+def _with_words(db: HashDB, picture: Image.Image, size: str, seed: int) -> list[Match]:
+    """What ``picture`` matches with words of ``size`` laid over it."""
+    upload = data.transformed(picture.convert("RGB"), "text-overlay", size, seed)
+    return db.matching.media(upload, principal=LOCAL_OPERATOR).matches
+
+
 @pytest.mark.parametrize("pair", sorted(PAIRS))
 def test_a_picture_with_words_laid_over_it_is_found_in_place(
     service: tuple[HashDB, set[int]], pair: str
 ) -> None:
     db, known = service
     picture, _, size, seed = PAIRS[pair]
-    upload = data.transformed(picture.convert("RGB"), "text-overlay", size, seed)
-    found = db.matching.media(upload, principal=LOCAL_OPERATOR).matches
+    found = _with_words(db, picture, size, seed)
     assert {m.entry_id for m in found} & known, found
     # Confirmed without keypoints: the whole upload compared in place.
     assert any(
@@ -105,8 +111,7 @@ def test_the_other_picture_with_the_same_words_is_not(
 ) -> None:
     db, _ = service
     _, other, size, seed = PAIRS[pair]
-    upload = data.transformed(other.convert("RGB"), "text-overlay", size, seed)
-    matches = db.matching.media(upload, principal=LOCAL_OPERATOR).matches
+    matches = _with_words(db, other, size, seed)
     assert not matches, [(m.entry_id, m.stage, m.variant, m.verification) for m in matches]
 
 
