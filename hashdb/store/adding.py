@@ -19,8 +19,7 @@ from hashdb.store import schema
 from hashdb.store.insert_many import insert_many
 from hashdb.store.items import attach_new_entries, form_item
 from hashdb.store.models import AddOutcome, ChangeKind, NewEntry
-
-_IN_CHUNK = 500
+from hashdb.store.rows import in_chunks
 
 
 def add_entries(
@@ -139,14 +138,13 @@ def live_ids(
             "AND hash IN :values"
         ).bindparams(sa.bindparam("values", expanding=True))
     for algorithm, values in by_algorithm.items():
-        unique_values = list(dict.fromkeys(values))
-        for start in range(0, len(unique_values), _IN_CHUNK):
+        for chunk in in_chunks(values):
             rows = connection.execute(
                 query,
                 {
                     "list_id": list_id,
                     "algorithm": algorithm,
-                    "values": unique_values[start : start + _IN_CHUNK],
+                    "values": chunk,
                 },
             )
             for row in rows:

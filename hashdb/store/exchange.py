@@ -27,7 +27,7 @@ from hashdb.store import schema
 from hashdb.store.insert_many import bind_processor
 from hashdb.store.items import attach_new_entries, retire_if_spent
 from hashdb.store.models import ChangeKind, Entry, NewVideoFrame
-from hashdb.store.rows import IN_CHUNK, aware, entry_from_row
+from hashdb.store.rows import aware, entry_from_row, in_chunks
 from hashdb.store.video import frame_row
 
 #: Columns an import may set besides list, algorithm and hash (the entries table decides).
@@ -160,7 +160,7 @@ def import_rows(
 def _retire_spent_items(connection: sa.Connection, entry_ids: list[int], now: datetime) -> None:
     """Mark retired the items an import left without a live hash."""
     entries = schema.entries
-    for start in range(0, len(entry_ids), IN_CHUNK):
+    for chunk in in_chunks(entry_ids):
         found = connection.execute(
             sa.select(
                 entries.c.item_id,
@@ -168,7 +168,7 @@ def _retire_spent_items(connection: sa.Connection, entry_ids: list[int], now: da
                 entries.c.retired_reason,
                 entries.c.retired_by,
             ).where(
-                entries.c.id.in_(entry_ids[start : start + IN_CHUNK]),
+                entries.c.id.in_(chunk),
                 entries.c.item_id.is_not(None),
             )
         ).all()
@@ -339,10 +339,10 @@ def export_entries(
 def _labels_of(connection: sa.Connection, entry_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
     table = schema.entry_labels
     found: dict[int, list[str]] = {}
-    for start in range(0, len(entry_ids), 500):
+    for chunk in in_chunks(entry_ids):
         rows = connection.execute(
             sa.select(table.c.entry_id, table.c.label)
-            .where(table.c.entry_id.in_(entry_ids[start : start + 500]))
+            .where(table.c.entry_id.in_(chunk))
             .order_by(table.c.entry_id, table.c.label)
         )
         for entry_id, label in rows:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from hashdb.store import schema
 from hashdb.store.models import ReferenceFeatures, ReferenceHash
-from hashdb.store.rows import IN_CHUNK
+from hashdb.store.rows import in_chunks
 
 
 class FeatureSQL:
@@ -72,10 +72,8 @@ class FeatureSQL:
         found: dict[int, ReferenceFeatures] = {}
         ids = sorted(set(entry_ids))
         with self._reading() as connection:
-            for start in range(0, len(ids), IN_CHUNK):
-                rows = connection.execute(
-                    sa.select(table).where(table.c.entry_id.in_(ids[start : start + IN_CHUNK]))
-                )
+            for chunk in in_chunks(ids):
+                rows = connection.execute(sa.select(table).where(table.c.entry_id.in_(chunk)))
                 for row in rows:
                     found[int(row.entry_id)] = ReferenceFeatures(
                         width=int(row.width),
@@ -99,8 +97,7 @@ class FeatureSQL:
             else:
                 ids = sorted(set(entry_ids))
                 rows = []
-                for start in range(0, len(ids), IN_CHUNK):
-                    chunk = ids[start : start + IN_CHUNK]
+                for chunk in in_chunks(ids):
                     rows.extend(connection.execute(query.where(table.c.entry_id.in_(chunk))))
         return [
             ReferenceHash(

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from hashdb.store import schema
 from hashdb.store.mixin import SQLMixin
 from hashdb.store.models import Feedback, Verdict
-from hashdb.store.rows import IN_CHUNK
+from hashdb.store.rows import in_chunks
 
 
 class FeedbackSQL(SQLMixin):
@@ -48,13 +48,10 @@ class FeedbackSQL(SQLMixin):
         """Every feedback row on these entries, oldest first."""
         table = schema.feedback
         found: dict[int, list[Feedback]] = {}
-        ids = list(dict.fromkeys(entry_ids))
         with self._reading() as connection:
-            for start in range(0, len(ids), IN_CHUNK):
+            for chunk in in_chunks(entry_ids):
                 rows = connection.execute(
-                    sa.select(table)
-                    .where(table.c.entry_id.in_(ids[start : start + IN_CHUNK]))
-                    .order_by(table.c.id)
+                    sa.select(table).where(table.c.entry_id.in_(chunk)).order_by(table.c.id)
                 )
                 for row in rows:
                     found.setdefault(row.entry_id, []).append(_feedback(row))

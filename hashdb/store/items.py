@@ -16,7 +16,7 @@ from hashdb.errors import Conflict, InvalidValue, ItemNotFound
 from hashdb.store import schema
 from hashdb.store.mixin import SQLMixin
 from hashdb.store.models import ChangeKind, Entry, HashList, Item, ItemKind, ItemQuery, NewEntry
-from hashdb.store.rows import IN_CHUNK, aware, entry_from_row, utcnow
+from hashdb.store.rows import aware, entry_from_row, in_chunks, utcnow
 
 
 def attach_new_entries(connection: sa.Connection, start_id: int, end_id: int | None = None) -> None:
@@ -96,12 +96,8 @@ def form_item(
         )
     entries = schema.entries
     ids = sorted(entry_ids)
-    for start in range(0, len(ids), IN_CHUNK):
-        connection.execute(
-            entries.update()
-            .where(entries.c.id.in_(ids[start : start + IN_CHUNK]))
-            .values(item_id=item_id)
-        )
+    for chunk in in_chunks(ids):
+        connection.execute(entries.update().where(entries.c.id.in_(chunk)).values(item_id=item_id))
     return item_id
 
 
@@ -111,11 +107,11 @@ def retire_if_spent(
     """Mark retired the items among ``item_ids`` left without a live hash."""
     items, entries = schema.items, schema.entries
     live = sa.exists().where(entries.c.item_id == items.c.id, entries.c.retired_at.is_(None))
-    for start in range(0, len(item_ids), IN_CHUNK):
+    for chunk in in_chunks(item_ids):
         connection.execute(
             items.update()
             .where(
-                items.c.id.in_(list(item_ids[start : start + IN_CHUNK])),
+                items.c.id.in_(chunk),
                 items.c.retired_at.is_(None),
                 ~live,
             )
@@ -146,8 +142,7 @@ class ItemSQL(SQLMixin):
         ids = list(dict.fromkeys(int(item_id) for item_id in item_ids))
         found: dict[int, Item] = {}
         with self._reading() as connection:
-            for start in range(0, len(ids), IN_CHUNK):
-                chunk = ids[start : start + IN_CHUNK]
+            for chunk in in_chunks(ids):
                 rows = connection.execute(
                     sa.select(items, schema.lists.c.name.label("list_name"))
                     .join(schema.lists, schema.lists.c.id == items.c.list_id)

@@ -26,7 +26,7 @@ from hashdb.store.models import (
     parse_label,
     parse_value,
 )
-from hashdb.store.rows import IN_CHUNK
+from hashdb.store.rows import in_chunks
 
 _FACET = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _VALUE = re.compile(r"[a-z0-9][a-z0-9._/+-]{0,199}")
@@ -131,10 +131,10 @@ class LabelSQL(SQLMixin):
         table = schema.entry_labels
         found: dict[int, list[str]] = {}
         ids = list(entry_ids)
-        for start in range(0, len(ids), IN_CHUNK):
+        for chunk in in_chunks(ids):
             rows = connection.execute(
                 sa.select(table.c.entry_id, table.c.label)
-                .where(table.c.entry_id.in_(ids[start : start + IN_CHUNK]))
+                .where(table.c.entry_id.in_(chunk))
                 .order_by(table.c.entry_id, table.c.label)
             )
             for row in rows:

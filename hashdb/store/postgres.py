@@ -14,7 +14,7 @@ from hashdb.errors import StoreUnavailable
 from hashdb.store.guard import check_store_access
 from hashdb.store.models import Entry
 from hashdb.store.postgres_async import AsyncReads
-from hashdb.store.rows import entries_from_rows, id_chunks
+from hashdb.store.rows import entries_from_rows, in_chunks
 from hashdb.store.sql import ENTRIES_WITH_LABELS, SQLStore
 
 #: A pooled connection used this recently is handed out without a ping first.
@@ -60,7 +60,7 @@ class PostgresStore(SQLStore):
         """:meth:`get_entries`, awaited on the calling event loop (see
         :mod:`hashdb.store.postgres_async`)."""
         found: dict[int, Entry] = {}
-        for ids in id_chunks(entry_ids):
+        for ids in in_chunks(int(entry_id) for entry_id in entry_ids):
             sql, params = self._entry_statement(ids)
             found.update(entries_from_rows(await self._async_reads.rows(sql, params)))
         return found

@@ -4,9 +4,9 @@ ones; records always carry aware UTC)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import sqlalchemy as sa
 
@@ -14,6 +14,7 @@ from hashdb.store.models import Entry, HashList, ListAction, MatchingMode
 
 #: Ids per ``IN (...)`` clause: well under every backend's bound-parameter limit.
 IN_CHUNK = 500
+_Key = TypeVar("_Key", bound=Hashable)
 
 
 def utcnow() -> datetime:
@@ -85,9 +86,9 @@ def entries_from_rows(rows: Sequence[Any]) -> dict[int, Entry]:
     return found
 
 
-def id_chunks(entry_ids: Iterable[int]) -> Iterator[list[int]]:
-    """``entry_ids`` without repeats, in chunks of at most :data:`IN_CHUNK` (one ``IN``
-    list each)."""
-    ids = list(dict.fromkeys(int(entry_id) for entry_id in entry_ids))
-    for start in range(0, len(ids), IN_CHUNK):
-        yield ids[start : start + IN_CHUNK]
+def in_chunks(values: Iterable[_Key]) -> Iterator[list[_Key]]:
+    """``values`` without repeats, in their order, in chunks of at most :data:`IN_CHUNK`
+    (one ``IN`` list each)."""
+    distinct = list(dict.fromkeys(values))
+    for start in range(0, len(distinct), IN_CHUNK):
+        yield distinct[start : start + IN_CHUNK]

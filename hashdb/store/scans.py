@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from hashdb.errors import ScanJobNotFound
 from hashdb.store import schema
 from hashdb.store.models import Entry, LiveHashes, ScanJob, ScannedMedia, ScanStatus, StoredHash
-from hashdb.store.rows import IN_CHUNK, aware, entry_from_row, utcnow
+from hashdb.store.rows import aware, entry_from_row, in_chunks, utcnow
 
 
 class ScanSQL:
@@ -106,13 +106,10 @@ class ScanSQL:
 
     def get_scanned_media(self, locations: Sequence[str]) -> dict[str, ScannedMedia]:
         media = schema.scanned_media
-        wanted = list(dict.fromkeys(locations))
         found: dict[str, ScannedMedia] = {}
         with self._reading() as connection:
-            for start in range(0, len(wanted), IN_CHUNK):
-                rows = connection.execute(
-                    sa.select(media).where(media.c.location.in_(wanted[start : start + IN_CHUNK]))
-                ).all()
+            for chunk in in_chunks(locations):
+                rows = connection.execute(sa.select(media).where(media.c.location.in_(chunk))).all()
                 for record in self._with_hashes(connection, rows):
                     found[record.location] = record
         return found
@@ -186,24 +183,19 @@ class ScanSQL:
     def scanned_media_for_hashes(self, hash_ids: Sequence[int]) -> list[ScannedMedia]:
         """The scanned files owning these hash rows, ordered by location."""
         media, hashes = schema.scanned_media, schema.scanned_hashes
-        ids = list(dict.fromkeys(int(i) for i in hash_ids))
         media_ids: set[int] = set()
         found: list[ScannedMedia] = []
         with self._reading() as connection:
-            for start in range(0, len(ids), IN_CHUNK):
+            for chunk in in_chunks(int(i) for i in hash_ids):
                 media_ids.update(
                     int(row[0])
                     for row in connection.execute(
-                        sa.select(hashes.c.media_id).where(
-                            hashes.c.id.in_(ids[start : start + IN_CHUNK])
-                        )
+                        sa.select(hashes.c.media_id).where(hashes.c.id.in_(chunk))
                     )
                 )
             ordered = sorted(media_ids)
-            for start in range(0, len(ordered), IN_CHUNK):
-                rows = connection.execute(
-                    sa.select(media).where(media.c.id.in_(ordered[start : start + IN_CHUNK]))
-                ).all()
+            for chunk in in_chunks(ordered):
+                rows = connection.execute(sa.select(media).where(media.c.id.in_(chunk))).all()
                 found.extend(self._with_hashes(connection, rows))
         found.sort(key=lambda record: record.location)
         return found

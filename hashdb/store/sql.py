@@ -47,7 +47,7 @@ from hashdb.store.models import (
     NewEntry,
 )
 from hashdb.store.review_queue import ReviewSQL
-from hashdb.store.rows import IN_CHUNK, entries_from_rows, id_chunks, utcnow
+from hashdb.store.rows import entries_from_rows, in_chunks, utcnow
 from hashdb.store.scans import ScanSQL
 from hashdb.store.sharing import SharingSQL
 from hashdb.store.thumbnails import ThumbnailSQL
@@ -242,7 +242,7 @@ class SQLStore(
         unknown id is left out). Explaining a match reads its entry this way on each request
         whose entry is not cached: one round trip, not two."""
         found: dict[int, Entry] = {}
-        for ids in id_chunks(entry_ids):
+        for ids in in_chunks(int(entry_id) for entry_id in entry_ids):
             found.update(entries_from_rows(self._entry_rows(ids)))
         return found
 
@@ -330,10 +330,10 @@ class SQLStore(
             ).all()
             ids = list({row.entry_id for row in rows if row.entry_id is not None})
             hashes: dict[int, tuple[str, bytes]] = {}
-            for start in range(0, len(ids), IN_CHUNK):
+            for chunk in in_chunks(ids):
                 found = connection.execute(
                     sa.select(entries.c.id, entries.c.algorithm, entries.c.hash).where(
-                        entries.c.id.in_(ids[start : start + IN_CHUNK])
+                        entries.c.id.in_(chunk)
                     )
                 )
                 hashes.update((row.id, (row.algorithm, bytes(row.hash))) for row in found)

@@ -18,7 +18,7 @@ from hashdb.errors import ThumbnailNotFound
 from hashdb.store import schema
 from hashdb.store.mixin import SQLMixin
 from hashdb.store.models import ReviewStatus, Thumbnail, ThumbnailKind
-from hashdb.store.rows import IN_CHUNK, aware, utcnow
+from hashdb.store.rows import aware, in_chunks, utcnow
 
 if TYPE_CHECKING:
     from hashdb.media.thumbnail import Picture
@@ -141,13 +141,10 @@ class ThumbnailSQL(SQLMixin):
         return {thumb.item_id: thumb for thumb in found if thumb.item_id}
 
     def _thumbnails_by(self, column: sa.Column[Any], ids: Sequence[int]) -> list[Thumbnail]:
-        wanted = list(dict.fromkeys(int(i) for i in ids))
         found: list[Thumbnail] = []
         with self._reading() as connection:
-            for start in range(0, len(wanted), IN_CHUNK):
-                rows = connection.execute(
-                    sa.select(*_META).where(column.in_(wanted[start : start + IN_CHUNK]))
-                )
+            for chunk in in_chunks(int(i) for i in ids):
+                rows = connection.execute(sa.select(*_META).where(column.in_(chunk)))
                 found.extend(_thumbnail(row) for row in rows)
         return found
 
@@ -180,10 +177,8 @@ class ThumbnailSQL(SQLMixin):
                 )
             ).all()
             ids = [row.id for row in rows]
-            for start in range(0, len(ids), IN_CHUNK):
-                connection.execute(
-                    table.delete().where(table.c.id.in_(ids[start : start + IN_CHUNK]))
-                )
+            for chunk in in_chunks(ids):
+                connection.execute(table.delete().where(table.c.id.in_(chunk)))
         deleted: dict[int, int] = {}
         for row in rows:
             deleted[row.list_id] = deleted.get(row.list_id, 0) + 1

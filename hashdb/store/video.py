@@ -19,7 +19,7 @@ from hashdb.hashing.vpdq import VIDEO_ALGORITHM
 from hashdb.store import schema
 from hashdb.store.mixin import SQLMixin
 from hashdb.store.models import ChangeKind, NewVideoFrame, VideoFrame, VideoRule
-from hashdb.store.rows import IN_CHUNK
+from hashdb.store.rows import in_chunks
 
 
 def frame_row(entry_id: int, frame: NewVideoFrame) -> dict[str, Any]:
@@ -50,12 +50,11 @@ class VideoSQL(SQLMixin):
         """The frames of these entries (live or not), in frame order."""
         table = schema.video_frames
         found: dict[int, list[VideoFrame]] = {}
-        ids = list(dict.fromkeys(int(entry_id) for entry_id in entry_ids))
         with self._reading() as connection:
-            for start in range(0, len(ids), IN_CHUNK):
+            for chunk in in_chunks(int(entry_id) for entry_id in entry_ids):
                 rows = connection.execute(
                     sa.select(table)
-                    .where(table.c.entry_id.in_(ids[start : start + IN_CHUNK]))
+                    .where(table.c.entry_id.in_(chunk))
                     .order_by(table.c.entry_id, table.c.frame_index)
                 )
                 for row in rows:
