@@ -17,6 +17,7 @@ from hashdb.media import decode_image
 from hashdb.service import HashDB
 from hashdb.testing import robustness as data
 from hashdb.testing import symbols
+from hashdb.testing.robustness.pictures import font
 from tests.robust.conftest import known_pictures
 
 _TEST = symbols.TEST
@@ -113,3 +114,40 @@ def test_the_other_glyph_with_words_laid_over_it_does_not(
     db, _ = service
     upload = data.transformed(GLYPHS.draw("J").convert("RGB"), "text-overlay", size, 5)
     assert not db.matching.media(upload, principal=LOCAL_OPERATOR).matches
+
+
+def _words_at(picture: Image.Image, row: int, px: int = 30) -> bytes:
+    """``picture`` with a line of white words outlined in black centred on ``row``."""
+    out = picture.convert("RGB")
+    ImageDraw.Draw(out).text(
+        (out.width // 2, row),
+        "VOICE LIGHT NORTH",
+        fill=(255, 255, 255),
+        font=font(px),
+        anchor="mm",
+        stroke_width=max(1, px // 12),
+        stroke_fill=(0, 0, 0),
+    )
+    return data.encode(out, 90)
+
+
+@pytest.fixture(scope="module")
+def accented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, set[int]]]:
+    path: Path = tmp_path_factory.mktemp("accented") / "hashdb.sqlite"
+    db, known = known_pictures(path, (GLYPHS.draw("Ý"),))
+    yield db, known
+    db.close()
+
+
+@pytest.mark.parametrize("row", [118, 126])
+def test_words_just_under_an_accent_do_not_excuse_its_absence(
+    accented: tuple[HashDB, set[int]], row: int
+) -> None:
+    # Words laid across the top of a Y, just under where a known Ý has its accent: the
+    # cells round the words are no edge of the picture, and the accent the Y lacks there
+    # is content, not the fill an edit leaves. The Ý under the same words still matches.
+    db, known = accented
+    plain = db.matching.media(_words_at(GLYPHS.draw("Y"), row), principal=LOCAL_OPERATOR)
+    assert not plain.matches
+    same = db.matching.media(_words_at(GLYPHS.draw("Ý"), row), principal=LOCAL_OPERATOR)
+    assert known & {match.entry_id for match in same.matches}

@@ -270,7 +270,9 @@ def _lettering_left_out(
     if left_out is None:
         return None
     rest = inside & ~left_out
-    again, agreeing = _compare_cells(reference, aligned, rest, policy, excuses=not strict)
+    again, agreeing = _compare_cells(
+        reference, aligned, rest, policy, excuses=not strict, frame=inside
+    )
     if not again.agrees:
         return None
     reference_colour, aligned_colour = pictures
@@ -306,9 +308,11 @@ def _compare_cells(
     covered: np.ndarray,
     policy: ContentPolicy,
     excuses: bool = True,
+    frame: np.ndarray | None = None,
 ) -> tuple[Comparison, np.ndarray]:
     """The comparison, and the cells inside its rim it compared and found agreeing (no
-    excuse needed)."""
+    excuse needed). The rim is that of ``frame`` (default ``covered``): lettering left out
+    of ``covered`` is a hole in it, and the cells round a hole are no edge an edit filled."""
     ref = cv2.GaussianBlur(reference.astype(np.float32), (5, 5), 1.0)
     got = cv2.GaussianBlur(aligned.astype(np.float32), (5, 5), 1.0)
     inside = covered.astype(bool)
@@ -351,14 +355,22 @@ def _compare_cells(
     tone_differs = (blocks(tone_residual) * mask).sum(axis=2) / weight > policy.tone
     differs = compared & (structure_differs | tone_differs)
     # The rim of the covered area, where an upload that is flat may be fill.
-    rim = compared & ~_interior(compared)
+    edge = (
+        compared
+        if frame is None
+        else blocks(frame.astype(np.float32)).sum(axis=2) >= 0.6 * cell * cell
+    )
+    rim = compared & ~_interior(edge)
     fill = b_structure < policy.structure
     if int((compared & ~rim).sum()) * 2 >= int(compared.sum()):
         # With most cells inside the rim to decide, a rim cell where the upload is busier
         # than the reference is an edge the edit put there (a rotation's fill, a strip of
         # a screenshot's frame), not content the reference lacks.
         fill = fill | (b_structure > a_structure)
-    excused = differs & rim & fill & excuses
+    # Round a hole (lettering left out) the upload may keep the words' blurred edges, but
+    # what the reference has there and the upload lacks is content, not fill.
+    hole = compared & ~_interior(compared) & ~rim
+    excused = differs & ((rim & fill) | (hole & (b_structure > a_structure))) & excuses
     detailed = float((a_structure[compared] >= policy.structure).mean()) >= policy.detailed_share
     if excuses and _corner_overlay(differs & ~excused, compared, a_structure, b_structure, policy):
         excused = excused | differs
