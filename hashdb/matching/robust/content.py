@@ -47,11 +47,7 @@ import cv2
 import numpy as np
 
 from hashdb.matching.robust import lettering, recolour
-
-#: Cells per side of the comparison grid.
-CELLS = 16
-#: Grey levels of the reference that get their own tone-map value.
-_LEVELS = 24
+from hashdb.matching.robust.cells import corner_overlay, grid, interior, tone_residual
 
 
 @dataclass(frozen=True)
@@ -230,7 +226,7 @@ def _colour_differs(
     counts = inside[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell).sum(axis=(1, 3))
     compared = counts >= 0.6 * cell * cell
     differs = recolour.chroma_differs(expected, aligned, compared, cell)
-    return bool((differs & _interior(compared)).any())
+    return bool((differs & interior(compared)).any())
 
 
 def _recoloured(
@@ -324,7 +320,7 @@ def _compare_cells(
     got_low, got_high = np.percentile(got_values, (2, 98))
     ref_contrast = max(float(ref_high - ref_low), 24.0)
     got_contrast = max(float(got_high - got_low), 24.0)
-    tone_residual = _tone_residual(ref, got, inside, ref_low, ref_high) / got_contrast
+    residual = tone_residual(ref, got, inside, ref_low, ref_high) / got_contrast
 
     def blocks(image: np.ndarray) -> np.ndarray:
         cut = image[: rows * cell, : cols * cell]
@@ -352,7 +348,7 @@ def _compare_cells(
     structure_differs = structured & (
         (weaker < policy.structure_ratio) | (correlation < policy.correlation)
     )
-    tone_differs = (blocks(tone_residual) * mask).sum(axis=2) / weight > policy.tone
+    tone_differs = (blocks(residual) * mask).sum(axis=2) / weight > policy.tone
     differs = compared & (structure_differs | tone_differs)
     # The rim of the covered area, where an upload that is flat may be fill.
     edge = (
@@ -360,7 +356,7 @@ def _compare_cells(
         if frame is None
         else blocks(frame.astype(np.float32)).sum(axis=2) >= 0.6 * cell * cell
     )
-    rim = compared & ~_interior(edge)
+    rim = compared & ~interior(edge)
     fill = b_structure < policy.structure
     if int((compared & ~rim).sum()) * 2 >= int(compared.sum()):
         # With most cells inside the rim to decide, a rim cell where the upload is busier
@@ -369,79 +365,15 @@ def _compare_cells(
         fill = fill | (b_structure > a_structure)
     # Round a hole (lettering left out) the upload may keep the words' blurred edges, but
     # what the reference has there and the upload lacks is content, not fill.
-    hole = compared & ~_interior(compared) & ~rim
+    hole = compared & ~interior(compared) & ~rim
     excused = differs & ((rim & fill) | (hole & (b_structure > a_structure))) & excuses
     detailed = float((a_structure[compared] >= policy.structure).mean()) >= policy.detailed_share
-    if excuses and _corner_overlay(differs & ~excused, compared, a_structure, b_structure, policy):
+    if excuses and corner_overlay(
+        differs & ~excused, compared, a_structure, b_structure, policy.corner_share
+    ):
         excused = excused | differs
     left = int((differs & ~excused).sum())
     allowance = int(policy.overlay_share * int(compared.sum())) if detailed and excuses else 0
     allowed = min(left, allowance)
     found = Comparison(int(compared.sum()), left - allowed, int(excused.sum()) + allowed, detailed)
-    return found, compared & ~differs & _interior(compared)
-
-
-def grid(shape: tuple[int, ...]) -> tuple[int, int, int]:
-    """The side of the comparison's square cells, and how many rows and columns fit."""
-    height, width = shape[:2]
-    cell = max(4, max(height, width) // CELLS)
-    return cell, height // cell, width // cell
-
-
-def _corner_overlay(
-    left: np.ndarray,
-    compared: np.ndarray,
-    ref_structure: np.ndarray,
-    got_structure: np.ndarray,
-    policy: ContentPolicy,
-) -> bool:
-    """Whether every differing cell sits in one corner of the covered area, in a box at most
-    ``policy.corner_share`` of its side, and the upload has more structure than the reference
-    in most of them: something laid over a corner (a channel's logo, a watermark). An
-    element that differs between two symbols is not confined to a corner, and a mark that
-    is missing leaves the upload flatter there, not busier."""
-    rows, cols = np.nonzero(left)
-    if len(rows) == 0 or policy.corner_share <= 0:
-        return False
-    covered_rows, covered_cols = np.nonzero(compared)
-    side = max(1, round(policy.corner_share * CELLS))
-    if rows.max() - rows.min() >= side or cols.max() - cols.min() >= side:
-        return False
-    at_top = rows.min() <= covered_rows.min() + 1
-    at_bottom = rows.max() >= covered_rows.max() - 1
-    at_left = cols.min() <= covered_cols.min() + 1
-    at_right = cols.max() >= covered_cols.max() - 1
-    if not ((at_top or at_bottom) and (at_left or at_right)):
-        return False
-    return float((got_structure[left] > ref_structure[left]).mean()) >= 0.5
-
-
-def _interior(compared: np.ndarray) -> np.ndarray:
-    """Cells whose four neighbours are compared cells too."""
-    padded = np.pad(compared, 1, constant_values=False)
-    interior: np.ndarray = (
-        compared & padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
-    )
-    return interior
-
-
-def _tone_residual(
-    ref: np.ndarray, got: np.ndarray, inside: np.ndarray, low: float, high: float
-) -> np.ndarray:
-    """|upload - tone map(reference)|, the tone map being the upload's median brightness at
-    each reference grey level (from a histogram: one pass, no sort)."""
-    levels = np.clip(
-        ((ref - low) * (_LEVELS / max(high - low, 1.0))).astype(np.int32), 0, _LEVELS - 1
-    )
-    brightness = np.clip(got, 0, 255).astype(np.int32)
-    histogram = np.bincount(
-        (levels[inside] * 256 + brightness[inside]).ravel(), minlength=_LEVELS * 256
-    ).reshape(_LEVELS, 256)
-    totals = histogram.sum(axis=1)
-    cumulative = np.cumsum(histogram, axis=1)
-    medians = (cumulative < (totals[:, None] + 1) // 2).sum(axis=1).astype(np.float32)
-    seen = totals > 0
-    tone = np.interp(np.arange(_LEVELS), np.flatnonzero(seen), medians[seen]).astype(np.float32)
-    residual: np.ndarray = np.abs(got - tone[levels])
-    residual[~inside] = 0.0
-    return residual
+    return found, compared & ~differs & interior(compared)

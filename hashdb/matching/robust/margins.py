@@ -17,7 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from hashdb.matching.robust import content
+from hashdb.matching.robust import cells, content
 from hashdb.matching.robust.placement import ProbeFrame
 
 #: A cell is plain when its spread of brightness is under this share of the reference's
@@ -78,7 +78,7 @@ def hides_content(
     ref = cv2.GaussianBlur(thumb.astype(np.float32), (5, 5), 1.0)
     contrast = max(float(np.subtract(*np.percentile(ref, (98, 2)))), 24.0)
     # The content check's grid of cells.
-    cell, rows, cols = content.grid(thumb.shape)
+    cell, rows, cols = cells.grid(thumb.shape)
     for top in range(0, rows * cell, cell):
         for left in range(0, cols * cell, cell):
             window = (slice(top, top + cell), slice(left, left + cell))

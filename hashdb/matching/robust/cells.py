@@ -1,0 +1,78 @@
+"""The content check's grid: square cells over the reference's thumbnail, which of them
+lie inside the rim of the compared area, a corner box of differing cells, and the tone map
+that predicts the upload's brightness from the reference's (:mod:`.content`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Cells per side of the comparison grid.
+CELLS = 16
+#: Grey levels of the reference that get their own tone-map value.
+_LEVELS = 24
+
+
+def grid(shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """The side of the comparison's square cells, and how many rows and columns fit."""
+    height, width = shape[:2]
+    cell = max(4, max(height, width) // CELLS)
+    return cell, height // cell, width // cell
+
+
+def corner_overlay(
+    left: np.ndarray,
+    compared: np.ndarray,
+    ref_structure: np.ndarray,
+    got_structure: np.ndarray,
+    corner_share: float,
+) -> bool:
+    """Whether every differing cell sits in one corner of the covered area, in a box at most
+    ``corner_share`` of its side, and the upload has more structure than the reference
+    in most of them: something laid over a corner (a channel's logo, a watermark). An
+    element that differs between two symbols is not confined to a corner, and a mark that
+    is missing leaves the upload flatter there, not busier."""
+    rows, cols = np.nonzero(left)
+    if len(rows) == 0 or corner_share <= 0:
+        return False
+    covered_rows, covered_cols = np.nonzero(compared)
+    side = max(1, round(corner_share * CELLS))
+    if rows.max() - rows.min() >= side or cols.max() - cols.min() >= side:
+        return False
+    at_top = rows.min() <= covered_rows.min() + 1
+    at_bottom = rows.max() >= covered_rows.max() - 1
+    at_left = cols.min() <= covered_cols.min() + 1
+    at_right = cols.max() >= covered_cols.max() - 1
+    if not ((at_top or at_bottom) and (at_left or at_right)):
+        return False
+    return float((got_structure[left] > ref_structure[left]).mean()) >= 0.5
+
+
+def interior(compared: np.ndarray) -> np.ndarray:
+    """Cells whose four neighbours are compared cells too."""
+    padded = np.pad(compared, 1, constant_values=False)
+    interior: np.ndarray = (
+        compared & padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+    )
+    return interior
+
+
+def tone_residual(
+    ref: np.ndarray, got: np.ndarray, inside: np.ndarray, low: float, high: float
+) -> np.ndarray:
+    """|upload - tone map(reference)|, the tone map being the upload's median brightness at
+    each reference grey level (from a histogram: one pass, no sort)."""
+    levels = np.clip(
+        ((ref - low) * (_LEVELS / max(high - low, 1.0))).astype(np.int32), 0, _LEVELS - 1
+    )
+    brightness = np.clip(got, 0, 255).astype(np.int32)
+    histogram = np.bincount(
+        (levels[inside] * 256 + brightness[inside]).ravel(), minlength=_LEVELS * 256
+    ).reshape(_LEVELS, 256)
+    totals = histogram.sum(axis=1)
+    cumulative = np.cumsum(histogram, axis=1)
+    medians = (cumulative < (totals[:, None] + 1) // 2).sum(axis=1).astype(np.float32)
+    seen = totals > 0
+    tone = np.interp(np.arange(_LEVELS), np.flatnonzero(seen), medians[seen]).astype(np.float32)
+    residual: np.ndarray = np.abs(got - tone[levels])
+    residual[~inside] = 0.0
+    return residual
