@@ -261,17 +261,20 @@ def tighten(crop: np.ndarray, colour: np.ndarray) -> Box:
     height, width = crop.shape[:2]
     deep = min(height // 2, max(8, height // 16))
     wide = min(width // 2, max(8, width // 16))
-    inside = cv2.inRange(crop, *_near(colour))
+    bounds = _near(colour)
 
     def leading(counts: np.ndarray, length: int) -> int:
         """How many leading lines are background, of lines with ``counts`` such pixels."""
         plain = counts >= _EDGE_SHARE * length
         return len(plain) if plain.all() else int(plain.argmin())
 
-    top = leading(np.count_nonzero(inside[:deep], axis=1), width)
-    bottom = leading(np.count_nonzero(inside[height - deep :], axis=1)[::-1], width)
-    left = leading(np.count_nonzero(inside[:, :wide], axis=0), height)
-    right = leading(np.count_nonzero(inside[:, width - wide :], axis=0)[::-1], height)
+    def inside(strip: np.ndarray) -> np.ndarray:
+        return cv2.inRange(np.ascontiguousarray(strip), *bounds)
+
+    top = leading(np.count_nonzero(inside(crop[:deep]), axis=1), width)
+    bottom = leading(np.count_nonzero(inside(crop[height - deep :]), axis=1)[::-1], width)
+    left = leading(np.count_nonzero(inside(crop[:, :wide]), axis=0), height)
+    right = leading(np.count_nonzero(inside(crop[:, width - wide :]), axis=0)[::-1], height)
     top = _past_bleed(crop, top, 1, colour)
     bottom = height - 1 - _past_bleed(crop, height - 1 - bottom, -1, colour)
     columns = crop.transpose(1, 0, 2)
@@ -285,13 +288,18 @@ def _past_bleed(lines: np.ndarray, edge: int, step: int, colour: np.ndarray) -> 
     ``step`` past up to two lines nearer the page's ``colour`` than the picture two lines
     further in: JPEG smears a flat picture's colour into the page's edge over a line or
     two (the page's black next to a teal stripe re-encoded as a dark green)."""
-    page = colour.astype(np.float32)
+    page = colour.astype(np.float64)
     for _ in range(2):
         inner = edge + 2 * step
         if not 0 <= inner < len(lines):
             break
-        line = lines[edge].mean(axis=0)
-        if np.abs(line - page).max() >= np.abs(line - lines[inner].mean(axis=0)).max():
+        line = _mean_colour(lines[edge])
+        if np.abs(line - page).max() >= np.abs(line - _mean_colour(lines[inner])).max():
             break
         edge += step
     return edge
+
+
+def _mean_colour(line: np.ndarray) -> np.ndarray:
+    """The mean colour of a line of RGB pixels (OpenCV's mean, a fraction of numpy's)."""
+    return np.array(cv2.mean(np.ascontiguousarray(line)[np.newaxis])[:3])
