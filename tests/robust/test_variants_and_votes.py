@@ -54,7 +54,7 @@ def test_a_small_portrait_picture_in_a_wide_screenshot_is_a_region() -> None:
             break
     assert shot is not None and shot.width > shot.height
     small = variants.reduce(_rgb(shot))
-    boxes = framing.picture_regions(small)
+    boxes, _ = framing.picture_regions(small)
     scale = small.shape[1] / shot.width
     fit = min((shot.width - 40) / picture.width, (shot.height - 400) / picture.height) * 0.5
     expected_w, expected_h = picture.width * fit * scale, picture.height * fit * scale

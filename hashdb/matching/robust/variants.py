@@ -23,6 +23,7 @@ from hashdb.matching.robust.framing import (
     picture_regions,
     reduce_by_whole_factor,
     spread,
+    tighten,
     trim_bars,
     trim_passes,
 )
@@ -124,6 +125,14 @@ class Pictures(Mapping[str, np.ndarray]):
             self._cut[name] = self._image.detail_crop(self._boxes[name])
         return self._cut[name]
 
+    def narrowed(self, name: str, box: Box, crop: np.ndarray | None) -> None:
+        """``name`` now at ``box``: ``crop`` if it holds those pixels, else cut again."""
+        self._boxes[name] = box
+        if crop is None:
+            self._cut.pop(name, None)
+        else:
+            self._cut[name] = crop
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._boxes)
 
@@ -159,7 +168,10 @@ def query_variants(
         boxes.append(("tight", trimmed[-1]))
     if trimmed:
         boxes.extend(one_side_trims(trimmed[0], width, height))
-    boxes.extend((f"region-{i}", box) for i, box in enumerate(picture_regions(small)))
+    regions, background = picture_regions(small)
+    # A region is cut a pixel of ``small`` wider on each side, then tightened on the
+    # pixels it is hashed from (:func:`tighten`).
+    boxes.extend((f"region-{i}", _widened(box, width, height)) for i, box in enumerate(regions))
     for name, box in boxes:
         placed[name] = _scaled_box(full, box, width, height)
         # Hashed from the pixels the plain hash saw, unless the box is small there (a
@@ -167,8 +179,19 @@ def query_variants(
         # reduced copy is blurry.
         x0, y0, x1, y1 = _scaled_box((base.shape[1], base.shape[0]), box, width, height)
         crop = base[y0:y1, x0:x1]
-        if max(crop.shape[:2]) < _MIN_HASH_SIDE:
+        small_crop = max(crop.shape[:2]) < _MIN_HASH_SIDE
+        if small_crop:
             crop = images[name]
+        if background is not None and name.startswith("region-"):
+            inner = tighten(crop, background)
+            if inner != (0, 0, crop.shape[1], crop.shape[0]):
+                crop = crop[inner[1] : inner[3], inner[0] : inner[2]]
+                if small_crop:  # the crop is the upload's own pixels
+                    images.narrowed(name, _shifted(placed[name], inner), crop)
+                else:
+                    cut = _shifted((x0, y0, x1, y1), inner)
+                    narrowed = _scaled_box(full, cut, base.shape[1], base.shape[0])
+                    images.narrowed(name, narrowed, None)
         crop = normalise(reduce_by_whole_factor(crop, QUERY_CROP_SIDE))
         if name not in ("trim", "tight"):
             value, quality = pdq(crop)
@@ -187,6 +210,16 @@ def query_variants(
                     )
                 )
     return hashes, images, placed
+
+
+def _widened(box: Box, width: int, height: int) -> Box:
+    x0, y0, x1, y1 = box
+    return max(0, x0 - 1), max(0, y0 - 1), min(width, x1 + 1), min(height, y1 + 1)
+
+
+def _shifted(outer: Box, inner: Box) -> Box:
+    """``inner``, a box within the crop ``outer``, in the coordinates ``outer`` is in."""
+    return outer[0] + inner[0], outer[1] + inner[1], outer[0] + inner[2], outer[1] + inner[3]
 
 
 def _scaled_box(size: tuple[int, int], box: Box, width: int, height: int) -> Box:
