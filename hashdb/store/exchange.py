@@ -27,7 +27,7 @@ from hashdb.store import schema
 from hashdb.store.insert_many import bind_processor
 from hashdb.store.items import attach_new_entries, retire_if_spent
 from hashdb.store.models import ChangeKind, Entry, NewVideoFrame
-from hashdb.store.rows import aware, entry_from_row, in_chunks
+from hashdb.store.rows import aware, entry_from_row, entry_labels, in_chunks
 from hashdb.store.video import frame_row
 
 #: Columns an import may set besides list, algorithm and hash (the entries table decides).
@@ -331,20 +331,6 @@ def export_entries(
         query = query.where(entries.c.retired_at.is_(None))
     result = connection.execution_options(yield_per=10_000).execute(query)
     for rows in result.partitions(10_000):
-        labels = _labels_of(connection, [row.id for row in rows])
+        labels = entry_labels(connection, [row.id for row in rows])
         for row in rows:
             yield entry_from_row(row, labels.get(row.id, ()))
-
-
-def _labels_of(connection: sa.Connection, entry_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    table = schema.entry_labels
-    found: dict[int, list[str]] = {}
-    for chunk in in_chunks(entry_ids):
-        rows = connection.execute(
-            sa.select(table.c.entry_id, table.c.label)
-            .where(table.c.entry_id.in_(chunk))
-            .order_by(table.c.entry_id, table.c.label)
-        )
-        for entry_id, label in rows:
-            found.setdefault(entry_id, []).append(label)
-    return {entry_id: tuple(labels) for entry_id, labels in found.items()}

@@ -16,7 +16,7 @@ from hashdb.errors import Conflict, InvalidValue, ItemNotFound
 from hashdb.store import schema
 from hashdb.store.mixin import SQLMixin
 from hashdb.store.models import ChangeKind, Entry, HashList, Item, ItemKind, ItemQuery, NewEntry
-from hashdb.store.rows import aware, entry_from_row, in_chunks, utcnow
+from hashdb.store.rows import aware, entry_from_row, entry_labels, in_chunks, utcnow
 
 
 def attach_new_entries(connection: sa.Connection, start_id: int, end_id: int | None = None) -> None:
@@ -125,9 +125,6 @@ class ItemSQL(SQLMixin):
     if TYPE_CHECKING:
 
         def _entry_query(self) -> sa.Select[Any]: ...
-        def _entry_labels(
-            self, connection: sa.Connection, entry_ids: Sequence[int]
-        ) -> dict[int, tuple[str, ...]]: ...
         def get_list(self, name: str) -> HashList: ...
 
     def get_item(self, item_id: int) -> Item:
@@ -139,10 +136,9 @@ class ItemSQL(SQLMixin):
     def get_items(self, item_ids: Sequence[int]) -> dict[int, Item]:
         """The items (with all their hashes) among ``item_ids`` that exist."""
         items, entries = schema.items, schema.entries
-        ids = list(dict.fromkeys(int(item_id) for item_id in item_ids))
         found: dict[int, Item] = {}
         with self._reading() as connection:
-            for chunk in in_chunks(ids):
+            for chunk in in_chunks(int(item_id) for item_id in item_ids):
                 rows = connection.execute(
                     sa.select(items, schema.lists.c.name.label("list_name"))
                     .join(schema.lists, schema.lists.c.id == items.c.list_id)
@@ -151,7 +147,7 @@ class ItemSQL(SQLMixin):
                 entry_rows = connection.execute(
                     self._entry_query().where(entries.c.item_id.in_(chunk)).order_by(entries.c.id)
                 ).all()
-                labels = self._entry_labels(connection, [row.id for row in entry_rows])
+                labels = entry_labels(connection, [row.id for row in entry_rows])
                 hashes: dict[int, list[Entry]] = {}
                 for entry_row in entry_rows:
                     hashes.setdefault(entry_row.item_id, []).append(

@@ -26,7 +26,7 @@ from hashdb.store.models import (
     parse_label,
     parse_value,
 )
-from hashdb.store.rows import in_chunks
+from hashdb.store.rows import entry_labels
 
 _FACET = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _VALUE = re.compile(r"[a-z0-9][a-z0-9._/+-]{0,199}")
@@ -103,7 +103,7 @@ class LabelSQL(SQLMixin):
         to_remove = normalise_labels(remove)
         table = schema.entry_labels
         with self._writing() as connection:
-            current = set(self._entry_labels(connection, [entry_id]).get(entry_id, ()))
+            current = set(entry_labels(connection, [entry_id]).get(entry_id, ()))
             if to_remove:
                 connection.execute(
                     table.delete().where(table.c.entry_id == entry_id, table.c.label.in_(to_remove))
@@ -124,22 +124,6 @@ class LabelSQL(SQLMixin):
         ]
         if values:
             connection.execute(schema.entry_labels.insert(), values)
-
-    def _entry_labels(
-        self, connection: sa.Connection, entry_ids: Sequence[int]
-    ) -> dict[int, tuple[str, ...]]:
-        table = schema.entry_labels
-        found: dict[int, list[str]] = {}
-        ids = list(entry_ids)
-        for chunk in in_chunks(ids):
-            rows = connection.execute(
-                sa.select(table.c.entry_id, table.c.label)
-                .where(table.c.entry_id.in_(chunk))
-                .order_by(table.c.entry_id, table.c.label)
-            )
-            for row in rows:
-                found.setdefault(row.entry_id, []).append(row.label)
-        return {entry_id: tuple(labels) for entry_id, labels in found.items()}
 
 
 def _term(row: sa.Row[Any]) -> VocabularyTerm:

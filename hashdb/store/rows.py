@@ -10,6 +10,7 @@ from typing import Any, TypeVar, overload
 
 import sqlalchemy as sa
 
+from hashdb.store import schema
 from hashdb.store.models import Entry, HashList, ListAction, MatchingMode
 
 #: Ids per ``IN (...)`` clause: well under every backend's bound-parameter limit.
@@ -92,3 +93,18 @@ def in_chunks(values: Iterable[_Key]) -> Iterator[list[_Key]]:
     distinct = list(dict.fromkeys(values))
     for start in range(0, len(distinct), IN_CHUNK):
         yield distinct[start : start + IN_CHUNK]
+
+
+def entry_labels(connection: sa.Connection, entry_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+    """The labels of each of ``entry_ids`` that has any, in order."""
+    table = schema.entry_labels
+    found: dict[int, list[str]] = {}
+    for chunk in in_chunks(entry_ids):
+        rows = connection.execute(
+            sa.select(table.c.entry_id, table.c.label)
+            .where(table.c.entry_id.in_(chunk))
+            .order_by(table.c.entry_id, table.c.label)
+        )
+        for entry_id, label in rows:
+            found.setdefault(entry_id, []).append(label)
+    return {entry_id: tuple(labels) for entry_id, labels in found.items()}

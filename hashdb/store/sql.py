@@ -328,9 +328,8 @@ class SQLStore(
                 .order_by(changes.c.seq)
                 .limit(limit)
             ).all()
-            ids = list({row.entry_id for row in rows if row.entry_id is not None})
             hashes: dict[int, tuple[str, bytes]] = {}
-            for chunk in in_chunks(ids):
+            for chunk in in_chunks(row.entry_id for row in rows if row.entry_id is not None):
                 found = connection.execute(
                     sa.select(entries.c.id, entries.c.algorithm, entries.c.hash).where(
                         entries.c.id.in_(chunk)
