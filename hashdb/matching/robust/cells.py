@@ -10,6 +10,8 @@ import numpy as np
 CELLS = 16
 #: Grey levels of the reference that get their own tone-map value.
 _LEVELS = 24
+#: A cell is compared when this share of its pixels is covered.
+COVERED_SHARE = 0.6
 
 
 def grid(shape: tuple[int, ...]) -> tuple[int, int, int]:
@@ -17,6 +19,13 @@ def grid(shape: tuple[int, ...]) -> tuple[int, int, int]:
     height, width = shape[:2]
     cell = max(4, max(height, width) // CELLS)
     return cell, height // cell, width // cell
+
+
+def covered_cells(covered: np.ndarray, cell: int, rows: int, cols: int) -> np.ndarray:
+    """Which cells of the grid ``covered`` (a mask of pixels) covers enough to compare."""
+    counts = covered[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell).sum(axis=(1, 3))
+    found: np.ndarray = counts >= COVERED_SHARE * cell * cell
+    return found
 
 
 def corner_overlay(

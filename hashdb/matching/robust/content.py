@@ -47,7 +47,14 @@ import cv2
 import numpy as np
 
 from hashdb.matching.robust import lettering, recolour
-from hashdb.matching.robust.cells import corner_overlay, grid, interior, tone_residual
+from hashdb.matching.robust.cells import (
+    COVERED_SHARE,
+    corner_overlay,
+    covered_cells,
+    grid,
+    interior,
+    tone_residual,
+)
 
 
 @dataclass(frozen=True)
@@ -223,8 +230,7 @@ def _colour_differs(
 ) -> bool:
     """Whether a cell inside the rim has another colour in ``aligned`` than in ``expected``."""
     cell, rows, cols = grid(shape)
-    counts = inside[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell).sum(axis=(1, 3))
-    compared = counts >= 0.6 * cell * cell
+    compared = covered_cells(inside, cell, rows, cols)
     differs = recolour.chroma_differs(expected, aligned, compared, cell)
     return bool((differs & interior(compared)).any())
 
@@ -328,7 +334,7 @@ def _compare_cells(
 
     mask = blocks(inside.astype(np.float32))
     counts = mask.sum(axis=2)
-    compared = counts >= 0.6 * cell * cell
+    compared = counts >= COVERED_SHARE * cell * cell
     if not compared.any():
         return Comparison(0, 0, 0, False), compared
     weight = np.maximum(counts, 1.0)
@@ -351,11 +357,7 @@ def _compare_cells(
     tone_differs = (blocks(residual) * mask).sum(axis=2) / weight > policy.tone
     differs = compared & (structure_differs | tone_differs)
     # The rim of the covered area, where an upload that is flat may be fill.
-    edge = (
-        compared
-        if frame is None
-        else blocks(frame.astype(np.float32)).sum(axis=2) >= 0.6 * cell * cell
-    )
+    edge = compared if frame is None else covered_cells(frame, cell, rows, cols)
     rim = compared & ~interior(edge)
     fill = b_structure < policy.structure
     if int((compared & ~rim).sum()) * 2 >= int(compared.sum()):
