@@ -4,30 +4,30 @@ uvicorn's own ``--workers`` starts each worker as a new interpreter, which impor
 library and loads every index again: two workers cost 2.7 times the memory of one. Here the
 parent imports the app, loads the service's indexes, and then forks the workers: the index
 arrays and the imported modules are shared copy-on-write, so a worker costs only the pages it
-writes to.
+writes to. The parent then becomes the small supervisor of :mod:`tools.supervisor`, so that
+it no longer holds the originals of the pages the workers wrote.
 
 After the fork each worker opens its own database connections (the parent closes its pool
 first), starts its own change watcher (:mod:`hashdb.store.watch` resets it in a forked child)
 and catches up with the changes made since the parent loaded, then keeps following them like
-any server. The parent serves nothing: it forwards SIGINT and SIGTERM to the workers, waits
-for them, and starts a new worker when one dies. A worker whose parent dies without stopping
-it (``kill -9``) is asked to stop as if by SIGTERM: it must not keep the port (and the
-database) from the next ``hashdb serve``.
+any server. A worker whose parent dies without stopping it (``kill -9``) is asked to stop as
+if by SIGTERM: it must not keep the port (and the database) from the next ``hashdb serve``.
+A worker started later, in place of one that died, is this module run as a program
+(:func:`serve_one`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
+import json
 import logging
 import os
 import signal
 import socket
+import sys
 import threading
-import time
 from collections.abc import Callable
-from types import FrameType
 from typing import Any
 
 import anyio.to_thread
@@ -37,6 +37,7 @@ from hashdb.identity import LOCAL_OPERATOR
 from hashdb.rescan.worker import signal_on_parent_death
 from hashdb.service import HashDB
 from hashdb.service.core import release_freed_memory
+from tools.supervisor import become_supervisor
 
 log = logging.getLogger("hashdb.serve")
 
@@ -47,13 +48,6 @@ _REHEARSALS = 100
 _REHEARSED = ("pdq", "0" * 64)
 #: How long the rehearsal's thread may take to stop.
 _THREAD_STOP_SECONDS = 5.0
-#: How often the parent looks for workers that exited.
-_POLL_SECONDS = 0.2
-#: A worker that exits sooner than this after it started failed to start (the database is
-#: unreachable, say): the next is started after a wait that doubles with each such failure,
-#: up to the cap, instead of five times a second for as long as the cause lasts.
-_QUICK_EXIT_SECONDS = 10.0
-_MAX_RESTART_DELAY_SECONDS = 30.0
 
 
 def serve_forked(
@@ -86,12 +80,45 @@ def serve_forked(
     # Freed heap pages go back to the system: a worker that reused them would copy each
     # one, and the parent would keep its own copy besides.
     release_freed_memory()
-    supervisor = _Supervisor(lambda: _run_worker(config, sock), workers, graceful_seconds)
+    pids = [_fork(lambda: _run_worker(config, sock)) for _ in range(workers)]
+    worker = {"factory": factory, "options": options, "fd": sock.fileno()}
+    become_supervisor(pids, worker, workers, graceful_seconds)
+
+
+def serve_one(worker: dict[str, Any]) -> None:
+    """A worker started in place of one that died: it loads the app itself and serves the
+    supervisor's listening socket (``worker``: what :func:`become_supervisor` handed over,
+    and the supervisor's pid)."""
+    import uvicorn
+    from uvicorn.importer import import_from_string
+
+    from tools.context import load_settings
+
+    signal_on_parent_death(worker["parent"], signal.SIGTERM)
+    sock = socket.socket(fileno=worker["fd"])
+    make_app: Callable[..., Any] = import_from_string(worker["factory"])
+    config = uvicorn.Config(make_app(service=HashDB(load_settings())), **worker["options"])
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _fork(work: Callable[[], None]) -> int:
+    """A forked worker running ``work``, stopped (SIGTERM) if this process dies."""
+    parent = os.getpid()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 0
     try:
-        supervisor.run()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_DFL)
+        # SIGTERM: uvicorn's graceful stop, should `serve` be killed outright.
+        signal_on_parent_death(parent, signal.SIGTERM)
+        work()
+    except BaseException:
+        log.exception("worker failed")
+        code = 1
     finally:
-        sock.close()
-        service.close()
+        os._exit(code)
 
 
 def _rehearse(service: HashDB) -> None:
@@ -120,93 +147,5 @@ def _run_worker(config: Any, sock: socket.socket) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-class _Supervisor:
-    def __init__(self, work: Callable[[], None], workers: int, graceful_seconds: float) -> None:
-        self.work = work
-        self.workers = workers
-        self.graceful_seconds = graceful_seconds
-        self.children: dict[int, float] = {}  # pid: when it started
-        self.stopping = False
-        self.quick_exits = 0  # in a row
-        self.missing = 0  # workers to start again
-        self.restart_at = 0.0
-
-    def run(self) -> None:
-        previous = {
-            number: signal.signal(number, self._stop) for number in (signal.SIGINT, signal.SIGTERM)
-        }
-        try:
-            for _ in range(self.workers):
-                self._fork()
-            while not self.stopping:
-                time.sleep(_POLL_SECONDS)
-                self._replace_exited()
-        finally:
-            for number, handler in previous.items():
-                signal.signal(number, handler)
-            self._shut_down()
-
-    def _replace_exited(self) -> None:
-        now = time.monotonic()
-        for pid, started in self._reap():
-            self.missing += 1
-            if now - started < _QUICK_EXIT_SECONDS:
-                self.quick_exits += 1
-            else:
-                self.quick_exits = 0
-            delay = (
-                min(_POLL_SECONDS * 2**self.quick_exits, _MAX_RESTART_DELAY_SECONDS)
-                if self.quick_exits
-                else 0.0
-            )
-            self.restart_at = max(self.restart_at, now + delay)
-            log.warning("worker %d exited; starting another in %.1f s", pid, delay)
-        while self.missing and not self.stopping and time.monotonic() >= self.restart_at:
-            self.missing -= 1
-            self._fork()
-
-    def _fork(self) -> None:
-        parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # the worker
-            code = 0
-            try:
-                for number in (signal.SIGINT, signal.SIGTERM):
-                    signal.signal(number, signal.SIG_DFL)
-                # SIGTERM: uvicorn's graceful stop, should `serve` be killed outright.
-                signal_on_parent_death(parent, signal.SIGTERM)
-                self.work()
-            except BaseException:
-                log.exception("worker failed")
-                code = 1
-            finally:
-                os._exit(code)
-        self.children[pid] = time.monotonic()
-
-    def _stop(self, _number: int, _frame: FrameType | None) -> None:
-        self.stopping = True
-
-    def _reap(self) -> list[tuple[int, float]]:
-        """The workers that exited, with when each started."""
-        exited: list[tuple[int, float]] = []
-        for pid in list(self.children):
-            try:
-                done, _ = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                done = pid
-            if done:
-                exited.append((pid, self.children.pop(pid)))
-        return exited
-
-    def _shut_down(self) -> None:
-        for pid in self.children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + self.graceful_seconds + 5
-        while self.children and time.monotonic() < deadline:
-            time.sleep(0.05)
-            self._reap()
-        for pid in self.children:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        self.children.clear()
+if __name__ == "__main__":
+    serve_one(json.loads(sys.argv[1]))

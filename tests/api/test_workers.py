@@ -1,5 +1,6 @@
 """Several uvicorn workers on one SQLite database: a change through one is seen by all at once;
-the workers are forked from the ``serve`` process, which replaces one that dies."""
+the workers are forked from the ``serve`` process, which then becomes their small supervisor
+and replaces one that dies."""
 
 from __future__ import annotations
 
@@ -118,6 +119,17 @@ def test_workers_are_forked_from_serve_and_one_that_dies_is_replaced(tmp_path: P
         for _ in range(10):
             listed = httpx.get(f"{served.base}/v1/lists", headers=admin, timeout=30)
             assert listed.status_code == 200, listed.text
+        assert f"worker {victim} exited" in served.log.read_text()
+        # ``serve`` itself let go of the app once the workers ran: it holds no copy of the
+        # pages they write to, nor any of the libraries the app loads.
+        maps = Path(f"/proc/{served.process.pid}/maps").read_text()
+        assert "numpy" not in maps and "cv2" not in maps
+        # The new worker, started by that small process, stops with it as the others do.
+        os.kill(served.process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(running(pid) for pid in now):
+            time.sleep(0.1)
+        assert not [pid for pid in now if running(pid)], "workers outlived serve"
 
 
 @pytest.mark.slow

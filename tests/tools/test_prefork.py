@@ -14,14 +14,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 _SUPERVISE_A_WORKER_THAT_FAILS_AT_ONCE = """
 import os, sys
-from tools.prefork import _Supervisor
+from tools.supervisor import Supervisor
 
-def work():
-    with open(sys.argv[1], "a") as starts:
-        starts.write("started\\n")
-    os._exit(3)  # as a worker whose database is unreachable
+def start():
+    pid = os.fork()
+    if pid == 0:
+        with open(sys.argv[1], "a") as starts:
+            starts.write("started\\n")
+        os._exit(3)  # as a worker whose database is unreachable
+    return pid
 
-_Supervisor(work, 2, graceful_seconds=1).run()
+Supervisor(start, 2, graceful_seconds=1).run()
 """
 
 

@@ -92,8 +92,6 @@ def serve(
         os.environ["HASHDB_CONSOLE_SECRET"] = secrets.token_urlsafe(32)
     import uvicorn  # only the serve command needs the server
 
-    from tools.http import GuardedHttpToolsProtocol
-
     options: dict[str, Any] = {
         "host": host or settings.host,
         "port": port or settings.port,
@@ -101,7 +99,8 @@ def serve(
         "access_log": False,  # the app logs one JSON line per request itself
         "timeout_graceful_shutdown": GRACEFUL_SECONDS,
         # Slow or too many clients (docs/operations.md: a reverse proxy in production).
-        "http": GuardedHttpToolsProtocol,
+        # By import string, as a worker started later reads these options from JSON.
+        "http": "tools.http:GuardedHttpToolsProtocol",
         "timeout_keep_alive": int(max(1, settings.http_keep_alive)),
         "limit_concurrency": settings.http_limit_concurrency,
     }
