@@ -259,8 +259,9 @@ def run_split(split: symbols.Split, args: argparse.Namespace) -> list[Outcome]:
     per_set = args.hard_per_set or (25 if args.quick else None)
     started = time.perf_counter()
     items, queries = build(split, known, distractors, per_set, args.jobs)
-    if args.family:
-        queries = [q for q in queries if q.known < 0 or q.family in args.family]
+    if args.family or args.distractors_only:
+        families = set(args.family or ())
+        queries = [q for q in queries if q.known < 0 or q.family in families]
     built = time.perf_counter()
     outcomes = measure(items, queries, args.jobs, args.policy)
     negatives = sum(q.family.startswith("hard-") for q in queries)
@@ -301,7 +302,17 @@ def main() -> None:
     parser.add_argument("--distractors", type=int, help="unrelated (default 1500; quick 400)")
     parser.add_argument("--hard-per-set", type=int, help="hard negatives per symbol set")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes")
-    parser.add_argument("--family", action="append", help="only these families (repeatable)")
+    parser.add_argument(
+        "--family",
+        action="append",
+        choices=[family.name for family in data.FAMILIES],
+        help="only these families (repeatable)",
+    )
+    parser.add_argument(
+        "--distractors-only",
+        action="store_true",
+        help="match only the distractors and hard negatives (their false flags), no edited knowns",
+    )
     parser.add_argument(
         "--policy",
         action="append",
