@@ -44,20 +44,30 @@ def _bits(dct: np.ndarray) -> list[bytes]:
     return [row.tobytes() for row in np.packbits(flat > median, axis=1)]
 
 
-def pdq_hash(rgb: np.ndarray) -> tuple[bytes, int]:
-    """The PDQ hash of an RGB array and its quality (``pdqhash.compute``'s, bit for bit)."""
-    dct, quality = _dct(rgb)
+def _any_dct(rgb: np.ndarray, standard: bool) -> tuple[np.ndarray, int]:
+    if standard:
+        return _dct(rgb)
+    from hashdb.hashing import pdq_numpy
+
+    return pdq_numpy.dct(rgb)
+
+
+def pdq_hash(rgb: np.ndarray, *, standard: bool = True) -> tuple[bytes, int]:
+    """The PDQ hash of an RGB array and its quality (``pdqhash.compute``'s, bit for bit; with
+    ``standard`` off, :mod:`hashdb.hashing.pdq_numpy`'s, equal but for float rounding)."""
+    dct, quality = _any_dct(rgb, standard)
     return _bits(dct[None])[0], quality
 
 
-def dihedral_hashes_of(rgb: np.ndarray) -> tuple[list[bytes], int]:
+def dihedral_hashes_of(rgb: np.ndarray, *, standard: bool = True) -> tuple[list[bytes], int]:
     """PDQ hashes of an RGB array and its seven rotations/mirrors, in
     ``pdqhash.compute_dihedral`` order, from one DCT: turning or mirroring the picture
     transposes the DCT and flips the sign of its odd frequencies (the rows and columns of
-    even index here, as PDQ's basis starts at frequency 1)."""
+    even index here, as PDQ's basis starts at frequency 1). ``standard`` as for
+    :func:`pdq_hash`."""
     import numpy as np
 
-    dct, quality = _dct(rgb)
+    dct, quality = _any_dct(rgb, standard)
     odd = np.arange(16) % 2 == 0
     rows = np.where(odd, -1, 1).astype(np.float32)[:, None]
     cols = rows.T

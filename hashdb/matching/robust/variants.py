@@ -95,12 +95,16 @@ def _reduce_for_boxes(rgb: np.ndarray) -> np.ndarray:
     return reduce(rgb, HASH_SIDE, cv2.INTER_LINEAR)
 
 
+# Variant rows and query variants are compared only with each other, never shared: PDQ's
+# arithmetic in numpy (hashdb.hashing.pdq_numpy) gives their bits at a fraction of the cost.
+
+
 def pdq(rgb: np.ndarray) -> tuple[bytes, int]:
-    return pdq_hash(rgb)
+    return pdq_hash(rgb, standard=False)
 
 
 def dihedral(rgb: np.ndarray) -> list[VariantHash]:
-    return _dihedral_hashes(*dihedral_hashes_of(rgb))
+    return _dihedral_hashes(*dihedral_hashes_of(rgb, standard=False))
 
 
 def _dihedral_hashes(values: Sequence[bytes], quality: int) -> list[VariantHash]:
