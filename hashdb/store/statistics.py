@@ -10,23 +10,24 @@ autovacuum_analyze_scale_factor * rows``, but it may be off, and when on it look
 ``autovacuum_naptime``. Rewriting the query does not help: with one array parameter or a
 ``LATERAL`` probe per hash the planner still takes the same index without statistics.
 
-So after a write commits, a background thread of the store applies autovacuum's rule (the
-server's settings) to hashdb's tables and analyses those past it. The write never waits for
-it and never fails because of it:
+So when the store opens and after each write commits, a background thread of the store
+applies autovacuum's rule (the server's settings) to hashdb's tables and analyses those past
+it. The write never waits for it and never fails because of it:
 
 * the check is one query on the statistics views, at most once a :data:`CHECK_INTERVAL`
-  while writes go on, and an ``ANALYZE`` (about 0.1 s for the three tables an add grows at
-  100,000 entries: it reads a sample) follows only when a table grew by a tenth or so;
+  while writes go on, and an ``ANALYZE`` (about 0.1 s for the tables an add grows at 100,000
+  entries: it reads a sample) follows only when a table grew by a tenth or so;
 * only tables the role may analyse (their owner's or the database owner's privileges) are
   counted, so a role that writes but owns nothing never tries;
 * writers in other processes are not waited for: the analysing transaction takes a
   per-schema advisory lock with ``pg_try_advisory_xact_lock`` and leaves the work to whoever
   holds it, and waits at most :data:`LOCK_TIMEOUT` for a table lock (a running VACUUM);
-* any error is logged and the next write checks again.
+* an error is logged (a warning, then at debug level until a check succeeds) and the next
+  write checks again.
 
-The counters the check reads are published by each backend when its transaction ends, at
-most once a second (PostgreSQL 15), so the check may miss the latest write: the next
-write's check sees it.
+Each backend publishes its row counters when a transaction ends, but at most once a second,
+or 10 s after it went idle (PostgreSQL 15): the check that follows a write may not see it, so
+one more check runs :data:`RECHECK_AFTER` seconds after the last one that writes asked for.
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ class StatisticsKeeper:
         except Exception as exc:  # no thread today: the next write tries again
             log.warning("cannot start the planner statistics check: %s", exc)
 
-    def settle(self, timeout: float = 30.0) -> None:
+    def settle(self, timeout: float = 10.0) -> None:
         """Run a pending check now, wait for it (``timeout`` seconds at most) and stop the
         thread; the next write starts it again (a store is closed before a fork and used
         after it)."""

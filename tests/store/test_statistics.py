@@ -6,6 +6,7 @@ generic plan a prepared statement settles on. Refreshing them never fails or hol
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -231,3 +232,38 @@ def test_a_role_that_owns_no_table_adds_without_analysing(
 
 def _schema(connection: sa.Connection) -> str:
     return str(connection.execute(sa.text("SELECT current_schema()")).scalar_one())
+
+
+def test_writers_in_two_processes_add_while_both_check(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two stores on one database (two processes' worth) add at once: every add lands, no
+    check fails, and the statistics come out fresh."""
+    stores = [open_store(postgres_url) for _ in range(2)]
+    try:
+        list_id = stores[0].create_list(NewList("fed")).id
+
+        def feed(store: Store, seed: int) -> None:
+            rng = np.random.default_rng(seed)
+            for _ in range(8):
+                store.add_entries(list_id, _random_entries(rng, 500))
+
+        with caplog.at_level(logging.WARNING):
+            threads = [
+                threading.Thread(target=feed, args=(store, seed))
+                for seed, store in enumerate(stores)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            for store in stores:
+                _publish_counters(store)
+                store.add_entries(list_id, _random_entries(np.random.default_rng(99), 1))
+                store.statistics.settle()  # type: ignore[attr-defined]
+        assert caplog.text == ""
+        assert stores[0].count_entries(list_id) == 8001
+        assert analyze_stale(stores[0].engine, ["entries", "items"]) == []  # type: ignore[attr-defined]
+    finally:
+        for store in stores:
+            store.close()
