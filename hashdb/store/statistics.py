@@ -12,7 +12,8 @@ autovacuum_analyze_scale_factor * rows``, but it may be off, and when on it look
 
 So when the store opens and after each write commits, a background thread of the store
 applies autovacuum's rule (the server's settings) to hashdb's tables and analyses those past
-it. The write never waits for it and never fails because of it:
+it. No write fails because of it, and only a process's first add waits for it (for the check
+opening the store started, :meth:`StatisticsKeeper.wait_for_first_check`):
 
 * the check is one query on the statistics views, at most once a :data:`CHECK_INTERVAL`
   while writes go on, and an ``ANALYZE`` (about 0.1 s for the tables an add grows at 100,000
@@ -121,6 +122,7 @@ class StatisticsKeeper:
         self._checked_at = -math.inf
         self._recheck_at = math.inf  # once, RECHECK_AFTER the last check that writes asked
         self._failed = False
+        self._first_done = threading.Event()  # the first check (opening the store asks it) ran
 
     def check_soon(self) -> None:
         """Check in the background (a write committed, or the store opened). Never waits,
@@ -136,6 +138,15 @@ class StatisticsKeeper:
                 self._condition.notify()
         except Exception as exc:  # no thread today: the next write tries again
             log.warning("cannot start the planner statistics check: %s", exc)
+
+    def wait_for_first_check(self, timeout: float = 5.0) -> None:
+        """Wait until the check started when the store opened has run (``timeout`` seconds
+        at most; at once when none is under way). A write's look-ups are then planned with
+        the statistics a database that needed them has just got."""
+        with self._condition:
+            running = self._thread is not None
+        if running:
+            self._first_done.wait(timeout)
 
     def settle(self, timeout: float = 10.0) -> None:
         """Run a pending check now, wait for it (``timeout`` seconds at most) and stop the
@@ -181,6 +192,12 @@ class StatisticsKeeper:
             self._condition.wait(None if math.isinf(wait) else wait)
 
     def _check(self) -> None:
+        try:
+            self._analyze()
+        finally:
+            self._first_done.set()
+
+    def _analyze(self) -> None:
         try:
             started = time.perf_counter()
             analysed = analyze_stale(self._engine, self._tables)

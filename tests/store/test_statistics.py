@@ -17,7 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from hashdb.store import NewEntry, NewList, Store, open_store
-from hashdb.store.statistics import analyze_stale
+from hashdb.store.plain_import import PlainRows
+from hashdb.store.statistics import StatisticsKeeper, analyze_stale
 from tests.store.plans import explain, generic_plan, nodes, statements
 
 pytestmark = pytest.mark.postgres
@@ -230,6 +231,17 @@ def test_a_role_that_owns_no_table_adds_without_analysing(
         engine.dispose()
 
 
+def _entries_statistics(connection: sa.Connection) -> int:
+    return int(
+        connection.execute(
+            sa.text(
+                "SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() "
+                "AND tablename = 'entries'"
+            )
+        ).scalar_one()
+    )
+
+
 def _schema(connection: sa.Connection) -> str:
     return str(connection.execute(sa.text("SELECT current_schema()")).scalar_one())
 
@@ -267,3 +279,40 @@ def test_writers_in_two_processes_add_while_both_check(
     finally:
         for store in stores:
             store.close()
+
+
+def test_a_store_opened_on_a_database_nobody_analysed_analyses_it_before_adding(
+    postgres_url: str,
+) -> None:
+    """A database written by a hashdb that kept no statistics: the first add of a process
+    (a ``hashdb add-hash``, say) is planned after the check that opening the store started."""
+    writer = open_store(postgres_url)
+    writer.statistics.settle()  # type: ignore[attr-defined]
+    writer.statistics = StatisticsKeeper(writer.engine, tables=())  # type: ignore[attr-defined]
+    list_id = writer.create_list(NewList("fed")).id
+    values = np.random.default_rng(12).integers(0, 256, (GROWN_TO, 32), np.uint8)
+    with writer.transaction():
+        writer.import_plain(
+            list_id, PlainRows("pdq", values, [{}], np.zeros(GROWN_TO, dtype=np.intp))
+        )
+    _publish_counters(writer)  # as those of a process that stopped a while ago are
+    writer.close()
+    store = open_store(postgres_url)
+    try:
+        engine: sa.Engine = store.engine  # type: ignore[attr-defined]
+        statistics_when_probed: list[int] = []
+
+        adding = threading.get_ident()
+
+        def look_up(_c: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+            if threading.get_ident() != adding:
+                return  # the check's own statements
+            if "unnest(" in statement and not statistics_when_probed:
+                with engine.connect() as connection:  # another connection of the pool
+                    statistics_when_probed.append(_entries_statistics(connection))
+
+        sa.event.listen(engine, "before_cursor_execute", look_up)
+        store.add_entries(list_id, [NewEntry("pdq", bytes(v)) for v in values[:1000]])
+        assert statistics_when_probed[0] > 0  # the look-up was planned with them
+    finally:
+        store.close()
