@@ -131,10 +131,11 @@ class StatisticsKeeper:
             with self._condition:
                 self._pending = True
                 if self._thread is None:
-                    self._thread = threading.Thread(
+                    thread = threading.Thread(
                         target=self._run, name="hashdb-statistics", daemon=True
                     )
-                    self._thread.start()
+                    thread.start()  # it waits for the condition, so for the line below
+                    self._thread = thread
                 self._condition.notify()
         except Exception as exc:  # no thread today: the next write tries again
             log.warning("cannot start the planner statistics check: %s", exc)
