@@ -1,6 +1,7 @@
 """API batch adds: ``POST /v1/lists/{name}/hashes``, 1,000 raw PDQ hashes per call, one client.
 
     python -m bench.api_adds [--entries 100000] [--calls 30] [--batch 1000] [--backend both]
+                             [--grown-by import]
 
 Serves a fresh database (SQLite, and PostgreSQL in a schema of its own when the server at
 ``--postgres`` answers) holding ``--entries`` random PDQ entries, then sends ``--calls``
@@ -9,6 +10,11 @@ pushing a feed would. Prints hashes/s beside the floor of each backend, the p50/
 a call, and the CPU time the server and its database backends spent per call: other jobs
 sharing the cores make wall-clock figures noisy (the load average is printed with them),
 CPU time much less so.
+
+``--grown-by import`` loads the entries with ``hashdb import``'s bulk path, which refreshes
+the planner statistics; ``--grown-by adds`` grows the list through ``Store.add_entries`` in
+batches of ``--batch`` and never asks for statistics, as a database fed only by adds is, so
+on PostgreSQL it has only what hashdb (or autovacuum, when it is on) analyses by itself.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from bench.server import cpu_seconds, machine_line, served
-from hashdb.store import open_store
+from hashdb.store import NewEntry, open_store
 from hashdb.store.plain_import import PlainRows
 
 #: hashes/s the adds must reach, per backend.
@@ -53,17 +59,27 @@ def database(backend: str, tmp: str, postgres: str) -> Iterator[str]:
         admin.dispose()
 
 
-def preload(db: str, entries: int) -> None:
-    """Random PDQ entries already on the list (fixture data, loaded in bulk)."""
+def preload(db: str, entries: int, grown_by: str, batch: int) -> float:
+    """Random PDQ entries already on the list (fixture data), loaded in bulk and analysed, or
+    added ``batch`` at a time; the seconds it took."""
     store = open_store(db)
+    started = time.perf_counter()
     try:
         hash_list = store.ensure_list("feed")
         values = np.random.default_rng(7).integers(0, 256, (entries, 32), dtype=np.uint8)
+        if grown_by == "adds":
+            for start in range(0, entries, batch):
+                store.add_entries(
+                    hash_list.id,
+                    [NewEntry("pdq", bytes(value)) for value in values[start : start + batch]],
+                )
+            return time.perf_counter() - started
         with store.transaction():
             store.import_plain(
                 hash_list.id, PlainRows("pdq", values, [{}], np.zeros(entries, dtype=np.intp))
             )
             store.analyze()
+        return time.perf_counter() - started
     finally:
         store.close()
 
@@ -144,6 +160,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=30)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--grown-by", choices=["import", "adds"], default="import")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
@@ -151,9 +168,12 @@ def main() -> None:
         print(f"(no PostgreSQL at {args.postgres}: SQLite only)")
         backends.remove("postgres")
     rows = []
+    preloads = []
     for backend in backends:
         with tempfile.TemporaryDirectory() as tmp, database(backend, tmp, args.postgres) as db:
-            preload(db, args.entries)
+            preloads.append(
+                f"{backend} {preload(db, args.entries, args.grown_by, args.batch):.1f} s"
+            )
             measured = run(db, args)
         hashes = args.calls * args.batch
         cpu = measured.server_cpu + measured.database_cpu
@@ -167,7 +187,8 @@ def main() -> None:
         )
     print(
         f"{machine_line('bench.api_adds')}; {args.entries:,} PDQ entries on the list, "
-        f"{args.calls} calls of {args.batch} new hashes, one client"
+        f"{args.calls} calls of {args.batch} new hashes, one client; list grown by "
+        f"{args.grown_by} ({', '.join(preloads)})"
     )
     print(
         "\n| backend | hashes/s | floor | ratio | call p50 / p99 ms | server CPU ms/call "

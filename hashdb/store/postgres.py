@@ -11,11 +11,13 @@ import sqlalchemy as sa
 from psycopg.rows import namedtuple_row
 
 from hashdb.errors import StoreUnavailable
+from hashdb.store import schema
 from hashdb.store.guard import check_store_access
-from hashdb.store.models import Entry
+from hashdb.store.models import AddOutcome, Entry, NewEntry
 from hashdb.store.postgres_async import AsyncReads
 from hashdb.store.rows import entries_from_rows, in_chunks
 from hashdb.store.sql import ENTRIES_WITH_LABELS, SQLStore
+from hashdb.store.statistics import StatisticsKeeper
 
 #: A pooled connection used this recently is handed out without a ping first.
 RECENTLY_USED_SECONDS = 1.0
@@ -48,6 +50,9 @@ class PostgresStore(SQLStore):
     (:data:`~hashdb.store.sql.ENTRIES_WITH_LABELS`), compiled once per number of ids, and
     its rows become entries through the same mapper. psycopg prepares it on the server after
     a few uses, so the database does not plan it again on every request.
+
+    After each write commits, its tables' planner statistics are checked, and refreshed when
+    they are out of date, in the background (:mod:`hashdb.store.statistics`).
     """
 
     def __init__(self, engine: sa.Engine, url: str) -> None:
@@ -55,6 +60,24 @@ class PostgresStore(SQLStore):
         self._entry_sql: dict[int, str] = {}
         conninfo = engine.url.set(drivername="postgresql")
         self._async_reads = AsyncReads(conninfo.render_as_string(hide_password=False))
+        self.statistics = StatisticsKeeper(engine, tuple(schema.metadata.tables))
+        self.on_commit(lambda _seq: self.statistics.check_soon())
+        # A database written before (by a hashdb without this, or with autovacuum off) is
+        # analysed now if it needs it, rather than after its first write.
+        self.statistics.check_soon()
+
+    def add_entries(
+        self,
+        list_id: int,
+        entries: Sequence[NewEntry],
+        *,
+        media: bool = False,
+        item_id: int | None = None,
+    ) -> list[AddOutcome]:
+        # A store opened on a database nobody analysed plans its first add's look-ups after
+        # the check that opening started (one query; an ANALYZE only where it is needed).
+        self.statistics.wait_for_first_check()
+        return super().add_entries(list_id, entries, media=media, item_id=item_id)
 
     async def read_entries_async(self, entry_ids: Sequence[int]) -> dict[int, Entry]:
         """:meth:`get_entries`, awaited on the calling event loop (see
@@ -66,6 +89,7 @@ class PostgresStore(SQLStore):
         return found
 
     def close(self) -> None:
+        self.statistics.settle()
         self._async_reads.close()
         super().close()
 

@@ -3,7 +3,6 @@ statistics."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,8 @@ import sqlalchemy as sa
 from hashdb.store import Store, open_store
 from hashdb.store.models import NewEntry, NewList
 from hashdb.store.plain_import import PlainRows
+from hashdb.store.statistics import StatisticsKeeper
+from tests.store.plans import nodes, plans, statements
 
 
 @pytest.fixture
@@ -21,49 +22,16 @@ def loaded(postgres_url: str) -> Iterator[Store]:
     """A PostgreSQL store with 20,000 entries loaded in bulk and no planner statistics."""
     store = open_store(postgres_url)
     hash_list = store.create_list(NewList("big"))
+    # The situation guarded here is a database nobody analysed (hashdb analyses what its
+    # writes grow, in the background): this store keeps no table's statistics.
+    store.statistics.settle()  # type: ignore[attr-defined]
+    store.statistics = StatisticsKeeper(store.engine, tables=())  # type: ignore[attr-defined]
     hashes = np.random.default_rng(7).integers(0, 256, size=(20_000, 32), dtype=np.uint8)
     rows = PlainRows("pdq", hashes, [{}], np.zeros(len(hashes), dtype=np.intp))
     with store.transaction():
         store.import_plain(hash_list.id, rows)
     yield store
     store.close()
-
-
-def _statements(store: Store, call: Any) -> list[tuple[str, Any]]:
-    """Every statement (with its parameters) that ``call`` runs through SQLAlchemy."""
-    statements: list[tuple[str, Any]] = []
-    engine: sa.Engine = store.engine  # type: ignore[attr-defined]
-
-    def capture(_c: Any, _cursor: Any, statement: str, params: Any, *_rest: Any) -> None:
-        statements.append((statement, params))
-
-    sa.event.listen(engine, "before_cursor_execute", capture)
-    try:
-        call()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", capture)
-    return statements
-
-
-def _plans(store: Store, call: Any) -> list[dict[str, Any]]:
-    """The PostgreSQL plan of every statement ``call`` runs, as EXPLAIN (FORMAT JSON) says."""
-    statements = _statements(store, call)
-    engine: sa.Engine = store.engine  # type: ignore[attr-defined]
-    plans = []
-    with engine.connect() as connection:
-        for statement, params in statements:
-            if statement.lstrip().upper().startswith("SELECT 1"):
-                continue  # the pool's liveness check
-            explained = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", params)
-            value = explained.scalar_one()
-            plans.append(dict((value if isinstance(value, list) else json.loads(value))[0]["Plan"]))
-    return plans
-
-
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _nodes(child)
 
 
 @pytest.mark.postgres
@@ -80,11 +48,11 @@ def test_following_changes_reads_by_index_without_statistics(loaded: Store, sinc
     assert stats == 0  # the situation this guards: a bulk load nobody analysed yet
     seq = 0 if since == "start" else loaded.current_seq()
     changes: list[Any] = []
-    plans = _plans(loaded, lambda: changes.extend(loaded.changes_since(seq)))
+    explained = plans(loaded, lambda: changes.extend(loaded.changes_since(seq)))
     assert len(changes) == (10_000 if since == "start" else 0)
-    assert plans
-    for plan in plans:
-        scanned = {(node["Node Type"], node.get("Relation Name")) for node in _nodes(plan)}
+    assert explained
+    for plan in explained:
+        scanned = {(node["Node Type"], node.get("Relation Name")) for node in nodes(plan)}
         assert ("Seq Scan", "changes") not in scanned, scanned
         if since == "end":  # what every request asks: nothing but the key's end
             assert all(kind != "Seq Scan" for kind, _table in scanned), scanned
@@ -93,9 +61,9 @@ def test_following_changes_reads_by_index_without_statistics(loaded: Store, sinc
 
 def _sqlite_plans(store: Store, call: Any) -> list[str]:
     """SQLite's query plan of every SELECT ``call`` runs, one line per step."""
-    statements = [
+    selects = [
         (statement, params)
-        for statement, params in _statements(store, call)
+        for statement, params in statements(store, call)
         if statement.lstrip().upper().startswith("SELECT")
     ]
     engine: sa.Engine = store.engine  # type: ignore[attr-defined]
@@ -105,7 +73,7 @@ def _sqlite_plans(store: Store, call: Any) -> list[str]:
                 str(row[3])
                 for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
             )
-            for statement, params in statements
+            for statement, params in selects
         ]
 
 
