@@ -47,6 +47,7 @@ DIHEDRAL = (
     ("transpose", True),
     ("transverse", True),
 )
+DIHEDRAL_NAMES = frozenset(name for name, _ in DIHEDRAL)
 
 #: Reference crops: kept fraction of each side and where the kept window sits.
 REFERENCE_CROPS = (0.9, 0.82, 0.74)
@@ -101,6 +102,15 @@ def _reduce_for_boxes(rgb: np.ndarray) -> np.ndarray:
 
 def pdq(rgb: np.ndarray) -> tuple[bytes, int]:
     return pdq_hash(rgb, standard=False)
+
+
+def levelled_quality(image: PreparedImage) -> int:
+    """The PDQ quality of the upload with its levels stretched as the reference rows' are
+    (:func:`normalise`): a dark or faded picture has little detail by PDQ's measure, which
+    counts gradients in grey levels, however much it shows once stretched."""
+    from hashdb.hashing import pdq_numpy
+
+    return pdq_numpy.quality(pdq_numpy.samples_64(normalise(image.pdq_array)))
 
 
 def dihedral(rgb: np.ndarray) -> list[VariantHash]:

@@ -1,0 +1,48 @@
+"""A dark picture has little detail by PDQ's quality measure, which counts gradients in grey
+levels: its own hashes are judged as candidates with its levels stretched, as the
+reference rows were made, so a cropped copy is found; another dark picture is not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hashdb.hashing.pdq import dihedral_hashes
+from hashdb.identity import LOCAL_OPERATOR
+from hashdb.matching.robust import variants
+from hashdb.media import decode_image
+from hashdb.testing import robustness as data
+from hashdb.testing.robustness import pictures
+from hashdb.testing.robustness.edits import _crop
+from tests.robust.conftest import known_pictures
+
+#: Dark scenes whose top-left 75 % (a quarter cut off two sides) has a PDQ quality under the
+#: candidate floor as it is, and above it once stretched.
+SEEDS = (9011, 9012)
+
+
+def test_a_dark_picture_cropped_at_a_corner_is_found(tmp_path: Path) -> None:
+    originals = [pictures.photo(seed, dark=True) for seed in SEEDS]
+    db, known = known_pictures(tmp_path / "dark.sqlite", originals)
+    try:
+        for seed, picture in zip(SEEDS, originals, strict=True):
+            upload = data.encode(_crop(picture, 0.25, "tl"), 85)
+            image = decode_image(upload)
+            assert dihedral_hashes(image)[1] < 10 <= variants.levelled_quality(image), seed
+            found = {
+                m.entry_id for m in db.matching.media(upload, principal=LOCAL_OPERATOR).matches
+            }
+            assert found & known, seed
+    finally:
+        db.close()
+
+
+def test_another_dark_picture_cropped_the_same_way_is_not(tmp_path: Path) -> None:
+    db, _ = known_pictures(
+        tmp_path / "dark.sqlite", [pictures.photo(seed, dark=True) for seed in SEEDS]
+    )
+    try:
+        for seed in range(9100, 9116):
+            other = data.encode(_crop(pictures.photo(seed, dark=True), 0.25, "tl"), 85)
+            assert not db.matching.media(other, principal=LOCAL_OPERATOR).matches, seed
+    finally:
+        db.close()
