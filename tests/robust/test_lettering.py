@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 
 from hashdb.identity import LOCAL_OPERATOR
 from hashdb.matching.robust import geometric, lettering, recolour
+from hashdb.matching.robust.policy import RobustPolicy
 from hashdb.media import decode_image
 from hashdb.service import HashDB
 from hashdb.testing import robustness as data
@@ -151,3 +152,62 @@ def test_words_just_under_an_accent_do_not_excuse_its_absence(
     assert not plain.matches
     same = db.matching.media(_words_at(GLYPHS.draw("Ý"), row), principal=LOCAL_OPERATOR)
     assert known & {match.entry_id for match in same.matches}
+
+
+def test_an_upload_alone_shows_lettering_or_not() -> None:
+    # The test that spares an unrelated upload the comparisons looking for words laid over.
+    picture = data.draw_kind("photo", 0)
+    lettered = decode_image(data.transformed(picture, "text-overlay", "large", 5))
+    plain = decode_image(data.encode(picture, 90))
+    side = geometric.THUMB_SIDE
+    assert lettering.shows_lettering(recolour.colour_at(lettered.rgb_array, (side, side), side))
+    assert not lettering.shows_lettering(recolour.colour_at(plain.rgb_array, (side, side), side))
+
+
+# A glyph set in its own colours (GLYPHS above is drawn without its outline) and a flag set:
+# large words across a B or a flag move its PDQ hash 84-88 bits from its whole-picture row,
+# past the candidate radius.
+LETTERS = symbols.SymbolSet("glyph", 7, _TEST)
+FLAGS = symbols.SymbolSet("flag", 3, _TEST)
+
+
+@pytest.fixture(scope="module")
+def far(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, set[int]]]:
+    path: Path = tmp_path_factory.mktemp("far") / "hashdb.sqlite"
+    db, known = known_pictures(path, (LETTERS.draw("B"), FLAGS.draw("01202")))
+    yield db, known
+    db.close()
+
+
+@pytest.mark.parametrize(("pictures", "member"), [(LETTERS, "B"), (FLAGS, "01202")])
+def test_words_that_move_the_hash_past_the_radius_still_match(
+    far: tuple[HashDB, set[int]], pictures: symbols.SymbolSet, member: str
+) -> None:
+    db, known = far
+    upload = data.transformed(pictures.draw(member).convert("RGB"), "text-overlay", "large", 3)
+    matches = db.matching.media(upload, principal=LOCAL_OPERATOR).matches
+    found = [m for m in matches if m.entry_id in known]
+    assert found
+    radius = RobustPolicy().candidate_distance
+    assert all(m.variant == "original>full" and m.distance > radius for m in found)
+
+
+@pytest.mark.parametrize(
+    ("pictures", "member", "seed"),
+    [
+        # a flag whose first stripe is a darker green: same hue, and the same grey once
+        # the tone map has learnt that stripe's level (words within the radius, and beyond)
+        (FLAGS, "31202", 3),
+        (FLAGS, "31202", 5),
+        (FLAGS, "01212", 5),
+        (LETTERS, "R", 5),
+        (LETTERS, "8", 5),
+        (LETTERS, "P", 3),
+    ],
+)
+def test_the_other_picture_under_the_same_words_does_not(
+    far: tuple[HashDB, set[int]], pictures: symbols.SymbolSet, member: str, seed: int
+) -> None:
+    db, _ = far
+    upload = data.transformed(pictures.draw(member).convert("RGB"), "text-overlay", "large", seed)
+    assert not db.matching.media(upload, principal=LOCAL_OPERATOR).matches
