@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
 from hashdb.hashing import ALGORITHMS, hamming_distance
 from hashdb.matching.match import Evidence, Match, Stage
-from hashdb.matching.robust import geometric, lettering, margins, recolour, symmetry, variants
+from hashdb.matching.robust import geometric, lettering, margins, symmetry, variants
 from hashdb.matching.robust.placement import Probe, Regions, probe_of, view_of
 from hashdb.matching.robust.policy import Candidate, RobustPolicy
 from hashdb.media.image import PreparedImage
@@ -45,8 +43,6 @@ def check(
     plain background taken for a bar) falls back to the whole upload and its trimmed
     picture, mirrored if the candidate was found mirrored, and then unmirrored: a symmetric
     picture's mirror image is as near as itself."""
-    if lettered_only(candidate, policy):
-        return _lettered(reference, image, regions, probes, gate), "original"
     first = candidate.query.image
     fallbacks: tuple[str, ...] = ("original", "trim")
     if first.endswith("mirror"):
@@ -68,43 +64,16 @@ def check(
         if placed.confirmed:
             return placed, key
     if lettered_in_place(candidate, policy):
-        placed = _lettered(reference, image, regions, probes, gate)
-        if placed.confirmed:
+        probe = probe_of(probes, image.rgb_array, regions, "original")
+        placed = geometric.verify_in_place(reference, probe.gray, gate, probe.colour)
+        if (
+            placed.confirmed
+            and placed.comparison is not None
+            and placed.comparison.lettered
+            and not lettering.has_words(geometric.unpack(reference)[1])
+        ):
             return placed, "original"
     return verdict, key
-
-
-def _lettered(
-    reference: ReferenceFeatures,
-    image: PreparedImage,
-    regions: Regions,
-    probes: dict[str, Probe],
-    gate: geometric.GeometricPolicy,
-) -> geometric.Verdict:
-    """The whole upload compared in place, confirmed only when it agreed once the words
-    laid over it were left out (and the reference shows no lines of words of its own)."""
-    gray, colour = whole_upload(image, regions, probes)
-    placed = geometric.verify_in_place(reference, gray, gate, colour)
-    if (
-        placed.confirmed
-        and placed.comparison is not None
-        and placed.comparison.lettered
-        and not lettering.has_words(geometric.unpack(reference)[1])
-    ):
-        return placed
-    return replace(placed, confirmed=False, reason="no words laid over a picture that agrees")
-
-
-def whole_upload(
-    image: PreparedImage, regions: Regions, probes: dict[str, Probe]
-) -> tuple[np.ndarray, np.ndarray]:
-    """The whole upload's gray and colours as the check takes them: its probe's if made,
-    else without keypoints (an in-place comparison needs none)."""
-    probe = probes.get("original")
-    if probe is not None:
-        return probe.gray, probe.colour
-    gray, frame = view_of(probes, image.rgb_array, regions, "original")
-    return gray, recolour.colour_at(image.rgb_array, frame.size, max(frame.size))
 
 
 def _unless_refuted(
@@ -159,19 +128,6 @@ def lettered_in_place(candidate: Candidate, policy: RobustPolicy) -> bool:
     return (
         candidate.reference_variant != "keypoints"
         and candidate.query.quality >= policy.min_query_quality
-    )
-
-
-def lettered_only(candidate: Candidate, policy: RobustPolicy) -> bool:
-    """Whether the candidate was put forward only for words laid over the upload: its
-    whole-picture row beyond the candidate radius, within ``policy.lettered_distance`` of
-    the upload's own hash (:meth:`.matcher.RobustMatcher`). Such a candidate is checked in
-    place with the lettering left out, and in no other way: the hash is too far off to
-    stand as evidence for an alignment."""
-    return (
-        candidate.reference_variant == "full"
-        and candidate.query.variant == "original"
-        and candidate.distance > policy.candidate_distance
     )
 
 

@@ -58,9 +58,7 @@ _WORD_HEIGHT = 0.1
 _LINE_MARKS = 3
 #: Side of the square (thumbnail pixels) left out round each lettering pixel: anti-aliased,
 #: re-encoded strokes are a little wider than their pure pixels. Kept thin: a wider one
-#: hid a face's other eyes seen between the letters (15), and other words of a poster in
-#: a known's layout, or a face's other detail, where a copy's noise or blur made pure
-#: white and black next to each other (9, on the held-out split).
+#: hid a face's other eyes seen between the letters.
 _MARGIN = 5
 
 
@@ -113,25 +111,6 @@ def lettering(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) ->
     margin = np.ones((_MARGIN, _MARGIN), np.uint8)
     left_out: np.ndarray = cv2.dilate(strokes.astype(np.uint8), margin) > 0
     return left_out
-
-
-def shows_lettering(rgb: np.ndarray) -> bool:
-    """Whether a picture (RGB, about the thumbnails' size) shows white strokes edged in
-    black anywhere, as words laid over it in the meme style do: a test of the upload
-    alone, before any reference is at hand, to spare the comparisons that would look for
-    such lettering when there is none. A black-on-white glyph passes it too (its own
-    strokes); the comparison with a reference then decides."""
-    # OpenCV's masks, not numpy's reductions over channels: every upload that matched
-    # nothing pays for this test (a tenth of the cost).
-    white = cv2.inRange(rgb, (_WHITE,) * 3, (255,) * 3)
-    black = cv2.inRange(rgb, (0,) * 3, (_BLACK,) * 3)
-    if min(cv2.countNonZero(white), cv2.countNonZero(black)) < _EACH * _MIN_PIXELS:
-        return False
-    near = np.ones((5, 5), np.uint8)
-    white_edged = cv2.countNonZero(cv2.bitwise_and(white, cv2.dilate(black, near)))
-    black_edged = cv2.countNonZero(cv2.bitwise_and(black, cv2.dilate(white, near)))
-    count = white_edged + black_edged
-    return count >= _MIN_PIXELS and min(white_edged, black_edged) >= _EACH * count
 
 
 def _widened(band: tuple[int, int]) -> tuple[int, int]:

@@ -30,9 +30,7 @@ from hashdb.matching.indexes import HashIndexes
 from hashdb.matching.match import Match, Stage
 from hashdb.matching.query import Query, Scope
 from hashdb.matching.robust import confirm, geometric, keyindex, variants
-from hashdb.matching.robust.geometric import THUMB_SIDE
-from hashdb.matching.robust.lettering import shows_lettering
-from hashdb.matching.robust.placement import Probe, Regions, placement, probe_of, view_of
+from hashdb.matching.robust.placement import Probe, Regions, placement, probe_of
 from hashdb.matching.robust.policy import Candidate, RobustPolicy
 from hashdb.media.image import PreparedImage
 from hashdb.store.base import Store
@@ -190,17 +188,6 @@ class RobustMatcher(ChangeFollower):
         if (
             not confirmed
             and not found
-            and detailed
-            and policy.lettered_distance > policy.candidate_distance
-            and self._shows_lettering(image)
-        ):
-            original = next(h for h in hashes if h.variant == "original")
-            checked = matched | {c.entry_id for c in candidates}
-            lettered = self._lettered_candidates(original, checked)
-            confirmed = self._verified(image, lettered, (regions, boxes), probes, sources, lists)
-        if (
-            not confirmed
-            and not found
             and policy.min_keypoint_votes > 0
             and nearest <= policy.keypoint_gate
         ):
@@ -257,13 +244,6 @@ class RobustMatcher(ChangeFollower):
                 rejected.add(match.entry_id)
         return [m for m in found if m.entry_id not in rejected]
 
-    @staticmethod
-    def _shows_lettering(image: PreparedImage) -> bool:
-        """Whether the upload shows words laid over it, at the size of the thumbnails the
-        comparison finds lettering on (on the finer pixels the plain hash saw, three times
-        as many unrelated uploads passed, each then paying for the comparisons)."""
-        return shows_lettering(variants.reduce(image.pdq_array, THUMB_SIDE))
-
     def _raw_variant_matches(
         self,
         hashes: Sequence[variants.VariantHash],
@@ -308,24 +288,6 @@ class RobustMatcher(ChangeFollower):
                 if current is None or distance < current.distance:
                     best[entry_id] = Candidate(entry_id, distance, variant, reference_variant)
         return sorted(best.values(), key=lambda c: (c.distance, c.entry_id)), nearest
-
-    def _lettered_candidates(
-        self, original: variants.VariantHash, checked: set[int]
-    ) -> list[Candidate]:
-        """Entries beyond the candidate radius whose whole-picture row lies within
-        ``lettered_distance`` of the upload's own hash, nearest first: words laid over the
-        upload may have moved its hash that far (:func:`.confirm.lettered_only`). One
-        lookup of one hash, made only for an upload that shows such lettering."""
-        radius = self.policy.candidate_distance
-        (neighbours,) = self._index.query_many([original.value], self.policy.lettered_distance)
-        best: dict[int, Candidate] = {}
-        for row_id, distance in neighbours.pairs():
-            entry_id, reference_variant = self._rows.get(row_id, (-1, ""))
-            if entry_id < 0 or entry_id in checked or reference_variant != "full":
-                continue
-            if distance > radius and (entry_id not in best or distance < best[entry_id].distance):
-                best[entry_id] = Candidate(entry_id, distance, original, reference_variant)
-        return sorted(best.values(), key=lambda c: (c.distance, c.entry_id))
 
     def _voted(
         self,
@@ -398,15 +360,11 @@ class RobustMatcher(ChangeFollower):
                 radius = (
                     ALGORITHMS["pdq"].bits
                     if candidate.reference_variant == "keypoints"
-                    else self.policy.lettered_distance
-                    if confirm.lettered_only(candidate, self.policy)
                     else self.policy.candidate_distance
                 )
                 variant = key if key != candidate.query.image else candidate.query.variant
                 size = (reference.width, reference.height)
-                # A match checked in place only may have no probe (no keypoints made).
-                frame = view_of(probes, image.rgb_array, regions, key)[1]
-                drawn = placement(verdict, size, frame)
+                drawn = placement(verdict, size, probes[key].frame)
                 confirmed.append(
                     confirm.explain(
                         entry, allowed[entry.list_id], candidate, verdict, drawn, radius, variant

@@ -34,13 +34,6 @@ class RobustPolicy:
     #: glyph or a flag has too few): the evidence a plain match needs, the hash and the
     #: aligned content (0: off).
     in_place_distance: int = 31
-    #: Words laid over a picture move its PDQ hash further than the candidate radius when
-    #: they are large (78-96 bits on the dev misses of a glyph, flag or dark scene with
-    #: words across): an upload that shows such lettering (white strokes edged in black)
-    #: and found no match is compared in place with the references whose whole-picture
-    #: row lies within this many bits of its own hash, confirming only with the lettering
-    #: left out and everything else agreeing (0: off).
-    lettered_distance: int = 100
     geometric: geometric.GeometricPolicy = field(default_factory=geometric.GeometricPolicy)
 
 
