@@ -151,3 +151,37 @@ def test_words_just_under_an_accent_do_not_excuse_its_absence(
     assert not plain.matches
     same = db.matching.media(_words_at(GLYPHS.draw("Ý"), row), principal=LOCAL_OPERATOR)
     assert known & {match.entry_id for match in same.matches}
+
+
+# A glyph set in its own colours (GLYPHS above is drawn without its outline) and a flag set.
+LETTERS = symbols.SymbolSet("glyph", 7, _TEST)
+FLAGS = symbols.SymbolSet("flag", 3, _TEST)
+
+
+@pytest.fixture(scope="module")
+def far(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, set[int]]]:
+    path: Path = tmp_path_factory.mktemp("far") / "hashdb.sqlite"
+    db, known = known_pictures(path, (LETTERS.draw("B"), FLAGS.draw("01202")))
+    yield db, known
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("pictures", "member", "seed"),
+    [
+        # a flag whose first stripe is a darker green: same hue, and the same grey once
+        # the tone map has learnt that stripe's level (words within the radius, and beyond)
+        (FLAGS, "31202", 3),
+        (FLAGS, "31202", 5),
+        (FLAGS, "01212", 5),
+        (LETTERS, "R", 5),
+        (LETTERS, "8", 5),
+        (LETTERS, "P", 3),
+    ],
+)
+def test_the_other_picture_under_the_same_words_does_not(
+    far: tuple[HashDB, set[int]], pictures: symbols.SymbolSet, member: str, seed: int
+) -> None:
+    db, _ = far
+    upload = data.transformed(pictures.draw(member).convert("RGB"), "text-overlay", "large", seed)
+    assert not db.matching.media(upload, principal=LOCAL_OPERATOR).matches

@@ -285,6 +285,11 @@ def _lettering_left_out(
         again = _colour_checked(
             reference, again, agreeing, rest, lambda: (reference_colour, shown), policy
         )
+        if again.agrees:
+            # And in colour, not hue alone: a flag whose stripe is a darker green than the
+            # reference's agrees in hue, and in grey too once the tone map has learnt that
+            # stripe's level; words laid over a picture leave the colours round them be.
+            again = _colours_agree(reference, again, rest, lambda: (reference_colour, shown))
     return replace(again, lettered=True) if again.agrees else None
 
 
