@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from hashdb.identity import LOCAL_OPERATOR
@@ -27,3 +28,15 @@ def known_pictures(path: Path, pictures: Iterable[Image.Image]) -> tuple[HashDB,
         )
         known.update(added.entry_id for added in report.added)
     return db, known
+
+
+def known_database(
+    factory: pytest.TempPathFactory, name: str, pictures: Iterable[Image.Image]
+) -> Iterator[tuple[HashDB, set[int]]]:
+    """:func:`known_pictures` in a folder of its own, for a module's fixture to yield from;
+    closed once the module is done."""
+    db, known = known_pictures(factory.mktemp(name) / "hashdb.sqlite", pictures)
+    try:
+        yield db, known
+    finally:
+        db.close()

@@ -7,7 +7,6 @@ or its colours washed out stays apart."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +14,7 @@ from hashdb.identity import LOCAL_OPERATOR
 from hashdb.service import HashDB
 from hashdb.testing import robustness as data
 from hashdb.testing import symbols
-from tests.robust.conftest import known_pictures
+from tests.robust.conftest import known_database
 
 _TEST = symbols.TEST
 #: An emblem on three stripes; the known member of a worded flag.
@@ -25,10 +24,9 @@ WORDED = symbols.SymbolSet("flag", 10, _TEST)
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, set[int]]]:
-    path: Path = tmp_path_factory.mktemp("bunched") / "hashdb.sqlite"
-    db, known = known_pictures(path, (EMBLEM.draw("40120"), WORDED.draw("01221")))
-    yield db, known
-    db.close()
+    yield from known_database(
+        tmp_path_factory, "bunched", (EMBLEM.draw("40120"), WORDED.draw("01221"))
+    )
 
 
 @pytest.mark.parametrize(

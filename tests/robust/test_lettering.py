@@ -5,7 +5,6 @@ differs."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ from hashdb.service import HashDB
 from hashdb.testing import robustness as data
 from hashdb.testing import symbols
 from hashdb.testing.robustness.pictures import font
-from tests.robust.conftest import known_pictures
+from tests.robust.conftest import known_database
 
 _TEST = symbols.TEST
 GLYPHS = symbols.SymbolSet("glyph", 7, _TEST, outline=False)
@@ -89,10 +88,9 @@ def test_on_a_black_on_white_reference_only_a_line_of_words_is_left_out() -> Non
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, set[int]]]:
-    path: Path = tmp_path_factory.mktemp("lettering") / "hashdb.sqlite"
-    db, known = known_pictures(path, (data.draw_kind("photo", 0), GLYPHS.draw("j")))
-    yield db, known
-    db.close()
+    yield from known_database(
+        tmp_path_factory, "lettering", (data.draw_kind("photo", 0), GLYPHS.draw("j"))
+    )
 
 
 @pytest.mark.parametrize(
@@ -133,10 +131,7 @@ def _words_at(picture: Image.Image, row: int, px: int = 30) -> bytes:
 
 @pytest.fixture(scope="module")
 def accented(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, set[int]]]:
-    path: Path = tmp_path_factory.mktemp("accented") / "hashdb.sqlite"
-    db, known = known_pictures(path, (GLYPHS.draw("Ý"),))
-    yield db, known
-    db.close()
+    yield from known_database(tmp_path_factory, "accented", (GLYPHS.draw("Ý"),))
 
 
 @pytest.mark.parametrize("row", [118, 126])
@@ -160,10 +155,7 @@ FLAGS = symbols.SymbolSet("flag", 3, _TEST)
 
 @pytest.fixture(scope="module")
 def far(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, set[int]]]:
-    path: Path = tmp_path_factory.mktemp("far") / "hashdb.sqlite"
-    db, known = known_pictures(path, (LETTERS.draw("B"), FLAGS.draw("01202")))
-    yield db, known
-    db.close()
+    yield from known_database(tmp_path_factory, "far", (LETTERS.draw("B"), FLAGS.draw("01202")))
 
 
 @pytest.mark.parametrize(

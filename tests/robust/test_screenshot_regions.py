@@ -7,7 +7,6 @@ glyph of its pair, embedded the same way, stays apart."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +18,7 @@ from hashdb.media import decode_image
 from hashdb.service import HashDB
 from hashdb.testing import robustness as data
 from hashdb.testing import symbols
-from tests.robust.conftest import known_pictures
+from tests.robust.conftest import known_database
 
 #: Glyphs on a dark ground (an E and its F): neither was a region of a dark-mode page by
 #: grey alone.
@@ -80,11 +79,8 @@ def test_a_strip_of_the_page_is_trimmed_off_a_region() -> None:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, set[int]]]:
-    path: Path = tmp_path_factory.mktemp("screens") / "hashdb.sqlite"
     pictures = [_dark_scene(), *(glyphs.draw("E") for glyphs in GLYPHS)]
-    db, known = known_pictures(path, pictures)
-    yield db, known
-    db.close()
+    yield from known_database(tmp_path_factory, "screens", pictures)
 
 
 def _matched(db: HashDB, picture: Image.Image, page: int) -> set[int]:
