@@ -13,7 +13,7 @@ from psycopg.rows import namedtuple_row
 from hashdb.errors import StoreUnavailable
 from hashdb.store import schema
 from hashdb.store.guard import check_store_access
-from hashdb.store.models import AddOutcome, Entry, NewEntry
+from hashdb.store.models import Entry
 from hashdb.store.postgres_async import AsyncReads
 from hashdb.store.rows import entries_from_rows, in_chunks
 from hashdb.store.sql import ENTRIES_WITH_LABELS, SQLStore
@@ -66,18 +66,10 @@ class PostgresStore(SQLStore):
         # analysed now if it needs it, rather than after its first write.
         self.statistics.check_soon()
 
-    def add_entries(
-        self,
-        list_id: int,
-        entries: Sequence[NewEntry],
-        *,
-        media: bool = False,
-        item_id: int | None = None,
-    ) -> list[AddOutcome]:
+    def _before_adding(self) -> None:
         # A store opened on a database nobody analysed plans its first add's look-ups after
         # the check that opening started (one query; an ANALYZE only where it is needed).
         self.statistics.wait_for_first_check()
-        return super().add_entries(list_id, entries, media=media, item_id=item_id)
 
     async def read_entries_async(self, entry_ids: Sequence[int]) -> dict[int, Entry]:
         """:meth:`get_entries`, awaited on the calling event loop (see

@@ -221,10 +221,15 @@ class SQLStore(
         item_id: int | None = None,
     ) -> list[AddOutcome]:
         """Add entries to a list; a hash already live in the list is reported, not repeated."""
+        self._before_adding()
         with self._writing() as connection:
             return adding.add_entries(
                 connection, list_id, entries, utcnow(), media=media, item_id=item_id
             )
+
+    def _before_adding(self) -> None:
+        """Run before an add looks up the hashes already live (nothing here; PostgreSQL
+        waits for its first planner statistics check)."""
 
     def _entry_query(self) -> sa.Select[Any]:
         return sa.select(schema.entries, schema.lists.c.name.label("list_name")).join(
