@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from hashdb.store import NewEntry, NewList, Store, open_store
 from hashdb.store.plain_import import PlainRows
+from hashdb.store.postgres import PostgresStore
 from hashdb.store.statistics import StatisticsKeeper, analyze_stale
 from tests.store.plans import explain, generic_plan, nodes, statements
 
@@ -122,75 +123,73 @@ def test_an_add_to_a_list_grown_by_adds_probes_the_unique_index(
                     assert scanned not in ("entries_algorithm_live", "entries_list"), sql[:200]
 
 
-def test_refreshing_analyses_past_autovacuums_rule_only(postgres_url: str) -> None:
+@pytest.fixture
+def fed(postgres_url: str) -> Iterator[tuple[PostgresStore, int]]:
+    """A PostgreSQL store and the id of its empty list ``fed``."""
     store = open_store(postgres_url)
+    assert isinstance(store, PostgresStore)
     try:
-        engine: sa.Engine = store.engine  # type: ignore[attr-defined]
-        hash_list = store.create_list(NewList("fed"))
-        store.statistics.settle()  # type: ignore[attr-defined]
-        store.add_entries(hash_list.id, _random_entries(np.random.default_rng(6), 10))
-        store.statistics.settle()  # type: ignore[attr-defined]
-        _publish_counters(store)
-        assert analyze_stale(engine, ["entries"]) == []  # 10 rows: under the threshold of 50
-        store.add_entries(hash_list.id, _random_entries(np.random.default_rng(7), 100))
-        store.statistics.settle()  # type: ignore[attr-defined]
-        _publish_counters(store)
-        assert analyze_stale(engine, ["entries", "items", "lists"]) in (
-            ["entries", "items"],  # the keeper's own check did not see the counters yet
-            [],  # it did, and analysed them
-        )
-        assert _last_analyze(store, "entries") is not None
-        assert _last_analyze(store, "lists") is None  # one row changed
-        assert analyze_stale(engine, ["entries", "items"]) == []  # fresh now
+        yield store, store.create_list(NewList("fed")).id
     finally:
         store.close()
 
 
-def test_a_check_leaves_the_work_to_another_connection_analysing(postgres_url: str) -> None:
-    store = open_store(postgres_url)
-    try:
-        engine: sa.Engine = store.engine  # type: ignore[attr-defined]
-        hash_list = store.create_list(NewList("fed"))
-        store.statistics.settle()  # type: ignore[attr-defined]
-        with engine.connect() as other:
-            other.execute(
-                sa.text("SELECT pg_advisory_xact_lock(7244533, hashtext(current_schema()))")
-            )
-            store.add_entries(hash_list.id, _random_entries(np.random.default_rng(8), 200))
-            store.statistics.settle()  # type: ignore[attr-defined]
-            _publish_counters(store)
-            assert analyze_stale(engine, ["entries"]) == []  # not waited for
-            other.rollback()
-        assert analyze_stale(engine, ["entries"]) == ["entries"]
-    finally:
-        store.close()
+def test_refreshing_analyses_past_autovacuums_rule_only(fed: tuple[PostgresStore, int]) -> None:
+    store, list_id = fed
+    engine = store.engine
+    store.statistics.settle()
+    store.add_entries(list_id, _random_entries(np.random.default_rng(6), 10))
+    store.statistics.settle()
+    _publish_counters(store)
+    assert analyze_stale(engine, ["entries"]) == []  # 10 rows: under the threshold of 50
+    store.add_entries(list_id, _random_entries(np.random.default_rng(7), 100))
+    store.statistics.settle()
+    _publish_counters(store)
+    assert analyze_stale(engine, ["entries", "items", "lists"]) in (
+        ["entries", "items"],  # the keeper's own check did not see the counters yet
+        [],  # it did, and analysed them
+    )
+    assert _last_analyze(store, "entries") is not None
+    assert _last_analyze(store, "lists") is None  # one row changed
+    assert analyze_stale(engine, ["entries", "items"]) == []  # fresh now
+
+
+def test_a_check_leaves_the_work_to_another_connection_analysing(
+    fed: tuple[PostgresStore, int],
+) -> None:
+    store, list_id = fed
+    engine = store.engine
+    store.statistics.settle()
+    with engine.connect() as other:
+        other.execute(sa.text("SELECT pg_advisory_xact_lock(7244533, hashtext(current_schema()))"))
+        store.add_entries(list_id, _random_entries(np.random.default_rng(8), 200))
+        store.statistics.settle()
+        _publish_counters(store)
+        assert analyze_stale(engine, ["entries"]) == []  # not waited for
+        other.rollback()
+    assert analyze_stale(engine, ["entries"]) == ["entries"]
 
 
 def test_a_failing_analyze_fails_no_add(
-    postgres_url: str, caplog: pytest.LogCaptureFixture
+    fed: tuple[PostgresStore, int], caplog: pytest.LogCaptureFixture
 ) -> None:
     """A VACUUM (here a lock of the same strength) holds the table longer than an ANALYZE
     waits: the add commits all the same, and a later write analyses."""
-    store = open_store(postgres_url)
-    try:
-        engine: sa.Engine = store.engine  # type: ignore[attr-defined]
-        hash_list = store.create_list(NewList("fed"))
-        with engine.connect() as vacuum, caplog.at_level(logging.WARNING):
-            vacuum.execute(sa.text("LOCK TABLE entries IN SHARE UPDATE EXCLUSIVE MODE"))
-            store.add_entries(hash_list.id, _random_entries(np.random.default_rng(9), 200))
-            _publish_counters(store)
-            added = store.add_entries(hash_list.id, _random_entries(np.random.default_rng(1), 5))
-            store.statistics.settle()  # type: ignore[attr-defined]  # checks, finds the 200
-            vacuum.rollback()
-        assert all(outcome.created for outcome in added)
-        assert store.count_entries(hash_list.id) == 205
-        assert "lock timeout" in caplog.text
-        assert _last_analyze(store, "entries") is None
-        store.add_entries(hash_list.id, _random_entries(np.random.default_rng(2), 5))
-        store.statistics.settle()  # type: ignore[attr-defined]
-        assert _last_analyze(store, "entries") is not None
-    finally:
-        store.close()
+    store, list_id = fed
+    with store.engine.connect() as vacuum, caplog.at_level(logging.WARNING):
+        vacuum.execute(sa.text("LOCK TABLE entries IN SHARE UPDATE EXCLUSIVE MODE"))
+        store.add_entries(list_id, _random_entries(np.random.default_rng(9), 200))
+        _publish_counters(store)
+        added = store.add_entries(list_id, _random_entries(np.random.default_rng(1), 5))
+        store.statistics.settle()  # checks, finds the 200
+        vacuum.rollback()
+    assert all(outcome.created for outcome in added)
+    assert store.count_entries(list_id) == 205
+    assert "lock timeout" in caplog.text
+    assert _last_analyze(store, "entries") is None
+    store.add_entries(list_id, _random_entries(np.random.default_rng(2), 5))
+    store.statistics.settle()
+    assert _last_analyze(store, "entries") is not None
 
 
 def test_a_role_that_owns_no_table_adds_without_analysing(
