@@ -56,15 +56,10 @@ def serve_forked(
     """Serve the app from ``factory`` (``module:function``, called with ``service=``) with
     ``workers`` forked processes; ``options`` are :class:`uvicorn.Config`'s."""
     import uvicorn
-    from uvicorn.importer import import_from_string
 
-    from tools.context import load_settings
-
-    make_app: Callable[..., Any] = import_from_string(factory)
-    service = HashDB(load_settings())
     # What every worker would load for itself, loaded once: the app, the indexes, the
     # hashers and the libraries they import.
-    app = make_app(service=service)
+    app, service = _app(factory)
     service.warm_up()
     _rehearse(service)
     service.pipeline.close()  # the change watcher's thread: each worker starts its own
@@ -90,15 +85,23 @@ def serve_one(worker: dict[str, Any]) -> None:
     supervisor's listening socket (``worker``: what :func:`become_supervisor` handed over,
     and the supervisor's pid)."""
     import uvicorn
+
+    signal_on_parent_death(worker["parent"], signal.SIGTERM)
+    sock = socket.socket(fileno=worker["fd"])
+    app, _service = _app(worker["factory"])
+    _run_worker(uvicorn.Config(app, **worker["options"]), sock)
+
+
+def _app(factory: str) -> tuple[Any, HashDB]:
+    """The app from ``factory`` (``module:function``) over a service on the configured
+    database, and that service."""
     from uvicorn.importer import import_from_string
 
     from tools.context import load_settings
 
-    signal_on_parent_death(worker["parent"], signal.SIGTERM)
-    sock = socket.socket(fileno=worker["fd"])
-    make_app: Callable[..., Any] = import_from_string(worker["factory"])
-    config = uvicorn.Config(make_app(service=HashDB(load_settings())), **worker["options"])
-    uvicorn.Server(config).run(sockets=[sock])
+    make_app: Callable[..., Any] = import_from_string(factory)
+    service = HashDB(load_settings())
+    return make_app(service=service), service
 
 
 def _fork(work: Callable[[], None]) -> int:
