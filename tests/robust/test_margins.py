@@ -56,3 +56,62 @@ def test_a_trim_that_cut_away_what_the_reference_shows_too_hides_nothing() -> No
 def test_bars_a_trim_cut_away_land_outside_the_reference() -> None:
     upload = _picture(accent=True, bars=60)  # letterboxed: the bars are not the picture
     assert not _hides(upload, (0, 60, SIDE, SIDE + 60), bars=60)
+
+
+# A flag of three stripes: the trim of a copy cut its left stripe away (the box below), and
+# the two it kept agree with the reference's. What lands where the left stripe is decides.
+PURPLE, BROWN, GREEN = (140, 90, 160), (110, 80, 20), (150, 175, 90)
+#: An orange at the grey of the purple (cv2's grey of each within a level or two).
+ORANGE = (200, 85, 30)
+STRIPES = (0, 134, 267, SIDE)  # the three stripes' x edges
+
+
+def _flag(first: tuple[int, int, int], hue_turn: int = 0) -> np.ndarray:
+    rgb = np.zeros((SIDE, SIDE, 3), np.uint8)
+    for colour, x0, x1 in zip((first, BROWN, GREEN), STRIPES, STRIPES[1:], strict=False):
+        rgb[:, x0:x1] = colour
+    if hue_turn:
+        hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL)
+        hsv[..., 0] = (hsv[..., 0].astype(np.int16) + hue_turn) % 256
+        rgb = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB_FULL)
+    return rgb
+
+
+def _stripe_hides(upload_rgb: np.ndarray) -> bool:
+    reference = _flag(PURPLE)
+    colour = cv2.resize(reference, (256, 256), interpolation=cv2.INTER_AREA)
+    thumb = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY)
+    upload = cv2.cvtColor(upload_rgb, cv2.COLOR_RGB2GRAY)
+    box = (STRIPES[1], 0, SIDE, SIDE)  # the left stripe trimmed away
+    x0, y0, x1, y1 = box
+    size = (SIDE, SIDE)
+    probe_frame = ProbeFrame(box, False, (x1 - x0, y1 - y0), size)
+    whole_frame = ProbeFrame((0, 0, *size), False, size, size)
+    model = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0]])
+    return margins.hides_content(
+        thumb,
+        size,
+        model,
+        (upload[y0:y1, x0:x1], probe_frame),
+        (upload, whole_frame),
+        (colour, upload_rgb),
+    )
+
+
+def test_a_stripe_cut_away_in_another_hue_at_the_same_grey_is_refused() -> None:
+    grey = [
+        float(cv2.cvtColor(np.uint8([[c]]), cv2.COLOR_RGB2GRAY)[0, 0]) for c in (PURPLE, ORANGE)
+    ]
+    assert abs(grey[0] - grey[1]) < 4  # the grey comparison cannot tell them apart
+    assert _stripe_hides(_flag(ORANGE))
+
+
+def test_the_same_stripe_cut_away_or_a_recoloured_copy_is_not() -> None:
+    assert not _stripe_hides(_flag(PURPLE))
+    assert not _stripe_hides(_flag(PURPLE, hue_turn=40))  # every colour turned alike
+
+
+def test_a_black_bar_over_the_stripe_is_not_another_hue() -> None:
+    upload = _flag(PURPLE)
+    upload[:, : STRIPES[1]] = 0
+    assert not _stripe_hides(upload)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from hashdb.hashing import ALGORITHMS, hamming_distance
 from hashdb.matching.match import Evidence, Match, Stage
-from hashdb.matching.robust import geometric, lettering, margins, symmetry, variants
+from hashdb.matching.robust import geometric, lettering, margins, recolour, symmetry, variants
 from hashdb.matching.robust.placement import Probe, Regions, probe_of, view_of
 from hashdb.matching.robust.policy import Candidate, RobustPolicy
 from hashdb.media.image import PreparedImage
@@ -87,7 +87,8 @@ def _unless_refuted(
     prove: a match through its mirror image to a reference whose own mirror image is itself
     but for a detail (:mod:`.symmetry`: the mirror image of an À is an Á), or through a
     trimmed picture whose cut-away ground lands where the reference shows something
-    (:mod:`.margins`: an A trimmed tight is not an Á)."""
+    (:mod:`.margins`: an A trimmed tight is not an Á), or in another colour at the same grey
+    (a flag whose edge stripe, trimmed away, is orange where the known one's is purple)."""
     if not verdict.confirmed:
         return verdict
     ref, thumb = geometric.unpack(reference)
@@ -97,7 +98,12 @@ def _unless_refuted(
         image, regions = upload
         trimmed = (probes[key].gray, probes[key].frame)
         whole = view_of(probes, image.rgb_array, regions, "original")
-        if margins.hides_content(thumb, ref.size, verdict.model, trimmed, whole):
+        reference_colour = recolour.colour_thumbnail(reference)
+        colours = None
+        if reference_colour is not None:
+            size = whole[1].size
+            colours = reference_colour, recolour.colour_at(image.rgb_array, size, max(size))
+        if margins.hides_content(thumb, ref.size, verdict.model, trimmed, whole, colours):
             reason = "the trimmed-away ground hides what the reference shows"
             return replace(verdict, confirmed=False, reason=reason)
     return verdict

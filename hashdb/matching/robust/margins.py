@@ -10,6 +10,12 @@ ground the picture stands on (flat, of the trimmed picture's own edge colour), t
 reference must be plain there too. A letterbox bar or a caption lands outside the
 reference's frame, or is not the picture's own ground (a caption is words on a bar of its
 own colour), and is not judged.
+
+Nor may a plain part the trim cut away land on a plain part of the reference at the same
+grey in another hue: a flag whose first stripe, at the edge, is orange where the known
+one's is purple at the same grey trims to its other two stripes, which agree. The colours
+are compared after the upload's own hue shift and saturation factor (:mod:`.recolour`),
+measured over all that the whole upload covers, so a recoloured copy is not refused.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from hashdb.matching.robust import cells, content
+from hashdb.matching.robust import cells, content, recolour
 from hashdb.matching.robust.placement import ProbeFrame
 
 #: A cell is plain when its spread of brightness is under this share of the reference's
@@ -34,17 +40,26 @@ _CLEAR = 13
 _COVERED = 0.6
 
 
+#: Cells of the cut-away part in another hue than the reference's at the same grey that
+#: refuse the trim, and by how many degrees (as the content check's colour test).
+_RECOLOURED_CELLS = content.ContentPolicy.hue_cells
+_HUE_MARGIN = content.ContentPolicy.hue_margin or 50.0
+
+
 def hides_content(
     thumb: np.ndarray,
     reference_size: tuple[int, int],
     model: np.ndarray,
     probe: tuple[np.ndarray, ProbeFrame],
     whole: tuple[np.ndarray, ProbeFrame],
+    colours: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> bool:
     """Whether the part of the upload a trim cut away lands, as plain ground, on cells
     where the reference (``thumb``, of a reference ``reference_size`` large) has
-    structure. ``model`` maps reference points to the trimmed ``probe`` picture's; ``whole``
-    is the whole upload as a probe (grey and frame)."""
+    structure, or, plain, on plain cells of the reference at its grey in another colour.
+    ``model`` maps reference points to the trimmed ``probe`` picture's; ``whole`` is the
+    whole upload as a probe (grey and frame); ``colours``, if known, the reference's colour
+    thumbnail and the whole upload in colour at the size of its grey."""
     probe_gray, probe_frame = probe
     whole_gray, whole_frame = whole
     th, tw = thumb.shape
@@ -73,26 +88,56 @@ def hides_content(
     if not cut_away.any():
         return False
     ground = _ground_level(whole_gray, _box_in(probe_frame, whole_frame))
-    if ground is None:
-        return False  # the trimmed picture does not stand on a plain ground (a crop of one)
     ref = cv2.GaussianBlur(thumb.astype(np.float32), (5, 5), 1.0)
     contrast = max(float(np.subtract(*np.percentile(ref, (98, 2)))), 24.0)
     # The content check's grid of cells.
     cell, rows, cols = cells.grid(thumb.shape)
-    for top in range(0, rows * cell, cell):
-        for left in range(0, cols * cell, cell):
-            window = (slice(top, top + cell), slice(left, left + cell))
+    same_grey = np.zeros((rows, cols), bool)
+    for row in range(rows):
+        for col in range(cols):
+            window = (slice(row * cell, (row + 1) * cell), slice(col * cell, (col + 1) * cell))
             inside = cut_away[window]
             if inside.mean() < _COVERED:
                 continue
             upload = shown[window][inside]
-            plain_ground = (
-                float(upload.std()) < _STRUCTURE * contrast
-                and abs(float(np.median(upload)) - ground) <= _GROUND
-            )
-            if plain_ground and float(ref[window][inside].std()) >= _STRUCTURE * contrast:
-                return True
-    return False
+            if float(upload.std()) >= _STRUCTURE * contrast:
+                continue  # not plain: words, a bar's edge, a picture's own content
+            level = float(np.median(upload))
+            reference = ref[window][inside]
+            if float(reference.std()) >= _STRUCTURE * contrast:
+                # Plain ground (the trimmed picture stands on it) over the reference's
+                # structure; None: the trimmed picture is a crop of a bigger one.
+                if ground is not None and abs(level - ground) <= _GROUND:
+                    return True
+            elif abs(level - float(np.median(reference))) <= _GROUND:
+                same_grey[row, col] = True
+    if colours is None or int(same_grey.sum()) < _RECOLOURED_CELLS:
+        return False
+    covered = by_whole > 250
+    shown_colour = cv2.warpAffine(colours[1], to_whole[:2], size, flags=flags)
+    return _recoloured(thumb, colours[0], shown_colour, covered, same_grey, cell)
+
+
+def _recoloured(
+    thumb: np.ndarray,
+    colour: np.ndarray,
+    shown: np.ndarray,
+    covered: np.ndarray,
+    judged: np.ndarray,
+    cell: int,
+) -> bool:
+    """Whether enough ``judged`` cells of the whole upload laid on the reference (``shown``,
+    RGB, where ``covered``) have another hue than the reference's (``colour``), colourful in
+    both, once the upload's own colour edit, measured over all it covers, is applied to the
+    reference (not judged when the reference has too few saturated colours to measure that
+    edit by). A black or white bar (a caption's) over a colour is not another hue."""
+    if recolour.washed_out(colour, shown, covered):
+        return False  # a grayscale copy: its colours say nothing
+    changed = recolour.recoloured(thumb, colour, shown, covered)
+    if changed is None:
+        return False  # too few saturated colours to measure the upload's colour edit by
+    turned = recolour.hue_turned(changed[1], shown, judged, cell, _HUE_MARGIN)
+    return int(turned.sum()) >= _RECOLOURED_CELLS
 
 
 def _full(gray: np.ndarray) -> np.ndarray:

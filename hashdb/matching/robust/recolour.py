@@ -130,18 +130,7 @@ def hue_differs(
     a chroma more than ``_CHROMA_RATIO`` times off while the rest kept theirs.
     A brightness or contrast edit scales the chroma of every colour alike and keeps its
     hue; a stripe of another colour at the same grey has another hue or colourfulness."""
-    rows, cols = compared.shape
-    means = [
-        cv2.cvtColor(picture, cv2.COLOR_RGB2LAB)
-        .astype(np.float32)[: rows * cell, : cols * cell, 1:]
-        .reshape(rows, cell, cols, cell, 2)
-        .mean(axis=(1, 3))
-        - 128.0
-        for picture in (expected, aligned)
-    ]
-    chroma = [np.hypot(m[..., 0], m[..., 1]) for m in means]
-    angle = [np.degrees(np.arctan2(m[..., 1], m[..., 0])) for m in means]
-    turn = np.abs((angle[0] - angle[1] + 180.0) % 360.0 - 180.0)
+    chroma, turn = _cell_colours(expected, aligned, compared.shape, cell)
     colourful = (chroma[0] > _HUE_CHROMA) & (chroma[1] > _HUE_CHROMA)
     either = compared & (np.maximum(chroma[0], chroma[1]) > _HUE_CHROMA)
     if not either.any():
@@ -153,6 +142,38 @@ def hue_differs(
     off = ratio > np.log(_CHROMA_RATIO) if kept else np.zeros_like(either)
     differs: np.ndarray = either & ((colourful & (turn > margin)) | off)
     return differs
+
+
+def hue_turned(
+    expected: np.ndarray, aligned: np.ndarray, compared: np.ndarray, cell: int, margin: float
+) -> np.ndarray:
+    """Cells (where ``compared``) colourful in both pictures with hues more than ``margin``
+    degrees apart: another colour, not a grey or a black bar laid over a colour."""
+    chroma, turn = _cell_colours(expected, aligned, compared.shape, cell)
+    turned: np.ndarray = (
+        compared & (chroma[0] > _HUE_CHROMA) & (chroma[1] > _HUE_CHROMA) & (turn > margin)
+    )
+    return turned
+
+
+def _cell_colours(
+    expected: np.ndarray, aligned: np.ndarray, shape: tuple[int, ...], cell: int
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Per cell of a ``shape`` grid of side ``cell``: the chroma of both pictures (the mean
+    a*, b* in CIELAB) and the angle in degrees between their hues."""
+    rows, cols = shape[0], shape[1]
+    means = [
+        cv2.cvtColor(picture, cv2.COLOR_RGB2LAB)
+        .astype(np.float32)[: rows * cell, : cols * cell, 1:]
+        .reshape(rows, cell, cols, cell, 2)
+        .mean(axis=(1, 3))
+        - 128.0
+        for picture in (expected, aligned)
+    ]
+    chroma = [np.hypot(m[..., 0], m[..., 1]) for m in means]
+    angle = [np.degrees(np.arctan2(m[..., 1], m[..., 0])) for m in means]
+    turn = np.abs((angle[0] - angle[1] + 180.0) % 360.0 - 180.0)
+    return chroma, turn
 
 
 def colour_at(rgb: np.ndarray, size: tuple[int, int], side: int) -> np.ndarray:
