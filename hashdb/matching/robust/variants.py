@@ -53,6 +53,13 @@ DIHEDRAL_NAMES = frozenset(name for name, _ in DIHEDRAL)
 REFERENCE_CROPS = (0.9, 0.82, 0.74)
 CROP_POSITIONS = ("cc", "tl", "tr", "bl", "br", "tc", "bc", "cl", "cr")
 REFERENCE_ROTATIONS = (-8.0, -4.0, 4.0, 8.0)
+#: Query windows: the upload with one corner kept at this share of each side, as the
+#: reference's crop rows of that corner keep it. A logo or a watermark in the opposite
+#: corner moves the whole upload's hash (a bright logo on a dark scene most) but not the
+#: window's, which then meets that crop row of the reference.
+CORNER_WINDOW = 0.82
+CORNERS = ("tl", "tr", "bl", "br")
+WINDOW_PREFIX = "window-"
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,26 @@ def dihedral(rgb: np.ndarray) -> list[VariantHash]:
     return _dihedral_hashes(*dihedral_hashes_of(rgb, standard=False))
 
 
+def corner_windows(rgb: np.ndarray) -> list[VariantHash]:
+    """The upload seen through each corner's window. Each only finds candidates, among the
+    reference rows of the same window (:func:`window_row`); the candidate is then checked
+    on the whole upload, which must agree but for an overlay in one corner: a window alone
+    would prove nothing about what it leaves out (a U is an Ü without its top)."""
+    windows = []
+    for corner in CORNERS:
+        crop = normalise(reduce_by_whole_factor(_crop(rgb, CORNER_WINDOW, corner), QUERY_CROP_SIDE))
+        value, quality = pdq(crop)
+        windows.append(VariantHash(f"{WINDOW_PREFIX}{corner}", value, quality, "original"))
+    return windows
+
+
+def window_row(variant: str) -> str | None:
+    """The reference row a query window may meet (None: the variant is not a window)."""
+    if not variant.startswith(WINDOW_PREFIX):
+        return None
+    return f"crop-{variant.removeprefix(WINDOW_PREFIX)}-{round(CORNER_WINDOW * 100)}"
+
+
 def _dihedral_hashes(values: Sequence[bytes], quality: int) -> list[VariantHash]:
     return [
         VariantHash(name, value, quality, "mirror" if flip else "original")
@@ -168,6 +195,7 @@ def query_variants(
     hashes = _dihedral_hashes(*dihedral_hashes(image))
     # What the plain hash saw (a whole-factor reduce), reduced again for finding boxes.
     base = image.pdq_array
+    hashes.extend(corner_windows(base))
     small = _reduce_for_boxes(base)
     placed: dict[str, Box] = {}
     images = Pictures(image, placed)

@@ -1,0 +1,71 @@
+"""A logo laid over a corner of a dark scene moves the whole upload's hash out of reach (the
+bright logo outweighs the dim picture); the upload seen through the window of the opposite
+corner leaves it out and meets the reference's crop row of that window. The window only
+finds the candidate: the whole upload must then agree with the reference but for the corner
+overlay, so another dark scene with a logo, or a glyph whose window hides what tells it
+from the known one, stays unmatched (the hard-negative pairs under a corner logo are in
+``test_hard_negatives``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from hashdb.hashing import hamming_distance
+from hashdb.identity import LOCAL_OPERATOR
+from hashdb.matching.match import Stage
+from hashdb.matching.robust import variants
+from hashdb.media import decode_image
+from hashdb.service import HashDB
+from hashdb.testing import robustness as data
+from hashdb.testing.robustness import pictures
+from tests.robust.conftest import known_database
+
+#: Dark scenes whose copy with a 20 % logo in a corner no whole-upload variant brings near.
+SEEDS = (9001, 9002, 9003, 9005)
+
+
+@pytest.fixture(scope="module")
+def dark_scenes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, set[int]]]:
+    yield from known_database(
+        tmp_path_factory, "windows", [pictures.photo(seed, dark=True) for seed in SEEDS]
+    )
+
+
+def test_each_window_is_the_reference_crop_row_of_its_corner() -> None:
+    picture = pictures.photo(9001)
+    rgb = variants.reduce(decode_image(data.encode(picture, 95)).rgb_array)
+    rows = dict(variants.reference_variants(rgb))
+    windows = variants.corner_windows(rgb)
+    assert [w.variant for w in windows] == [f"window-{c}" for c in variants.CORNERS]
+    for window in windows:
+        row = variants.window_row(window.variant)
+        assert row is not None and row.endswith("-82")
+        own = hamming_distance(window.value, rows[row])
+        others = [hamming_distance(window.value, rows[f"crop-{c}-82"]) for c in variants.CORNERS]
+        assert own <= 24 and own == min(others), (window.variant, own, others)
+    assert variants.window_row("trim") is None
+    assert variants.window_row("crop-tl-82") is None
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_dark_scene_with_a_logo_in_a_corner_is_found_through_a_window(
+    dark_scenes: tuple[HashDB, set[int]], seed: int
+) -> None:
+    db, known = dark_scenes
+    upload = data.transformed(pictures.photo(seed, dark=True), "logo-corner", "20%", seed)
+    matches = db.matching.media(upload, principal=LOCAL_OPERATOR).matches
+    found = [m for m in matches if m.entry_id in known]
+    assert found, seed
+    assert found[0].stage is Stage.GEOMETRIC
+    # The answer says which window found it and which reference row it met.
+    window, row = str(found[0].variant).split(">")
+    assert window.startswith("window-") and variants.window_row(window) == row
+
+
+def test_another_dark_scene_with_a_logo_is_not(dark_scenes: tuple[HashDB, set[int]]) -> None:
+    db, _ = dark_scenes
+    for seed in range(9100, 9112):
+        other = data.transformed(pictures.photo(seed, dark=True), "logo-corner", "20%", seed)
+        assert not db.matching.media(other, principal=LOCAL_OPERATOR).matches, seed
