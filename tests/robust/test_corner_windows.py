@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
 from hashdb.hashing import hamming_distance
 from hashdb.identity import LOCAL_OPERATOR
+from hashdb.index.base import Neighbours
 from hashdb.matching.match import Stage
 from hashdb.matching.robust import variants
+from hashdb.matching.robust.candidates import gather
+from hashdb.matching.robust.policy import RobustPolicy
 from hashdb.media import decode_image
 from hashdb.service import HashDB
 from hashdb.testing import robustness as data
@@ -47,6 +51,40 @@ def test_each_window_is_the_reference_crop_row_of_its_corner() -> None:
         assert own <= 24 and own == min(others), (window.variant, own, others)
     assert variants.window_row("trim") is None
     assert variants.window_row("crop-tl-82") is None
+
+
+def _found(*pairs: tuple[int, int]) -> Neighbours:
+    ids, distances = zip(*pairs, strict=True) if pairs else ((), ())
+    return Neighbours(np.array(ids, np.int64), np.array(distances, np.int32))
+
+
+def test_a_window_meets_only_its_own_rows_and_its_candidates_come_last() -> None:
+    original = variants.VariantHash("original", bytes(32), 100, "original")
+    mirror = variants.VariantHash("mirror-h", bytes(32), 100, "mirror")
+    window = variants.VariantHash("window-tl", bytes(32), 100, "original")
+    # row id -> (entry id, reference row)
+    rows = {1: (10, "full"), 2: (20, "crop-tl-82"), 3: (20, "crop-br-82"), 4: (30, "full")}
+    rows |= {5: (10, "crop-tl-82"), 6: (40, "crop-tl-82"), 7: (50, "crop-tl-82")}
+    candidates, nearest = gather(
+        [original, mirror, window],
+        [
+            _found((1, 60)),
+            _found((4, 50)),
+            # Entry 10's own window row is nearer than its mirror-found one: it stays found
+            # (and checked) as the regular variant found it. Entry 20 is met by its tl row
+            # only; entry 50 is beyond the radius.
+            _found((5, 5), (2, 12), (3, 1), (6, 30), (7, 90)),
+        ],
+        rows,
+        matched={30},
+        policy=RobustPolicy(),
+    )
+    assert [(c.entry_id, c.distance, c.query.variant, c.reference_variant) for c in candidates] == [
+        (10, 60, "original", "full"),
+        (20, 12, "window-tl", "crop-tl-82"),
+        (40, 30, "window-tl", "crop-tl-82"),
+    ]
+    assert nearest == 60  # entry 30 is matched already; windows do not open the keypoint gate
 
 
 @pytest.mark.parametrize("seed", SEEDS)

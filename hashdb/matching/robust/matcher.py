@@ -30,6 +30,7 @@ from hashdb.matching.indexes import HashIndexes
 from hashdb.matching.match import Match, Stage
 from hashdb.matching.query import Query, Scope
 from hashdb.matching.robust import confirm, geometric, keyindex, variants
+from hashdb.matching.robust.candidates import gather as gather_candidates
 from hashdb.matching.robust.placement import Probe, Regions, placement, probe_of
 from hashdb.matching.robust.policy import Candidate, RobustPolicy
 from hashdb.media.image import PreparedImage
@@ -274,39 +275,11 @@ class RobustMatcher(ChangeFollower):
     def _candidates(
         self, hashes: Sequence[variants.VariantHash], matched: set[int]
     ) -> tuple[list[Candidate], int]:
-        """Entries with a reference row within the candidate radius of a query variant,
-        nearest first, and the distance of the nearest row within the keypoint gate (or
-        one more than the gate). A corner window meets only the same window's rows, and
-        its candidates come after every other variant's: they fill the places left, and
-        never take the place of an entry another variant found (and on which picture of
-        the upload that one is checked)."""
-        best: dict[int, Candidate] = {}
-        windowed: dict[int, Candidate] = {}
-        radius = self.policy.candidate_distance
-        gate = self.policy.keypoint_gate
-        nearest = gate + 1
-        found = self._index.query_many([variant.value for variant in hashes], max(radius, gate))
-        for variant, neighbours in zip(hashes, found, strict=True):
-            window = variants.window_row(variant.variant)
-            for row_id, distance in neighbours.pairs():
-                entry_id, reference_variant = self._rows.get(row_id, (-1, ""))
-                if entry_id < 0 or entry_id in matched:
-                    continue
-                if window is not None:
-                    if reference_variant == window and distance <= radius:
-                        _keep_nearer(windowed, Candidate(entry_id, distance, variant, window))
-                    continue
-                nearest = min(nearest, distance)
-                if distance <= radius:
-                    _keep_nearer(best, Candidate(entry_id, distance, variant, reference_variant))
-        ranked = sorted(best.values(), key=lambda c: (c.distance, c.entry_id))
-        ranked.extend(
-            sorted(
-                (c for c in windowed.values() if c.entry_id not in best),
-                key=lambda c: (c.distance, c.entry_id),
-            )
-        )
-        return ranked, nearest
+        """Entries with a reference row near a query variant (:mod:`.candidates`), and the
+        distance of the nearest row within the keypoint gate (or one more than the gate)."""
+        radius = max(self.policy.candidate_distance, self.policy.keypoint_gate)
+        found = self._index.query_many([variant.value for variant in hashes], radius)
+        return gather_candidates(hashes, found, self._rows, matched, self.policy)
 
     def _voted(
         self,
@@ -404,9 +377,3 @@ class RobustMatcher(ChangeFollower):
             for entry_id in entry_ids
             if (features := self._features.get(entry_id)) is not None
         }
-
-
-def _keep_nearer(best: dict[int, Candidate], candidate: Candidate) -> None:
-    current = best.get(candidate.entry_id)
-    if current is None or candidate.distance < current.distance:
-        best[candidate.entry_id] = candidate
