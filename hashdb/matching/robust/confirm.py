@@ -42,11 +42,14 @@ def check(
     The variant that found the candidate first; a wrong trim or region (the picture's own
     plain background taken for a bar) falls back to the whole upload and its trimmed
     picture, mirrored if the candidate was found mirrored, and then unmirrored: a symmetric
-    picture's mirror image is as near as itself."""
+    picture's mirror image is as near as itself. A corner window's candidate is checked on
+    the whole upload only: the window found it, and nothing short of the whole may prove it."""
     first = candidate.query.image
     fallbacks: tuple[str, ...] = ("original", "trim")
     if first.endswith("mirror"):
         fallbacks = ("mirror", "trim+mirror", *fallbacks)
+    if variants.window_row(candidate.query.variant) is not None:
+        fallbacks = ()  # a corner window's candidate: the whole upload, nothing less
     keys = [first] + [
         k for k in fallbacks if k != first and (not k.startswith("trim") or "trim" in regions[0])
     ]

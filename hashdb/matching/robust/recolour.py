@@ -147,12 +147,13 @@ def hue_differs(
 def hue_turned(
     expected: np.ndarray, aligned: np.ndarray, compared: np.ndarray, cell: int, margin: float
 ) -> np.ndarray:
-    """Cells (where ``compared``) colourful in both pictures with hues more than ``margin``
-    degrees apart: another colour, not a grey or a black bar laid over a colour."""
+    """Cells (where ``compared``) strongly colourful in both pictures (twice the chroma a
+    hue needs to count) with hues more than ``margin`` degrees apart: another colour, not a
+    grey or a black bar laid over a colour, nor a light colour a brightness edit clipped
+    towards another hue (a pale salmon turns cream)."""
     chroma, turn = _cell_colours(expected, aligned, compared.shape, cell)
-    turned: np.ndarray = (
-        compared & (chroma[0] > _HUE_CHROMA) & (chroma[1] > _HUE_CHROMA) & (turn > margin)
-    )
+    strong = 2 * _HUE_CHROMA
+    turned: np.ndarray = compared & (chroma[0] > strong) & (chroma[1] > strong) & (turn > margin)
     return turned
 
 
