@@ -8,7 +8,9 @@ from the known one, stays unmatched (the hard-negative pairs under a corner logo
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,11 +23,14 @@ from hashdb.matching.robust import variants
 from hashdb.matching.robust.candidates import gather
 from hashdb.matching.robust.policy import RobustPolicy
 from hashdb.media import decode_image
-from hashdb.service import HashDB
+from hashdb.service import EntryMetadata, HashDB
+from hashdb.settings import Settings
 from hashdb.testing import robustness as data
+from hashdb.testing import symbols
 from hashdb.testing.robustness import pictures
 from tests.robust.conftest import known_database
 
+ANALYST = EntryMetadata(label="known", added_by="analyst")
 #: Dark scenes whose copy with a 20 % logo in a corner no whole-upload variant brings near.
 SEEDS = (9001, 9002, 9003, 9005)
 
@@ -107,3 +112,22 @@ def test_another_dark_scene_with_a_logo_is_not(dark_scenes: tuple[HashDB, set[in
     for seed in range(9100, 9112):
         other = data.transformed(pictures.photo(seed, dark=True), "logo-corner", "20%", seed)
         assert not db.matching.media(other, principal=LOCAL_OPERATOR).matches, seed
+
+
+def test_a_window_does_not_let_words_over_a_tail_pass_a_q_for_an_o(tmp_path: Path) -> None:
+    # Words laid across a Q's tail leave an O round them; the top-left window of the Q
+    # finds the O's row (70 bits). Checked in place with the words left out, it agreed.
+    glyphs = symbols.SymbolSet("glyph", 1050, symbols.DEV)
+    known = io.BytesIO()
+    glyphs.draw("O").save(known, "PNG")
+    db = HashDB(Settings(db=str(tmp_path / "hashdb.sqlite"), refresh_interval=0))
+    try:
+        db.adding.media("terror", known.getvalue(), ANALYST, principal=LOCAL_OPERATOR)
+        upload = data.transformed(glyphs.draw("Q"), "text-overlay", "large", 52467)
+        assert not db.matching.media(upload, principal=LOCAL_OPERATOR).matches
+        # The O itself with a logo over a corner is still found, through a window.
+        upload = data.transformed(glyphs.draw("O"), "logo-corner", "20%", 52467)
+        matches = db.matching.media(upload, principal=LOCAL_OPERATOR).matches
+        assert [str(m.variant).split(">")[0][:7] for m in matches] == ["window-"]
+    finally:
+        db.close()

@@ -133,9 +133,12 @@ def lettered_in_place(candidate: Candidate, policy: RobustPolicy) -> bool:
     them, so neither the in-place radius nor an alignment may be reached, while the
     picture round the words is the reference's, resized. Not for a reference with lines
     of words of its own (:func:`.lettering.has_words`): another poster in its layout
-    differs in a few cells at most, which the words laid over may hide."""
+    differs in a few cells at most, which the words laid over may hide. Nor for a corner
+    window's candidate: a window finds pictures overlaid in a corner, and words across a
+    picture may hide all that tells it from another (a Q's tail under words is an O)."""
     return (
         candidate.reference_variant != "keypoints"
+        and variants.window_row(candidate.query.variant) is None
         and candidate.query.quality >= policy.min_query_quality
     )
 
