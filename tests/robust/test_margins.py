@@ -94,7 +94,7 @@ def _stripe_hides(upload_rgb: np.ndarray) -> bool:
         model,
         (upload[y0:y1, x0:x1], probe_frame),
         (upload, whole_frame),
-        (colour, upload_rgb),
+        lambda: (colour, upload_rgb),
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from hashdb.hashing import ALGORITHMS, hamming_distance
 from hashdb.matching.match import Evidence, Match, Stage
 from hashdb.matching.robust import geometric, lettering, margins, recolour, symmetry, variants
@@ -101,11 +103,16 @@ def _unless_refuted(
         image, regions = upload
         trimmed = (probes[key].gray, probes[key].frame)
         whole = view_of(probes, image.rgb_array, regions, "original")
-        reference_colour = recolour.colour_thumbnail(reference)
-        colours = None
-        if reference_colour is not None:
+
+        def colours() -> tuple[np.ndarray, np.ndarray] | None:
+            reference_colour = recolour.colour_thumbnail(reference)
+            if reference_colour is None:
+                return None
+            made = probes.get("original")  # its colours are the whole upload's, sized alike
             size = whole[1].size
-            colours = reference_colour, recolour.colour_at(image.rgb_array, size, max(size))
+            shown = made.colour if made else recolour.colour_at(image.rgb_array, size, max(size))
+            return reference_colour, shown
+
         if margins.hides_content(thumb, ref.size, verdict.model, trimmed, whole, colours):
             reason = "the trimmed-away ground hides what the reference shows"
             return replace(verdict, confirmed=False, reason=reason)

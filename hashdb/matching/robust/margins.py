@@ -20,6 +20,8 @@ measured over all that the whole upload covers, so a recoloured copy is not refu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
@@ -52,14 +54,15 @@ def hides_content(
     model: np.ndarray,
     probe: tuple[np.ndarray, ProbeFrame],
     whole: tuple[np.ndarray, ProbeFrame],
-    colours: tuple[np.ndarray, np.ndarray] | None = None,
+    colours: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None,
 ) -> bool:
     """Whether the part of the upload a trim cut away lands, as plain ground, on cells
     where the reference (``thumb``, of a reference ``reference_size`` large) has
     structure, or, plain, on plain cells of the reference at its grey in another colour.
     ``model`` maps reference points to the trimmed ``probe`` picture's; ``whole`` is the
-    whole upload as a probe (grey and frame); ``colours``, if known, the reference's colour
-    thumbnail and the whole upload in colour at the size of its grey."""
+    whole upload as a probe (grey and frame); ``colours`` gives, if known, the reference's
+    colour thumbnail and the whole upload in colour at the size of its grey (called only
+    when cells at the same grey are there to compare)."""
     probe_gray, probe_frame = probe
     whole_gray, whole_frame = whole
     th, tw = thumb.shape
@@ -113,9 +116,12 @@ def hides_content(
                 same_grey[row, col] = True
     if colours is None or int(same_grey.sum()) < _RECOLOURED_CELLS:
         return False
+    pictures = colours()
+    if pictures is None:
+        return False
     covered = by_whole > 250
-    shown_colour = cv2.warpAffine(colours[1], to_whole[:2], size, flags=flags)
-    return _recoloured(thumb, colours[0], shown_colour, covered, same_grey, cell)
+    shown_colour = cv2.warpAffine(pictures[1], to_whole[:2], size, flags=flags)
+    return _recoloured(thumb, pictures[0], shown_colour, covered, same_grey, cell)
 
 
 def _recoloured(
