@@ -1,9 +1,11 @@
 """The content check's grid: square cells over the reference's thumbnail, which of them
-lie inside the rim of the compared area, a corner box of differing cells, and the tone map
-that predicts the upload's brightness from the reference's (:mod:`.content`)."""
+lie inside the rim of the compared area, a corner box of differing cells, the tone map
+that predicts the upload's brightness from the reference's, and whether the reference is
+clipart of flat colours (:mod:`.content`)."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 #: Cells per side of the comparison grid.
@@ -85,3 +87,19 @@ def tone_residual(
     residual: np.ndarray = np.abs(got - tone[levels])
     residual[~inside] = 0.0
     return residual
+
+
+def flat_colours(reference: np.ndarray, inside: np.ndarray, share: float, spread: float) -> bool:
+    """Whether ``share`` or more of the reference's ``inside`` pixels (away from the edge of
+    that area) lie in flat colour, their 3-pixel neighbourhood spreading less than
+    ``spread`` of the picture's contrast: clipart drawn in outlines and fills, not a photo.
+    Against the picture's own contrast: a dark scene's smooth shades are its detail."""
+    away = cv2.erode(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    if not away.any():
+        return False
+    values = reference.astype(np.float32)
+    low, high = np.percentile(values[away], (2, 98))
+    mean = cv2.blur(values, (3, 3))
+    variance = cv2.blur(values * values, (3, 3)) - mean * mean
+    still = (spread * max(float(high - low), 24.0)) ** 2
+    return float((variance[away] < still).mean()) >= share

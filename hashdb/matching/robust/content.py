@@ -23,8 +23,10 @@ flat (the fill a small rotation leaves in the corners, the rest of a bar) or, wh
 cells lie inside that ring, busier than the reference (the edge of that fill, a strip of a
 screenshot's frame), and, for a
 *detailed* reference only, a few cells anywhere (a logo or words laid over a photo). A
-picture with little detail (a glyph, an icon, a face, a flag) gets no such allowance: there
-a few cells are the whole difference between two symbols. Any picture may differ in one
+picture with little detail or of flat colours (a glyph, an icon, a face, a flag: their
+outlines cross many cells) gets no such allowance: there a few cells are the whole
+difference between two symbols, and on its rim only where it is flat itself (an accent at
+the top of a tight region is an element, not the edge of a frame). Any picture may differ in one
 corner, in a box up to a quarter of the side, where the upload is busier than the reference
 (a channel's logo or a watermark pasted there): two symbols differ where their elements
 are, not only in a corner.
@@ -51,6 +53,7 @@ from hashdb.matching.robust.cells import (
     COVERED_SHARE,
     corner_overlay,
     covered_cells,
+    flat_colours,
     grid,
     interior,
     tone_residual,
@@ -70,8 +73,21 @@ class ContentPolicy:
     tone: float = 0.3
     #: A reference is detailed when this share of its compared cells has structure ...
     detailed_share: float = 0.6
+    #: ... and not mostly flat: less than this share of its pixels lie in flat colour (a
+    #: face drawn in outlines has structure in most cells, but is flat colours in between,
+    #: and its eyes are a few cells). None: structure alone decides. On the dev split's
+    #: knowns, glyphs, icons, faces, flags, logos and text posters have 0.85-0.98 of their
+    #: pixels flat, photos, posters, screenshots and dark scenes 0.03-0.80; a face's
+    #: trimmed row, with less plain ground round it, 0.82.
+    flat_share: float | None = 0.8
+    #: A pixel is flat when its 3-pixel neighbourhood's spread (standard deviation) is
+    #: below this share of the picture's contrast.
+    flat_spread: float = 0.01
     #: ... and then this share of cells may differ (an overlay); 0 for others.
     overlay_share: float = 0.06
+    #: On a reference of flat colours (not textured), a rim cell where the upload is busier
+    #: than the reference is excused only where the reference is flat (False: wherever).
+    rim_elements: bool = True
     #: A second try (with the upload's colour edit undone, without its lettering) is a
     #: second chance a picture that differs by one cell may slip through: it must agree
     #: with a margin (stricter correlation, structure ratio and tone residual).
@@ -364,17 +380,28 @@ def _compare_cells(
     # The rim of the covered area, where an upload that is flat may be fill.
     edge = compared if frame is None else covered_cells(frame, cell, rows, cols)
     rim = compared & ~interior(edge)
+    textured = policy.flat_share is None or not flat_colours(
+        reference, inside, policy.flat_share, policy.flat_spread
+    )
+    detailed = (
+        float((a_structure[compared] >= policy.structure).mean()) >= policy.detailed_share
+        and textured
+    )
     fill = b_structure < policy.structure
     if int((compared & ~rim).sum()) * 2 >= int(compared.sum()):
         # With most cells inside the rim to decide, a rim cell where the upload is busier
         # than the reference is an edge the edit put there (a rotation's fill, a strip of
-        # a screenshot's frame), not content the reference lacks.
-        fill = fill | (b_structure > a_structure)
+        # a screenshot's frame), not content the reference lacks. On a picture of flat
+        # colours, only where the reference is flat too: there what the reference shows
+        # on its rim is an element (the accent of an Ê at the top of a tight region).
+        busier = b_structure > a_structure
+        if policy.rim_elements and not textured:
+            busier &= a_structure < policy.structure
+        fill = fill | busier
     # Round a hole (lettering left out) the upload may keep the words' blurred edges, but
     # what the reference has there and the upload lacks is content, not fill.
     hole = compared & ~interior(compared) & ~rim
     excused = differs & ((rim & fill) | (hole & (b_structure > a_structure))) & excuses
-    detailed = float((a_structure[compared] >= policy.structure).mean()) >= policy.detailed_share
     if excuses and corner_overlay(
         differs & ~excused, compared, a_structure, b_structure, policy.corner_share
     ):

@@ -1,0 +1,90 @@
+"""Pictures of flat colours (faces, glyphs drawn in outlines and fills) get none of the
+excuses a photo gets: no overlay allowance however many cells their outlines cross, and on
+the rim of the compared area what the reference shows there must be shown.
+
+The two uploads below were confirmed as the known beside them before these rules: a face
+with ring eyes downscaled to 150 pixels as the same face with dot eyes (the face's outlines
+made it "detailed", and its eyes were the few cells a logo may cover), and an Ë in a
+caption as an Ê (the accent on the top row of the region it was found in, excused as the
+edge of a frame)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from hashdb.identity import LOCAL_OPERATOR
+from hashdb.matching.robust import content
+from hashdb.matching.robust.cells import flat_colours
+from hashdb.service import EntryMetadata, HashDB
+from hashdb.settings import Settings
+from hashdb.testing import robustness as data
+from hashdb.testing import symbols
+from hashdb.testing.robustness import pictures
+
+ANALYST = EntryMetadata(label="known", added_by="analyst")
+
+
+def _thumbnail(picture: Image.Image) -> np.ndarray:
+    grey = np.asarray(picture.convert("L"))
+    return cv2.resize(grey, (256, 256), interpolation=cv2.INTER_AREA)
+
+
+def _png(picture: Image.Image) -> bytes:
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_face_in_outlines_is_flat_and_a_photo_is_not() -> None:
+    everywhere = np.ones((256, 256), bool)
+    policy = content.ContentPolicy()
+    share = policy.flat_share
+    assert share is not None
+
+    def flat(picture: Image.Image) -> bool:
+        return flat_colours(_thumbnail(picture), everywhere, share, policy.flat_spread)
+
+    assert flat(symbols.SymbolSet("face", 1011, symbols.DEV).draw("0521"))
+    assert flat(symbols.SymbolSet("glyph", 1004, symbols.DEV).draw("Ê"))
+    for seed in (3, 4, 5):
+        assert not flat(pictures.photo(seed)), seed
+        assert not flat(pictures.photo(seed, dark=True)), seed
+
+
+@pytest.mark.parametrize(
+    ("kind", "seed", "known", "other", "edit", "strength", "number"),
+    [
+        ("face", 1011, "0521", "3521", "downscale", "30%", 674),
+        ("glyph", None, "Ê", "Ë", "caption", "both15%", 50),
+    ],
+    ids=["ring-eyes-for-dots", "diaeresis-for-circumflex"],
+)
+def test_another_symbol_of_flat_colours_is_not_confirmed(
+    tmp_path: Path,
+    kind: str,
+    seed: int | None,
+    known: str,
+    other: str,
+    edit: str,
+    strength: str,
+    number: int,
+) -> None:
+    # The Ê known and the Ë uploaded come from two glyph sets (two fonts and colourings).
+    known_set = symbols.SymbolSet(kind, seed or 1004, symbols.DEV)
+    other_set = symbols.SymbolSet(kind, seed or 1000, symbols.DEV)
+    db = HashDB(Settings(db=str(tmp_path / "hashdb.sqlite"), refresh_interval=0))
+    try:
+        db.adding.media("terror", _png(known_set.draw(known)), ANALYST, principal=LOCAL_OPERATOR)
+        upload = data.transformed(other_set.draw(other), edit, strength, 50_000 + number)
+        assert not db.matching.media(upload, principal=LOCAL_OPERATOR).matches
+        # The known symbol itself under the same edit is still found.
+        own = data.transformed(known_set.draw(known), edit, strength, 50_000 + number)
+        assert db.matching.media(own, principal=LOCAL_OPERATOR).matches
+    finally:
+        db.close()
