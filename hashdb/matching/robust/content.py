@@ -380,13 +380,18 @@ def _compare_cells(
     # The rim of the covered area, where an upload that is flat may be fill.
     edge = compared if frame is None else covered_cells(frame, cell, rows, cols)
     rim = compared & ~interior(edge)
-    textured = policy.flat_share is None or not flat_colours(
-        reference, inside, policy.flat_share, policy.flat_spread
-    )
-    detailed = (
+    busier = b_structure > a_structure
+    structured_rim = differs & rim & busier & (a_structure >= policy.structure)
+    by_structure = (
         float((a_structure[compared] >= policy.structure).mean()) >= policy.detailed_share
-        and textured
     )
+    # Measured only when it can change the verdict (it costs as much as the cells do).
+    flat = (
+        policy.flat_share is not None
+        and (by_structure or (policy.rim_elements and bool(structured_rim.any())))
+        and flat_colours(reference, inside, policy.flat_share, policy.flat_spread)
+    )
+    detailed = by_structure and not flat
     fill = b_structure < policy.structure
     if int((compared & ~rim).sum()) * 2 >= int(compared.sum()):
         # With most cells inside the rim to decide, a rim cell where the upload is busier
@@ -394,14 +399,11 @@ def _compare_cells(
         # a screenshot's frame), not content the reference lacks. On a picture of flat
         # colours, only where the reference is flat too: there what the reference shows
         # on its rim is an element (the accent of an Ê at the top of a tight region).
-        busier = b_structure > a_structure
-        if policy.rim_elements and not textured:
-            busier &= a_structure < policy.structure
-        fill = fill | busier
+        fill = fill | (busier & ~structured_rim if policy.rim_elements and flat else busier)
     # Round a hole (lettering left out) the upload may keep the words' blurred edges, but
     # what the reference has there and the upload lacks is content, not fill.
     hole = compared & ~interior(compared) & ~rim
-    excused = differs & ((rim & fill) | (hole & (b_structure > a_structure))) & excuses
+    excused = differs & ((rim & fill) | (hole & busier)) & excuses
     if excuses and corner_overlay(
         differs & ~excused, compared, a_structure, b_structure, policy.corner_share
     ):
