@@ -104,3 +104,19 @@ def flat_colours(reference: np.ndarray, inside: np.ndarray, share: float, spread
     variance = cv2.blur(values * values, (3, 3)) - mean * mean
     still = (spread * max(float(high - low), 24.0)) ** 2
     return float((variance[away] < still).mean()) >= share
+
+
+def element_cells(
+    residual: np.ndarray, cell: int, level: float, width: int, area: int
+) -> np.ndarray:
+    """Cells holding ``area`` pixels or more of a patch where ``residual`` (the tone-map
+    residual, a share of contrast) exceeds ``level`` and that is ``width`` pixels wide at
+    least: an element one picture has and the other lacks, which a cell's mean, spread and
+    correlation can miss when both pictures have something there (two square dots and a
+    circumflex). A pixel or two of misalignment leaves strips along edges, narrower."""
+    rows, cols = residual.shape[0] // cell, residual.shape[1] // cell
+    strong = (residual > level).astype(np.uint8)
+    opened = cv2.morphologyEx(strong, cv2.MORPH_OPEN, np.ones((width, width), np.uint8))
+    counts = opened[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell).sum(axis=(1, 3))
+    found: np.ndarray = counts >= area
+    return found
