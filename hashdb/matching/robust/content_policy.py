@@ -26,13 +26,13 @@ class ContentPolicy:
     #: pixels flat, photos, posters, screenshots and dark scenes 0.03-0.80; a face's
     #: trimmed row, with less plain ground round it, 0.82.
     flat_share: float | None = 0.8
+    #: ... and then this share of cells may differ (an overlay); 0 for others.
+    overlay_share: float = 0.06
     #: A pixel is flat when its 3-pixel neighbourhood's spread (standard deviation) is
     #: below this share of the picture's contrast.
     flat_spread: float = 0.01
-    #: ... and then this share of cells may differ (an overlay); 0 for others.
-    overlay_share: float = 0.06
-    #: On a reference of flat colours (not textured), a rim cell where the upload is busier
-    #: than the reference is excused only where the reference is flat (False: wherever).
+    #: On a reference of flat colours, a rim cell where the upload is busier than the
+    #: reference is excused only where the reference is flat (False: wherever).
     rim_elements: bool = True
     #: A cell whose brightness agrees on average may still hold an element the other
     #: picture lacks, smaller than the cell: two square dots where the reference has a
