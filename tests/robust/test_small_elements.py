@@ -24,7 +24,7 @@ from PIL import Image
 
 from hashdb.identity import LOCAL_OPERATOR
 from hashdb.matching.robust import content
-from hashdb.matching.robust.cells import flat_colours
+from hashdb.matching.robust.cells import element_cells, flat_colours
 from hashdb.service import EntryMetadata, HashDB
 from hashdb.settings import Settings
 from hashdb.testing import robustness as data
@@ -59,6 +59,24 @@ def test_a_face_in_outlines_is_flat_and_a_photo_is_not() -> None:
     for seed in (3, 4, 5):
         assert not flat(pictures.photo(seed)), seed
         assert not flat(pictures.photo(seed, dark=True)), seed
+
+
+def test_a_patch_one_picture_lacks_differs_and_a_strip_along_an_edge_does_not() -> None:
+    policy = content.ContentPolicy()
+    assert policy.element_area is not None
+
+    def cells(residual: np.ndarray) -> np.ndarray:
+        area = policy.element_area or 0
+        return element_cells(residual, 16, policy.element_residual, policy.element_width, area)
+
+    residual = np.zeros((256, 256), np.float32)
+    residual[20:220, 100:104] = 1.0  # an edge 4 pixels off, all along a glyph's ground
+    assert not cells(residual).any()
+    residual[50:60, 36:46] = 1.0  # a square dot the reference lacks
+    found = cells(residual)
+    assert found.sum() == 1 and found[3, 2]
+    residual[50:60, 36:46] = 0.4  # the same dot a little off in tone: not an element
+    assert not cells(residual).any()
 
 
 @pytest.mark.parametrize(
