@@ -49,7 +49,6 @@ from bench import robustness_cases as cases
 from bench.robustness_report import SUMMARY_HEADER, Hit, Outcome, Query, report, summary
 from hashdb.hashing import ALGORITHMS
 from hashdb.identity import LOCAL_OPERATOR
-from hashdb.matching.robust import geometric
 from hashdb.matching.robust.policy import RobustPolicy
 from hashdb.media import decode_image
 from hashdb.service import EntryMetadata, HashDB
@@ -151,22 +150,31 @@ _STATE: dict[str, object] = {}
 
 
 def _policy(overrides: list[str]) -> RobustPolicy:
-    """RobustPolicy with ``name=value`` overrides (``geometric.name=value`` for the check)."""
+    """RobustPolicy with ``name=value`` overrides, dotted into nested policies
+    (``geometric.min_inliers=20``, ``geometric.content.element_area=none``)."""
     policy = RobustPolicy()
     for item in overrides:
         name, value = item.split("=", 1)
-        target: object = policy.geometric if name.startswith("geometric.") else policy
-        field = name.removeprefix("geometric.")
-        current = getattr(target, field)
-        parsed: Any = type(current)(float(value)) if not isinstance(current, bool) else value == "1"
-        if target is policy:
-            policy = dataclasses.replace(policy, **{field: parsed})
-        else:
-            assert isinstance(target, geometric.GeometricPolicy)
-            policy = dataclasses.replace(
-                policy, geometric=dataclasses.replace(target, **{field: parsed})
-            )
+        policy = _replaced(policy, name.split("."), value)
     return policy
+
+
+def _replaced(policy: Any, path: list[str], value: str) -> Any:
+    head, *rest = path
+    current = getattr(policy, head)
+    new = _replaced(current, rest, value) if rest else _parsed(current, value)
+    return dataclasses.replace(policy, **{head: new})
+
+
+def _parsed(current: object, value: str) -> object:
+    """``value`` as the type of the setting it replaces (``none`` turns an optional off)."""
+    if value.lower() == "none":
+        return None
+    if isinstance(current, bool):
+        return value == "1"
+    if isinstance(current, int):
+        return int(float(value))
+    return float(value)
 
 
 def _init_worker(
@@ -317,7 +325,8 @@ def main() -> None:
         "--policy",
         action="append",
         default=[],
-        help="override a RobustPolicy field, e.g. max_candidates=2 or geometric.min_inliers=20",
+        help="override a RobustPolicy field, e.g. max_candidates=2, geometric.min_inliers=20 "
+        "or geometric.content.element_area=none",
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="list misses and flags")
     parser.add_argument("--dump", type=Path, help="write every outcome to this JSON file")
