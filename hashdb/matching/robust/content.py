@@ -307,19 +307,22 @@ def _compare_cells(
     edge = compared if frame is None else covered_cells(frame, cell, rows, cols)
     rim = compared & ~interior(edge)
     busier = b_structure > a_structure
+    # With most cells inside the rim to decide, a busier upload on the rim may be excused.
+    busier_rim_excused = int((compared & ~rim).sum()) * 2 >= int(compared.sum())
     structured_rim = differs & rim & busier & (a_structure >= policy.structure)
     by_structure = (
         float((a_structure[compared] >= policy.structure).mean()) >= policy.detailed_share
     )
+    rim_needs_flat = policy.rim_elements and busier_rim_excused and bool(structured_rim.any())
     # Measured only when it can change the verdict (it costs as much as the cells do).
     flat = (
         policy.flat_share is not None
-        and (by_structure or (policy.rim_elements and bool(structured_rim.any())))
+        and (by_structure or rim_needs_flat)
         and flat_colours(reference, inside, policy.flat_share, policy.flat_spread)
     )
     detailed = by_structure and not flat
     fill = b_structure < policy.structure
-    if int((compared & ~rim).sum()) * 2 >= int(compared.sum()):
+    if busier_rim_excused:
         # With most cells inside the rim to decide, a rim cell where the upload is busier
         # than the reference is an edge the edit put there (a rotation's fill, a strip of
         # a screenshot's frame), not content the reference lacks. On a picture of flat
