@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -14,15 +15,18 @@ from hashdb.settings import Settings
 from hashdb.testing import robustness as data
 
 
-def known_pictures(path: Path, pictures: Iterable[Image.Image]) -> tuple[HashDB, set[int]]:
+def known_pictures(
+    path: Path, pictures: Iterable[Image.Image], *, lossless: bool = False
+) -> tuple[HashDB, set[int]]:
     """A service on a new database at ``path`` with ``pictures`` added to the list ``terror``
-    (as JPEG quality 95), and the ids of every entry they made."""
+    (as JPEG quality 95, or ``lossless`` as PNG, as the robustness bench adds its knowns),
+    and the ids of every entry they made."""
     db = HashDB(Settings(db=str(path), refresh_interval=0))
     known: set[int] = set()
     for picture in pictures:
         report = db.adding.media(
             "terror",
-            data.encode(picture, 95),
+            _png(picture) if lossless else data.encode(picture, 95),
             EntryMetadata(label="known", added_by="analyst"),
             principal=LOCAL_OPERATOR,
         )
@@ -40,3 +44,9 @@ def known_database(
         yield db, known
     finally:
         db.close()
+
+
+def _png(picture: Image.Image) -> bytes:
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()

@@ -8,7 +8,6 @@ from the known one, stays unmatched (the hard-negative pairs under a corner logo
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,14 +22,12 @@ from hashdb.matching.robust import variants
 from hashdb.matching.robust.candidates import gather
 from hashdb.matching.robust.policy import RobustPolicy
 from hashdb.media import decode_image
-from hashdb.service import EntryMetadata, HashDB
-from hashdb.settings import Settings
+from hashdb.service import HashDB
 from hashdb.testing import robustness as data
 from hashdb.testing import symbols
 from hashdb.testing.robustness import pictures
-from tests.robust.conftest import known_database
+from tests.robust.conftest import known_database, known_pictures
 
-ANALYST = EntryMetadata(label="known", added_by="analyst")
 #: Dark scenes whose copy with a 20 % logo in a corner no whole-upload variant brings near.
 SEEDS = (9001, 9002, 9003, 9005)
 
@@ -118,11 +115,8 @@ def test_a_window_does_not_let_words_over_a_tail_pass_a_q_for_an_o(tmp_path: Pat
     # Words laid across a Q's tail leave an O round them; the top-left window of the Q
     # finds the O's row (70 bits). Checked in place with the words left out, it agreed.
     glyphs = symbols.SymbolSet("glyph", 1050, symbols.DEV)
-    known = io.BytesIO()
-    glyphs.draw("O").save(known, "PNG")
-    db = HashDB(Settings(db=str(tmp_path / "hashdb.sqlite"), refresh_interval=0))
+    db, _ = known_pictures(tmp_path / "hashdb.sqlite", [glyphs.draw("O")], lossless=True)
     try:
-        db.adding.media("terror", known.getvalue(), ANALYST, principal=LOCAL_OPERATOR)
         upload = data.transformed(glyphs.draw("Q"), "text-overlay", "large", 52467)
         assert not db.matching.media(upload, principal=LOCAL_OPERATOR).matches
         # The O itself with a logo over a corner is still found, through a window.
