@@ -21,6 +21,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from hashdb.matching.robust import channels
+
 #: The lettering's fill and outline: every channel at least / at most this.
 _WHITE = 225
 _BLACK = 40
@@ -67,16 +69,16 @@ def lettering(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) ->
     the reference's frame) with ``reference`` (the reference's colour thumbnail, RGB), both
     over ``inside``: white-on-black lettering the upload adds, with a margin; None when the
     upload shows none (or the test cannot apply)."""
-    ref = reference.astype(np.int16)
-    got = aligned.astype(np.int16)
-    ref_low, ref_high = ref.min(axis=2)[inside], ref.max(axis=2)[inside]
+    ref_low = channels.lowest(reference)[inside].astype(np.int16)
+    ref_high = channels.highest(reference)[inside].astype(np.int16)
     own = (ref_low >= _WHITE).mean() > _OWN_SHARE and (ref_high <= _BLACK).mean() > _OWN_SHARE
-    got_spread = (got.max(axis=2) - got.min(axis=2))[inside]
+    got_low, got_high = channels.lowest(aligned), channels.highest(aligned)
+    got_spread = (got_high.astype(np.int16) - got_low)[inside]
     if (ref_high - ref_low > _SPREAD).mean() > _COLOURFUL and (got_spread > _SPREAD).mean() < _GRAY:
         return None
-    far = np.abs(got - ref).max(axis=2) > _FAR
-    white = (got.min(axis=2) >= _WHITE) & inside
-    black = (got.max(axis=2) <= _BLACK) & inside
+    far = channels.farthest(aligned, reference) > _FAR
+    white = (got_low >= _WHITE) & inside
+    black = (got_high <= _BLACK) & inside
     near = np.ones((5, 5), np.uint8)
     # Pixels unlike the reference, of one colour next to the other (the other may match the
     # reference: a black outline over a dark picture).
@@ -137,7 +139,7 @@ def _words_in_a_line(
     rows = _widened(band)
     # The reference's own marks there: dark on light or light on dark, each whole within
     # the band (a glyph's stroke crossing it is not a letter).
-    grey = reference.min(axis=2) if reference.ndim == 3 else reference
+    grey = channels.lowest(reference) if reference.ndim == 3 else reference
     own = (grey <= _BLACK) if (grey >= _WHITE).mean() > 0.5 else (grey >= _WHITE)
     return _letters(own, *rows) < _MIN_LETTERS
 
