@@ -11,6 +11,7 @@ shared frame gives keypoint inliers, but the tiles that carry the picture disagr
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 
 import cv2
@@ -125,7 +126,7 @@ def keypoints(gray: np.ndarray) -> Keypoints:
     if found:
         # The strongest ``quota`` of each grid cell (vectorised: a Python sort per cell cost
         # more than ORB itself).
-        xy = np.array([point.pt for point in found], dtype=np.float64)
+        xy = np.asarray(cv2.KeyPoint.convert(found), dtype=np.float64)
         response = np.array([point.response for point in found], dtype=np.float64)
         cell = (xy[:, 1] * _SPREAD // height).astype(np.int64) * (_SPREAD + 1) + (
             xy[:, 0] * _SPREAD // width
@@ -140,7 +141,7 @@ def keypoints(gray: np.ndarray) -> Keypoints:
         descriptors = None
     if descriptors is None or not found:
         return Keypoints(np.empty((0, 2), np.float32), np.empty((0, 32), np.uint8), (width, height))
-    points = np.array([kp.pt for kp in found], dtype=np.float32)
+    points = np.asarray(cv2.KeyPoint.convert(found), dtype=np.float32).reshape(-1, 2)
     return Keypoints(points, np.ascontiguousarray(descriptors, dtype=np.uint8), (width, height))
 
 
@@ -178,7 +179,14 @@ def reference_features(rgb: np.ndarray) -> ReferenceFeatures:
 def unpack(features: ReferenceFeatures) -> tuple[Keypoints, np.ndarray]:
     points = np.frombuffer(features.keypoints, dtype="<f4").reshape(-1, 2).astype(np.float32)
     descriptors = np.frombuffer(features.descriptors, dtype=np.uint8).reshape(-1, 32)
-    stored = features.thumbnail
+    thumb = _grey_thumbnail(features.thumbnail, features.thumb_height, features.thumb_width)
+    return Keypoints(points, descriptors, (features.width, features.height)), thumb
+
+
+@functools.lru_cache(maxsize=64)
+def _grey_thumbnail(stored: bytes, height: int, width: int) -> np.ndarray:
+    """The grey thumbnail of a stored blob, decoded once for the few references an upload's
+    candidates check several times over (each key, each fit); read-only, as it is shared."""
     thumb: np.ndarray
     if stored.startswith(_PNG):
         first = stored[: recolour.png_end(stored)]
@@ -186,8 +194,9 @@ def unpack(features: ReferenceFeatures) -> tuple[Keypoints, np.ndarray]:
         thumb = np.asarray(cv2.imdecode(raw, cv2.IMREAD_GRAYSCALE), dtype=np.uint8)
     else:  # stored raw by earlier versions
         raw = np.frombuffer(stored, dtype=np.uint8)
-        thumb = raw.reshape(features.thumb_height, features.thumb_width)
-    return Keypoints(points, descriptors, (features.width, features.height)), thumb
+        thumb = raw.reshape(height, width).copy()
+    thumb.setflags(write=False)
+    return thumb
 
 
 _PNG = recolour.PNG

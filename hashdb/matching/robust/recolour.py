@@ -16,6 +16,8 @@ before it simply have none, so their comparisons stay grey.
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -214,16 +216,24 @@ def colour_at(rgb: np.ndarray, size: tuple[int, int], side: int) -> np.ndarray:
 def colour_thumbnail(features: ReferenceFeatures) -> np.ndarray | None:
     """The reference's colour thumbnail (RGB, the grey thumbnail's size), or None for
     entries stored before it was kept."""
-    stored = features.thumbnail
+    return _colour_thumbnail(features.thumbnail, features.thumb_height, features.thumb_width)
+
+
+@functools.lru_cache(maxsize=64)
+def _colour_thumbnail(stored: bytes, height: int, width: int) -> np.ndarray | None:
+    """Decoded once for the few references an upload's candidates compare several times;
+    read-only, as it is shared."""
     if not stored.startswith(PNG):
         return None
     rest = stored[png_end(stored) :]
     if not rest.startswith(PNG):
         return None
     decoded = cv2.imdecode(np.frombuffer(rest, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if decoded is None or decoded.shape[:2] != (features.thumb_height, features.thumb_width):
+    if decoded is None or decoded.shape[:2] != (height, width):
         return None
-    return np.ascontiguousarray(cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB))
+    colour = np.ascontiguousarray(cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB))
+    colour.setflags(write=False)
+    return colour
 
 
 def png_end(stored: bytes) -> int:
