@@ -66,12 +66,14 @@ class KeypointIndex:
     def __init__(self) -> None:
         self._descriptors: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         # Built lazily from ``_descriptors``: sorted keys, and for each the row of
-        # ``_rows`` (all descriptors stacked) and the owning entry.
+        # ``_rows`` (all descriptors stacked).
         self._sorted = np.empty(0, dtype=np.int32)
         self._row_of = np.empty(0, dtype=np.int32)
         self._rows = np.empty((0, 32), dtype=np.uint8)
         self._row_points = np.empty((0, 2), dtype=np.float32)
-        self._owner_of_row = np.empty(0, dtype=np.int64)
+        # The entries in id order, and for each row its entry's place in that order.
+        self._slot_of_row = np.empty(0, dtype=np.int32)
+        self._entry_ids = np.empty(0, dtype=np.int64)
         self._dirty = False
         self._lock = threading.Lock()
 
@@ -92,10 +94,12 @@ class KeypointIndex:
                 if self._descriptors.pop(entry_id, None) is not None:
                     self._dirty = True
 
-    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _arrays(
+        self,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         with self._lock:
             if self._dirty:
-                ids = list(self._descriptors)
+                ids = sorted(self._descriptors)
                 blocks = [self._descriptors[entry_id] for entry_id in ids]
                 rows = (
                     np.concatenate([b[0] for b in blocks])
@@ -107,14 +111,24 @@ class KeypointIndex:
                     if blocks
                     else np.empty((0, 2), np.float32)
                 )
-                owners = np.repeat(np.asarray(ids, dtype=np.int64), [b[0].shape[0] for b in blocks])
+                slots = np.repeat(
+                    np.arange(len(ids), dtype=np.int32), [b[0].shape[0] for b in blocks]
+                )
                 keys = descriptor_keys(rows).ravel()
                 order = np.argsort(keys, kind="stable")
                 self._sorted = keys[order].astype(np.int32)
                 self._row_of = (order // TABLES).astype(np.int32)
-                self._rows, self._row_points, self._owner_of_row = rows, points, owners
+                self._rows, self._row_points, self._slot_of_row = rows, points, slots
+                self._entry_ids = np.asarray(ids, dtype=np.int64)
                 self._dirty = False
-            return self._sorted, self._row_of, self._rows, self._row_points, self._owner_of_row
+            return (
+                self._sorted,
+                self._row_of,
+                self._rows,
+                self._row_points,
+                self._slot_of_row,
+                self._entry_ids,
+            )
 
     def votes(
         self,
@@ -126,7 +140,7 @@ class KeypointIndex:
         """(entry id, votes): the query keypoints (``points`` in a frame of ``size``) whose
         descriptors are close to one of the entry's and fit one affine transform of the
         entry's points; entries with at least ``min_votes``, most votes first."""
-        keys_sorted, row_of, rows, row_points, owner_of_row = self._arrays()
+        keys_sorted, row_of, rows, row_points, slot_of_row, entry_ids = self._arrays()
         if not keys_sorted.size or not descriptors.shape[0]:
             return []
         query = np.ascontiguousarray(descriptors, dtype=np.uint8)
@@ -153,29 +167,39 @@ class KeypointIndex:
         if not close.any():
             return []
         query_rows, reference_rows = query_rows[close], reference_rows[close]
-        owners = owner_of_row[reference_rows]
-        # Each query keypoint pairs once with an entry: with its closest descriptor there
-        # (one sort of entry, query keypoint and distance packed in one integer).
-        pair = owners * query.shape[0] + query_rows
-        order = np.argsort(pair * 257 + distance[close])
-        pair, owners = pair[order], owners[order]
-        query_rows, reference_rows = query_rows[order], reference_rows[order]
-        first = np.ones(owners.size, dtype=bool)
-        first[1:] = pair[1:] != pair[:-1]
-        owners, query_rows, reference_rows = owners[first], query_rows[first], reference_rows[first]
-        found, start, tally = np.unique(owners, return_index=True, return_counts=True)
+        distance = distance[close]
+        slots = slot_of_row[reference_rows]
+        # An entry with fewer close pairs than ``min_votes`` cannot reach them: the rest
+        # are counted, each query keypoint once per entry (a mark in an entry-by-keypoint
+        # table, which costs less than sorting the pairs).
+        likely = np.bincount(slots, minlength=len(entry_ids)) >= min_votes
+        kept = likely[slots]
+        if not kept.any():
+            return []
+        slots, query_rows = slots[kept], query_rows[kept]
+        reference_rows, distance = reference_rows[kept], distance[kept]
+        local = (np.cumsum(likely) - 1)[slots]
+        found = np.flatnonzero(likely)
+        marked = np.zeros((found.size, query.shape[0]), dtype=bool)
+        marked[local, query_rows] = True
+        tally = marked.sum(axis=1)
         # Pairs bound the votes: fit only the likeliest few entries.
         tolerance = FIT_TOLERANCE * max(size)
         ranked = []
         for i in np.argsort(-tally, kind="stable")[:CHECKED]:
             if tally[i] < min_votes:
                 break
-            pairs = slice(int(start[i]), int(start[i] + tally[i]))
+            mine = np.flatnonzero(local == i)
+            # Each query keypoint pairs once with the entry: with its closest descriptor there.
+            order = mine[np.argsort(query_rows[mine] * 257 + distance[mine], kind="stable")]
+            first = np.ones(order.size, dtype=bool)
+            first[1:] = query_rows[order[1:]] != query_rows[order[:-1]]
+            order = order[first]
             count = _fitting(
-                row_points[reference_rows[pairs]], points[query_rows[pairs]], tolerance
+                row_points[reference_rows[order]], points[query_rows[order]], tolerance
             )
             if count >= min_votes:
-                ranked.append((int(found[i]), count))
+                ranked.append((int(entry_ids[found[i]]), count))
         ranked.sort(key=lambda pair: (-pair[1], pair[0]))
         return ranked
 
