@@ -12,7 +12,10 @@ time of the command and queries per CPU-second (with ``--workers 1`` only: worke
 are not its children; on a busy machine this is the better guide, a quiet 2-core machine
 reaching about twice it with 2 workers), how many edited copies matched and how many
 unrelated pictures did (a false flag). Generated files are cached in
-``bench/out/cli-batch``; the machine's load is printed with the figure.
+``bench/out/cli-batch``; the machine's load is printed with the figure, and how fast two
+processes run side by side against one alone (a fixed piece of OpenCV work, just before the
+match): on a virtual machine whose two cores share a busy host, two workers gain less than
+twice one.
 """
 
 from __future__ import annotations
@@ -76,6 +79,34 @@ def _unrelated(index: int, known_count: int) -> Path:
     return target
 
 
+def _busy(_: int = 0) -> float:
+    """Seconds a fixed piece of the robust stages' kind of work takes (blurs and ORB on a
+    512-pixel picture)."""
+    import cv2
+    import numpy as np
+
+    cv2.setNumThreads(1)
+    picture = cv2.GaussianBlur(
+        np.random.default_rng(7).integers(0, 256, (512, 512), dtype=np.uint8), (5, 5), 2.0
+    )
+    orb = cv2.ORB_create(1500)  # type: ignore[attr-defined]
+    start = time.perf_counter()
+    for _ in range(40):
+        cv2.GaussianBlur(picture.astype(np.float32), (5, 5), 1.0)
+        orb.detectAndCompute(picture, None)
+    return time.perf_counter() - start
+
+
+def _two_at_once() -> float:
+    """How fast each of two processes runs the same work side by side, as a share of one
+    process alone: 1.0 on two free cores; less where the cores are shared (a virtual
+    machine's two vCPUs on a busy host), which bounds what two workers can gain."""
+    with ProcessPoolExecutor(2) as pool:
+        alone = min(pool.submit(_busy).result() for _ in range(2))
+        side_by_side = max(pool.map(_busy, range(2)))
+    return alone / side_by_side
+
+
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -119,6 +150,7 @@ def main() -> None:
         command = [HASHDB, "match", "--json"]
         if args.workers is not None:
             command += ["--workers", str(args.workers)]
+        share = _two_at_once()
         load = os.getloadavg()[0]
         cpu = _cpu()
         start = time.perf_counter()
@@ -134,7 +166,8 @@ def main() -> None:
     flagged = sum(a["matched"] for a in answers if a["path"] not in edited_names)
     print(
         f"load average {load:.2f} (end {os.getloadavg()[0]:.2f}), {os.cpu_count()} cores; "
-        f"{len(items)} known added in {added:.1f} s"
+        f"{len(items)} known added in {added:.1f} s; two processes side by side each ran at "
+        f"{share:.2f} of one alone"
     )
     print(
         "| files | edited | workers | wall s | CPU s | per CPU-s | queries/s | floor/s "
