@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import multiprocessing
 import os
 import resource
 import subprocess
@@ -101,7 +102,8 @@ def _two_at_once() -> float:
     """How fast each of two processes runs the same work side by side, as a share of one
     process alone: 1.0 on two free cores; less where the cores are shared (a virtual
     machine's two vCPUs on a busy host), which bounds what two workers can gain."""
-    with ProcessPoolExecutor(2) as pool:
+    # Fresh interpreters: a forked child of a process that has used OpenCV's threads may hang.
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         alone = min(pool.submit(_busy).result() for _ in range(2))
         side_by_side = max(pool.map(_busy, range(2)))
     return alone / side_by_side
