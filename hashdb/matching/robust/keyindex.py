@@ -42,6 +42,8 @@ CHECKED = 4
 #: The fit's tolerance, as a share of the query image's longest side.
 FIT_TOLERANCE = 0.02
 FIT_ITERATIONS = 200
+#: Largest entry-by-keypoint table the votes are counted in (a byte a cell).
+_TABLE_CELLS = 1 << 22
 
 _BITS = (
     np.random.default_rng(20261201).permutation(256)[: TABLES * KEY_BITS].reshape(TABLES, KEY_BITS)
@@ -180,9 +182,13 @@ class KeypointIndex:
         reference_rows, distance = reference_rows[kept], distance[kept]
         local = (np.cumsum(likely) - 1)[slots]
         found = np.flatnonzero(likely)
-        marked = np.zeros((found.size, query.shape[0]), dtype=bool)
-        marked[local, query_rows] = True
-        tally = marked.sum(axis=1)
+        if found.size * query.shape[0] <= _TABLE_CELLS:
+            marked = np.zeros((found.size, query.shape[0]), dtype=bool)
+            marked[local, query_rows] = True
+            tally = marked.sum(axis=1)
+        else:  # many likely entries (a large index): count the distinct pairs by sorting
+            distinct = np.unique(local * query.shape[0] + query_rows) // query.shape[0]
+            tally = np.bincount(distinct, minlength=found.size)
         # Pairs bound the votes: fit only the likeliest few entries.
         tolerance = FIT_TOLERANCE * max(size)
         ranked = []
