@@ -20,6 +20,14 @@ import numpy as np
 from hashdb.matching.robust import bunched, content, framing, recolour, refine, tiles
 from hashdb.store.models import ReferenceFeatures
 
+# OpenCV splits each call over a pool of threads, one per core. The robust stages call it
+# on pictures of a few hundred pixels, where handing the work out costs more than it saves
+# (a batch of 1,000 files took 67 CPU-seconds with the pool and 49 without, and less time
+# on the clock too), and the processes that run them, server and batch workers, already
+# keep every core busy. Set here, where both the matching and the adding paths first load
+# OpenCV (the package itself does not import it: most uploads never need it).
+cv2.setNumThreads(1)
+
 #: ORB works on images reduced to this longest side (reference and query alike).
 FEATURE_SIDE = 512
 #: The reference thumbnail the content check compares with (stored PNG-compressed: flat
