@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hashdb.matching.robust import channels, keyindex, recolour
+from hashdb.matching.robust import cells, channels, keyindex, recolour
 
 _SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 
@@ -54,7 +54,7 @@ def test_cell_means_are_block_means(seed: int) -> None:
     for shape in ((rows * cell, cols * cell), (rows * cell, cols * cell, 2)):
         picture = rng.uniform(-128, 128, shape).astype(np.float32)
         blocks = picture.reshape(rows, cell, cols, cell, *shape[2:]).mean(axis=(1, 3))
-        assert np.allclose(recolour._cell_means(picture, rows, cols), blocks, atol=1e-4)
+        assert np.allclose(cells.cell_means(picture, rows, cols), blocks, atol=1e-4)
 
 
 def _brute_votes(

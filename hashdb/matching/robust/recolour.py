@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from hashdb.matching.robust import channels
+from hashdb.matching.robust.cells import cell_means
 from hashdb.store.models import ReferenceFeatures
 
 #: A PNG signature (the grey thumbnail, and the colour one stored after it).
@@ -124,7 +125,7 @@ def chroma_differs(
         for picture in (expected, aligned)
     ]
     distance = np.sqrt(((lab[0] - lab[1]) ** 2).sum(axis=2))
-    means = _cell_means(distance, rows, cols)
+    means = cell_means(distance, rows, cols)
     differs: np.ndarray = compared & (means > _CHROMA)
     return differs
 
@@ -176,7 +177,7 @@ def _cell_colours(
     a*, b* in CIELAB) and the angle in degrees between their hues."""
     rows, cols = shape[0], shape[1]
     means = [
-        _cell_means(
+        cell_means(
             cv2.cvtColor(picture, cv2.COLOR_RGB2LAB).astype(np.float32)[
                 : rows * cell, : cols * cell, 1:
             ],
@@ -190,16 +191,6 @@ def _cell_colours(
     angle = [np.degrees(np.arctan2(m[..., 1], m[..., 0])) for m in means]
     turn = np.abs((angle[0] - angle[1] + 180.0) % 360.0 - 180.0)
     return chroma, turn
-
-
-def _cell_means(picture: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """The mean of each cell of ``picture`` (float32, ``rows`` by ``cols`` cells of one
-    whole size): an area resize by a whole factor averages exactly those blocks, at half
-    the cost of a reshaped mean."""
-    means: np.ndarray = cv2.resize(
-        np.ascontiguousarray(picture), (cols, rows), interpolation=cv2.INTER_AREA
-    )
-    return means.reshape(rows, cols, *picture.shape[2:])
 
 
 def colour_at(rgb: np.ndarray, size: tuple[int, int], side: int) -> np.ndarray:
