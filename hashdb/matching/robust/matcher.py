@@ -243,10 +243,10 @@ class RobustMatcher(ChangeFollower):
             if reference is None:
                 continue
             probe = probe_of(probes, image.rgb_array, ({}, {}), "original")
-            points, gray, colour = probe.points, probe.gray, probe.colour
+            gray, colour = probe.gray, probe.colour
             if not (
                 geometric.verify_in_place(reference, gray, gate, colour).confirmed
-                or geometric.verify(reference, points, gray, gate, colour).confirmed
+                or geometric.verify(reference, probe.points, gray, gate, colour).confirmed
             ):
                 rejected.add(match.entry_id)
         return [m for m in found if m.entry_id not in rejected]

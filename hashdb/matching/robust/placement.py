@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
@@ -97,14 +96,28 @@ def _rounded(values: np.ndarray) -> list[float]:
 Regions = tuple[Mapping[str, np.ndarray], Mapping[str, Box]]
 
 
-class Probe(NamedTuple):
-    """A query picture as the geometric check takes it, and where it sits in the upload."""
+class Probe:
+    """A query picture as the geometric check takes it, and where it sits in the upload.
 
-    points: Keypoints
-    gray: np.ndarray
-    frame: ProbeFrame
-    #: The query picture in RGB at ``gray``'s size (for a hue or saturation edit).
-    colour: np.ndarray
+    Its ORB keypoints are found on first use: a plain match confirmed in place, or a
+    candidate refused before any alignment, never needs them (ORB is the dearest part of
+    making a probe)."""
+
+    __slots__ = ("_points", "colour", "frame", "gray")
+
+    def __init__(self, gray: np.ndarray, frame: ProbeFrame, colour: np.ndarray) -> None:
+        gray.flags.writeable = False  # its keypoints may be found later, from these pixels
+        self.gray = gray
+        self.frame = frame
+        #: The query picture in RGB at ``gray``'s size (for a hue or saturation edit).
+        self.colour = colour
+        self._points: Keypoints | None = None
+
+    @property
+    def points(self) -> Keypoints:
+        if self._points is None:
+            self._points = keypoints(self.gray)
+        return self._points
 
 
 def probe_of(probes: dict[str, Probe], rgb: np.ndarray, regions: Regions, key: str) -> Probe:
@@ -121,7 +134,7 @@ def probe_for(rgb: np.ndarray, regions: Regions, key: str) -> Probe:
     or region, or the mirror image of either ("mirror", "trim+mirror")."""
     source, gray, frame = _view(rgb, regions, key)
     colour = recolour.colour_at(source, frame.size, max(frame.size))
-    return Probe(keypoints(gray), gray, frame, colour)
+    return Probe(gray, frame, colour)
 
 
 def view_of(
