@@ -12,7 +12,7 @@ time of the command and queries per CPU-second (with ``--workers 1`` only: worke
 are not its children; on a busy machine this is the better guide, a quiet 2-core machine
 reaching about twice it with 2 workers), how many edited copies matched and how many
 unrelated pictures did (a false flag). Generated files are cached in
-``bench/out/cli-batch``; the machine's load is printed with the figure, and how fast two
+``bench/out/cli-batch-v2``; the machine's load is printed with the figure, and how fast two
 processes run side by side against one alone (a fixed piece of OpenCV work, just before the
 match): on a virtual machine whose two cores share a busy host, two workers gain less than
 twice one.
@@ -41,7 +41,7 @@ from hashdb.testing import robustness as data
 from hashdb.testing import symbols
 
 HASHDB = str(Path(sys.executable).with_name("hashdb"))
-OUT = Path(__file__).parent / "out" / "cli-batch"
+OUT = Path(__file__).parent / "out" / "cli-batch-v2"
 SPLIT = symbols.SPLITS["dev"]
 FLOOR = 60.0
 

@@ -56,7 +56,7 @@ from hashdb.settings import Settings
 from hashdb.testing import robustness as data
 from hashdb.testing import symbols
 
-OUT = Path(__file__).parent / "out" / "robustness-v2"
+OUT = Path(__file__).parent / "out" / "robustness-v3"
 PDQ_THRESHOLD = 31
 PHASH_THRESHOLD = 10
 

@@ -25,11 +25,13 @@ class Split:
     text_fonts: tuple[tuple[str, str], ...]
     #: qtawesome font file stems icons come from.
     icon_fonts: tuple[str, ...]
-    #: Face, flag and poster drawing style (0 or 1).
+    #: Face, flag and poster drawing style (0 or 1; it also seeds every set's drawing).
     style: int
     #: Seeds of known and distractor pictures of the classic kinds.
     known_seed: int
     distractor_seed: int
+    #: A second face, flag and poster style (2) that about half the sets are drawn in, or None.
+    second_style: int | None = None
 
 
 DEV = Split(
@@ -53,6 +55,7 @@ DEV = Split(
     style=0,
     known_seed=1000,
     distractor_seed=1_000_000,
+    second_style=2,
 )
 HELD_OUT = Split(
     "held-out",
@@ -83,6 +86,16 @@ TEST = Split(
     text_fonts=(("dejavu", "DejaVuSans-Bold.ttf"),),
     icon_fonts=(),
     style=0,
+    known_seed=0,
+    distractor_seed=0,
+)
+#: Dev's second style (oval faces, crossed flags, words beside the emblem) in a small split
+#: for tests.
+TEST_SECOND_STYLE = Split(
+    "test-second-style",
+    text_fonts=(("dejavu", "DejaVuSerif.ttf"),),
+    icon_fonts=(),
+    style=2,
     known_seed=0,
     distractor_seed=0,
 )

@@ -10,8 +10,9 @@ edit the matcher is meant to undo (``b``/``d``/``p``/``q``, ``n``/``u``, ``o``/`
 arrow) are not negatives: ``bench/robustness_cases.py`` leaves them out.
 
 Two splits draw from disjoint sources: different text fonts, different icon fonts, other
-face/flag/poster styles and other seeds. Thresholds are tuned on ``DEV`` only;
-``HELD_OUT`` is the check that they generalise.
+face/flag/poster styles (dev draws about half its sets in a second style of its own: oval
+faces, crossed flags, posters with the words beside the emblem) and other seeds. Thresholds
+are tuned on ``DEV`` only; ``HELD_OUT`` is the check that they generalise.
 
 Fonts come from PyPI packages (the ``fonts`` extra, part of ``test`` and ``bench``:
 ``qtawesome`` for its icon fonts, the ``font-*`` packages) and DejaVu, which the Debian base
@@ -31,6 +32,7 @@ from hashdb.testing.symbol_sources import (
     SPLITS,
     TEST,
     TEST_HELD_OUT,
+    TEST_SECOND_STYLE,
     Split,
     covered,
     icon_font_and_map,
@@ -38,7 +40,17 @@ from hashdb.testing.symbol_sources import (
     text_font,
 )
 
-__all__ = ["DEV", "HELD_OUT", "KINDS", "SPLITS", "TEST", "TEST_HELD_OUT", "Split", "SymbolSet"]
+__all__ = [
+    "DEV",
+    "HELD_OUT",
+    "KINDS",
+    "SPLITS",
+    "TEST",
+    "TEST_HELD_OUT",
+    "TEST_SECOND_STYLE",
+    "Split",
+    "SymbolSet",
+]
 
 KINDS = ("glyph", "icon", "face", "flag", "text-poster")
 
@@ -69,6 +81,14 @@ class SymbolSet:
         return np.random.default_rng(
             [40 + KINDS.index(self.kind), self.split.style, self.seed, salt]
         )
+
+    @property
+    def style(self) -> int:
+        """The face, flag and poster style this set is drawn in."""
+        second = self.split.second_style
+        if second is not None and self._rng(8).random() < 0.5:
+            return second
+        return self.split.style
 
     @property
     def members(self) -> tuple[str, ...]:
@@ -195,8 +215,16 @@ class SymbolSet:
         skin = _colour(rng, 150, 256)
         line = max(3, side // 40)
         c, r = side / 2, side * 0.36
-        if self.split.style == 0:
+        if self.style == 0:
             draw.ellipse([c - r, c - r, c + r, c + r], fill=skin, outline=ink, width=line)
+        elif self.style == 2:  # an oval with ears and a fringe, no skin
+            for dx in (-1, 1):
+                ear = c + dx * r * 0.82
+                draw.ellipse([ear - r * 0.14, c - r * 0.2, ear + r * 0.14, c + r * 0.15], fill=ink)
+            draw.ellipse(
+                [c - r * 0.8, c - r, c + r * 0.8, c + r], fill=skin, outline=ink, width=line
+            )
+            draw.chord([c - r * 0.8, c - r, c + r * 0.8, c - r * 0.2], 180, 360, fill=ink)
         else:
             draw.rounded_rectangle(
                 [c - r, c - r * 0.9, c + r, c + r * 0.9], side // 10, outline=ink, width=line
@@ -266,7 +294,7 @@ class SymbolSet:
         image = Image.new("RGB", (width, height), palette[colours_at[0]])
         draw = ImageDraw.Draw(image)
         vertical = rng.random() < 0.5
-        if self.split.style == 0:
+        if self.style == 0:
             for i, at in enumerate(colours_at):
                 if vertical:
                     draw.rectangle(
@@ -276,6 +304,14 @@ class SymbolSet:
                     draw.rectangle(
                         [0, i * height / 3, width, (i + 1) * height / 3], fill=palette[at]
                     )
+        elif self.style == 2:  # a cross towards the hoist, edged in a third colour
+            bar = height * 0.18
+            x0, y0 = width * 0.3, height / 2 - bar / 2
+            edge = bar * 0.25
+            draw.rectangle([x0 - edge, 0, x0 + bar + edge, height], fill=palette[colours_at[2]])
+            draw.rectangle([0, y0 - edge, width, y0 + bar + edge], fill=palette[colours_at[2]])
+            draw.rectangle([x0, 0, x0 + bar, height], fill=palette[colours_at[1]])
+            draw.rectangle([0, y0, width, y0 + bar], fill=palette[colours_at[1]])
         else:  # a cross or a diagonal band, and a canton
             draw.polygon(
                 [(0, height), (width * 0.25, height), (width, 0), (width * 0.75, 0)],
@@ -310,8 +346,8 @@ class SymbolSet:
         accent = _colour(rng)
         draw.rectangle([0, 0, width - 1, height - 1], outline=accent, width=14)
         r = min(width, height) * 0.18
-        ex, ey = (
-            (width / 2, height * 0.3) if self.split.style == 0 else (width * 0.75, height * 0.7)
+        ex, ey = {0: (width / 2, height * 0.3), 2: (width * 0.27, height * 0.5)}.get(
+            self.style, (width * 0.75, height * 0.7)
         )
         draw.regular_polygon((ex, ey, r), int(rng.integers(3, 9)), fill=accent)
         draw.ellipse([ex - r / 2, ey - r / 2, ex + r / 2, ey + r / 2], fill=background)
@@ -334,9 +370,15 @@ class SymbolSet:
             "PEACE",
             "DAWN",
         )
-        y = height * (0.58 if self.split.style == 0 else 0.1)
-        for _ in range(3):
-            text = " ".join(str(words.choice(lexicon)) for _ in range(2))
+        lines = [" ".join(str(words.choice(lexicon)) for _ in range(2)) for _ in range(3)]
+        if self.style == 2:  # one word a line, beside the emblem
+            x, y = width * 0.52, height / 2 - 3 * 40
+            for text in " ".join(lines).split():
+                draw.text((x, y), text, fill=ink, font=font)
+                y += 40
+            return image
+        y = height * (0.58 if self.style == 0 else 0.1)
+        for text in lines:
             draw.text((width * 0.1, y), text, fill=ink, font=font)
             y += 48
         return image

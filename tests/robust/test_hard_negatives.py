@@ -1,7 +1,7 @@
 """Pictures that share a shape but not the content stay apart: glyph pairs of one font (a
 bar, two dots, a tail, a letter that is another turned), faces that differ in the mouth or
 the eyes, flags that differ by one stripe or emblem, posters in one template with other
-words; in the style and fonts the thresholds were tuned on and in the held-out ones. Each
+words; in the styles and fonts the thresholds were tuned on and in the held-out ones. Each
 pair is tried unedited and under the edits that gave the geometric stage its chances
 (mirror, quarter and half turns, centre and corner crops, a caption, crop + caption, a
 screenshot, a logo in a corner), and the known picture itself still matches unedited,
@@ -54,6 +54,21 @@ PAIRS: dict[str, tuple[symbols.SymbolSet, str, str]] = {
     ),
     "held-out poster: other words": (
         symbols.SymbolSet("text-poster", 18, symbols.TEST_HELD_OUT),
+        "1",
+        "2",
+    ),
+    "second-style face: eyes": (
+        symbols.SymbolSet("face", 20, symbols.TEST_SECOND_STYLE),
+        "0000",
+        "2000",
+    ),
+    "second-style flag: cross's edge": (
+        symbols.SymbolSet("flag", 21, symbols.TEST_SECOND_STYLE),
+        "01210",
+        "01310",
+    ),
+    "second-style poster: other words": (
+        symbols.SymbolSet("text-poster", 22, symbols.TEST_SECOND_STYLE),
         "1",
         "2",
     ),
