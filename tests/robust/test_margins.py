@@ -105,6 +105,20 @@ def test_a_stripe_cut_away_in_another_hue_at_the_same_grey_is_refused() -> None:
     assert _stripe_hides(_flag(ORANGE))
 
 
+def test_a_stripe_cut_away_in_another_hue_at_another_grey_is_refused() -> None:
+    # A pale green where the known flag's stripe is purple: lighter, and another hue.
+    pale_green = (170, 220, 150)
+    pixels = np.array([[PURPLE, pale_green]], np.uint8)
+    grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)[0].astype(float)
+    assert grey[1] - grey[0] > 60  # far apart in grey: the rule before judged only the same grey
+    assert _stripe_hides(_flag(pale_green))
+
+
+def test_a_brighter_copy_of_the_same_stripe_cut_away_is_not() -> None:
+    brighter = np.clip(_flag(PURPLE).astype(np.int16) + 60, 0, 255).astype(np.uint8)
+    assert not _stripe_hides(brighter)
+
+
 def test_the_same_stripe_cut_away_or_a_recoloured_copy_is_not() -> None:
     assert not _stripe_hides(_flag(PURPLE))
     assert not _stripe_hides(_flag(PURPLE, hue_turn=40))  # every colour turned alike

@@ -11,11 +11,12 @@ reference must be plain there too. A letterbox bar or a caption lands outside th
 reference's frame, or is not the picture's own ground (a caption is words on a bar of its
 own colour), and is not judged.
 
-Nor may a plain part the trim cut away land on a plain part of the reference at the same
-grey in another hue: a flag whose first stripe, at the edge, is orange where the known
-one's is purple at the same grey trims to its other two stripes, which agree. The colours
-are compared after the upload's own hue shift and saturation factor (:mod:`.recolour`),
-measured over all that the whole upload covers, so a recoloured copy is not refused.
+Nor may a plain part the trim cut away land on a plain part of the reference in another
+hue: a flag whose stripe at the edge is orange where the known one's is purple trims to
+its other two stripes, which agree (at the same grey or another: a plain part is not
+compared in grey, since a brightness edit moves it). The colours are compared after the
+upload's own hue shift and saturation factor (:mod:`.recolour`), measured over all that
+the whole upload covers, so a recoloured copy is not refused.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ _CLEAR = 13
 _COVERED = 0.6
 
 
-#: Cells of the cut-away part in another hue than the reference's at the same grey that
-#: refuse the trim, and by how many degrees (as the content check's colour test).
+#: Cells of the cut-away part in another hue than the reference's, both plain, that refuse
+#: the trim, and by how many degrees (as the content check's colour test).
 _RECOLOURED_CELLS = content.ContentPolicy.hue_cells
 _HUE_MARGIN = content.ContentPolicy.hue_margin or 50.0
 
@@ -58,11 +59,11 @@ def hides_content(
 ) -> bool:
     """Whether the part of the upload a trim cut away lands, as plain ground, on cells
     where the reference (``thumb``, of a reference ``reference_size`` large) has
-    structure, or, plain, on plain cells of the reference at its grey in another colour.
+    structure, or, plain, on plain cells of the reference in another hue.
     ``model`` maps reference points to the trimmed ``probe`` picture's; ``whole`` is the
     whole upload as a probe (grey and frame); ``colours`` gives, if known, the reference's
     colour thumbnail and the whole upload in colour at the size of its grey (called only
-    when cells at the same grey are there to compare)."""
+    when plain cells of both are there to compare)."""
     probe_gray, probe_frame = probe
     whole_gray, whole_frame = whole
     th, tw = thumb.shape
@@ -95,7 +96,7 @@ def hides_content(
     contrast = max(float(np.subtract(*np.percentile(ref, (98, 2)))), 24.0)
     # The content check's grid of cells.
     cell, rows, cols = cells.grid(thumb.shape)
-    same_grey = np.zeros((rows, cols), bool)
+    plain_both = np.zeros((rows, cols), bool)
     for row in range(rows):
         for col in range(cols):
             window = (slice(row * cell, (row + 1) * cell), slice(col * cell, (col + 1) * cell))
@@ -105,23 +106,23 @@ def hides_content(
             upload = shown[window][inside]
             if float(upload.std()) >= _STRUCTURE * contrast:
                 continue  # not plain: words, a bar's edge, a picture's own content
-            level = float(np.median(upload))
             reference = ref[window][inside]
             if float(reference.std()) >= _STRUCTURE * contrast:
                 # Plain ground (the trimmed picture stands on it) over the reference's
                 # structure; None: the trimmed picture is a crop of a bigger one.
+                level = float(np.median(upload))
                 if ground is not None and abs(level - ground) <= _GROUND:
                     return True
-            elif abs(level - float(np.median(reference))) <= _GROUND:
-                same_grey[row, col] = True
-    if colours is None or int(same_grey.sum()) < _RECOLOURED_CELLS:
+            else:
+                plain_both[row, col] = True
+    if colours is None or int(plain_both.sum()) < _RECOLOURED_CELLS:
         return False
     pictures = colours()
     if pictures is None:
         return False
     covered = by_whole > 250
     shown_colour = cv2.warpAffine(pictures[1], to_whole[:2], size, flags=flags)
-    return _recoloured(thumb, pictures[0], shown_colour, covered, same_grey, cell)
+    return _recoloured(thumb, pictures[0], shown_colour, covered, plain_both, cell)
 
 
 def _recoloured(
