@@ -128,3 +128,51 @@ def test_a_black_bar_over_the_stripe_is_not_another_hue() -> None:
     upload = _flag(PURPLE)
     upload[:, : STRIPES[1]] = 0
     assert not _stripe_hides(upload)
+
+
+# Two flags of one set: the known one salmon, orange and lilac; the other orange, lilac and
+# green. Trimmed of its orange edge stripe, the other flag's lilac and green stripes agree
+# with the known one's orange and lilac in grey and under one turn of hue; the orange stripe
+# cut away lands on the salmon one, which agrees only under another turn.
+SALMON, PALE_ORANGE, LILAC, LEAF = (213, 153, 139), (254, 210, 133), (202, 152, 225), (56, 169, 49)
+
+
+def _flag_of(stripes: tuple[tuple[int, int, int], ...]) -> np.ndarray:
+    rgb = np.zeros((SIDE, SIDE, 3), np.uint8)
+    for colour, x0, x1 in zip(stripes, STRIPES, STRIPES[1:], strict=False):
+        rgb[:, x0:x1] = colour
+    return rgb
+
+
+def _cut_away_hides(reference_rgb: np.ndarray, upload_rgb: np.ndarray) -> bool:
+    colour = cv2.resize(reference_rgb, (256, 256), interpolation=cv2.INTER_AREA)
+    thumb = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY)
+    upload = cv2.cvtColor(upload_rgb, cv2.COLOR_RGB2GRAY)
+    box = (STRIPES[1], 0, SIDE, SIDE)
+    x0, y0, x1, y1 = box
+    size = (SIDE, SIDE)
+    probe_frame = ProbeFrame(box, False, (x1 - x0, y1 - y0), size)
+    whole_frame = ProbeFrame((0, 0, *size), False, size, size)
+    model = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0]])
+    return margins.hides_content(
+        thumb,
+        size,
+        model,
+        (upload[y0:y1, x0:x1], probe_frame),
+        (upload, whole_frame),
+        lambda: (colour, upload_rgb),
+    )
+
+
+def test_a_stripe_cut_away_that_agrees_only_under_another_hue_turn_is_refused() -> None:
+    known = _flag_of((SALMON, PALE_ORANGE, LILAC))
+    assert _cut_away_hides(known, _flag_of((PALE_ORANGE, LILAC, LEAF)))
+
+
+def test_a_recoloured_copy_of_that_flag_trimmed_so_is_not() -> None:
+    known = _flag_of((SALMON, PALE_ORANGE, LILAC))
+    hsv = cv2.cvtColor(known, cv2.COLOR_RGB2HSV_FULL)
+    hsv[..., 0] = (hsv[..., 0].astype(np.int16) + 60) % 256
+    turned = np.asarray(cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB_FULL), np.uint8)
+    assert not _cut_away_hides(known, known)
+    assert not _cut_away_hides(known, turned)

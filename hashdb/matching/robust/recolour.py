@@ -43,6 +43,8 @@ _GRAY = 0.02
 _CHROMA = 12.0
 #: Mean a*b* chroma (8-bit CIELAB) a cell needs in both pictures for its hue to count.
 _HUE_CHROMA = 12.0
+#: Hues this many degrees apart are another colour at any chroma a hue counts at.
+_OPPOSITE_HUE = 120.0
 #: A cell's chroma this many times off the picture's ratio is another colourfulness.
 _CHROMA_RATIO = 1.7
 #: The picture kept its colourfulness when this share of its colourful cells has a chroma
@@ -161,12 +163,17 @@ def hue_turned(
     expected: np.ndarray, aligned: np.ndarray, compared: np.ndarray, cell: int, margin: float
 ) -> np.ndarray:
     """Cells (where ``compared``) strongly colourful in both pictures (twice the chroma a
-    hue needs to count) with hues more than ``margin`` degrees apart: another colour, not a
-    grey or a black bar laid over a colour, nor a light colour a brightness edit clipped
-    towards another hue (a pale salmon turns cream)."""
+    hue needs to count) with hues more than ``margin`` degrees apart, or colourful in both
+    with hues nearly opposite: another colour, not a grey or a black bar laid over a
+    colour, nor a light colour a brightness edit clipped towards another hue (a pale salmon
+    turns cream, a turn well short of the opposite hue)."""
     chroma, turn = _cell_colours(expected, aligned, compared.shape, cell)
     strong = 2 * _HUE_CHROMA
-    turned: np.ndarray = compared & (chroma[0] > strong) & (chroma[1] > strong) & (turn > margin)
+    colourful = (chroma[0] > _HUE_CHROMA) & (chroma[1] > _HUE_CHROMA)
+    strongly = (chroma[0] > strong) & (chroma[1] > strong)
+    turned: np.ndarray = compared & (
+        (strongly & (turn > margin)) | (colourful & (turn > _OPPOSITE_HUE))
+    )
     return turned
 
 
