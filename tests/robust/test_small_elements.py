@@ -101,3 +101,29 @@ def test_a_symbol_differing_in_a_small_element_is_not_confirmed(
         assert db.matching.media(own, principal=LOCAL_OPERATOR).matches
     finally:
         db.close()
+
+
+def _bar_with(extra: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A black bar on white (the reference), the same with ``extra`` (the upload), and a
+    compared area whose top edge is a crop's, at row 60."""
+    reference = np.full((256, 256), 255, np.uint8)
+    reference[90:230, 110:146] = 0
+    upload = reference.copy()
+    if extra == "dots":  # two dots just under the crop's edge, standing free of it
+        upload[66:78, 96:110] = 0
+        upload[66:78, 146:160] = 0
+    elif extra == "strip":  # a strip along the crop's edge: what a frame or fill leaves
+        upload[60:74, :] = 0
+    covered = np.zeros((256, 256), np.uint8)
+    covered[60:, :] = 1
+    return reference, upload.astype(np.float32), covered
+
+
+def test_dots_standing_free_under_a_crops_edge_differ_and_a_strip_along_it_does_not() -> None:
+    # A ÿ cropped at the top and captioned was confirmed as the y of its font: its dots lay
+    # in the top row of the compared area, where an upload busier than the reference was
+    # taken for the edge of a frame.
+    policy = content.ContentPolicy()
+    assert not content.compare(*_bar_with("dots"), policy).agrees
+    assert content.compare(*_bar_with("strip"), policy).agrees
+    assert content.compare(*_bar_with(""), policy).agrees

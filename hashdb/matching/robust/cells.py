@@ -132,7 +132,37 @@ def element_cells(
     correlation can miss when both pictures have something there (two square dots and a
     circumflex). A pixel or two of misalignment leaves strips along edges, narrower."""
     rows, cols = residual.shape[0] // cell, residual.shape[1] // cell
-    strong = (residual > level).astype(np.uint8)
-    opened = cv2.morphologyEx(strong, cv2.MORPH_OPEN, np.ones((width, width), np.uint8))
-    found: np.ndarray = cell_counts(opened, cell, rows, cols) >= area
+    found: np.ndarray = cell_counts(_elements(residual, level, width), cell, rows, cols) >= area
     return found
+
+
+def free_element_cells(
+    residual: np.ndarray,
+    covered: np.ndarray,
+    cell: int,
+    level: float,
+    width: int,
+    area: int,
+    clearance: int,
+) -> np.ndarray:
+    """Cells holding ``area`` pixels or more of such patches (:func:`element_cells`) that
+    do not come within ``clearance`` pixels of the ``covered`` area's edge: an element that
+    stands free inside the compared area, where the fill a turn leaves or a strip of a
+    frame runs along that edge."""
+    rows, cols = residual.shape[0] // cell, residual.shape[1] // cell
+    elements = _elements(residual, level, width)
+    count, labels = cv2.connectedComponents(elements, connectivity=8)
+    if count <= 1:
+        return np.zeros((rows, cols), bool)
+    square = np.ones((2 * clearance + 1, 2 * clearance + 1), np.uint8)
+    near_edge = cv2.erode(covered.astype(np.uint8), square, borderValue=0) == 0
+    touching = np.unique(labels[near_edge & (elements > 0)])
+    free = (elements > 0) & ~np.isin(labels, touching)
+    found: np.ndarray = cell_counts(free.astype(np.uint8), cell, rows, cols) >= area
+    return found
+
+
+def _elements(residual: np.ndarray, level: float, width: int) -> np.ndarray:
+    strong = (residual > level).astype(np.uint8)
+    opened: np.ndarray = cv2.morphologyEx(strong, cv2.MORPH_OPEN, np.ones((width, width), np.uint8))
+    return opened

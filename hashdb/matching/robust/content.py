@@ -58,6 +58,7 @@ from hashdb.matching.robust.cells import (
     covered_cells,
     element_cells,
     flat_colours,
+    free_element_cells,
     grid,
     interior,
     tone_residual,
@@ -314,10 +315,29 @@ def _compare_cells(
         float((a_structure[compared] >= policy.structure).mean()) >= policy.detailed_share
     )
     rim_needs_flat = policy.rim_elements and busier_rim_excused and bool(structured_rim.any())
+    # A rim cell busier where the reference is flat may hold an element standing free of
+    # the covered area's edge (the dots of a ÿ just under a crop's edge, against a y).
+    free_elements = np.zeros_like(compared)
+    if (
+        policy.rim_elements
+        and busier_rim_excused
+        and policy.element_area is not None
+        and policy.element_clearance is not None
+        and bool((differs & rim & busier & ~structured_rim).any())
+    ):
+        free_elements = rim & free_element_cells(
+            residual,
+            inside if frame is None else frame.astype(bool),
+            cell,
+            policy.element_residual,
+            policy.element_width,
+            policy.element_area,
+            policy.element_clearance,
+        )
     # Measured only when it can change the verdict (it costs as much as the cells do).
     flat = (
         policy.flat_share is not None
-        and (by_structure or rim_needs_flat)
+        and (by_structure or rim_needs_flat or bool(free_elements.any()))
         and flat_colours(reference, inside, policy.flat_share, policy.flat_spread)
     )
     detailed = by_structure and not flat
@@ -328,7 +348,11 @@ def _compare_cells(
         # a screenshot's frame), not content the reference lacks. On a picture of flat
         # colours, only where the reference is flat too: there what the reference shows
         # on its rim is an element (the accent of an Ê at the top of a tight region).
-        fill = fill | (busier & ~structured_rim if policy.rim_elements and flat else busier)
+        fill = fill | (
+            busier & ~structured_rim & ~free_elements if policy.rim_elements and flat else busier
+        )
+        if policy.rim_elements and flat:
+            differs = differs | (compared & free_elements)
     # Round a hole (lettering left out) the upload may keep the words' blurred edges, but
     # what the reference has there and the upload lacks is content, not fill.
     hole = compared & ~interior(compared) & ~rim

@@ -43,6 +43,11 @@ class ContentPolicy:
     element_width: int = 5
     #: ... make a cell inside the rim differ when it holds this many of them (None: off).
     element_area: int | None = 40
+    #: On a reference of flat colours, a rim cell differs too when it holds as many pixels
+    #: of such a patch lying this many pixels or more inside the covered area's edge: an
+    #: element standing free (the dots of a ÿ just under a crop's edge), not the edge of
+    #: a fill or a frame, which runs along it (None: off).
+    element_clearance: int | None = 4
     #: A second try (with the upload's colour edit undone, without its lettering) is a
     #: second chance a picture that differs by one cell may slip through: it must agree
     #: with a margin (stricter correlation, structure ratio and tone residual).
