@@ -15,8 +15,8 @@ Nor may a plain part the trim cut away land on a plain part of the reference in 
 hue: a flag whose stripe at the edge is orange where the known one's is purple trims to
 its other two stripes, which agree (at the same grey or another: a plain part is not
 compared in grey, since a brightness edit moves it). The colours are compared after the
-upload's own hue shift and saturation factor (:mod:`.recolour`), measured over all that
-the whole upload covers, so a recoloured copy is not refused.
+upload's own hue shift and saturation factor (:mod:`.recolour`), measured where the
+trimmed picture lies, so a recoloured copy, turned alike everywhere, is not refused.
 """
 
 from __future__ import annotations
