@@ -348,11 +348,7 @@ def _compare_cells(
         # a screenshot's frame), not content the reference lacks. On a picture of flat
         # colours, only where the reference is flat too: there what the reference shows
         # on its rim is an element (the accent of an Ê at the top of a tight region).
-        fill = fill | (
-            busier & ~structured_rim & ~free_elements if policy.rim_elements and flat else busier
-        )
-        if policy.rim_elements and flat:
-            differs = differs | (compared & free_elements)
+        fill = fill | (busier & ~structured_rim if policy.rim_elements and flat else busier)
     # Round a hole (lettering left out) the upload may keep the words' blurred edges, but
     # what the reference has there and the upload lacks is content, not fill.
     hole = compared & ~interior(compared) & ~rim
@@ -361,6 +357,11 @@ def _compare_cells(
         differs & ~excused, compared, a_structure, b_structure, policy.corner_share
     ):
         excused = excused | differs
+    elif policy.rim_elements and flat:
+        # Only ever a refusal: the free elements are judged once the excuses above are
+        # settled, so they never tip the corner's vote for a cell that differs otherwise.
+        differs = differs | free_elements
+        excused = excused & ~free_elements
     left = int((differs & ~excused).sum())
     allowance = int(policy.overlay_share * int(compared.sum())) if detailed and excuses else 0
     allowed = min(left, allowance)
