@@ -14,11 +14,14 @@ circumflex in cells that correlate)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from hashdb.identity import LOCAL_OPERATOR
@@ -127,3 +130,32 @@ def test_dots_standing_free_under_a_crops_edge_differ_and_a_strip_along_it_does_
     assert not content.compare(*_bar_with("dots"), policy).agrees
     assert content.compare(*_bar_with("strip"), policy).agrees
     assert content.compare(*_bar_with(""), policy).agrees
+
+
+@st.composite
+def _flat_pair(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A flat reference of a few bars, an upload with bars and dots added or removed (most
+    near the compared area's top-left corner, where a logo would be excused), and a
+    compared area cut by a crop's edges."""
+    top, left = draw(st.integers(0, 70)), draw(st.integers(0, 70))
+    reference = np.full((256, 256), 255, np.uint8)
+    for _ in range(draw(st.integers(1, 3))):
+        x, y = draw(st.integers(left, left + 120)), draw(st.integers(top, top + 120))
+        reference[y : y + draw(st.integers(10, 50)), x : x + draw(st.integers(10, 50))] = 0
+    upload = reference.copy()
+    for _ in range(draw(st.integers(0, 5))):
+        x, y = draw(st.integers(left, left + 70)), draw(st.integers(top, top + 70))
+        side = draw(st.integers(4, 16))
+        upload[y : y + side, x : x + side] = draw(st.sampled_from([0, 255]))
+    covered = np.zeros((256, 256), np.uint8)
+    covered[top:, left:] = 1
+    return reference, upload.astype(np.float32), covered
+
+
+@settings(max_examples=300, deadline=None)
+@given(_flat_pair())
+def test_free_elements_only_ever_refuse(pair: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    with_rule = content.ContentPolicy()
+    without = dataclasses.replace(with_rule, element_clearance=None)
+    if content.compare(*pair, with_rule).agrees:
+        assert content.compare(*pair, without).agrees
