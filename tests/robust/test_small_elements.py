@@ -117,6 +117,8 @@ def _bar_with(extra: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         upload[66:78, 146:160] = 0
     elif extra == "strip":  # a strip along the crop's edge: what a frame or fill leaves
         upload[60:74, :] = 0
+    elif extra == "logo":  # a logo set in a little from the top-left corner
+        upload[66:80, 6:20] = 0
     covered = np.zeros((256, 256), np.uint8)
     covered[60:, :] = 1
     return reference, upload.astype(np.float32), covered
@@ -130,6 +132,8 @@ def test_dots_standing_free_under_a_crops_edge_differ_and_a_strip_along_it_does_
     assert not content.compare(*_bar_with("dots"), policy).agrees
     assert content.compare(*_bar_with("strip"), policy).agrees
     assert content.compare(*_bar_with(""), policy).agrees
+    # Free of the edges too, but in a corner: a channel's logo, excused as before.
+    assert content.compare(*_bar_with("logo"), policy).agrees
 
 
 @st.composite

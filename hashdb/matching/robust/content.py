@@ -357,9 +357,22 @@ def _compare_cells(
         differs & ~excused, compared, a_structure, b_structure, policy.corner_share
     ):
         excused = excused | differs
-    elif policy.rim_elements and flat:
+    elif (
+        policy.rim_elements
+        and flat
+        and bool(free_elements.any())
+        and not corner_overlay(
+            (differs & ~excused) | free_elements,
+            compared,
+            a_structure,
+            b_structure,
+            policy.corner_share,
+        )
+    ):
         # Only ever a refusal: the free elements are judged once the excuses above are
-        # settled, so they never tip the corner's vote for a cell that differs otherwise.
+        # settled, so they never tip the corner's vote for a cell that differs otherwise;
+        # free elements that are all a corner's overlay (a logo set in from the corner)
+        # stay excused, as they were.
         differs = differs | free_elements
         excused = excused & ~free_elements
     left = int((differs & ~excused).sum())
