@@ -358,9 +358,8 @@ def _compare_cells(
     ):
         excused = excused | differs
     elif (
-        policy.rim_elements
-        and flat
-        and bool(free_elements.any())
+        flat
+        and bool(free_elements.any())  # found only with ``policy.rim_elements`` on
         and not corner_overlay(
             (differs & ~excused) | free_elements,
             compared,

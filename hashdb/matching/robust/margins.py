@@ -123,28 +123,28 @@ def hides_content(
     covered = by_whole > 250
     shown_colour = cv2.warpAffine(pictures[1], to_whole[:2], size, flags=flags)
     trimmed = covered & (by_probe > 250)
-    return _recoloured(thumb, pictures[0], shown_colour, (covered, trimmed), plain_both, cell)
+    return _recoloured(thumb, pictures[0], shown_colour, covered, trimmed, plain_both, cell)
 
 
 def _recoloured(
     thumb: np.ndarray,
     colour: np.ndarray,
     shown: np.ndarray,
-    covered: tuple[np.ndarray, np.ndarray],
+    whole: np.ndarray,
+    trimmed: np.ndarray,
     judged: np.ndarray,
     cell: int,
 ) -> bool:
     """Whether enough ``judged`` cells of the whole upload laid on the reference (``shown``,
-    RGB, where the first of ``covered``) have another hue than the reference's (``colour``),
-    colourful in both, once the upload's own colour edit is applied to the reference (not
-    judged when the reference has too few saturated colours to measure that edit by). The
-    edit is measured where the trimmed picture lies (the second of ``covered``), the part
-    the confirmation compared, or, with too few saturated colours there (a glyph trimmed
-    tight off its coloured ground), over all the upload covers: a recoloured copy is turned
-    alike everywhere, while a flag whose middle stripe agrees with the known one's other
-    stripe only under one turn, and whose cut-away stripe only under another, is another
-    flag. A black or white bar (a caption's) over a colour is not another hue."""
-    whole, trimmed = covered
+    RGB, where ``whole``) have another hue than the reference's (``colour``), colourful in
+    both, once the upload's own colour edit is applied to the reference (not judged when
+    the reference has too few saturated colours to measure that edit by). The edit is
+    measured where the trimmed picture lies (``trimmed``), the part the confirmation
+    compared, or, with too few saturated colours there (a glyph trimmed tight off its
+    coloured ground), over all the upload covers: a recoloured copy is turned alike
+    everywhere, while a flag whose middle stripe agrees with the known one's other stripe
+    only under one turn, and whose cut-away stripe only under another, is another flag. A
+    black or white bar (a caption's) over a colour is not another hue."""
     if recolour.washed_out(colour, shown, whole):
         return False  # a grayscale copy: its colours say nothing
     changed = recolour.recoloured(thumb, colour, shown, trimmed)
