@@ -177,3 +177,62 @@ def test_the_other_picture_under_the_same_words_does_not(
     db, _ = far
     upload = data.transformed(pictures.draw(member).convert("RGB"), "text-overlay", "large", seed)
     assert not db.matching.media(upload, principal=LOCAL_OPERATOR).matches
+
+
+def test_small_words_are_found_at_the_uploads_own_resolution() -> None:
+    # Small words' 1-pixel outline and thin fill are grey by the thumbnail's size; at the
+    # upload's own resolution they are white edged in black.
+    picture = data.draw_kind("dark", 0)
+    upload = data.transformed(picture.convert("RGB"), "text-overlay", "small", 1)
+    reference, shown = _colours(picture, upload)
+    inside = np.ones(reference.shape[:2], bool)
+    assert lettering.lettering(reference, shown, inside) is None
+    size = (reference.shape[1], reference.shape[0])
+    fine = lettering.outlined(decode_image(upload).rgb_array, size)
+    left_out = lettering.lettering(reference, shown, inside, fine)
+    assert left_out is not None
+    rows = np.flatnonzero(left_out.any(axis=1))
+    assert 0 < rows[-1] - rows[0] < 0.2 * reference.shape[0]  # the words' band
+    _, plain = _colours(picture, data.encode(picture, 90))
+    plain_fine = lettering.outlined(np.asarray(picture.convert("RGB")), size)
+    assert lettering.lettering(reference, plain, inside, plain_fine) is None
+
+
+@pytest.fixture(scope="module")
+def scenes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, set[int]]]:
+    yield from known_database(
+        tmp_path_factory, "scenes", (data.draw_kind("photo", 5), data.draw_kind("dark", 0))
+    )
+
+
+@pytest.mark.parametrize(("kind", "index", "seed"), [("photo", 5, 1), ("dark", 0, 1)])
+def test_a_picture_with_small_words_laid_over_it_matches(
+    scenes: tuple[HashDB, set[int]], kind: str, index: int, seed: int
+) -> None:
+    db, known = scenes
+    upload = data.transformed(
+        data.draw_kind(kind, index).convert("RGB"), "text-overlay", "small", seed
+    )
+    assert known & {m.entry_id for m in db.matching.media(upload, principal=LOCAL_OPERATOR).matches}
+
+
+# An icon group of the dev split drawn in outlines: a calendar, and one with a cross in it.
+CALENDARS = symbols.SymbolSet("icon", 1025, symbols.DEV)
+
+
+@pytest.fixture(scope="module")
+def calendar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HashDB, set[int]]]:
+    yield from known_database(tmp_path_factory, "calendar", (CALENDARS.draw("calendar"),))
+
+
+def test_small_words_across_a_drawings_cross_do_not_hide_it(
+    calendar: tuple[HashDB, set[int]],
+) -> None:
+    # Found at full resolution, small words' strokes with their margin cover the cross of
+    # an icon drawn in flat colours: what they hide cannot be compared, so on such a
+    # drawing only the lettering its thumbnail shows is left out.
+    db, _ = calendar
+    crossed = CALENDARS.draw("calendar-xmark").convert("RGB")
+    for seed in (16, 24, 39, 48):  # words across the cross (others lie clear of it)
+        upload = data.transformed(crossed, "text-overlay", "small", seed)
+        assert not db.matching.media(upload, principal=LOCAL_OPERATOR).matches

@@ -57,20 +57,26 @@ def check(
     ]
     for key in keys:
         probe = probe_of(probes, image.rgb_array, regions, key)
-        verdict = geometric.verify(reference, probe.points, probe.gray, gate, probe.colour)
+        verdict = geometric.verify(
+            reference, probe.points, probe.gray, gate, probe.colour, probe.outlined
+        )
         verdict = _unless_refuted(reference, verdict, key, probes, (image, regions))
         if verdict.confirmed:
             return verdict, key
     if in_place(candidate, policy):
         key = candidate.query.image
         probe = probes[key]
-        placed = geometric.verify_in_place(reference, probe.gray, gate, probe.colour)
+        placed = geometric.verify_in_place(
+            reference, probe.gray, gate, probe.colour, probe.outlined
+        )
         placed = _unless_refuted(reference, placed, key, probes, (image, regions))
         if placed.confirmed:
             return placed, key
     if lettered_in_place(candidate, policy):
         probe = probe_of(probes, image.rgb_array, regions, "original")
-        placed = geometric.verify_in_place(reference, probe.gray, gate, probe.colour)
+        placed = geometric.verify_in_place(
+            reference, probe.gray, gate, probe.colour, probe.outlined
+        )
         if (
             placed.confirmed
             and placed.comparison is not None

@@ -76,6 +76,7 @@ def compare(
     colours: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None = None,
     *,
     colour_must_agree: bool = False,
+    outlined: Callable[[], np.ndarray | None] | None = None,
 ) -> Comparison:
     """Compare ``aligned`` (the upload warped into the reference thumbnail's frame, float)
     with ``reference`` (uint8 thumbnail) over the ``covered`` pixels.
@@ -84,7 +85,8 @@ def compare(
     upload's colours in the same frame, RGB uint8, or None), a comparison that fails is
     tried once more against the reference with the upload's hue shift and saturation
     factor applied (:mod:`.recolour`), then without white-on-black lettering the upload
-    adds (:mod:`.lettering`)."""
+    adds (:mod:`.lettering`; ``outlined``, called only then, gives the strokes found at the
+    upload's own resolution, in the same frame)."""
     policy = policy or ContentPolicy()
     if colour_must_agree:
         # Weaker geometric evidence: every cell must agree, in grey and in colour (no rim,
@@ -98,7 +100,7 @@ def compare(
         strict = policy.with_margin()
         return (
             _lettering_left_out(
-                reference, aligned, covered.astype(bool), strict, pictures, strict=True
+                reference, aligned, covered.astype(bool), strict, pictures, outlined, strict=True
             )
             or checked
         )
@@ -115,7 +117,7 @@ def compare(
     # excused twice (a poster in a known's template, confirmed in place).
     unlettered = retry.for_second_alignment()
     return _recoloured(reference, aligned, inside, retry, pictures) or (
-        _lettering_left_out(reference, aligned, inside, unlettered, pictures) or found
+        _lettering_left_out(reference, aligned, inside, unlettered, pictures, outlined) or found
     )
 
 
@@ -198,6 +200,7 @@ def _lettering_left_out(
     inside: np.ndarray,
     policy: ContentPolicy,
     pictures: tuple[np.ndarray, np.ndarray],
+    outlined: Callable[[], np.ndarray | None] | None,
     *,
     strict: bool = False,
 ) -> Comparison | None:
@@ -205,10 +208,47 @@ def _lettering_left_out(
     (:mod:`.lettering`), if it agrees in grey and in colour, the lettering's own pixels
     taken as the reference's: in hue in the cells that agree in grey, as any comparison
     that agrees (a flag's stripe of another colour at the same grey, with words over it,
-    agrees in grey), or, ``strict``, with no cell excused and in colour everywhere."""
-    left_out = lettering.lettering(*pictures, inside)
-    if left_out is None:
+    agrees in grey), or, ``strict``, with no cell excused and in colour everywhere.
+
+    The lettering is looked for on the thumbnails first; if none is found there, or the
+    rest does not agree without it, and the reference is not of flat colours, once more
+    with the strokes ``outlined`` gives (found at the upload's own resolution, called only
+    then)."""
+    found = lettering.lettering(*pictures, inside)
+    again = (
+        None
+        if found is None
+        else _without(reference, aligned, inside, found, policy, pictures, strict)
+    )
+    if again is not None or outlined is None:
+        return again
+    if policy.flat_share is None or flat_colours(
+        reference, inside, policy.flat_share, policy.flat_spread
+    ):
+        # Words across a drawing of flat colours may hide all that tells it from another
+        # (an icon's cross under them): only the lettering the thumbnails show, whose
+        # strokes are thick enough to leave the drawing round them to compare.
         return None
+    fine = outlined()
+    found = None if fine is None else lettering.lettering(*pictures, inside, fine)
+    return (
+        None
+        if found is None
+        else _without(reference, aligned, inside, found, policy, pictures, strict)
+    )
+
+
+def _without(
+    reference: np.ndarray,
+    aligned: np.ndarray,
+    inside: np.ndarray,
+    left_out: np.ndarray,
+    policy: ContentPolicy,
+    pictures: tuple[np.ndarray, np.ndarray],
+    strict: bool,
+) -> Comparison | None:
+    """The comparison of :func:`_lettering_left_out` with the pixels ``left_out`` left out,
+    if it agrees."""
     rest = inside & ~left_out
     again, agreeing = _compare_cells(
         reference, aligned, rest, policy, excuses=not strict, frame=inside

@@ -217,12 +217,14 @@ def verify(
     query_gray: np.ndarray,
     policy: GeometricPolicy | None = None,
     query_colour: np.ndarray | None = None,
+    query_outlined: tiles.Outlined | None = None,
 ) -> Verdict:
     """The geometric check; ``query_colour`` (the query picture in RGB at ``query_gray``'s
-    size) lets the content check absorb a hue or saturation edit."""
+    size) lets the content check absorb a hue or saturation edit, and ``query_outlined``
+    find small words laid over it."""
     policy = policy or GeometricPolicy()
     ref, thumb = unpack(reference)
-    colours = tiles.colours_for(reference, query_colour)
+    colours = tiles.colours_for(reference, query_colour, query_outlined)
     if len(ref) < policy.min_inliers or len(query) < policy.min_inliers:
         return Verdict(False, 0, 0.0, 0, "too few keypoints")
     pairs = _MATCHER.knnMatch(ref.descriptors, query.descriptors, k=2)
@@ -342,6 +344,7 @@ def verify_in_place(
     query_gray: np.ndarray,
     policy: GeometricPolicy | None = None,
     query_colour: np.ndarray | None = None,
+    query_outlined: tiles.Outlined | None = None,
 ) -> Verdict:
     """The content check alone for an upload that is the reference resized (a plain hash
     match): the upload is scaled onto the reference's frame, no keypoints needed."""
@@ -357,7 +360,7 @@ def verify_in_place(
         thumb,
         query_gray,
         (policy.tile_correlation, policy.content),
-        tiles.colours_for(reference, query_colour),
+        tiles.colours_for(reference, query_colour, query_outlined),
     )
     # The hash already matched: only the content is in question (a flag or a glyph has too
     # few informative tiles for the tile vote, which was made for aligning by keypoints).

@@ -58,17 +58,31 @@ _LINE_WIDTH = 4
 #: ``_LINE_MARKS`` marks of about one height to a line, two lines or more.
 _WORD_HEIGHT = 0.1
 _LINE_MARKS = 3
+#: The largest side a query picture is searched for outlined strokes at (:func:`outlined`):
+#: past it, a 1-pixel outline is thinner than the words' own scale needs.
+_FINE_SIDE = 1024
 #: Side of the square (thumbnail pixels) left out round each lettering pixel: anti-aliased,
 #: re-encoded strokes are a little wider than their pure pixels. Kept thin: a wider one
 #: hid a face's other eyes seen between the letters.
 _MARGIN = 5
 
 
-def lettering(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) -> np.ndarray | None:
+def lettering(
+    reference: np.ndarray,
+    aligned: np.ndarray,
+    inside: np.ndarray,
+    outlined: np.ndarray | None = None,
+) -> np.ndarray | None:
     """The pixels to leave out of the comparison of ``aligned`` (the upload's colours in
     the reference's frame) with ``reference`` (the reference's colour thumbnail, RGB), both
     over ``inside``: white-on-black lettering the upload adds, with a margin; None when the
-    upload shows none (or the test cannot apply)."""
+    upload shows none (or the test cannot apply).
+
+    ``outlined`` (:func:`outlined`, in the same frame) adds the strokes found at the
+    upload's own resolution: small words' thin outline, and much of their fill, are grey
+    by the thumbnail's size. At full resolution any line drawing shows white next to black
+    (an icon's outlined bar), so with them only a line of words counts, as over a
+    reference with pure white and pure black of its own."""
     ref_low = channels.lowest(reference)[inside].astype(np.int16)
     ref_high = channels.highest(reference)[inside].astype(np.int16)
     own = (ref_low >= _WHITE).mean() > _OWN_SHARE and (ref_high <= _BLACK).mean() > _OWN_SHARE
@@ -79,6 +93,9 @@ def lettering(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) ->
     far = channels.farthest(aligned, reference) > _FAR
     white = (got_low >= _WHITE) & inside
     black = (got_high <= _BLACK) & inside
+    if outlined is not None:
+        white |= (outlined[..., 0] > 0) & inside
+        black |= (outlined[..., 1] > 0) & inside
     near = np.ones((5, 5), np.uint8)
     # Pixels unlike the reference, of one colour next to the other (the other may match the
     # reference: a black outline over a dark picture).
@@ -108,11 +125,40 @@ def lettering(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray) ->
     # black); when the white is the open ground round black marks, the black ones.
     light = not _open_ground(white, white_edged, int(inside.sum()))
     letters = (white_edged | fill) if light else (black_edged | outline)
+    if outlined is not None and _lines(letters.astype(np.uint8), letters.shape, widened) < 1:
+        return None  # strokes at full resolution: only a line of letters alike
     if _own_words_in(reference, widened, _letter_height(letters), light):
         return None  # a poster of one layout with other words there
     margin = np.ones((_MARGIN, _MARGIN), np.uint8)
     left_out: np.ndarray = cv2.dilate(strokes.astype(np.uint8), margin) > 0
     return left_out
+
+
+def outlined(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Where ``rgb`` (a query picture at its own resolution) shows pure white next to pure
+    black, at ``size`` (width, height): two masks (white pixels edged in black, black ones
+    edged in white) as the last axis, a pixel set where any pixel of the picture it covers
+    is. Words laid over a picture are drawn at its resolution; reduced to a thumbnail, a
+    1-pixel outline and a 2-pixel stroke blend into what lies round them and are neither
+    white nor black any more."""
+    height, width = rgb.shape[:2]
+    if max(width, height) > _FINE_SIDE:
+        scale = _FINE_SIDE / max(width, height)
+        reduced = (max(1, round(width * scale)), max(1, round(height * scale)))
+        rgb = cv2.resize(rgb, reduced, interpolation=cv2.INTER_AREA)
+        height, width = rgb.shape[:2]
+    white = channels.lowest(rgb) >= _WHITE
+    black = channels.highest(rgb) <= _BLACK
+    near = np.ones((3, 3), np.uint8)
+    white_edged = white & (cv2.dilate(black.astype(np.uint8), near) > 0)
+    black_edged = black & (cv2.dilate(white.astype(np.uint8), near) > 0)
+    masks: np.ndarray = np.dstack([white_edged, black_edged]).astype(np.uint8)
+    # Any pixel of the ones a reduced pixel covers: the largest within the reduction's step.
+    step = max(1, int(np.ceil(max(width / size[0], height / size[1]))))
+    if step > 1:
+        masks = cv2.dilate(masks, np.ones((step, step), np.uint8))
+    found: np.ndarray = cv2.resize(masks, size, interpolation=cv2.INTER_NEAREST)
+    return found
 
 
 def _widened(band: tuple[int, int]) -> tuple[int, int]:

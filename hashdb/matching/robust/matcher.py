@@ -245,8 +245,10 @@ class RobustMatcher(ChangeFollower):
             probe = probe_of(probes, image.rgb_array, ({}, {}), "original")
             gray, colour = probe.gray, probe.colour
             if not (
-                geometric.verify_in_place(reference, gray, gate, colour).confirmed
-                or geometric.verify(reference, probe.points, gray, gate, colour).confirmed
+                geometric.verify_in_place(reference, gray, gate, colour, probe.outlined).confirmed
+                or geometric.verify(
+                    reference, probe.points, gray, gate, colour, probe.outlined
+                ).confirmed
             ):
                 rejected.add(match.entry_id)
         return [m for m in found if m.entry_id not in rejected]

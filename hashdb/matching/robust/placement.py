@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hashdb.matching.robust import recolour
+from hashdb.matching.robust import lettering, recolour
 from hashdb.matching.robust.framing import Box
 from hashdb.matching.robust.geometric import (
     ENLARGE_BELOW,
@@ -103,21 +103,33 @@ class Probe:
     candidate refused before any alignment, never needs them (ORB is the dearest part of
     making a probe)."""
 
-    __slots__ = ("_points", "colour", "frame", "gray")
+    __slots__ = ("_outlined", "_points", "_source", "colour", "frame", "gray")
 
-    def __init__(self, gray: np.ndarray, frame: ProbeFrame, colour: np.ndarray) -> None:
+    def __init__(
+        self, gray: np.ndarray, frame: ProbeFrame, colour: np.ndarray, source: np.ndarray
+    ) -> None:
         gray.flags.writeable = False  # its keypoints may be found later, from these pixels
         self.gray = gray
         self.frame = frame
         #: The query picture in RGB at ``gray``'s size (for a hue or saturation edit).
         self.colour = colour
+        self._source = source
         self._points: Keypoints | None = None
+        self._outlined: np.ndarray | None = None
 
     @property
     def points(self) -> Keypoints:
         if self._points is None:
             self._points = keypoints(self.gray)
         return self._points
+
+    def outlined(self) -> np.ndarray:
+        """Where the query picture, at its own resolution, shows white strokes edged in
+        black (:func:`.lettering.outlined`), at ``gray``'s size; found on first use (only
+        a comparison that failed looks for words laid over)."""
+        if self._outlined is None:
+            self._outlined = lettering.outlined(self._source, self.frame.size)
+        return self._outlined
 
 
 def probe_of(probes: dict[str, Probe], rgb: np.ndarray, regions: Regions, key: str) -> Probe:
@@ -134,7 +146,7 @@ def probe_for(rgb: np.ndarray, regions: Regions, key: str) -> Probe:
     or region, or the mirror image of either ("mirror", "trim+mirror")."""
     source, gray, frame = _view(rgb, regions, key)
     colour = recolour.colour_at(source, frame.size, max(frame.size))
-    return Probe(gray, frame, colour)
+    return Probe(gray, frame, colour, source)
 
 
 def view_of(

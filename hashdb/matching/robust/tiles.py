@@ -3,6 +3,8 @@ cell: the part of the geometric check that looks at pixels once a transform is f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
@@ -13,18 +15,33 @@ from hashdb.store.models import ReferenceFeatures
 GRID = 4
 
 
-class Colours:
-    """The reference's colour thumbnail (decoded on first use) and the query's colours."""
+#: The query picture's outlined strokes at its gray's size (:func:`.lettering.outlined`),
+#: found when first asked for.
+Outlined = Callable[[], np.ndarray]
 
-    def __init__(self, reference: ReferenceFeatures, query_colour: np.ndarray) -> None:
-        self._reference, self.query = reference, query_colour
+
+class Colours:
+    """The reference's colour thumbnail (decoded on first use), the query's colours and,
+    if known, where the query shows white strokes edged in black."""
+
+    def __init__(
+        self,
+        reference: ReferenceFeatures,
+        query_colour: np.ndarray,
+        outlined: Outlined | None = None,
+    ) -> None:
+        self._reference, self.query, self.outlined = reference, query_colour, outlined
 
     def reference(self) -> np.ndarray | None:
         return recolour.colour_thumbnail(self._reference)
 
 
-def colours_for(reference: ReferenceFeatures, query_colour: np.ndarray | None) -> Colours | None:
-    return None if query_colour is None else Colours(reference, query_colour)
+def colours_for(
+    reference: ReferenceFeatures,
+    query_colour: np.ndarray | None,
+    outlined: Outlined | None = None,
+) -> Colours | None:
+    return None if query_colour is None else Colours(reference, query_colour, outlined)
 
 
 def content_agreement(
@@ -83,6 +100,18 @@ def content_agreement(
             return None
         return reference_colour, cv2.warpAffine(colours.query, to_query, (tw, th), flags=flags)
 
+    def aligned_outlined() -> np.ndarray | None:
+        if colours is None or colours.outlined is None:
+            return None
+        # Any query pixel a thumbnail pixel covers: widened by the reduction's step first.
+        step = int(np.ceil(max(1.0, *np.hypot(to_query[0, :2], to_query[1, :2]))))
+        found = colours.outlined()
+        if step > 1:
+            found = cv2.dilate(found, np.ones((step, step), np.uint8))
+        nearest = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
+        outlined: np.ndarray = cv2.warpAffine(found, to_query, (tw, th), flags=nearest)
+        return outlined
+
     compared = content.compare(
         thumb,
         warped.astype(np.float32),
@@ -90,5 +119,6 @@ def content_agreement(
         content_policy,
         aligned_colours,
         colour_must_agree=colour_must_agree,
+        outlined=aligned_outlined,
     )
     return (agree / total if total else 0.0), total, compared
