@@ -17,7 +17,7 @@ from hashdb.service import HashDB
 from hashdb.testing import robustness as data
 from hashdb.testing import symbols
 from hashdb.testing.robustness.pictures import font
-from tests.robust.conftest import known_database
+from tests.robust.conftest import known_database, known_pictures
 
 _TEST = symbols.TEST
 GLYPHS = symbols.SymbolSet("glyph", 7, _TEST, outline=False)
@@ -236,3 +236,23 @@ def test_small_words_across_a_drawings_cross_do_not_hide_it(
     for seed in (16, 24, 39, 48):  # words across the cross (others lie clear of it)
         upload = data.transformed(crossed, "text-overlay", "small", seed)
         assert not db.matching.media(upload, principal=LOCAL_OPERATOR).matches
+
+
+@pytest.fixture(scope="module")
+def minus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HashDB]:
+    path = tmp_path_factory.mktemp("minus") / "hashdb.sqlite"
+    db, _ = known_pictures(path, (CALENDARS.draw("calendar-minus"),), lossless=True)
+    yield db
+    db.close()
+
+
+def test_an_element_round_the_words_is_no_blurred_edge_of_them(minus: HashDB) -> None:
+    # Small words across the middle of a calendar with a cross lie over most of the known
+    # calendar's minus sign. Round the words the cross's arms are busier than the minus
+    # sign's ends, as the words' blurred edges would be over a plain ground; on a drawing
+    # of flat colours only a plain ground round the words excuses a busier upload.
+    crossed = CALENDARS.draw("calendar-xmark").convert("RGB")
+    upload = data.transformed(crossed, "text-overlay", "small", 18)
+    assert not minus.matching.media(upload, principal=LOCAL_OPERATOR).matches
+    same = data.transformed(CALENDARS.draw("calendar-minus").convert("RGB"), "jpeg", "q50", 18)
+    assert minus.matching.media(same, principal=LOCAL_OPERATOR).matches

@@ -392,6 +392,15 @@ def _compare_cells(
     # Round a hole (lettering left out) the upload may keep the words' blurred edges, but
     # what the reference has there and the upload lacks is content, not fill.
     hole = compared & ~interior(compared) & ~rim
+    if (
+        policy.flat_share is not None
+        and bool((differs & hole & busier).any())
+        and (flat or flat_colours(reference, inside, policy.flat_share, policy.flat_spread))
+    ):
+        # On a drawing of flat colours, only where the reference is plain: an element it
+        # shows round the words under a busier upload is another element there (an icon's
+        # cross round words that hide its minus sign), not the words' blurred edge.
+        hole = hole & (a_structure < policy.structure)
     excused = differs & ((rim & fill) | (hole & busier)) & excuses
     if excuses and corner_overlay(
         differs & ~excused, compared, a_structure, b_structure, policy.corner_share
