@@ -127,15 +127,20 @@ def _unless_refuted(
 
 def in_place(candidate: Candidate, policy: RobustPolicy) -> bool:
     """Whether the candidate's query picture may be the reference's whole picture as it
-    is, only resized: found by an unturned variant (trimmed, a region, mirrored left to
-    right) with detail, within the in-place radius of the reference's full row."""
+    is, only resized: the whole upload within the whole-upload radius of the reference's
+    full row, or an unturned variant (trimmed, a region, mirrored left to right) within
+    the in-place radius, with detail."""
     query = candidate.query
     variant = query.variant.removeprefix("trim+").removeprefix("tight+")
+    radius = policy.in_place_distance
+    if query.variant == "original":
+        radius = policy.whole_in_place_distance
+    elif not (variant in ("trim", "tight", "mirror-h") or variant.startswith("region-")):
+        return False
     return (
         candidate.reference_variant == "full"
-        and 0 <= candidate.distance <= policy.in_place_distance
+        and 0 <= candidate.distance <= radius
         and query.quality >= policy.min_query_quality
-        and (variant in ("trim", "tight", "mirror-h") or variant.startswith("region-"))
     )
 
 

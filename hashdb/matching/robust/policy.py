@@ -34,6 +34,11 @@ class RobustPolicy:
     #: glyph or a flag has too few): the evidence a plain match needs, the hash and the
     #: aligned content (0: off).
     in_place_distance: int = 31
+    #: The whole upload within this many PDQ bits of a reference's whole-picture row is
+    #: checked in place when keypoints cannot align it: downscaling, noise or re-encoding
+    #: move a flat drawing's hash further than a photograph's, and leave it too few
+    #: keypoints; the hash within the plain threshold already is (0: off).
+    whole_in_place_distance: int = 64
     geometric: geometric.GeometricPolicy = field(default_factory=geometric.GeometricPolicy)
 
 
