@@ -21,7 +21,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from hashdb.matching.robust import channels
+from hashdb.matching.robust import channels, recolour
 
 #: The lettering's fill and outline: every channel at least / at most this.
 _WHITE = 225
@@ -141,12 +141,8 @@ def outlined(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     is. Words laid over a picture are drawn at its resolution; reduced to a thumbnail, a
     1-pixel outline and a 2-pixel stroke blend into what lies round them and are neither
     white nor black any more."""
+    rgb = recolour.at_most(rgb, _FINE_SIDE)
     height, width = rgb.shape[:2]
-    if max(width, height) > _FINE_SIDE:
-        scale = _FINE_SIDE / max(width, height)
-        reduced = (max(1, round(width * scale)), max(1, round(height * scale)))
-        rgb = cv2.resize(rgb, reduced, interpolation=cv2.INTER_AREA)
-        height, width = rgb.shape[:2]
     white = channels.lowest(rgb) >= _WHITE
     black = channels.highest(rgb) <= _BLACK
     near = np.ones((3, 3), np.uint8)

@@ -203,14 +203,20 @@ def _cell_colours(
 def colour_at(rgb: np.ndarray, size: tuple[int, int], side: int) -> np.ndarray:
     """``rgb`` resized to ``size`` (width, height) as the grey pictures are (first reduced
     to at most ``side``, as the grey one is for keypoints)."""
-    height, width = rgb.shape[:2]
-    if max(width, height) > side:
-        scale = side / max(width, height)
-        reduced = (max(1, round(width * scale)), max(1, round(height * scale)))
-        rgb = cv2.resize(rgb, reduced, interpolation=cv2.INTER_AREA)
-        height, width = rgb.shape[:2]
-    method = cv2.INTER_AREA if size[0] < width else cv2.INTER_LINEAR
+    rgb = at_most(rgb, side)
+    method = cv2.INTER_AREA if size[0] < rgb.shape[1] else cv2.INTER_LINEAR
     return np.ascontiguousarray(cv2.resize(rgb, size, interpolation=method))
+
+
+def at_most(rgb: np.ndarray, side: int) -> np.ndarray:
+    """``rgb`` reduced (by area) to at most ``side`` pixels on its longer side, or as it is."""
+    height, width = rgb.shape[:2]
+    if max(width, height) <= side:
+        return rgb
+    scale = side / max(width, height)
+    reduced = (max(1, round(width * scale)), max(1, round(height * scale)))
+    smaller: np.ndarray = cv2.resize(rgb, reduced, interpolation=cv2.INTER_AREA)
+    return smaller
 
 
 def colour_thumbnail(features: ReferenceFeatures) -> np.ndarray | None:
