@@ -375,9 +375,10 @@ def _compare_cells(
             policy.element_clearance,
         )
     # Measured only when it can change the verdict (it costs as much as the cells do).
+    flat_measured = by_structure or rim_needs_flat or bool(free_elements.any())
     flat = (
         policy.flat_share is not None
-        and (by_structure or rim_needs_flat or bool(free_elements.any()))
+        and flat_measured
         and flat_colours(reference, inside, policy.flat_share, policy.flat_spread)
     )
     detailed = by_structure and not flat
@@ -395,7 +396,11 @@ def _compare_cells(
     if (
         policy.flat_share is not None
         and bool((differs & hole & busier).any())
-        and (flat or flat_colours(reference, inside, policy.flat_share, policy.flat_spread))
+        and (
+            flat
+            if flat_measured
+            else flat_colours(reference, inside, policy.flat_share, policy.flat_spread)
+        )
     ):
         # On a drawing of flat colours, only where the reference is plain: an element it
         # shows round the words under a busier upload is another element there (an icon's
