@@ -148,10 +148,11 @@ def _colour_checked(
     colours: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None,
     policy: ContentPolicy,
 ) -> Comparison:
-    """``found`` (which agrees in grey) unless a cell it found agreeing, inside the rim, has
-    another hue than the reference turned by the upload's hue shift and saturation
-    factor (:mod:`.recolour`), by more than ``policy.hue_margin``. Without colours on
-    either side, or with the upload's washed out to grey, the grey verdict stands."""
+    """``found`` (which agrees in grey) unless cells it found agreeing, inside the rim, have
+    another hue than the reference turned by the upload's hue shift and saturation factor
+    (:mod:`.recolour`), by more than ``policy.hue_margin``, or hold an element of another
+    colour (:func:`_colour_elements`). Without colours on either side, or with the upload's
+    washed out to grey, the grey verdict stands."""
     margin = policy.hue_margin
     pictures = None if margin is None or colours is None else colours()
     if margin is None or pictures is None or recolour.washed_out(*pictures, inside):
@@ -161,8 +162,44 @@ def _colour_checked(
     cell, _, _ = grid(reference.shape)
     differs = recolour.hue_differs(expected, pictures[1], agreeing, cell, margin)
     if int(differs.sum()) < policy.hue_cells:
-        return found
+        # As many as an element of another colour makes, if any.
+        shown = (pictures[0],) if changed is None else (pictures[0], changed[1])
+        differs = _colour_elements(shown, pictures[1], agreeing, inside, cell, margin, policy)
+        if not differs.any():
+            return found
     return Comparison(found.cells, int(differs.sum()), found.excused, found.detailed)
+
+
+def _colour_elements(
+    shown: tuple[np.ndarray, ...],
+    aligned: np.ndarray,
+    agreeing: np.ndarray,
+    inside: np.ndarray,
+    cell: int,
+    margin: float,
+    policy: ContentPolicy,
+) -> np.ndarray:
+    """The cells found agreeing in grey that hold an element of another colour than the
+    reference ``shown`` as it is and as the upload's colour edit would turn it (a hue
+    shift measured on few pixels may be wrong; a true element differs from both): pink
+    brows on a pale green face, at nearly its grey. Not next to a cell inside the rim that
+    differed and was excused: a logo laid over a corner reaches a little past its cells."""
+    if policy.colour_element_distance is None:
+        return np.zeros_like(agreeing)
+    rows, cols = agreeing.shape
+    excused = interior(covered_cells(inside, cell, rows, cols)) & ~agreeing
+    beside = cv2.dilate(excused.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    found: np.ndarray = recolour.colour_element_cells(
+        shown,
+        aligned,
+        agreeing & ~beside,
+        cell,
+        policy.colour_element_distance,
+        margin,
+        policy.colour_element_width,
+        policy.colour_element_area,
+    )
+    return found
 
 
 def _colour_differs(

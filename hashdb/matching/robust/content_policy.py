@@ -68,6 +68,18 @@ class ContentPolicy:
     #: ... when at least this many cells differ so (an element, not the edge of a clipped
     #: colour or a few small letters laid over it).
     hue_cells: int = 8
+    #: A thin element of another colour at nearly the grey of what lies round it (pink brows
+    #: on a pale green face) changes no cell's grey and too few cells' mean hue. In a
+    #: comparison that agrees in grey, the cells it found agreeing differ where they hold
+    #: part of a patch of coloured pixels whose a*b* (CIELAB) lie more than this far from
+    #: the reference's, as it is and after the upload's colour edit, with a hue more than
+    #: ``hue_margin`` off where the reference is coloured, and unlike any colour the
+    #: reference shows round them (:func:`.recolour.colour_element_cells`) ...
+    colour_element_distance: float | None = 30.0
+    #: ... that survives an opening by a square of this side (JPEG's colour fringes along
+    #: an edge are a pixel wide) and holds this many pixels at least (None: off).
+    colour_element_width: int = 2
+    colour_element_area: int = 40
 
     def with_margin(self) -> ContentPolicy:
         """This policy for a second chance: the retry thresholds for every comparison."""

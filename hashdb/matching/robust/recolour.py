@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from hashdb.matching.robust import channels
-from hashdb.matching.robust.cells import cell_means
+from hashdb.matching.robust.cells import cell_counts, cell_means
 from hashdb.store.models import ReferenceFeatures
 
 #: A PNG signature (the grey thumbnail, and the colour one stored after it).
@@ -157,6 +157,86 @@ def hue_differs(
     off = ratio > np.log(_CHROMA_RATIO) if kept else np.zeros_like(either)
     differs: np.ndarray = either & ((colourful & (turn > margin)) | off)
     return differs
+
+
+#: A pixel is coloured when its a*b* chroma (8-bit CIELAB) exceeds this: JPEG leaves white
+#: and black a few units of colour.
+_COLOURED = 8.0
+#: A cell holds part of a colour element when this many of its pixels belong to it.
+_ELEMENT_IN_CELL = 8
+#: Radius (thumbnail pixels) of the reference's neighbourhood whose colours an upload's
+#: pixel may show, and the a*b* margin round their range: blurred, a thin dark line
+#: vanishes into the colour beside it.
+_NEIGHBOURHOOD = 4
+_NEAR = 10.0
+
+
+def colour_element_cells(
+    expected: tuple[np.ndarray, ...],
+    aligned: np.ndarray,
+    compared: np.ndarray,
+    cell: int,
+    distance: float,
+    margin: float,
+    width: int,
+    area: int,
+) -> np.ndarray:
+    """Cells (of side ``cell``) holding part of an element of another colour: a patch of
+    ``area`` pixels or more, ``width`` pixels wide at least, lying wholly in ``compared``
+    cells, of pixels coloured in ``aligned`` whose a*b* (CIELAB) lie more than ``distance``
+    from ``expected``'s, with a hue more than ``margin`` degrees off where ``expected`` is
+    coloured too (a contrast edit that clips a channel moves a colour's chroma far, its
+    hue little), and outside the range of colours ``expected`` shows round them (blurred,
+    a thin dark line vanishes into the colour beside it). Counted over the whole patch,
+    not per cell: a thin brow spans three cells with a few dozen pixels in each. A patch
+    reaching into other cells is part of what those hold (a logo laid over a corner,
+    excused there)."""
+    rows, cols = compared.shape
+    got = _ab(aligned, rows * cell, cols * cell)
+    got_chroma = np.hypot(got[..., 0], got[..., 1])
+    another = got_chroma > _COLOURED
+    for picture in expected:
+        if not another.any():
+            return np.zeros_like(compared)
+        another &= _another_colour(_ab(picture, rows * cell, cols * cell), got, distance, margin)
+    patches = cv2.morphologyEx(
+        another.astype(np.uint8), cv2.MORPH_OPEN, np.ones((width, width), np.uint8)
+    )
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(patches, connectivity=8)
+    large = stats[:, cv2.CC_STAT_AREA] >= area
+    large[0] = False  # the background
+    if count <= 1 or not large.any():
+        return np.zeros_like(compared)
+    outside = ~np.repeat(np.repeat(compared, cell, axis=0), cell, axis=1)
+    large[np.unique(labels[outside])] = False
+    held = cell_counts(large[labels], cell, rows, cols) >= _ELEMENT_IN_CELL
+    found: np.ndarray = compared & held
+    return found
+
+
+def _ab(picture: np.ndarray, height: int, width: int) -> np.ndarray:
+    """The a*, b* channels (CIELAB, centred on grey) of ``picture`` lightly blurred, cut to
+    ``height`` by ``width``."""
+    lab = cv2.cvtColor(cv2.GaussianBlur(picture, (5, 5), 1.0), cv2.COLOR_RGB2LAB)
+    ab: np.ndarray = lab[:height, :width, 1:].astype(np.float32) - 128.0
+    return ab
+
+
+def _another_colour(ref: np.ndarray, got: np.ndarray, distance: float, margin: float) -> np.ndarray:
+    """Pixels whose a*b* ``got`` are not the reference's ``ref`` there (see
+    :func:`colour_element_cells`) nor any the reference shows round them."""
+    ref_chroma, got_chroma = np.hypot(ref[..., 0], ref[..., 1]), np.hypot(got[..., 0], got[..., 1])
+    far = np.hypot(ref[..., 0] - got[..., 0], ref[..., 1] - got[..., 1]) > distance
+    cosine = (ref * got).sum(axis=2) / np.maximum(ref_chroma * got_chroma, 1e-6)
+    turned = (ref_chroma <= _COLOURED) | (cosine < np.cos(np.radians(margin)))
+    square = np.ones((2 * _NEIGHBOURHOOD + 1,) * 2, np.uint8)
+    unseen = np.zeros(far.shape, bool)
+    for channel in range(2):
+        shown = np.ascontiguousarray(ref[..., channel])
+        low, high = cv2.erode(shown, square) - _NEAR, cv2.dilate(shown, square) + _NEAR
+        unseen |= (got[..., channel] < low) | (got[..., channel] > high)
+    found: np.ndarray = far & turned & unseen
+    return found
 
 
 def hue_turned(
