@@ -150,10 +150,25 @@ class RobustMatcher(ChangeFollower):
         search is skipped, which most uploads of a deployment without robust lists do)."""
         policy = self.policy
         pdq = next((d for d in digests if d.algorithm == "pdq"), None)
-        detailed = pdq is not None and (pdq.quality or 0) >= policy.min_query_quality
-        found = [match for match in plain if detailed or ALGORITHMS[match.algorithm].exact]
         if pdq is None:
-            return found  # not an image hashdb could hash perceptually
+            return [match for match in plain if ALGORITHMS[match.algorithm].exact]
+        quality = pdq.quality or 0
+        detailed = quality >= policy.min_query_quality
+        # PDQ's quality counts gradients in grey levels: a dark or faded upload scores low
+        # however much it shows once its levels are stretched, as the reference rows were
+        # made. Measured so, its plain matches of media entries are judged by their content;
+        # a raw hash, with no picture to compare, still needs the upload's own detail.
+        levelled = quality if detailed else max(quality, variants.levelled_quality(image))
+        judged = not detailed and levelled >= policy.min_query_quality
+        if judged and any(not ALGORITHMS[m.algorithm].exact for m in plain):
+            self.refresh()  # which entries have a picture to compare
+        found = [
+            match
+            for match in plain
+            if detailed
+            or ALGORITHMS[match.algorithm].exact
+            or (judged and self.has_features(match.entry_id))
+        ]
         if lists is not None and not lists and all(ALGORITHMS[m.algorithm].exact for m in found):
             return found  # nothing to check, and no list takes edited copies
         self.refresh()
@@ -167,6 +182,13 @@ class RobustMatcher(ChangeFollower):
         matched = {match.entry_id for match in found}
         sources = {match.source_sha256 for match in found if match.source_sha256}
         hashes, regions, boxes = variants.query_variants(image)
+        if levelled > quality:
+            # The upload's own turns, judged as the reference rows were made (the bits
+            # barely move: PDQ ignores brightness).
+            hashes = [
+                replace(h, quality=levelled) if h.variant in variants.DIHEDRAL_NAMES else h
+                for h in hashes
+            ]
         if detailed:
             found.extend(
                 self._raw_variant_matches(
@@ -186,10 +208,6 @@ class RobustMatcher(ChangeFollower):
         # Low-detail uploads (dark, plain) still reach the geometric check, which needs
         # keypoints and content agreement: a blank image has neither.
         usable = [h for h in hashes if h.quality >= _CANDIDATE_QUALITY]
-        if hashes[0].quality < _CANDIDATE_QUALITY <= variants.levelled_quality(image):
-            # A dark or faded upload: its own turns are judged as the reference rows were
-            # made, levels stretched (the bits barely move: PDQ ignores brightness).
-            usable.extend(h for h in hashes if h.variant in variants.DIHEDRAL_NAMES)
         candidates, nearest = self._candidates(usable, matched)
         confirmed = self._verified(image, candidates, (regions, boxes), probes, sources, lists)
         if (
