@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from hashdb.hashing.pdq import dihedral_hashes
 from hashdb.identity import LOCAL_OPERATOR
-from hashdb.matching.robust import variants
+from hashdb.matching.robust import content, variants
 from hashdb.media import decode_image
 from hashdb.service import EntryMetadata
 from hashdb.testing import robustness as data
@@ -97,3 +99,49 @@ def test_a_raw_hash_still_needs_the_uploads_own_detail(tmp_path: Path) -> None:
             assert not db.matching.media(_reencoded(seed), principal=LOCAL_OPERATOR).matches
     finally:
         db.close()
+
+
+#: Dark scenes whose copy with noise of deviation 20 is found only once compared blurred as
+#: much as the noise asks.
+NOISY = (9013, 9014, 9015, 9017)
+
+
+def _noisy(seed: int) -> bytes:
+    return data.transformed(pictures.photo(seed, dark=True), "noise", "s20", seed)
+
+
+def test_a_noisy_dark_picture_is_compared_blurred_as_its_noise_asks(tmp_path: Path) -> None:
+    db, known = known_pictures(
+        tmp_path / "dark.sqlite", [pictures.photo(seed, dark=True) for seed in NOISY]
+    )
+    try:
+        for seed in NOISY:
+            found = {
+                m.entry_id
+                for m in db.matching.media(_noisy(seed), principal=LOCAL_OPERATOR).matches
+            }
+            assert found & known, seed
+        for seed in range(9100, 9116):
+            assert not db.matching.media(_noisy(seed), principal=LOCAL_OPERATOR).matches, seed
+    finally:
+        db.close()
+
+
+def test_the_blur_grows_with_the_uploads_noise_not_the_references() -> None:
+    rng = np.random.default_rng(3)
+    scene = np.zeros((256, 256), np.float32)
+    scene[64:192, 64:192] = 200.0
+    inside = np.ones(scene.shape, bool)
+    noisy = scene + rng.normal(0, 30, scene.shape).astype(np.float32)
+    assert content.blur_for(scene, scene, inside, 1.0) == 1.0
+    assert content.blur_for(scene, scene + rng.normal(0, 2, scene.shape), inside, 1.0) == 1.0
+    noisier = scene + rng.normal(0, 60, scene.shape).astype(np.float32)
+    assert (
+        1.5
+        < content.blur_for(scene, noisy, inside, 1.0)
+        < content.blur_for(scene, noisier, inside, 1.0)
+    )
+    snow = scene + rng.normal(0, 240, scene.shape).astype(np.float32)
+    assert content.blur_for(scene, snow, inside, 1.0) == 4.0  # at most
+    # A reference as noisy as the upload: its own grain, compared as it is.
+    assert content.blur_for(noisy, noisy + rng.normal(0, 5, scene.shape), inside, 1.0) == 1.0

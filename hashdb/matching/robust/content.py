@@ -45,6 +45,7 @@ keypoints, which is how a copy with words over it comes to this weaker evidence)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -88,6 +89,7 @@ def compare(
     adds (:mod:`.lettering`; ``outlined``, called only then, gives the strokes found at the
     upload's own resolution, in the same frame)."""
     policy = policy or ContentPolicy()
+    policy = replace(policy, blur=blur_for(reference, aligned, covered.astype(bool), policy.blur))
     if colour_must_agree:
         # Weaker geometric evidence: every cell must agree, in grey and in colour (no rim,
         # corner or overlay excuses: the dots of an Ä on the rim of a tight trim are not fill).
@@ -308,6 +310,41 @@ def _without(
     return replace(again, lettered=True) if again.agrees else None
 
 
+#: An upload whose noise exceeds this share of its contrast, and ``_NOISIER`` times the
+#: reference's share, is compared blurred more (the reference alike), so that about
+#: ``_NOISE_LEFT`` of the contrast is left, up to ``_MOST_BLUR``: noise added to a dark
+#: scene and stretched to the reference's levels is structure in every flat cell.
+_NOISY = 0.04
+_NOISIER = 3.0
+_NOISE_LEFT = 0.015
+_MOST_BLUR = 4.0
+
+
+def blur_for(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray, least: float) -> float:
+    """The blur (Gaussian standard deviation) to compare ``aligned`` with ``reference`` at:
+    ``least``, or more for an upload much noisier than the reference. A Gaussian of
+    deviation s leaves about 0.28 / s of white noise."""
+    got = _noise_share(aligned, inside)
+    if got <= _NOISY or got <= _NOISIER * _noise_share(reference, inside):
+        return least
+    return float(min(max(least, 0.28 * got / _NOISE_LEFT), _MOST_BLUR))
+
+
+def _noise_share(picture: np.ndarray, inside: np.ndarray) -> float:
+    """Noise as a share of contrast: the robust deviation of the Laplacian (the median
+    absolute value: edges are few), over every other pixel well inside ``inside``."""
+    grey = picture.astype(np.float32)
+    laplacian = cv2.Laplacian(grey, cv2.CV_32F, ksize=1)[1::2, 1::2]
+    kept = cv2.erode(inside.astype(np.uint8), np.ones((5, 5), np.uint8))[1::2, 1::2] > 0
+    if int(kept.sum()) < 64:
+        return 0.0
+    values = grey[1::2, 1::2][kept]
+    low, high = np.percentile(values, (2, 98))
+    # White noise of deviation n gives the Laplacian a deviation of sqrt(20) n.
+    deviation = 1.4826 * float(np.median(np.abs(laplacian[kept]))) / math.sqrt(20.0)
+    return deviation / max(float(high - low), 24.0)
+
+
 def strict_comparison(reference: np.ndarray, other: np.ndarray) -> Comparison:
     """Two pictures of one frame compared over all of it, every cell, nothing excused."""
     covered = np.ones(reference.shape[:2], np.uint8)
@@ -335,8 +372,9 @@ def _compare_cells(
     """The comparison, and the cells inside its rim it compared and found agreeing (no
     excuse needed). The rim is that of ``frame`` (default ``covered``): lettering left out
     of ``covered`` is a hole in it, and the cells round a hole are no edge an edit filled."""
-    ref = cv2.GaussianBlur(reference.astype(np.float32), (5, 5), 1.0)
-    got = cv2.GaussianBlur(aligned.astype(np.float32), (5, 5), 1.0)
+    size = (5, 5) if policy.blur == 1.0 else (0, 0)
+    ref = cv2.GaussianBlur(reference.astype(np.float32), size, policy.blur)
+    got = cv2.GaussianBlur(aligned.astype(np.float32), size, policy.blur)
     inside = covered.astype(bool)
     cell, rows, cols = grid(ref.shape)
     if rows < 2 or cols < 2 or int(inside.sum()) < cell * cell * 4:

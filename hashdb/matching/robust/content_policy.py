@@ -68,6 +68,11 @@ class ContentPolicy:
     #: ... when at least this many cells differ so (an element, not the edge of a clipped
     #: colour or a few small letters laid over it).
     hue_cells: int = 8
+    #: Both pictures are blurred by a Gaussian of this standard deviation (thumbnail
+    #: pixels) before cells are compared: it absorbs resampling, JPEG and sub-pixel
+    #: misalignment. :func:`.content.compare` raises it for an upload much noisier than the
+    #: reference (:func:`.content.blur_for`).
+    blur: float = 1.0
     #: A thin element of another colour at nearly the grey of what lies round it (pink brows
     #: on a pale green face) changes no cell's grey and too few cells' mean hue. In a
     #: comparison that agrees in grey, the cells it found agreeing differ where they hold
