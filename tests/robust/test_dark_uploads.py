@@ -10,7 +10,7 @@ import numpy as np
 
 from hashdb.hashing.pdq import dihedral_hashes
 from hashdb.identity import LOCAL_OPERATOR
-from hashdb.matching.robust import content, variants
+from hashdb.matching.robust import noise, variants
 from hashdb.media import decode_image
 from hashdb.service import EntryMetadata
 from hashdb.testing import robustness as data
@@ -133,15 +133,15 @@ def test_the_blur_grows_with_the_uploads_noise_not_the_references() -> None:
     scene[64:192, 64:192] = 200.0
     inside = np.ones(scene.shape, bool)
     noisy = scene + rng.normal(0, 30, scene.shape).astype(np.float32)
-    assert content.blur_for(scene, scene, inside, 1.0) == 1.0
-    assert content.blur_for(scene, scene + rng.normal(0, 2, scene.shape), inside, 1.0) == 1.0
+    assert noise.blur_for(scene, scene, inside, 1.0) == 1.0
+    assert noise.blur_for(scene, scene + rng.normal(0, 2, scene.shape), inside, 1.0) == 1.0
     noisier = scene + rng.normal(0, 60, scene.shape).astype(np.float32)
     assert (
         1.5
-        < content.blur_for(scene, noisy, inside, 1.0)
-        < content.blur_for(scene, noisier, inside, 1.0)
+        < noise.blur_for(scene, noisy, inside, 1.0)
+        < noise.blur_for(scene, noisier, inside, 1.0)
     )
     snow = scene + rng.normal(0, 240, scene.shape).astype(np.float32)
-    assert content.blur_for(scene, snow, inside, 1.0) == 4.0  # at most
+    assert noise.blur_for(scene, snow, inside, 1.0) == 4.0  # at most
     # A reference as noisy as the upload: its own grain, compared as it is.
-    assert content.blur_for(noisy, noisy + rng.normal(0, 5, scene.shape), inside, 1.0) == 1.0
+    assert noise.blur_for(noisy, noisy + rng.normal(0, 5, scene.shape), inside, 1.0) == 1.0

@@ -20,39 +20,39 @@ over the pixels the upload covers. A cell *differs* when
   a pixel of misalignment leaves along an edge: an element smaller than the cell (two
   square dots where the reference has a circumflex) that its mean and spread can hide.
 
-Blurring both pictures first absorbs resampling, JPEG and sub-pixel misalignment. Two kinds
-of differing cell are excused: on the outer ring of the covered area where the upload is
-flat (the fill a small rotation leaves in the corners, the rest of a bar) or, when most
-cells lie inside that ring, busier than the reference (the edge of that fill, a strip of a
-screenshot's frame), and, for a
-*detailed* reference only, a few cells anywhere (a logo or words laid over a photo). A
-picture with little detail or of flat colours (a glyph, an icon, a face, a flag: their
-outlines cross many cells) gets no such allowance: there a few cells are the whole
-difference between two symbols, and on its rim only where it is flat itself (an accent at
-the top of a tight region is an element, not the edge of a frame). Any picture may differ in one
-corner, in a box up to a quarter of the side, where the upload is busier than the reference
-(a channel's logo or a watermark pasted there): two symbols differ where their elements
-are, not only in a corner.
+Blurring both pictures first absorbs resampling, JPEG and sub-pixel misalignment; an upload
+much noisier than the reference is compared blurred more (:mod:`.noise`). Two kinds of
+differing cell are excused: on the outer ring of the covered area where the upload is flat
+(the fill a small rotation leaves in the corners, the rest of a bar) or, when most cells lie
+inside that ring, busier than the reference (the edge of that fill, a strip of a
+screenshot's frame), and, for a *detailed* reference only, a few cells anywhere (a logo or
+words laid over a photo). A picture with little detail or of flat colours (a glyph, an
+icon, a face, a flag: their outlines cross many cells) gets no such allowance: there a few
+cells are the whole difference between two symbols, and on its rim only where it is flat
+itself (an accent at the top of a tight region is an element, not the edge of a frame). Any
+picture may differ in one corner, in a box up to a quarter of the side, where the upload is
+busier than the reference (a channel's logo or a watermark pasted there): two symbols differ
+where their elements are, not only in a corner.
 
-When the colours are at hand and the grey comparison fails, it is tried again against the
-reference turned by the upload's measured hue shift and saturation factor (the colours
-must then agree too: :mod:`.recolour`), and without the white-on-black words the upload
-lays over the picture (:mod:`.lettering`). Weaker geometric evidence (inliers bunched
-round the reference's detail) asks for every cell to agree, with nothing excused, and the
-colours too; only such lettering may be left out there (words across a symbol hide its
-keypoints, which is how a copy with words over it comes to this weaker evidence).
+When the colours are at hand, a comparison that agrees in grey must agree in colour too
+(:mod:`.colour_check`: another hue, an element of another colour). One that fails is tried
+again against the reference turned by the upload's measured hue shift and saturation factor
+(the colours must then agree too: :mod:`.recolour`), and without the white-on-black words
+the upload lays over the picture (:mod:`.lettering`). Weaker geometric evidence (inliers
+bunched round the reference's detail) asks for every cell to agree, with nothing excused,
+and the colours too; only such lettering may be left out there (words across a symbol hide
+its keypoints, which is how a copy with words over it comes to this weaker evidence).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import replace
 
 import cv2
 import numpy as np
 
-from hashdb.matching.robust import lettering, recolour
+from hashdb.matching.robust import colour_check, lettering, noise, recolour
 from hashdb.matching.robust.cells import (
     COVERED_SHARE,
     corner_overlay,
@@ -89,12 +89,14 @@ def compare(
     adds (:mod:`.lettering`; ``outlined``, called only then, gives the strokes found at the
     upload's own resolution, in the same frame)."""
     policy = policy or ContentPolicy()
-    policy = replace(policy, blur=blur_for(reference, aligned, covered.astype(bool), policy.blur))
+    policy = replace(
+        policy, blur=noise.blur_for(reference, aligned, covered.astype(bool), policy.blur)
+    )
     if colour_must_agree:
         # Weaker geometric evidence: every cell must agree, in grey and in colour (no rim,
         # corner or overlay excuses: the dots of an Ä on the rim of a tight trim are not fill).
         found = _compare(reference, aligned, covered, policy, excuses=False)
-        checked = _colours_agree(reference, found, covered.astype(bool), colours)
+        checked = colour_check.colours_agree(reference, found, covered.astype(bool), colours)
         if checked.agrees or colours is None or (pictures := colours()) is None:
             return checked
         # Words laid over the picture hide keypoints too, which is how such an upload
@@ -108,7 +110,9 @@ def compare(
         )
     found, agreeing = _compare_cells(reference, aligned, covered, policy)
     if found.agrees:
-        return _colour_checked(reference, found, agreeing, covered.astype(bool), colours, policy)
+        return colour_check.colour_checked(
+            reference, found, agreeing, covered.astype(bool), colours, policy
+        )
     pictures = None if colours is None else colours()
     if pictures is None:
         return found
@@ -121,97 +125,6 @@ def compare(
     return _recoloured(reference, aligned, inside, retry, pictures) or (
         _lettering_left_out(reference, aligned, inside, unlettered, pictures, outlined) or found
     )
-
-
-def _colours_agree(
-    reference: np.ndarray,
-    found: Comparison,
-    inside: np.ndarray,
-    colours: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None,
-) -> Comparison:
-    """``found`` if it agrees in grey and, inside the rim, in colour too (after the
-    upload's hue shift and saturation factor, if it has any); otherwise (or without
-    colours to compare, or with the upload's washed out to grey) a comparison that does
-    not agree."""
-    pictures = None if not found.agrees or colours is None else colours()
-    if pictures is not None and not recolour.washed_out(*pictures, inside):
-        changed = recolour.recoloured(reference, *pictures, inside)
-        expected = pictures[0] if changed is None else changed[1]
-        if not _colour_differs(reference.shape, expected, pictures[1], inside):
-            return found
-    return Comparison(found.cells, max(found.differing, 1), found.excused, found.detailed)
-
-
-def _colour_checked(
-    reference: np.ndarray,
-    found: Comparison,
-    agreeing: np.ndarray,
-    inside: np.ndarray,
-    colours: Callable[[], tuple[np.ndarray, np.ndarray] | None] | None,
-    policy: ContentPolicy,
-) -> Comparison:
-    """``found`` (which agrees in grey) unless cells it found agreeing, inside the rim, have
-    another hue than the reference turned by the upload's hue shift and saturation factor
-    (:mod:`.recolour`), by more than ``policy.hue_margin``, or hold an element of another
-    colour (:func:`_colour_elements`). Without colours on either side, or with the upload's
-    washed out to grey, the grey verdict stands."""
-    margin = policy.hue_margin
-    pictures = None if margin is None or colours is None else colours()
-    if margin is None or pictures is None or recolour.washed_out(*pictures, inside):
-        return found
-    changed = recolour.recoloured(reference, *pictures, inside)
-    expected = pictures[0] if changed is None else changed[1]
-    cell, _, _ = grid(reference.shape)
-    differs = recolour.hue_differs(expected, pictures[1], agreeing, cell, margin)
-    if int(differs.sum()) < policy.hue_cells:
-        # As many as an element of another colour makes, if any.
-        shown = (pictures[0],) if changed is None else (pictures[0], changed[1])
-        differs = _colour_elements(shown, pictures[1], agreeing, inside, cell, margin, policy)
-        if not differs.any():
-            return found
-    return Comparison(found.cells, int(differs.sum()), found.excused, found.detailed)
-
-
-def _colour_elements(
-    shown: tuple[np.ndarray, ...],
-    aligned: np.ndarray,
-    agreeing: np.ndarray,
-    inside: np.ndarray,
-    cell: int,
-    margin: float,
-    policy: ContentPolicy,
-) -> np.ndarray:
-    """The cells found agreeing in grey that hold an element of another colour than the
-    reference ``shown`` as it is and as the upload's colour edit would turn it (a hue
-    shift measured on few pixels may be wrong; a true element differs from both): pink
-    brows on a pale green face, at nearly its grey. Not next to a cell inside the rim that
-    differed and was excused: a logo laid over a corner reaches a little past its cells."""
-    if policy.colour_element_distance is None:
-        return np.zeros_like(agreeing)
-    rows, cols = agreeing.shape
-    excused = interior(covered_cells(inside, cell, rows, cols)) & ~agreeing
-    beside = cv2.dilate(excused.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    found: np.ndarray = recolour.colour_element_cells(
-        shown,
-        aligned,
-        agreeing & ~beside,
-        cell,
-        policy.colour_element_distance,
-        margin,
-        policy.colour_element_width,
-        policy.colour_element_area,
-    )
-    return found
-
-
-def _colour_differs(
-    shape: tuple[int, ...], expected: np.ndarray, aligned: np.ndarray, inside: np.ndarray
-) -> bool:
-    """Whether a cell inside the rim has another colour in ``aligned`` than in ``expected``."""
-    cell, rows, cols = grid(shape)
-    compared = covered_cells(inside, cell, rows, cols)
-    differs = recolour.chroma_differs(expected, aligned, compared, cell)
-    return bool((differs & interior(compared)).any())
 
 
 def _recoloured(
@@ -228,7 +141,9 @@ def _recoloured(
     if changed is None:
         return None
     again = _compare(changed[0], aligned, inside, policy)
-    if not again.agrees or _colour_differs(reference.shape, changed[1], pictures[1], inside):
+    if not again.agrees or colour_check.colour_differs(
+        reference.shape, changed[1], pictures[1], inside
+    ):
         return None
     return again
 
@@ -297,52 +212,21 @@ def _without(
     reference_colour, aligned_colour = pictures
     shown = np.where(left_out[..., None], reference_colour, aligned_colour)
     if strict:
-        again = _colours_agree(reference, again, rest, lambda: (reference_colour, shown))
+        again = colour_check.colours_agree(
+            reference, again, rest, lambda: (reference_colour, shown)
+        )
     else:
-        again = _colour_checked(
+        again = colour_check.colour_checked(
             reference, again, agreeing, rest, lambda: (reference_colour, shown), policy
         )
         if again.agrees:
             # And in colour, not hue alone: a flag whose stripe is a darker green than the
             # reference's agrees in hue, and in grey too once the tone map has learnt that
             # stripe's level; words laid over a picture leave the colours round them be.
-            again = _colours_agree(reference, again, rest, lambda: (reference_colour, shown))
+            again = colour_check.colours_agree(
+                reference, again, rest, lambda: (reference_colour, shown)
+            )
     return replace(again, lettered=True) if again.agrees else None
-
-
-#: An upload whose noise exceeds this share of its contrast, and ``_NOISIER`` times the
-#: reference's share, is compared blurred more (the reference alike), so that about
-#: ``_NOISE_LEFT`` of the contrast is left, up to ``_MOST_BLUR``: noise added to a dark
-#: scene and stretched to the reference's levels is structure in every flat cell.
-_NOISY = 0.04
-_NOISIER = 3.0
-_NOISE_LEFT = 0.015
-_MOST_BLUR = 4.0
-
-
-def blur_for(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray, least: float) -> float:
-    """The blur (Gaussian standard deviation) to compare ``aligned`` with ``reference`` at:
-    ``least``, or more for an upload much noisier than the reference. A Gaussian of
-    deviation s leaves about 0.28 / s of white noise."""
-    got = _noise_share(aligned, inside)
-    if got <= _NOISY or got <= _NOISIER * _noise_share(reference, inside):
-        return least
-    return float(min(max(least, 0.28 * got / _NOISE_LEFT), _MOST_BLUR))
-
-
-def _noise_share(picture: np.ndarray, inside: np.ndarray) -> float:
-    """Noise as a share of contrast: the robust deviation of the Laplacian (the median
-    absolute value: edges are few), over every other pixel well inside ``inside``."""
-    grey = picture.astype(np.float32)
-    laplacian = cv2.Laplacian(grey, cv2.CV_32F, ksize=1)[1::2, 1::2]
-    kept = cv2.erode(inside.astype(np.uint8), np.ones((5, 5), np.uint8))[1::2, 1::2] > 0
-    if int(kept.sum()) < 64:
-        return 0.0
-    values = grey[1::2, 1::2][kept]
-    low, high = np.percentile(values, (2, 98))
-    # White noise of deviation n gives the Laplacian a deviation of sqrt(20) n.
-    deviation = 1.4826 * float(np.median(np.abs(laplacian[kept]))) / math.sqrt(20.0)
-    return deviation / max(float(high - low), 24.0)
 
 
 def strict_comparison(reference: np.ndarray, other: np.ndarray) -> Comparison:

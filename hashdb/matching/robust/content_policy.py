@@ -71,7 +71,7 @@ class ContentPolicy:
     #: Both pictures are blurred by a Gaussian of this standard deviation (thumbnail
     #: pixels) before cells are compared: it absorbs resampling, JPEG and sub-pixel
     #: misalignment. :func:`.content.compare` raises it for an upload much noisier than the
-    #: reference (:func:`.content.blur_for`).
+    #: reference (:func:`.noise.blur_for`).
     blur: float = 1.0
     #: A thin element of another colour at nearly the grey of what lies round it (pink brows
     #: on a pale green face) changes no cell's grey and too few cells' mean hue. In a
