@@ -89,9 +89,10 @@ def compare(
     adds (:mod:`.lettering`; ``outlined``, called only then, gives the strokes found at the
     upload's own resolution, in the same frame)."""
     policy = policy or ContentPolicy()
-    policy = replace(
-        policy, blur=noise.blur_for(reference, aligned, covered.astype(bool), policy.blur)
-    )
+    inside = covered.astype(bool)
+    blur = noise.blur_for(reference, aligned, inside, policy.blur)
+    extra = noise.reference_blur(reference, aligned, inside, blur) if blur == policy.blur else 0.0
+    policy = replace(policy, blur=blur, reference_blur=extra)
     if colour_must_agree:
         # Weaker geometric evidence: every cell must agree, in grey and in colour (no rim,
         # corner or overlay excuses: the dots of an Ä on the rim of a tight trim are not fill).
@@ -258,6 +259,8 @@ def _compare_cells(
     of ``covered`` is a hole in it, and the cells round a hole are no edge an edit filled."""
     size = (5, 5) if policy.blur == 1.0 else (0, 0)
     ref = cv2.GaussianBlur(reference.astype(np.float32), size, policy.blur)
+    if policy.reference_blur:
+        ref = cv2.GaussianBlur(ref, (0, 0), policy.reference_blur)
     got = cv2.GaussianBlur(aligned.astype(np.float32), size, policy.blur)
     inside = covered.astype(bool)
     cell, rows, cols = grid(ref.shape)

@@ -73,6 +73,10 @@ class ContentPolicy:
     #: misalignment. :func:`.content.compare` raises it for an upload much noisier than the
     #: reference (:func:`.noise.blur_for`).
     blur: float = 1.0
+    #: ... and the reference by this one more (a deviation; 0: none): an upload blurrier
+    #: than the reference is compared with the reference as blurred
+    #: (:func:`.noise.reference_blur`).
+    reference_blur: float = 0.0
     #: A thin element of another colour at nearly the grey of what lies round it (pink brows
     #: on a pale green face) changes no cell's grey and too few cells' mean hue. In a
     #: comparison that agrees in grey, the cells it found agreeing differ where they hold
