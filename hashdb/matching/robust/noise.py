@@ -36,17 +36,34 @@ def blur_for(reference: np.ndarray, aligned: np.ndarray, inside: np.ndarray, lea
 
 def noise_share(picture: np.ndarray, inside: np.ndarray) -> float:
     """Noise as a share of contrast: the robust deviation of the Laplacian (the median
-    absolute value: edges are few), over every other pixel well inside ``inside``."""
+    absolute value: edges are few), sampled every third pixel well inside ``inside``."""
     grey = picture.astype(np.float32)
-    laplacian = cv2.Laplacian(grey, cv2.CV_32F, ksize=1)[1::2, 1::2]
-    kept = cv2.erode(inside.astype(np.uint8), np.ones((5, 5), np.uint8))[1::2, 1::2] > 0
-    if int(kept.sum()) < 64:
+    kept = _kept(inside)
+    if kept is None:
         return 0.0
-    values = grey[1::2, 1::2][kept]
-    low, high = np.percentile(values, (2, 98))
+    laplacian = cv2.Laplacian(grey, cv2.CV_32F, ksize=1)[1::3, 1::3][kept]
     # White noise of deviation n gives the Laplacian a deviation of sqrt(20) n.
-    deviation = 1.4826 * float(np.median(np.abs(laplacian[kept]))) / math.sqrt(20.0)
-    return deviation / max(float(high - low), 24.0)
+    deviation = 1.4826 * _quantile(np.abs(laplacian), 0.5) / math.sqrt(20.0)
+    return deviation / _contrast(grey, kept)
+
+
+def _kept(inside: np.ndarray) -> np.ndarray | None:
+    """Every third pixel (of rows and columns) well inside ``inside``, or None if too few."""
+    kept: np.ndarray = cv2.erode(inside.astype(np.uint8), np.ones((5, 5), np.uint8))[1::3, 1::3] > 0
+    return kept if int(kept.sum()) >= 64 else None
+
+
+def _contrast(picture: np.ndarray, kept: np.ndarray) -> float:
+    """The 2nd-98th percentile spread of ``picture`` over ``kept`` (at least 24 levels)."""
+    values = picture[1::3, 1::3][kept]
+    return max(_quantile(values, 0.98) - _quantile(values, 0.02), 24.0)
+
+
+def _quantile(values: np.ndarray, share: float) -> float:
+    """The value ``share`` of the way up ``values`` (the nearest rank below): a partition,
+    twice as fast as a percentile for the few thousand values measured here."""
+    rank = int(share * (len(values) - 1))
+    return float(np.partition(values, rank)[rank])
 
 
 #: An upload is blurrier than the reference when its sharpness is under this share of the
@@ -63,22 +80,22 @@ def reference_blur(
     """How much more to blur ``reference`` (0: not at all) so that it is no sharper than
     ``aligned``, both first blurred by ``blur``: a blurred copy of a glyph keeps its shape,
     but its thin strokes' cells lose the structure the sharp reference's have."""
-    kept = cv2.erode(inside.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    if int(kept.sum()) < 256:
+    kept = _kept(inside)
+    if kept is None:
         return 0.0
     ref = cv2.GaussianBlur(reference.astype(np.float32), (0, 0), blur)
-    target = _sharpness(cv2.GaussianBlur(aligned.astype(np.float32), (0, 0), blur), kept)
-    if target >= _BLURRIER * _sharpness(ref, kept):
+    got = cv2.GaussianBlur(aligned.astype(np.float32), (0, 0), blur)
+    ref_contrast = _contrast(ref, kept)
+    target = _sharpness(got, kept) / _contrast(got, kept)
+    if target >= _BLURRIER * _sharpness(ref, kept) / ref_contrast:
         return 0.0
     for extra in _REFERENCE_BLURS:
-        if _sharpness(cv2.GaussianBlur(ref, (0, 0), extra), kept) <= target:
+        if _sharpness(cv2.GaussianBlur(ref, (0, 0), extra), kept) / ref_contrast <= target:
             return extra
     return _REFERENCE_BLURS[-1]
 
 
 def _sharpness(picture: np.ndarray, kept: np.ndarray) -> float:
-    """The mean absolute Laplacian over ``kept`` as a share of the picture's contrast."""
-    values = picture[kept]
-    low, high = np.percentile(values, (2, 98))
-    laplacian = cv2.Laplacian(picture, cv2.CV_32F, ksize=1)
-    return float(np.abs(laplacian[kept]).mean()) / max(float(high - low), 24.0)
+    """The mean absolute Laplacian over ``kept`` (every third pixel)."""
+    laplacian = cv2.Laplacian(picture, cv2.CV_32F, ksize=1)[1::3, 1::3]
+    return float(np.abs(laplacian[kept]).mean())
