@@ -192,13 +192,18 @@ def colour_element_cells(
     reaching into other cells is part of what those hold (a logo laid over a corner,
     excused there)."""
     rows, cols = compared.shape
+    if not _large_patch(_rgb_apart(expected[0], aligned, rows * cell, cols * cell), width, area):
+        # No patch that large differs from the reference in any channel by even
+        # ``_RGB_APART``, so none lies far from it in a*b*: the cheap test first, which
+        # true copies almost always end at.
+        return np.zeros_like(compared)
     got = _ab(aligned, rows * cell, cols * cell)
-    got_chroma = np.hypot(got[..., 0], got[..., 1])
-    another = got_chroma > _COLOURED
+    another = got[0] * got[0] + got[1] * got[1] > _COLOURED * _COLOURED
     for picture in expected:
         if not another.any():
             return np.zeros_like(compared)
-        another &= _another_colour(_ab(picture, rows * cell, cols * cell), got, distance, margin)
+        ref = _ab(picture, rows * cell, cols * cell)
+        another = _another_colour(ref, got, another, distance, margin)
     patches = cv2.morphologyEx(
         another.astype(np.uint8), cv2.MORPH_OPEN, np.ones((width, width), np.uint8)
     )
@@ -214,28 +219,72 @@ def colour_element_cells(
     return found
 
 
-def _ab(picture: np.ndarray, height: int, width: int) -> np.ndarray:
-    """The a*, b* channels (CIELAB, centred on grey) of ``picture`` lightly blurred, cut to
+#: Levels a pixel's channels must differ by, one of them at least, for its a*b* to lie
+#: ``colour_element_distance`` (30) apart: far fewer (a*b* 30 apart is some 20 levels).
+_RGB_APART = 12
+
+
+def _rgb_apart(expected: np.ndarray, aligned: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Pixels whose largest channel difference, both pictures lightly blurred as
+    :func:`_ab` blurs them, exceeds ``_RGB_APART``."""
+    cut = (slice(0, height), slice(0, width))
+    apart = cv2.absdiff(
+        cv2.GaussianBlur(expected, (5, 5), 1.0)[cut], cv2.GaussianBlur(aligned, (5, 5), 1.0)[cut]
+    )
+    red, green, blue = cv2.split(apart)
+    found: np.ndarray = cv2.max(cv2.max(red, green), blue) > _RGB_APART
+    return found
+
+
+def _large_patch(mask: np.ndarray, width: int, area: int) -> bool:
+    """Whether ``mask`` holds a patch ``width`` pixels wide and ``area`` pixels large."""
+    opened = cv2.morphologyEx(
+        mask.astype(np.uint8), cv2.MORPH_OPEN, np.ones((width, width), np.uint8)
+    )
+    if int(opened.sum()) < area:
+        return False
+    count, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    return bool(count > 1 and (stats[1:, cv2.CC_STAT_AREA] >= area).any())
+
+
+def _ab(picture: np.ndarray, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The a* and b* planes (CIELAB, centred on grey) of ``picture`` lightly blurred, cut to
     ``height`` by ``width``."""
     lab = cv2.cvtColor(cv2.GaussianBlur(picture, (5, 5), 1.0), cv2.COLOR_RGB2LAB)
-    ab: np.ndarray = lab[:height, :width, 1:].astype(np.float32) - 128.0
-    return ab
+    _, a, b = cv2.split(np.ascontiguousarray(lab[:height, :width]))
+    return a.astype(np.float32) - 128.0, b.astype(np.float32) - 128.0
 
 
-def _another_colour(ref: np.ndarray, got: np.ndarray, distance: float, margin: float) -> np.ndarray:
-    """Pixels whose a*b* ``got`` are not the reference's ``ref`` there (see
-    :func:`colour_element_cells`) nor any the reference shows round them."""
-    ref_chroma, got_chroma = np.hypot(ref[..., 0], ref[..., 1]), np.hypot(got[..., 0], got[..., 1])
-    far = np.hypot(ref[..., 0] - got[..., 0], ref[..., 1] - got[..., 1]) > distance
-    cosine = (ref * got).sum(axis=2) / np.maximum(ref_chroma * got_chroma, 1e-6)
-    turned = (ref_chroma <= _COLOURED) | (cosine < np.cos(np.radians(margin)))
-    square = np.ones((2 * _NEIGHBOURHOOD + 1,) * 2, np.uint8)
-    unseen = np.zeros(far.shape, bool)
-    for channel in range(2):
-        shown = np.ascontiguousarray(ref[..., channel])
-        low, high = cv2.erode(shown, square) - _NEAR, cv2.dilate(shown, square) + _NEAR
-        unseen |= (got[..., channel] < low) | (got[..., channel] > high)
-    found: np.ndarray = far & turned & unseen
+def _another_colour(
+    ref: tuple[np.ndarray, np.ndarray],
+    got: tuple[np.ndarray, np.ndarray],
+    among: np.ndarray,
+    distance: float,
+    margin: float,
+) -> np.ndarray:
+    """The pixels of ``among`` whose a*b* ``got`` are not the reference's ``ref`` there (see
+    :func:`colour_element_cells`) nor any the reference shows round them. Measured where
+    the cheaper tests leave pixels to measure: on a true copy, almost none are far."""
+    apart = np.square(ref[0] - got[0]) + np.square(ref[1] - got[1])
+    far: np.ndarray = among & (apart > distance * distance)
+    ys, xs = np.nonzero(far)
+    if not len(ys):
+        return far
+    shown = np.stack([ref[0][ys, xs], ref[1][ys, xs]], axis=1)
+    seen = np.stack([got[0][ys, xs], got[1][ys, xs]], axis=1)
+    shown_chroma, seen_chroma = np.hypot(shown[:, 0], shown[:, 1]), np.hypot(seen[:, 0], seen[:, 1])
+    cosine = (shown * seen).sum(axis=1) / np.maximum(shown_chroma * seen_chroma, 1e-6)
+    keep = (shown_chroma <= _COLOURED) | (cosine < np.cos(np.radians(margin)))
+    if keep.any():
+        square = np.ones((2 * _NEIGHBOURHOOD + 1,) * 2, np.uint8)
+        unseen = np.zeros(len(ys), bool)
+        for channel, plane in enumerate(ref):
+            low = cv2.erode(plane, square)[ys, xs] - _NEAR
+            high = cv2.dilate(plane, square)[ys, xs] + _NEAR
+            unseen |= (seen[:, channel] < low) | (seen[:, channel] > high)
+        keep &= unseen
+    found = np.zeros_like(far)
+    found[ys[keep], xs[keep]] = True
     return found
 
 
