@@ -97,27 +97,22 @@ def compare(
         # Weaker geometric evidence: every cell must agree, in grey and in colour (no rim,
         # corner or overlay excuses: the dots of an Ä on the rim of a tight trim are not fill).
         found = _compare(reference, aligned, covered, policy, excuses=False)
-        checked = colour_check.colours_agree(reference, found, covered.astype(bool), colours)
+        checked = colour_check.colours_agree(reference, found, inside, colours)
         if checked.agrees or colours is None or (pictures := colours()) is None:
             return checked
         # Words laid over the picture hide keypoints too, which is how such an upload
         # gets here: without them, the rest must agree just as strictly.
         strict = policy.with_margin()
         return (
-            _lettering_left_out(
-                reference, aligned, covered.astype(bool), strict, pictures, outlined, strict=True
-            )
+            _lettering_left_out(reference, aligned, inside, strict, pictures, outlined, strict=True)
             or checked
         )
     found, agreeing = _compare_cells(reference, aligned, covered, policy)
     if found.agrees:
-        return colour_check.colour_checked(
-            reference, found, agreeing, covered.astype(bool), colours, policy
-        )
+        return colour_check.colour_checked(reference, found, agreeing, inside, colours, policy)
     pictures = None if colours is None else colours()
     if pictures is None:
         return found
-    inside = covered.astype(bool)
     retry = policy.with_margin()
     # Without the lettering, nothing may pass for a logo laid over a corner either: a
     # poster with words over it and other words of its own in a corner would be

@@ -192,25 +192,27 @@ def colour_element_cells(
     reaching into other cells is part of what those hold (a logo laid over a corner,
     excused there)."""
     rows, cols = compared.shape
-    if not _large_patch(_rgb_apart(expected[0], aligned, rows * cell, cols * cell), width, area):
+    cut_height, cut_width = rows * cell, cols * cell
+    # Each picture lightly blurred once, for the channel test and the a*b* planes alike.
+    blurred_aligned = _blurred(aligned)
+    blurred_first = _blurred(expected[0])
+    if not _large_patches(
+        _rgb_apart(blurred_first, blurred_aligned, cut_height, cut_width), width, area
+    )[1].any():
         # No patch that large differs from the reference in any channel by even
         # ``_RGB_APART``, so none lies far from it in a*b*: the cheap test first, which
         # true copies almost always end at.
         return np.zeros_like(compared)
-    got = _ab(aligned, rows * cell, cols * cell)
+    got = _ab(blurred_aligned, cut_height, cut_width)
     another = got[0] * got[0] + got[1] * got[1] > _COLOURED * _COLOURED
-    for picture in expected:
+    for picture in (blurred_first, *(_blurred(p) for p in expected[1:])):
         if not another.any():
             return np.zeros_like(compared)
-        ref = _ab(picture, rows * cell, cols * cell)
-        another = _another_colour(ref, got, another, distance, margin)
-    patches = cv2.morphologyEx(
-        another.astype(np.uint8), cv2.MORPH_OPEN, np.ones((width, width), np.uint8)
-    )
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(patches, connectivity=8)
-    large = stats[:, cv2.CC_STAT_AREA] >= area
-    large[0] = False  # the background
-    if count <= 1 or not large.any():
+        another = _another_colour(
+            _ab(picture, cut_height, cut_width), got, another, distance, margin
+        )
+    labels, large = _large_patches(another, width, area)
+    if not large.any():
         return np.zeros_like(compared)
     outside = ~np.repeat(np.repeat(compared, cell, axis=0), cell, axis=1)
     large[np.unique(labels[outside])] = False
@@ -224,33 +226,37 @@ def colour_element_cells(
 _RGB_APART = 12
 
 
+def _blurred(picture: np.ndarray) -> np.ndarray:
+    blurred: np.ndarray = cv2.GaussianBlur(picture, (5, 5), 1.0)
+    return blurred
+
+
 def _rgb_apart(expected: np.ndarray, aligned: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Pixels whose largest channel difference, both pictures lightly blurred as
-    :func:`_ab` blurs them, exceeds ``_RGB_APART``."""
+    """Pixels of the two (blurred) pictures whose largest channel difference exceeds
+    ``_RGB_APART``."""
     cut = (slice(0, height), slice(0, width))
-    apart = cv2.absdiff(
-        cv2.GaussianBlur(expected, (5, 5), 1.0)[cut], cv2.GaussianBlur(aligned, (5, 5), 1.0)[cut]
-    )
-    red, green, blue = cv2.split(apart)
+    red, green, blue = cv2.split(cv2.absdiff(expected[cut], aligned[cut]))
     found: np.ndarray = cv2.max(cv2.max(red, green), blue) > _RGB_APART
     return found
 
 
-def _large_patch(mask: np.ndarray, width: int, area: int) -> bool:
-    """Whether ``mask`` holds a patch ``width`` pixels wide and ``area`` pixels large."""
+def _large_patches(mask: np.ndarray, width: int, area: int) -> tuple[np.ndarray, np.ndarray]:
+    """The patches of ``mask`` left by an opening with a square of side ``width`` (their
+    labels) and, per label, whether it holds ``area`` pixels or more (never the
+    background, label 0)."""
     opened = cv2.morphologyEx(
         mask.astype(np.uint8), cv2.MORPH_OPEN, np.ones((width, width), np.uint8)
     )
-    if int(opened.sum()) < area:
-        return False
-    count, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
-    return bool(count > 1 and (stats[1:, cv2.CC_STAT_AREA] >= area).any())
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    large: np.ndarray = stats[:, cv2.CC_STAT_AREA] >= area
+    large[0] = False
+    return labels, large
 
 
-def _ab(picture: np.ndarray, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """The a* and b* planes (CIELAB, centred on grey) of ``picture`` lightly blurred, cut to
+def _ab(blurred: np.ndarray, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The a* and b* planes (CIELAB, centred on grey) of a ``blurred`` picture, cut to
     ``height`` by ``width``."""
-    lab = cv2.cvtColor(cv2.GaussianBlur(picture, (5, 5), 1.0), cv2.COLOR_RGB2LAB)
+    lab = cv2.cvtColor(blurred, cv2.COLOR_RGB2LAB)
     _, a, b = cv2.split(np.ascontiguousarray(lab[:height, :width]))
     return a.astype(np.float32) - 128.0, b.astype(np.float32) - 128.0
 
